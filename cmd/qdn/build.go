@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+// BuildCommand is `qdn build`.
+type BuildCommand struct {
+	*Main
+	Site string
+}
+
+const buildUsage = `
+Usage: qdn build [--site DIR]
+
+Build the site at DIR into DIR/public: a private tracking page for every live
+job, the booking pages and the content pages. Every source is validated first;
+when anything is wrong, every problem is listed and nothing is written. Files
+whose bytes did not change are left alone.
+`
+
+// Run builds the site.
+func (c *BuildCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlags("build")
+	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	if err := c.parseFlags(fs, buildUsage, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q", fs.Arg(0))
+	}
+	start := time.Now()
+	res, err := generator.Build(c.Site, generator.Options{Now: c.Now})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stderr, "qdn: built %d files (%d tracking pages) in %s: %d added, %d changed, %d removed\n",
+		len(res.Output.Files), len(res.Site.LiveJobs()), time.Since(start).Round(time.Millisecond),
+		len(res.Changes.Added), len(res.Changes.Modified), len(res.Changes.Removed))
+	return nil
+}

@@ -1,0 +1,201 @@
+// Command qdn builds QuickDumpNow's site from jobs, content and templates,
+// and deploys it. Run `qdn help` for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/quickdumpnow/qdn/generator"
+
+	// Time zones come with the binary, so every machine renders the same
+	// times whatever its own zone database holds.
+	_ "time/tzdata"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs qdn with args and returns the exit code: 0 ok, 1 failure, 2 usage.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	m := &Main{Stdout: stdout, Stderr: stderr, Now: time.Now}
+	return report(stderr, m.Run(ctx, args))
+}
+
+// Main holds what every command shares: where it writes and the clock.
+type Main struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Now    func() time.Time
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(m *Main, ctx context.Context, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"build", "build the site into public/", func(m *Main, ctx context.Context, args []string) error {
+			return (&BuildCommand{Main: m}).Run(ctx, args)
+		}},
+		{"check", "validate jobs, content, templates and qdn.yaml without writing", func(m *Main, ctx context.Context, args []string) error {
+			return (&CheckCommand{Main: m}).Run(ctx, args)
+		}},
+		{"version", "print the version of qdn", func(m *Main, ctx context.Context, args []string) error {
+			return (&VersionCommand{Main: m}).Run(ctx, args)
+		}},
+		{"help", "show help for a command", func(m *Main, ctx context.Context, args []string) error {
+			return m.help(args)
+		}},
+	}
+}
+
+// Run runs the subcommand named by args[0].
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		m.usage(m.Stderr)
+		return usageErrorf("no command given")
+	}
+	name := args[0]
+	switch name {
+	case "-h", "--help", "-help":
+		m.usage(m.Stdout)
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(m, ctx, args[1:])
+		}
+	}
+	return &usageError{msg: fmt.Sprintf("unknown command %q", name), hint: "run 'qdn help' for the list of commands"}
+}
+
+func (m *Main) usage(w io.Writer) {
+	fmt.Fprintf(w, "qdn builds and deploys the QuickDumpNow site.\n\nUsage:\n\n  qdn <command> [flags]\n\nCommands:\n\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'qdn help <command>' or 'qdn <command> --help' for a command's flags.\n")
+}
+
+func (m *Main) help(args []string) error {
+	if len(args) == 0 {
+		m.usage(m.Stdout)
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == args[0] && c.name != "help" {
+			saved := m.Stderr
+			m.Stderr = m.Stdout
+			defer func() { m.Stderr = saved }()
+			err := c.run(m, context.Background(), []string{"--help"})
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+	}
+	if args[0] == "help" {
+		m.usage(m.Stdout)
+		return nil
+	}
+	return &usageError{msg: fmt.Sprintf("unknown command %q", args[0]), hint: "run 'qdn help' for the list of commands"}
+}
+
+// usageError is a mistake in how qdn was called; it exits with code 2.
+type usageError struct {
+	msg  string
+	hint string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// hintError is a failure with a suggestion of what to do about it.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
+
+// report prints err the way qdn prints errors and returns the exit code.
+func report(w io.Writer, err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if list := generator.Errors(err); list != nil {
+		fmt.Fprint(w, list.Format())
+		noun := "errors"
+		if len(list) == 1 {
+			noun = "error"
+		}
+		fmt.Fprintf(w, "qdn: error: %d %s in the site's sources; nothing was written\n", len(list), noun)
+		return 1
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(w, "qdn: error: %s\n", ue.msg)
+		if ue.hint != "" {
+			fmt.Fprintf(w, "qdn: hint: %s\n", ue.hint)
+		}
+		return 2
+	}
+	fmt.Fprintf(w, "qdn: error: %s\n", strings.TrimSpace(err.Error()))
+	var he *hintError
+	if errors.As(err, &he) {
+		fmt.Fprintf(w, "qdn: hint: %s\n", he.hint)
+	}
+	if errors.Is(err, context.Canceled) {
+		return 130
+	}
+	return 1
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseFlags parses args, printing the usage on --help and turning flag
+// errors into usage errors.
+func (m *Main) parseFlags(fs *flag.FlagSet, usage string, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(m.Stderr, strings.TrimSpace(usage))
+		fmt.Fprintln(m.Stderr, "\nFlags:")
+		fs.SetOutput(m.Stderr)
+		fs.PrintDefaults()
+		return err
+	}
+	if err != nil {
+		return &usageError{msg: err.Error(), hint: "run 'qdn help " + fs.Name() + "' for its flags"}
+	}
+	return nil
+}

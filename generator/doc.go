@@ -1,0 +1,13 @@
+// Package generator is qdn's domain: the site configuration, jobs and their
+// status flow, markdown content, rendering and writing public/.
+//
+// Data flows one way. Load reads qdn.yaml, jobs/*.yaml, content/ and the
+// templates, validates all of it and returns a Site, or an ErrorList with
+// every problem found, each with file, line and column. Render turns a Site
+// into an Output held in memory (output path → bytes). Write makes public/
+// hold exactly that Output, rewriting only files whose bytes changed, and
+// returns the Changes that qdn serve and qdn sync act on.
+//
+// The package does no network I/O and imports nothing of deploy, preview or
+// the AWS SDK.
+package generator

@@ -1,0 +1,373 @@
+package generator
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// JobsDir is the directory of job files under the site root.
+const JobsDir = "jobs"
+
+// Job is one job file, jobs/<id>.yaml.
+type Job struct {
+	// File is the path of the job file relative to the site root.
+	File string
+	ID   string
+	// LegacyID is the id the job had in the system it was imported from.
+	LegacyID  string
+	Token     string
+	Customer  Customer
+	Address   string
+	Service   string
+	Price     *Price
+	Scheduled *Schedule
+	Crew      string
+	Status    Status
+	History   []Event
+	// Private holds what dispatch keeps about the job for itself: phone
+	// numbers, gate codes. It is never rendered.
+	Private []PrivateField
+
+	// where is the position of each top-level key, for errors found later.
+	where map[string]Pos
+}
+
+// Customer is who the job is for.
+type Customer struct {
+	Name string
+}
+
+// Price is what the job costs, with a note such as "all-inclusive".
+type Price struct {
+	Amount Money
+	Note   string
+}
+
+// String formats the price with its note: "$600 all-inclusive".
+func (p *Price) String() string {
+	if p == nil {
+		return ""
+	}
+	return strings.TrimSpace(p.Amount.String() + " " + p.Note)
+}
+
+// Schedule is when the crew is expected.
+type Schedule struct {
+	// Date is midnight of the scheduled day in the site's time zone.
+	Date   time.Time
+	Window string
+}
+
+// Event is one entry of a job's history: when it reached a status.
+type Event struct {
+	Status Status
+	At     time.Time
+	Note   string
+	// Forced marks a move the flow does not allow, made on purpose.
+	Forced bool
+}
+
+// PrivateField is one key under private:.
+type PrivateField struct {
+	Key   string
+	Value string
+}
+
+// CrewFirstName is the first name of the crew, which is all a customer sees.
+func (j *Job) CrewFirstName() string {
+	name, _, _ := strings.Cut(strings.TrimSpace(j.Crew), " ")
+	return name
+}
+
+// EndedAt returns when a completed or cancelled job ended: the time its
+// history reached its status, else its last history entry. The zero time
+// means it is not over, or it is over at an unknown time.
+func (j *Job) EndedAt() time.Time {
+	if !j.Status.Ended() {
+		return time.Time{}
+	}
+	for i := len(j.History) - 1; i >= 0; i-- {
+		if j.History[i].Status == j.Status {
+			return j.History[i].At
+		}
+	}
+	if n := len(j.History); n > 0 {
+		return j.History[n-1].At
+	}
+	return time.Time{}
+}
+
+// Live reports whether the job still gets a tracking page at now. A job that
+// ended more than expire ago gets none, and neither does one that ended at
+// an unknown time: a link must never outlive its job by accident.
+func (j *Job) Live(now time.Time, expire time.Duration) bool {
+	if !j.Status.Ended() {
+		return true
+	}
+	end := j.EndedAt()
+	return !end.IsZero() && now.Sub(end) <= expire
+}
+
+// UpdatedAt is the time of the last history entry, or the zero time.
+func (j *Job) UpdatedAt() time.Time {
+	if n := len(j.History); n > 0 {
+		return j.History[n-1].At
+	}
+	return time.Time{}
+}
+
+// Reached returns the time the job reached s, or the zero time.
+func (j *Job) Reached(s Status) time.Time {
+	for i := len(j.History) - 1; i >= 0; i-- {
+		if j.History[i].Status == s {
+			return j.History[i].At
+		}
+	}
+	return time.Time{}
+}
+
+// Pos returns where the key of a top-level field was written, or the start
+// of the file.
+func (j *Job) Pos(key string) Pos {
+	if p, ok := j.where[key]; ok {
+		return p
+	}
+	return Pos{File: j.File, Line: 1, Col: 1}
+}
+
+var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+
+var jobKeys = []string{"id", "legacy_id", "token", "customer", "address", "service", "price", "scheduled", "crew", "status", "history", "private"}
+
+// ParseJob decodes and checks one job file. file is its path relative to the
+// site root; loc is the site's time zone, used for dates. Every problem is
+// recorded in list; the job is returned even when it has errors, so callers
+// can show what is known about it.
+func ParseJob(file string, src []byte, loc *time.Location, list *ErrorList) *Job {
+	e := errs{file: file, list: list}
+	j := &Job{File: file, where: map[string]Pos{}}
+	root := parseYAML(e, src)
+	if root == nil {
+		return j
+	}
+	for _, f := range mapping(e, "the job", root, jobKeys) {
+		j.where[f.Name] = Pos{File: file, Line: f.Line, Col: f.Col}
+		l, c := pos(f.Value)
+		switch f.Name {
+		case "id":
+			j.ID = str(e, "id", f.Value)
+		case "legacy_id":
+			j.LegacyID = str(e, "legacy_id", f.Value)
+		case "token":
+			j.Token = str(e, "token", f.Value)
+			if err := CheckToken(j.Token); err != nil {
+				e.at(l, c, "give the job a new token with `qdn job rotate "+j.idOrFile()+"`", "%v", err)
+			}
+		case "customer":
+			for _, g := range mapping(e, "customer", f.Value, []string{"name"}) {
+				j.Customer.Name = str(e, "customer.name", g.Value)
+				j.where["customer.name"] = Pos{File: file, Line: g.Line, Col: g.Col}
+			}
+		case "address":
+			j.Address = str(e, "address", f.Value)
+		case "service":
+			j.Service = str(e, "service", f.Value)
+			if j.Service != "" && !slugRE.MatchString(j.Service) {
+				e.at(l, c, "use the slug of a file in content/book/, such as trailer-dump", "service %q is not a valid slug", j.Service)
+			}
+		case "price":
+			j.Price = parsePrice(e, f.Value)
+		case "scheduled":
+			j.Scheduled = parseSchedule(e, f.Value, loc)
+		case "crew":
+			j.Crew = str(e, "crew", f.Value)
+		case "status":
+			s := str(e, "status", f.Value)
+			j.Status = Status(s)
+			if !j.Status.Known() {
+				e.at(l, c, "statuses are "+statusNames(Statuses)+suggest(s, statusStrings()), "unknown status %q", s)
+			}
+		case "history":
+			j.History = parseHistory(e, f.Value, loc)
+		case "private":
+			for _, g := range mapping(e, "private", f.Value, nil) {
+				j.Private = append(j.Private, PrivateField{Key: g.Name, Value: str(e, "private."+g.Name, g.Value)})
+			}
+		}
+	}
+	j.check(e)
+	return j
+}
+
+func (j *Job) idOrFile() string {
+	if j.ID != "" {
+		return j.ID
+	}
+	return strings.TrimSuffix(path.Base(j.File), ".yaml")
+}
+
+func statusStrings() []string {
+	out := make([]string, len(Statuses))
+	for i, s := range Statuses {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// check validates what one file can tell on its own.
+func (j *Job) check(e errs) {
+	want := strings.TrimSuffix(path.Base(j.File), ".yaml")
+	switch {
+	case j.where["id"] == (Pos{}):
+		e.at(1, 1, "add `id: "+want+"` (the id is the file name)", "missing required field id")
+	case !idRE.MatchString(j.ID):
+		p := j.where["id"]
+		e.at(p.Line, p.Col, "ids are letters, digits, - and _, such as JOB-20261121-001", "id %q is not a valid job id", j.ID)
+	case j.ID != want:
+		p := j.where["id"]
+		e.at(p.Line, p.Col, "rename the file to jobs/"+j.ID+".yaml or set id: "+want, "id %q does not match the file name %s", j.ID, path.Base(j.File))
+	}
+	if _, ok := j.where["token"]; !ok {
+		e.at(1, 1, "run `qdn job rotate "+j.idOrFile()+"` to give the job a token", "missing required field token")
+	}
+	if j.Customer.Name == "" {
+		p := j.Pos("customer")
+		e.at(p.Line, p.Col, "add customer: with a name: line holding the customer's name", "missing required field customer.name")
+	}
+	if _, ok := j.where["status"]; !ok {
+		e.at(1, 1, "add status: with one of "+statusNames(Statuses), "missing required field status")
+	}
+	j.checkHistory(e)
+}
+
+func (j *Job) checkHistory(e errs) {
+	if !j.Status.Known() || len(j.History) == 0 {
+		return
+	}
+	for i := 1; i < len(j.History); i++ {
+		prev, cur := j.History[i-1], j.History[i]
+		if prev.At.IsZero() || cur.At.IsZero() || !prev.Status.Known() || !cur.Status.Known() {
+			continue
+		}
+		p := j.Pos("history")
+		if cur.At.Before(prev.At) {
+			e.at(p.Line, p.Col, "order history from oldest to newest", "history entry %d (%s at %s) is earlier than the entry before it (%s)",
+				i+1, cur.Status, cur.At.Format(time.RFC3339), prev.At.Format(time.RFC3339))
+		}
+		if cur.Status != prev.Status && !prev.Status.CanMove(cur.Status) && !cur.Forced {
+			e.at(p.Line, p.Col, "a job moves forward through "+statusNames(Flow)+", or to cancelled before completed; mark a deliberate exception with forced: true",
+				"history entry %d moves from %s to %s, which the status flow does not allow", i+1, prev.Status, cur.Status)
+		}
+	}
+	last := j.History[len(j.History)-1]
+	if last.Status.Known() && last.Status != j.Status && !last.Status.CanMove(j.Status) && !last.Forced {
+		p := j.Pos("status")
+		e.at(p.Line, p.Col, "set status to "+string(last.Status)+" or later, or use `qdn job status` which records the move",
+			"status %s is not reachable from %s, the last status in history", j.Status, last.Status)
+	}
+}
+
+func parsePrice(e errs, n ast.Node) *Price {
+	p := &Price{}
+	var seen bool
+	for _, g := range mapping(e, "price", n, []string{"amount", "note"}) {
+		s := str(e, "price."+g.Name, g.Value)
+		if g.Name == "note" {
+			p.Note = s
+			continue
+		}
+		seen = true
+		m, err := ParseMoney(s)
+		if err != nil {
+			l, c := pos(g.Value)
+			e.at(l, c, `write the amount as quoted decimal text, such as amount: "600.00"`, "price.amount: %v", err)
+		}
+		p.Amount = m
+	}
+	if !seen {
+		l, c := pos(n)
+		e.at(l, c, `add amount: "600.00", or remove price`, "price has no amount")
+	}
+	return p
+}
+
+func parseSchedule(e errs, n ast.Node, loc *time.Location) *Schedule {
+	s := &Schedule{}
+	for _, g := range mapping(e, "scheduled", n, []string{"date", "window"}) {
+		v := str(e, "scheduled."+g.Name, g.Value)
+		if g.Name == "window" {
+			s.Window = v
+			continue
+		}
+		d, err := time.ParseInLocation("2006-01-02", v, loc)
+		if err != nil {
+			l, c := pos(g.Value)
+			e.at(l, c, "write the date as YYYY-MM-DD, such as 2026-11-21", "scheduled.date %q is not a date", v)
+		}
+		s.Date = d
+	}
+	return s
+}
+
+// timeLayouts are accepted for history times. Times without an offset are
+// in the site's time zone.
+var timeLayouts = []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"}
+
+// ParseTime reads a history time as written in a job file.
+func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	for _, layout := range timeLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time", s)
+}
+
+func parseHistory(e errs, n ast.Node, loc *time.Location) []Event {
+	var out []Event
+	for i, item := range sequence(e, "history", n) {
+		var ev Event
+		what := fmt.Sprintf("history entry %d", i+1)
+		var sawStatus, sawAt bool
+		for _, g := range mapping(e, what, item, []string{"status", "at", "note", "forced"}) {
+			v := str(e, what+" "+g.Name, g.Value)
+			l, c := pos(g.Value)
+			switch g.Name {
+			case "status":
+				sawStatus = true
+				ev.Status = Status(v)
+				if !ev.Status.Known() {
+					e.at(l, c, "statuses are "+statusNames(Statuses)+suggest(v, statusStrings()), "%s has unknown status %q", what, v)
+				}
+			case "at":
+				sawAt = true
+				t, err := ParseTime(v, loc)
+				if err != nil {
+					e.at(l, c, "write the time as 2026-11-21T09:05:00-07:00", "%s: %v", what, err)
+				}
+				ev.At = t
+			case "note":
+				ev.Note = v
+			case "forced":
+				ev.Forced = v == "true"
+				if v != "true" && v != "false" {
+					e.at(l, c, "write forced: true or leave it out", "%s: forced must be true or false, not %q", what, v)
+				}
+			}
+		}
+		l, c := pos(item)
+		if !sawStatus {
+			e.at(l, c, "add status: to the entry", "%s has no status", what)
+		}
+		if !sawAt {
+			e.at(l, c, "add at: with the time the status was reached", "%s has no time", what)
+		}
+		out = append(out, ev)
+	}
+	return out
+}

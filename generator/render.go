@@ -1,0 +1,377 @@
+package generator
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"net/url"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Output is a built site in memory: output path (slash-separated, relative
+// to public/) to bytes.
+type Output struct {
+	Files map[string][]byte
+}
+
+// Paths returns the output paths in sorted order.
+func (o *Output) Paths() []string {
+	out := make([]string, 0, len(o.Files))
+	for p := range o.Files {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// view is what every page template receives.
+type view struct {
+	Site        SiteConfig
+	Title       string
+	Description string
+	Style       template.CSS
+	CSP         string
+	Private     bool
+	Nav         []navItem
+	TelURL      template.URL
+	SMSURL      template.URL
+	HasHeading  bool
+
+	Page     *Page
+	Service  *Service
+	Services []*Service
+	Booking  *bookingView
+	Track    *trackView
+}
+
+type navItem struct {
+	Title   string
+	URL     string
+	Current bool
+}
+
+type bookingView struct {
+	FormAction string
+	Service    *Service
+	SMS        template.URL
+	Mail       template.URL
+}
+
+// trackView is a job as its tracking page shows it.
+type trackView struct {
+	ID           string
+	CustomerName string
+	StatusLabel  string
+	Next         string
+	Cancelled    bool
+	Completed    bool
+	EndedAt      time.Time
+	Steps        []step
+	Scheduled    *Schedule
+	Address      string
+	Service      *Service
+	Price        *Price
+	Crew         string
+}
+
+type step struct {
+	Label     string
+	State     string // done, skipped, current, upcoming, cancelled
+	StateText string
+	Current   bool
+	At        time.Time
+	Note      string
+}
+
+// renderer holds what every page of one build shares.
+type renderer struct {
+	site  *Site
+	style template.CSS
+	nav   []navItem
+	loc   *time.Location
+}
+
+func newRenderer(s *Site) (*renderer, error) {
+	r := &renderer{site: s, loc: s.Config.Site.Location}
+	if r.loc == nil {
+		r.loc = time.UTC
+	}
+	var css bytes.Buffer
+	if err := s.Templates.pages[Template404].ExecuteTemplate(&css, "style", nil); err != nil {
+		return nil, fmt.Errorf("render style: %w", err)
+	}
+	r.style = template.CSS(css.String())
+	r.nav = append(r.nav, navItem{Title: "Home", URL: "/"}, navItem{Title: "Book", URL: "/book/"})
+	var menu []*Page
+	for _, p := range s.Pages {
+		if p.Menu > 0 {
+			menu = append(menu, p)
+		}
+	}
+	sort.SliceStable(menu, func(i, j int) bool { return menu[i].Menu < menu[j].Menu })
+	for _, p := range menu {
+		r.nav = append(r.nav, navItem{Title: p.Title, URL: p.URL()})
+	}
+	return r, nil
+}
+
+// csp is the Content-Security-Policy of every page: nothing may load from
+// anywhere except the page's own inline style (by hash) and same-origin
+// images; forms post only to the configured booking endpoint.
+func (r *renderer) csp() string {
+	sum := sha256.Sum256([]byte(r.style))
+	formAction := "'none'"
+	if fa := r.site.Config.Booking.FormAction; fa != "" {
+		u, _ := url.Parse(fa)
+		formAction = u.Scheme + "://" + u.Host
+	}
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; img-src 'self' data:; base-uri 'none'; form-action " + formAction
+}
+
+func (r *renderer) view(title, url string) *view {
+	c := r.site.Config
+	v := &view{
+		Site:   c.Site,
+		Title:  title,
+		Style:  r.style,
+		CSP:    r.csp(),
+		TelURL: template.URL("tel:" + c.Site.TelURI()),
+		SMSURL: template.URL("sms:" + c.Site.TelURI()),
+	}
+	for _, n := range r.nav {
+		n.Current = n.URL == url
+		v.Nav = append(v.Nav, n)
+	}
+	return v
+}
+
+func (r *renderer) exec(name string, v *view) ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(16 << 10)
+	if err := r.site.Templates.pages[name].ExecuteTemplate(&b, name, v); err != nil {
+		return nil, templateError(r.site.Templates.Source[name], err)
+	}
+	return b.Bytes(), nil
+}
+
+// Render builds every output of the site in memory.
+func Render(s *Site) (*Output, error) {
+	r, err := newRenderer(s)
+	if err != nil {
+		return nil, err
+	}
+	out := &Output{Files: map[string][]byte{}}
+	var list ErrorList
+	add := func(path string, b []byte, err error) {
+		if err != nil {
+			if e, ok := err.(*Error); ok {
+				list = append(list, e)
+				return
+			}
+			list = append(list, &Error{Pos: Pos{File: path}, Msg: err.Error()})
+			return
+		}
+		out.Files[path] = b
+	}
+	for p, file := range s.Assets {
+		b, err := readSiteFile(s.Dir, file)
+		add(p, b, err)
+	}
+	for _, p := range s.Pages {
+		b, err := r.Page(p)
+		add(p.Out, b, err)
+	}
+	b, err := r.Book()
+	add("book/index.html", b, err)
+	for _, sv := range s.Services {
+		b, err := r.Service(sv)
+		add(ServicePath(sv.Slug), b, err)
+	}
+	b, err = r.NotFound()
+	add("404.html", b, err)
+	if _, ok := out.Files["robots.txt"]; !ok {
+		out.Files["robots.txt"] = Robots()
+	}
+	if _, ok := out.Files["index.html"]; !ok {
+		b, err := r.Page(&Page{Title: s.Config.Site.Name, Out: "index.html"})
+		add("index.html", b, err)
+	}
+
+	jobs := s.LiveJobs()
+	pages := make([][]byte, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	n := runtime.GOMAXPROCS(0)
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(jobs); i += n {
+				pages[i], errs[i] = r.Track(jobs[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	for i, j := range jobs {
+		add(TrackPath(j.Token), pages[i], errs[i])
+	}
+	return out, list.Err()
+}
+
+// ServicePath returns the output path of a service's booking page.
+func ServicePath(slug string) string { return "book/" + slug + "/index.html" }
+
+// Robots returns the robots.txt qdn writes when the content has none. It
+// keeps crawlers off the tracking pages without naming any of them.
+func Robots() []byte {
+	return []byte("User-agent: *\nDisallow: /track/\n")
+}
+
+// Page renders a markdown page; the site's home page (index.html) uses the
+// home template.
+func (r *renderer) Page(p *Page) ([]byte, error) {
+	v := r.view(p.Title, p.URL())
+	v.Page, v.Description = p, p.Description
+	v.HasHeading = hasH1(p.Body)
+	if p.Out == "index.html" {
+		v.Services = r.site.Services
+		return r.exec(TemplateHome, v)
+	}
+	return r.exec(TemplatePage, v)
+}
+
+func hasH1(body template.HTML) bool { return strings.Contains(string(body), "<h1") }
+
+// Book renders /book/, the list of services.
+func (r *renderer) Book() ([]byte, error) {
+	v := r.view("Book a service", "/book/")
+	v.Services = r.site.Services
+	if p := r.site.BookIntro; p != nil {
+		v.Page, v.Title, v.Description = p, p.Title, p.Description
+		v.HasHeading = hasH1(p.Body)
+	}
+	return r.exec(TemplateBook, v)
+}
+
+// Service renders /book/<slug>/ with its booking request.
+func (r *renderer) Service(sv *Service) ([]byte, error) {
+	v := r.view(sv.Title, "/book/")
+	v.Service, v.Description = sv, sv.Summary
+	c := r.site.Config
+	b := &bookingView{FormAction: c.Booking.FormAction, Service: sv}
+	msg := fmt.Sprintf("Hi %s, I would like to book %s (%s).\nName: \nAddress: \nPreferred date: ", c.Site.Name, sv.Title, sv.Price.String())
+	b.SMS = template.URL("sms:" + c.Site.TelURI() + "?&body=" + uriEscape(msg))
+	if c.Site.Email != "" {
+		b.Mail = template.URL("mailto:" + c.Site.Email + "?subject=" + uriEscape("Booking request: "+sv.Title) + "&body=" + uriEscape(msg))
+	}
+	v.Booking = b
+	return r.exec(TemplateService, v)
+}
+
+// uriEscape percent-encodes s for the query of an sms: or mailto: URI,
+// where + does not mean a space.
+func uriEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
+// NotFound renders 404.html.
+func (r *renderer) NotFound() ([]byte, error) {
+	v := r.view("Not found", "")
+	v.Private = true
+	return r.exec(Template404, v)
+}
+
+// Track renders the tracking page of one job.
+func (r *renderer) Track(j *Job) ([]byte, error) {
+	c := r.site.Config
+	t := &trackView{
+		ID:           j.ID,
+		CustomerName: j.Customer.Name,
+		StatusLabel:  c.StatusLabel(j.Status),
+		Next:         c.Statuses[j.Status].Next,
+		Cancelled:    j.Status == Cancelled,
+		Completed:    j.Status == Completed,
+		EndedAt:      r.in(j.EndedAt()),
+		Scheduled:    j.Scheduled,
+		Address:      j.Address,
+		Service:      r.site.Service(j.Service),
+		Price:        j.Price,
+		Crew:         j.CrewFirstName(),
+		Steps:        r.steps(j),
+	}
+	v := r.view("Job "+j.ID, "")
+	v.Private, v.Track = true, t
+	v.SMSURL = template.URL("sms:" + c.Site.TelURI() + "?&body=" + uriEscape("Hi, this is about job "+j.ID+": "))
+	return r.exec(TemplateTrack, v)
+}
+
+func (r *renderer) in(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(r.loc)
+}
+
+// steps lays out the status flow for a job: what is done, what was skipped,
+// where it is now and what is still to come. A cancelled job shows the steps
+// it reached and then the cancellation.
+func (r *renderer) steps(j *Job) []step {
+	c := r.site.Config
+	cur := -1
+	for i, s := range Flow {
+		if s == j.Status {
+			cur = i
+		}
+	}
+	if j.Status == Cancelled {
+		// The furthest step of the flow reached before cancelling.
+		for i, s := range Flow {
+			if !j.Reached(s).IsZero() {
+				cur = i
+			}
+		}
+	}
+	var out []step
+	for i, s := range Flow {
+		st := step{Label: c.StatusLabel(s), At: r.in(j.Reached(s)), Note: noteFor(j, s)}
+		switch {
+		case j.Status == Cancelled && i > cur:
+			continue
+		case j.Status == Cancelled || i < cur:
+			st.State, st.StateText = "done", "Done"
+			if st.At.IsZero() {
+				st.State, st.StateText = "skipped", "Skipped"
+			}
+		case i == cur:
+			st.State, st.StateText, st.Current = "current", "Current status", true
+		default:
+			st.State, st.StateText = "upcoming", "Not yet"
+		}
+		out = append(out, st)
+	}
+	if j.Status == Cancelled {
+		out = append(out, step{Label: c.StatusLabel(Cancelled), State: "cancelled", StateText: "Current status", Current: true,
+			At: r.in(j.Reached(Cancelled)), Note: noteFor(j, Cancelled)})
+	}
+	return out
+}
+
+func noteFor(j *Job, s Status) string {
+	for i := len(j.History) - 1; i >= 0; i-- {
+		if j.History[i].Status == s {
+			return j.History[i].Note
+		}
+	}
+	return ""
+}
+
+func mapURL(address string) template.URL {
+	return template.URL("https://www.google.com/maps/search/?api=1&query=" + url.QueryEscape(address))
+}

@@ -1,0 +1,277 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Site is every source of a site, loaded and validated.
+type Site struct {
+	// Dir is the site root, the directory holding qdn.yaml.
+	Dir       string
+	Config    *Config
+	Jobs      []*Job
+	Services  []*Service
+	Pages     []*Page
+	BookIntro *Page
+	// Assets are files under content/ copied as they are, by output path.
+	Assets    map[string]string
+	Templates *Templates
+	// Now is the time the build is made for; it decides which jobs expired
+	// and nothing else.
+	Now time.Time
+}
+
+// Options adjust how a site is loaded.
+type Options struct {
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Load reads and validates every source under dir. When anything is wrong it
+// returns an ErrorList holding every problem found, with the site as far as
+// it could be read.
+func Load(dir string, opt Options) (*Site, error) {
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	s := &Site{Dir: dir, Now: now(), Assets: map[string]string{}}
+	var list ErrorList
+	cfg, err := LoadConfig(dir)
+	if l := Errors(err); l != nil {
+		list = append(list, l...)
+	} else if err != nil {
+		return nil, err
+	}
+	s.Config = cfg
+	if cfg == nil {
+		return s, list.Err()
+	}
+	loc := cfg.Site.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	tpl, err := LoadTemplates(dir)
+	if l := Errors(err); l != nil {
+		list = append(list, l...)
+	} else if err != nil {
+		return nil, err
+	}
+	s.Templates = tpl
+	if err := s.loadContent(&list); err != nil {
+		return nil, err
+	}
+	if err := s.loadJobs(loc, &list); err != nil {
+		return nil, err
+	}
+	s.checkJobs(&list)
+	return s, list.Err()
+}
+
+func (s *Site) loadContent(list *ErrorList) error {
+	root := filepath.Join(s.Dir, ContentDir)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == root {
+				return nil
+			}
+			return err
+		}
+		name := d.Name()
+		if p != root && ignoredName(name) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		file := ContentDir + "/" + rel
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out, isPage := contentOut(rel)
+		switch {
+		case rel == "book/index.md":
+			s.BookIntro = parsePage(file, "book/index.html", src, list)
+		case strings.HasPrefix(rel, "book/") && strings.HasSuffix(rel, ".md") && !strings.Contains(strings.TrimPrefix(rel, "book/"), "/"):
+			s.Services = append(s.Services, parseService(file, src, list))
+		case reserved(out):
+			*list = append(*list, &Error{Pos: Pos{File: file}, Msg: fmt.Sprintf("%s would be built to /%s, which qdn builds itself", file, out),
+				Hint: "move or rename the file: track/ holds tracking pages, book/<slug>/ the booking pages, and 404.html is generated"})
+		case isPage:
+			s.Pages = append(s.Pages, parsePage(file, out, src, list))
+		default:
+			s.Assets[out] = file
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", ContentDir, err)
+	}
+	sort.Slice(s.Services, func(i, j int) bool {
+		a, b := s.Services[i], s.Services[j]
+		if a.Order != b.Order {
+			return a.Order < b.Order
+		}
+		return a.Slug < b.Slug
+	})
+	sort.Slice(s.Pages, func(i, j int) bool { return s.Pages[i].Out < s.Pages[j].Out })
+	return nil
+}
+
+// reserved reports whether an output path belongs to qdn itself.
+func reserved(out string) bool {
+	return strings.HasPrefix(out, "track/") || out == "404.html" || strings.HasPrefix(out, ".qdn/") ||
+		strings.HasPrefix(out, "_qdn/") || (strings.HasPrefix(out, "book/") && strings.Count(out, "/") == 2 && strings.HasSuffix(out, "/index.html"))
+}
+
+// ignoredName reports whether a file is an editor's or the system's, never
+// part of the site: hidden files, swap and backup files.
+func ignoredName(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "#") || strings.HasSuffix(name, "~") ||
+		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, ".swx") || strings.HasSuffix(name, ".tmp")
+}
+
+// JobFile returns the path of a job's file relative to the site root.
+func JobFile(id string) string { return JobsDir + "/" + id + ".yaml" }
+
+func (s *Site) loadJobs(loc *time.Location, list *ErrorList) error {
+	dir := filepath.Join(s.Dir, JobsDir)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", JobsDir, err)
+	}
+	var names []string
+	for _, d := range entries {
+		name := d.Name()
+		switch {
+		case ignoredName(name):
+		case d.IsDir():
+			*list = append(*list, &Error{Pos: Pos{File: JobsDir + "/" + name}, Msg: "directory inside jobs/",
+				Hint: "jobs/ holds only <id>.yaml files; move the directory out"})
+		case strings.HasSuffix(name, ".yaml"):
+			names = append(names, name)
+		default:
+			hint := "jobs/ holds only <id>.yaml files; move the file out"
+			if strings.HasSuffix(name, ".yml") {
+				hint = "rename it to " + strings.TrimSuffix(name, ".yml") + ".yaml"
+			}
+			*list = append(*list, &Error{Pos: Pos{File: JobsDir + "/" + name}, Msg: "not a job file", Hint: hint})
+		}
+	}
+	sort.Strings(names)
+	jobs := make([]*Job, len(names))
+	lists := make([]ErrorList, len(names))
+	readErrs := make([]error, len(names))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				src, err := os.ReadFile(filepath.Join(dir, names[i]))
+				if err != nil {
+					readErrs[i] = err
+					continue
+				}
+				jobs[i] = ParseJob(JobsDir+"/"+names[i], src, loc, &lists[i])
+			}
+		}()
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(readErrs...); err != nil {
+		return err
+	}
+	for i := range lists {
+		*list = append(*list, lists[i]...)
+	}
+	s.Jobs = jobs
+	return nil
+}
+
+// checkJobs validates what only the whole set of jobs can tell: unique ids
+// and tokens, and services that exist.
+func (s *Site) checkJobs(list *ErrorList) {
+	services := map[string]bool{}
+	for _, sv := range s.Services {
+		services[sv.Slug] = true
+	}
+	ids := map[string]*Job{}
+	tokens := map[string]*Job{}
+	for _, j := range s.Jobs {
+		if j.ID != "" {
+			if other, ok := ids[strings.ToLower(j.ID)]; ok {
+				*list = append(*list, &Error{Pos: j.Pos("id"), Msg: fmt.Sprintf("id %q is also used by %s", j.ID, other.File),
+					Hint: "give one of the jobs a new id; ids differ by more than letter case"})
+			} else {
+				ids[strings.ToLower(j.ID)] = j
+			}
+		}
+		if j.Token != "" {
+			if other, ok := tokens[j.Token]; ok {
+				*list = append(*list, &Error{Pos: j.Pos("token"), Msg: fmt.Sprintf("token is also used by %s", other.File),
+					Hint: "run `qdn job rotate " + j.idOrFile() + "` to give this job its own token"})
+			} else {
+				tokens[j.Token] = j
+			}
+		}
+		if j.Service != "" && slugRE.MatchString(j.Service) && !services[j.Service] {
+			var known []string
+			for k := range services {
+				known = append(known, k)
+			}
+			hint := "create " + BookDir + "/" + j.Service + ".md, or use one of: " + strings.Join(sorted(known), ", ")
+			if len(known) == 0 {
+				hint = "create " + BookDir + "/" + j.Service + ".md"
+			}
+			*list = append(*list, &Error{Pos: j.Pos("service"), Msg: fmt.Sprintf("service %q has no %s/%s.md", j.Service, BookDir, j.Service), Hint: hint + suggest(j.Service, known)})
+		}
+	}
+}
+
+// Service returns the service with the given slug, or nil.
+func (s *Site) Service(slug string) *Service {
+	for _, sv := range s.Services {
+		if sv.Slug == slug {
+			return sv
+		}
+	}
+	return nil
+}
+
+// LiveJobs returns the jobs that get a tracking page now.
+func (s *Site) LiveJobs() []*Job {
+	var out []*Job
+	for _, j := range s.Jobs {
+		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// TrackPath returns the output path of the tracking page for token.
+func TrackPath(token string) string { return path.Join("track", token, "index.html") }

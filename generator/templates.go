@@ -1,0 +1,139 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quickdumpnow/qdn/templates"
+)
+
+// TemplatesDir is where a site keeps templates that replace the defaults.
+const TemplatesDir = "templates"
+
+// The page templates qdn renders, by file name.
+const (
+	TemplateTrack   = "track.html"
+	TemplateHome    = "home.html"
+	TemplatePage    = "page.html"
+	TemplateBook    = "book.html"
+	TemplateService = "service.html"
+	Template404     = "404.html"
+)
+
+var pageTemplates = []string{TemplateTrack, TemplateHome, TemplatePage, TemplateBook, TemplateService, Template404}
+
+// Templates is the parsed set of page templates: each page template with
+// every partial, in a set of its own so that each may define "main".
+type Templates struct {
+	pages map[string]*template.Template
+	// Source tells, per file name, where each template came from: the
+	// embedded default or the site's templates/ directory.
+	Source map[string]string
+}
+
+var funcs = template.FuncMap{
+	"lower":  strings.ToLower,
+	"iso":    func(t time.Time) string { return t.Format(time.RFC3339) },
+	"mapURL": mapURL,
+	// Times reach the templates already in the site's time zone.
+	"when": func(t time.Time) string { return t.Format("Mon, Jan 2 at 3:04 pm") },
+	"day":  func(t time.Time) string { return t.Format("Monday, January 2, 2006") },
+	"date": func(t time.Time) string { return t.Format("January 2, 2006") },
+}
+
+// LoadTemplates parses the default templates, replaced by name by the
+// site's own templates/*.html.
+func LoadTemplates(dir string) (*Templates, error) {
+	files := map[string][]byte{}
+	source := map[string]string{}
+	defaults, _ := fs.Glob(templates.FS, "*.html")
+	for _, name := range defaults {
+		b, err := templates.FS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		files[name], source[name] = b, "(default) "+name
+	}
+	own, err := os.ReadDir(filepath.Join(dir, TemplatesDir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", TemplatesDir, err)
+	}
+	for _, d := range own {
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".html") || ignoredName(d.Name()) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, TemplatesDir, d.Name()))
+		if err != nil {
+			return nil, err
+		}
+		files[d.Name()], source[d.Name()] = b, TemplatesDir+"/"+d.Name()
+	}
+	var list ErrorList
+	var partials []string
+	for name := range files {
+		if strings.HasPrefix(name, "_") {
+			partials = append(partials, name)
+		}
+	}
+	sort.Strings(partials)
+	base := template.New("").Funcs(funcs)
+	for _, name := range partials {
+		if _, err := base.New(name).Parse(string(files[name])); err != nil {
+			list = append(list, templateError(source[name], err))
+		}
+	}
+	t := &Templates{pages: map[string]*template.Template{}, Source: source}
+	if len(list) > 0 {
+		return t, list.Err()
+	}
+	for _, name := range pageTemplates {
+		src, ok := files[name]
+		if !ok {
+			list = append(list, &Error{Pos: Pos{File: TemplatesDir + "/" + name}, Msg: "template is missing", Hint: "restore the file or remove the override"})
+			continue
+		}
+		set := template.Must(base.Clone())
+		if _, err := set.New(name).Parse(string(src)); err != nil {
+			list = append(list, templateError(source[name], err))
+			continue
+		}
+		t.pages[name] = set
+	}
+	return t, list.Err()
+}
+
+var templateLineRE = regexp.MustCompile(`^template: [^:]+:(\d+):(?:(\d+):)? ?(.*)$`)
+
+func templateError(file string, err error) *Error {
+	file = strings.TrimPrefix(file, "(default) ")
+	msg := err.Error()
+	e := &Error{Pos: Pos{File: file}, Msg: msg, Hint: "fix the template syntax; see https://pkg.go.dev/html/template"}
+	if m := templateLineRE.FindStringSubmatch(msg); m != nil {
+		e.Pos.Line, _ = strconv.Atoi(m[1])
+		e.Pos.Col, _ = strconv.Atoi(m[2])
+		e.Msg = m[3]
+	}
+	return e
+}
+
+// Uses lists the template files a page template depends on: itself and
+// every partial.
+func (t *Templates) Uses(page string) []string {
+	var out []string
+	for name := range t.Source {
+		if name == page || strings.HasPrefix(name, "_") {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
