@@ -14,6 +14,12 @@ type BuildCommand struct {
 	Site string
 }
 
+func init() {
+	register(command{name: "build", summary: "build the site into public/", order: 10, run: func(m *Main, ctx context.Context, args []string) error {
+		return (&BuildCommand{Main: m}).Run(ctx, args)
+	}})
+}
+
 const buildUsage = `
 Usage: qdn build [--site DIR]
 

@@ -13,6 +13,12 @@ type CheckCommand struct {
 	Site string
 }
 
+func init() {
+	register(command{name: "check", summary: "validate jobs, content, templates and qdn.yaml without writing", order: 11, run: func(m *Main, ctx context.Context, args []string) error {
+		return (&CheckCommand{Main: m}).Run(ctx, args)
+	}})
+}
+
 const checkUsage = `
 Usage: qdn check [--site DIR]
 

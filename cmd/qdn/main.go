@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -41,30 +42,27 @@ type Main struct {
 	Now    func() time.Time
 }
 
-// command is one subcommand.
+// command is one subcommand. Each subcommand's file registers itself with
+// register in an init function.
 type command struct {
 	name    string
 	summary string
-	run     func(m *Main, ctx context.Context, args []string) error
+	// order places the command in `qdn help`.
+	order int
+	run   func(m *Main, ctx context.Context, args []string) error
 }
 
 var commands []command
 
+func register(c command) {
+	commands = append(commands, c)
+	sort.SliceStable(commands, func(i, j int) bool { return commands[i].order < commands[j].order })
+}
+
 func init() {
-	commands = []command{
-		{"build", "build the site into public/", func(m *Main, ctx context.Context, args []string) error {
-			return (&BuildCommand{Main: m}).Run(ctx, args)
-		}},
-		{"check", "validate jobs, content, templates and qdn.yaml without writing", func(m *Main, ctx context.Context, args []string) error {
-			return (&CheckCommand{Main: m}).Run(ctx, args)
-		}},
-		{"version", "print the version of qdn", func(m *Main, ctx context.Context, args []string) error {
-			return (&VersionCommand{Main: m}).Run(ctx, args)
-		}},
-		{"help", "show help for a command", func(m *Main, ctx context.Context, args []string) error {
-			return m.help(args)
-		}},
-	}
+	register(command{name: "help", summary: "show help for a command", order: 100, run: func(m *Main, ctx context.Context, args []string) error {
+		return m.help(args)
+	}})
 }
 
 // Run runs the subcommand named by args[0].

@@ -13,6 +13,12 @@ var version = ""
 // VersionCommand is `qdn version`.
 type VersionCommand struct{ *Main }
 
+func init() {
+	register(command{name: "version", summary: "print the version of qdn", order: 99, run: func(m *Main, ctx context.Context, args []string) error {
+		return (&VersionCommand{Main: m}).Run(ctx, args)
+	}})
+}
+
 const versionUsage = `
 Usage: qdn version
 

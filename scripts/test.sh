@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every check and test of qdn on a fresh machine.
+#
+# It first installs what the tests need and the machine lacks (Debian's
+# chromium for the browser tests; moto's server, which the S3 and CloudFront
+# tests start on loopback, ships with the machine's Python), then runs gofmt,
+# go vet, staticcheck and the whole test suite with the race detector. A
+# missing tool fails the run: no test is skipped for want of a server or a
+# browser.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'test.sh: %s\n' "$*" >&2; }
+
+# Debian packages: the browser for the page and preview tests, and fonts so
+# that screenshots show text.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v moto_server >/dev/null 2>&1; then
+  say "moto_server is missing: install moto with its server extra (pip install 'moto[server]')"
+  exit 1
+fi
+
+export QDN_CHROMIUM="${QDN_CHROMIUM:-$(command -v chromium)}"
+export QDN_MOTO_SERVER="${QDN_MOTO_SERVER:-$(command -v moto_server)}"
+
+say "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  say "gofmt would change: $unformatted"
+  exit 1
+fi
+
+say "go vet"
+go vet ./...
+
+say "staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+say "go test"
+go test -race -count=1 -timeout 30m ./... "$@"
