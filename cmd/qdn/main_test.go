@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// testNow is the clock of every CLI test, so that which jobs expired does
+// not depend on the day the tests run.
+var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"qdn": func() {
+			m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Now: func() time.Time { return testNow }}
+			os.Exit(report(os.Stderr, m.Run(context.Background(), os.Args[1:])))
+		},
+	})
+}
+
+// TestScripts runs the CLI scenarios in testdata/script: each one reads like
+// the session of a user it protects. `example` copies the example site of
+// this repository into the script's work directory.
+func TestScripts(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("QDN_REPO", root)
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"example": cmdExample(root),
+		},
+	})
+}
+
+// cmdExample copies the example site (qdn.yaml, content/, jobs/,
+// templates/) into the script's work directory.
+func cmdExample(root string) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		for _, name := range []string{"qdn.yaml", "content", "jobs", "templates"} {
+			if err := copyTree(filepath.Join(root, name), ts.MkAbs(name)); err != nil {
+				ts.Fatalf("copy %s: %v", name, err)
+			}
+		}
+	}
+}
+
+func copyTree(src, dst string) error {
+	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}
