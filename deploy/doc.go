@@ -1,0 +1,22 @@
+// Package deploy publishes a built site to S3 and invalidates what changed on
+// CloudFront.
+//
+// Data flows in two steps. Planning is pure: NewPlan compares the local
+// output (Files, built by package generator) with one listing of the bucket
+// and the manifest that the previous sync left in it (.qdn/manifest.json under
+// the environment's prefix), and returns a Plan holding every key to upload
+// or delete with its reason, and the exact CloudFront paths to invalidate.
+// `qdn sync --dry-run` prints that plan and the tests assert it. Applying is
+// separate: Syncer.Apply uploads assets, then HTML, then deletes, then writes
+// the manifest, then invalidates, each step only if the ones before
+// succeeded.
+//
+// A sync never leaves the CDN stale: the paths to invalidate are written to
+// .qdn/pending.json before the first upload and removed only once CloudFront
+// accepted them, so a sync that was killed is finished by the next one. A
+// lock object (.qdn/lock.json, written with If-None-Match: *) keeps two syncs
+// of one environment from interleaving.
+//
+// The package talks to storage through the small Bucket interface and to the
+// CDN through Invalidator; S3 and CloudFront implement them with the AWS SDK.
+package deploy

@@ -1,0 +1,329 @@
+package deploy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+// StateDir is the directory, under an environment's prefix, holding what qdn
+// keeps in the bucket: the manifest, the pending invalidation and the lock.
+// A sync never uploads, deletes or invalidates anything under it as site
+// content.
+const StateDir = ".qdn/"
+
+// Reasons a key is uploaded or deleted, as the plan shows them.
+const (
+	ReasonNew            = "new"
+	ReasonContent        = "content changed"
+	ReasonHeaders        = "headers changed"
+	ReasonNotInManifest  = "not in the manifest"
+	ReasonChangedOutside = "changed in the bucket since the last sync"
+	ReasonMissing        = "missing from the bucket"
+	ReasonGone           = "no longer built"
+)
+
+// File is one object of the local output, ready to upload.
+type File struct {
+	// Path is the output path, relative to public/, such as
+	// track/x/index.html.
+	Path    string
+	Body    []byte
+	Headers generator.Headers
+	// Hash is the hex SHA-256 of Body.
+	Hash string
+}
+
+// NewFile returns the File for the output at path.
+func NewFile(path string, body []byte, h generator.Headers) File {
+	sum := sha256.Sum256(body)
+	return File{Path: path, Body: body, Headers: h, Hash: hex.EncodeToString(sum[:])}
+}
+
+// Files returns the objects of a build's output with the headers that cfg
+// gives them, sorted by path.
+func Files(out *generator.Output, cfg *generator.Config) []File {
+	paths := out.Paths()
+	files := make([]File, len(paths))
+	for i, p := range paths {
+		files[i] = NewFile(p, out.Files[p], cfg.ObjectHeaders(p))
+	}
+	return files
+}
+
+// Fingerprint returns a short digest of the headers an object is served
+// with; the manifest keeps it so that a header change is seen without a
+// request per object.
+func Fingerprint(h generator.Headers) string {
+	sum := sha256.Sum256([]byte("Content-Type: " + h.ContentType + "\nCache-Control: " + h.CacheControl + "\n"))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Object is a remote object as one listing of the bucket describes it.
+type Object struct {
+	Key          string
+	Size         int64
+	ETag         string
+	LastModified time.Time
+}
+
+// Action is one key to upload or delete, with why.
+type Action struct {
+	Key    string `json:"key"`
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	Reason string `json:"reason"`
+}
+
+// Plan is what a sync will do. It is computed by NewPlan without any I/O, is
+// what --dry-run prints, and is applied by Syncer.Apply.
+type Plan struct {
+	// Prefix is the environment's key prefix ("" or ending in a slash).
+	Prefix string `json:"prefix"`
+	// Uploads are the keys to upload, assets before HTML, each group sorted.
+	Uploads []Action `json:"uploads"`
+	// Deletes are the keys under the prefix that the build no longer makes.
+	Deletes []Action `json:"deletes"`
+	// Unchanged is how many local files are already in the bucket as they
+	// should be.
+	Unchanged int `json:"unchanged"`
+	// Invalidation is what CloudFront is asked to drop from its caches.
+	Invalidation Invalidation `json:"invalidation"`
+
+	files    map[string]File
+	manifest *Manifest
+	pending  *Pending
+}
+
+// Invalidation is the invalidation a sync makes.
+type Invalidation struct {
+	// Paths are the paths sent to CloudFront: exact URIs, or parent
+	// wildcards when there are more than the plan's maximum.
+	Paths []string `json:"paths"`
+	// Exact are the URIs under which a changed or deleted object can be
+	// cached, before any collapse; it includes those still pending from a
+	// sync that did not finish.
+	Exact []string `json:"exact"`
+	// Carried are the URIs that an earlier, unfinished sync left pending.
+	Carried []string `json:"carried,omitempty"`
+	// Collapsed says the exact URIs were too many and Paths holds wildcards.
+	Collapsed bool `json:"collapsed"`
+	// Cost estimates what these paths cost, in US dollars, past the free
+	// paths of the month.
+	Cost Cost `json:"cost"`
+}
+
+// Cost is the estimated price of an invalidation. CloudFront bills each
+// path (a wildcard counts as one) past the first 1,000 of a month per
+// account.
+type Cost struct {
+	Paths int `json:"paths"`
+	// Month is the month the previous syncs of this environment recorded,
+	// and MonthPaths how many paths they invalidated in it.
+	Month      string `json:"month"`
+	MonthPaths int    `json:"month_paths"`
+	// Dollars is the price of Paths given MonthPaths already used; other
+	// tools and environments of the same account are not counted.
+	Dollars float64 `json:"dollars"`
+	// IfPastFree is the price of Paths once the free tier is used up.
+	IfPastFree float64 `json:"if_past_free"`
+}
+
+// Invalidation pricing.
+const (
+	FreePathsPerMonth = 1000
+	DollarsPerPath    = 0.005
+)
+
+// PlanOptions tune NewPlan.
+type PlanOptions struct {
+	// Prefix is the environment's key prefix, "" or ending in a slash.
+	Prefix string
+	// ViewerURIs returns the URIs under which the object at an output path
+	// can be cached by CloudFront.
+	ViewerURIs func(path string) []string
+	// MaxPaths is how many exact paths an invalidation may hold before they
+	// are collapsed to wildcards.
+	MaxPaths int
+	// MaxDeletes is how many deletes a sync may make; more refuses the plan.
+	MaxDeletes int
+	// Invalidate says whether there is a distribution to invalidate.
+	Invalidate bool
+	// Now is used for the month of the cost estimate.
+	Now time.Time
+}
+
+// DefaultMaxPaths and DefaultMaxDeletes are the limits when qdn.yaml and the
+// flags do not set them.
+const (
+	DefaultMaxPaths   = 100
+	DefaultMaxDeletes = 256
+)
+
+// TooManyDeletesError refuses a plan that deletes more than allowed.
+type TooManyDeletesError struct {
+	Deletes []Action
+	Max     int
+}
+
+func (e *TooManyDeletesError) Error() string {
+	return fmt.Sprintf("the sync would delete %d objects, more than the limit of %d; nothing was changed", len(e.Deletes), e.Max)
+}
+
+// NewPlan decides what a sync does: local are the files of the build,
+// remote one listing of everything under the prefix, m the manifest the last
+// complete sync wrote (nil when there is none) and pending the invalidation
+// an unfinished sync left (nil when none).
+//
+// A file is uploaded when it is new, its bytes or headers differ from what
+// the manifest recorded, or the object in the bucket is not the one the
+// manifest recorded. A key under the prefix that the build does not make is
+// deleted; keys under .qdn/ are never touched.
+func NewPlan(local []File, remote []Object, m *Manifest, pending *Pending, opt PlanOptions) (*Plan, error) {
+	if m == nil {
+		m = &Manifest{}
+	}
+	p := &Plan{Prefix: opt.Prefix, files: map[string]File{}, manifest: m, pending: pending, Uploads: []Action{}, Deletes: []Action{}}
+	byKey := map[string]Object{}
+	for _, o := range remote {
+		if !strings.HasPrefix(o.Key, opt.Prefix) || strings.HasPrefix(o.Key, opt.Prefix+StateDir) {
+			continue
+		}
+		byKey[o.Key] = o
+	}
+	var assets, html []Action
+	changed := map[string]bool{}
+	for _, f := range local {
+		if strings.HasPrefix(f.Path, StateDir) || f.Path == "" || strings.HasPrefix(f.Path, "/") {
+			return nil, fmt.Errorf("output path %q cannot be published: %s is where qdn keeps its state", f.Path, StateDir)
+		}
+		key := opt.Prefix + f.Path
+		p.files[key] = f
+		reason := uploadReason(f, byKey, m, key)
+		if reason == "" {
+			p.Unchanged++
+			continue
+		}
+		a := Action{Key: key, Path: f.Path, Size: int64(len(f.Body)), Reason: reason}
+		if isHTML(f) {
+			html = append(html, a)
+		} else {
+			assets = append(assets, a)
+		}
+		// A new key was never served, so nothing of it is cached (but for
+		// an error response, which CloudFront keeps seconds, not a year).
+		if reason != ReasonNew {
+			changed[f.Path] = true
+		}
+	}
+	sortActions(assets)
+	sortActions(html)
+	p.Uploads = append(append(p.Uploads, assets...), html...)
+	for key, o := range byKey {
+		if _, ok := p.files[key]; ok {
+			continue
+		}
+		path := strings.TrimPrefix(key, opt.Prefix)
+		p.Deletes = append(p.Deletes, Action{Key: key, Path: path, Size: o.Size, Reason: ReasonGone})
+		changed[path] = true
+	}
+	sortActions(p.Deletes)
+	if opt.MaxDeletes >= 0 && len(p.Deletes) > opt.MaxDeletes {
+		return p, &TooManyDeletesError{Deletes: p.Deletes, Max: opt.MaxDeletes}
+	}
+
+	if opt.Invalidate {
+		p.Invalidation = planInvalidation(changed, pending, m, opt)
+	} else {
+		p.Invalidation = Invalidation{Paths: []string{}, Exact: []string{}}
+	}
+	return p, nil
+}
+
+func uploadReason(f File, remote map[string]Object, m *Manifest, key string) string {
+	o, inBucket := remote[key]
+	e, inManifest := m.Objects[f.Path]
+	switch {
+	case !inBucket && !inManifest:
+		return ReasonNew
+	case !inBucket:
+		return ReasonMissing
+	case !inManifest:
+		return ReasonNotInManifest
+	case e.Hash != f.Hash:
+		return ReasonContent
+	case o.ETag != e.ETag || o.Size != e.Size:
+		return ReasonChangedOutside
+	case e.Headers != Fingerprint(f.Headers):
+		return ReasonHeaders
+	}
+	return ""
+}
+
+func isHTML(f File) bool {
+	return strings.HasPrefix(f.Headers.ContentType, "text/html")
+}
+
+func sortActions(a []Action) {
+	sort.Slice(a, func(i, j int) bool { return a[i].Key < a[j].Key })
+}
+
+func planInvalidation(changed map[string]bool, pending *Pending, m *Manifest, opt PlanOptions) Invalidation {
+	uris := map[string]bool{}
+	for path := range changed {
+		for _, u := range opt.ViewerURIs(path) {
+			uris[u] = true
+		}
+	}
+	inv := Invalidation{Carried: []string{}}
+	if pending != nil {
+		for _, u := range pending.Paths {
+			if !uris[u] {
+				inv.Carried = append(inv.Carried, u)
+			}
+			uris[u] = true
+		}
+	}
+	inv.Exact = make([]string, 0, len(uris))
+	for u := range uris {
+		inv.Exact = append(inv.Exact, u)
+	}
+	sort.Strings(inv.Exact)
+	sort.Strings(inv.Carried)
+	inv.Paths = CollapsePaths(inv.Exact, opt.MaxPaths)
+	inv.Collapsed = len(inv.Paths) != len(inv.Exact)
+	inv.Cost = estimateCost(len(inv.Paths), m, opt.Now)
+	return inv
+}
+
+func estimateCost(paths int, m *Manifest, now time.Time) Cost {
+	month := now.UTC().Format("2006-01")
+	c := Cost{Paths: paths, Month: month}
+	if m.Invalidated.Month == month {
+		c.MonthPaths = m.Invalidated.Paths
+	}
+	billable := max(0, c.MonthPaths+paths-FreePathsPerMonth) - max(0, c.MonthPaths-FreePathsPerMonth)
+	c.Dollars = float64(billable) * DollarsPerPath
+	c.IfPastFree = float64(paths) * DollarsPerPath
+	return c
+}
+
+// Bytes is the number of bytes the plan uploads.
+func (p *Plan) Bytes() int64 {
+	var n int64
+	for _, a := range p.Uploads {
+		n += a.Size
+	}
+	return n
+}
+
+// Empty says the plan changes nothing in the bucket and invalidates
+// nothing.
+func (p *Plan) Empty() bool {
+	return len(p.Uploads) == 0 && len(p.Deletes) == 0 && len(p.Invalidation.Paths) == 0
+}

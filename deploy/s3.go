@@ -1,0 +1,205 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+// Errors of the Bucket methods.
+var (
+	ErrNotFound = errors.New("no such key")
+	ErrExists   = errors.New("key exists")
+)
+
+// Bucket is the storage a sync publishes to.
+type Bucket interface {
+	// List returns every object whose key starts with prefix.
+	List(ctx context.Context, prefix string) ([]Object, error)
+	// Get returns the bytes of the object at key, or ErrNotFound.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Put writes the object at key with the headers h and returns its ETag.
+	Put(ctx context.Context, key string, body []byte, h generator.Headers) (etag string, err error)
+	// Create writes the object at key only if there is none, or returns
+	// ErrExists.
+	Create(ctx context.Context, key string, body []byte) error
+	// Delete removes the objects at keys.
+	Delete(ctx context.Context, keys []string) error
+}
+
+// S3 is a Bucket in Amazon S3 or an S3-compatible server. Uploads go
+// through the SDK's transfer manager, which sends files above 16 MiB in
+// parts.
+type S3 struct {
+	client *s3.Client
+	tm     *transfermanager.Client
+	bucket string
+
+	lists, gets, puts, deletes atomic.Int64
+}
+
+// NewS3 returns the bucket named bucket reached through client.
+func NewS3(client *s3.Client, bucket string) *S3 {
+	return &S3{client: client, tm: transfermanager.New(client), bucket: bucket}
+}
+
+// S3Options returns the options of an S3 client for a sync: path-style
+// addressing when endpoint names an S3-compatible server, and an HTTP
+// transport that keeps as many connections open as uploads run at once.
+// The HTTP client is set here rather than in config.LoadDefaultConfig so
+// that what the shared configuration set on it (such as AWS_CA_BUNDLE)
+// stays.
+func S3Options(endpoint string, concurrency int) func(*s3.Options) {
+	return func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		if endpoint != "" || o.BaseEndpoint != nil {
+			o.UsePathStyle = true
+		}
+		widen := func(t *http.Transport) {
+			t.MaxIdleConns = max(t.MaxIdleConns, 2*concurrency)
+			t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, 2*concurrency)
+		}
+		switch c := o.HTTPClient.(type) {
+		case *awshttp.BuildableClient:
+			o.HTTPClient = c.WithTransportOptions(widen)
+		case nil:
+			o.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(widen)
+		}
+	}
+}
+
+// Requests are the requests an S3 made, by kind.
+type Requests struct {
+	List   int64 `json:"list"`
+	Get    int64 `json:"get"`
+	Put    int64 `json:"put"`
+	Delete int64 `json:"delete"`
+}
+
+// Requests returns how many requests b made so far. A multipart upload
+// counts as one put.
+func (b *S3) Requests() Requests {
+	return Requests{List: b.lists.Load(), Get: b.gets.Load(), Put: b.puts.Load(), Delete: b.deletes.Load()}
+}
+
+// List implements Bucket with paginated ListObjectsV2 calls of 1,000 keys.
+func (b *S3) List(ctx context.Context, prefix string) ([]Object, error) {
+	var out []Object
+	pages := s3.NewListObjectsV2Paginator(b.client, &s3.ListObjectsV2Input{
+		Bucket: aws.String(b.bucket), Prefix: aws.String(prefix), MaxKeys: aws.Int32(1000),
+	})
+	for pages.HasMorePages() {
+		b.lists.Add(1)
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list s3://%s/%s: %w", b.bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			out = append(out, Object{
+				Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), ETag: aws.ToString(o.ETag),
+				LastModified: aws.ToTime(o.LastModified),
+			})
+		}
+	}
+	return out, nil
+}
+
+// Get implements Bucket.
+func (b *S3) Get(ctx context.Context, key string) ([]byte, error) {
+	b.gets.Add(1)
+	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
+	if err != nil {
+		var nsk *s3types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return nil, fmt.Errorf("get %s: %w", key, ErrNotFound)
+		}
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	return body, nil
+}
+
+// Put implements Bucket.
+func (b *S3) Put(ctx context.Context, key string, body []byte, h generator.Headers) (string, error) {
+	b.puts.Add(1)
+	out, err := b.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
+		Bucket:        aws.String(b.bucket),
+		Key:           aws.String(key),
+		Body:          bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))),
+		ContentType:   aws.String(h.ContentType),
+		CacheControl:  aws.String(h.CacheControl),
+	})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.ETag), nil
+}
+
+// Create implements Bucket with a PutObject conditional on If-None-Match: *.
+func (b *S3) Create(ctx context.Context, key string, body []byte) error {
+	b.puts.Add(1)
+	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:       aws.String(b.bucket),
+		Key:          aws.String(key),
+		Body:         bytes.NewReader(body),
+		ContentType:  aws.String("application/json"),
+		CacheControl: aws.String("no-store"),
+		IfNoneMatch:  aws.String("*"),
+	})
+	if err != nil {
+		var ae smithy.APIError
+		var re *awshttp.ResponseError
+		if (errors.As(err, &ae) && (ae.ErrorCode() == "PreconditionFailed" || ae.ErrorCode() == "ConditionalRequestConflict")) ||
+			(errors.As(err, &re) && (re.HTTPStatusCode() == http.StatusPreconditionFailed || re.HTTPStatusCode() == http.StatusConflict)) {
+			return fmt.Errorf("create %s: %w", key, ErrExists)
+		}
+		return fmt.Errorf("create %s: %w", key, err)
+	}
+	return nil
+}
+
+// Delete implements Bucket with DeleteObjects calls of up to 1,000 keys.
+// Every key S3 could not delete is reported.
+func (b *S3) Delete(ctx context.Context, keys []string) error {
+	var errs []error
+	for start := 0; start < len(keys); start += 1000 {
+		batch := keys[start:min(start+1000, len(keys))]
+		ids := make([]s3types.ObjectIdentifier, len(batch))
+		for i, k := range batch {
+			ids[i] = s3types.ObjectIdentifier{Key: aws.String(k)}
+		}
+		b.deletes.Add(1)
+		out, err := b.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			Bucket: aws.String(b.bucket),
+			Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)},
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("delete %d keys from %s to %s: %w", len(batch), batch[0], batch[len(batch)-1], err))
+			continue
+		}
+		for _, e := range out.Errors {
+			errs = append(errs, fmt.Errorf("delete %s: %s: %s", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message)))
+		}
+	}
+	return errors.Join(errs...)
+}

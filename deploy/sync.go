@@ -1,0 +1,348 @@
+package deploy
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+// DefaultConcurrency is how many uploads run at once unless told.
+const DefaultConcurrency = 32
+
+// DefaultLockTTL is how old a lock must be before --force-unlock may break
+// it: older than any sync that is still running.
+const DefaultLockTTL = time.Hour
+
+// Syncer publishes plans to one environment: a bucket, a key prefix and,
+// when the environment has a distribution, its Invalidator.
+type Syncer struct {
+	Bucket Bucket
+	Prefix string
+	// Invalidator is nil when the environment has no CDN in front.
+	Invalidator Invalidator
+	// Concurrency bounds the uploads in flight.
+	Concurrency int
+	// Now and Rand are the clock and the randomness of deploy ids; nil means
+	// the real ones.
+	Now  func() time.Time
+	Rand io.Reader
+	// Progress, when set, is called after each upload with the uploads done
+	// and the bytes sent so far.
+	Progress func(done int, bytes int64)
+}
+
+func (s *Syncer) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Lock takes the environment's lock for holder, or returns a *LockedError
+// naming who holds it. With force, a lock older than ttl is broken first.
+// The returned function releases the lock.
+func (s *Syncer) Lock(ctx context.Context, l Lock, ttl time.Duration, force bool) (release func(context.Context) error, err error) {
+	key := s.Prefix + LockKey
+	body, err := json.MarshalIndent(l, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		err := s.Bucket.Create(ctx, key, body)
+		if err == nil {
+			return func(ctx context.Context) error {
+				if err := s.Bucket.Delete(ctx, []string{key}); err != nil {
+					return fmt.Errorf("release lock: %w", err)
+				}
+				return nil
+			}, nil
+		}
+		if !errors.Is(err, ErrExists) {
+			return nil, fmt.Errorf("lock: %w", err)
+		}
+		held, err := s.Bucket.Get(ctx, key)
+		if errors.Is(err, ErrNotFound) && attempt == 0 {
+			continue // released in between
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lock: %w", err)
+		}
+		var other Lock
+		if err := json.Unmarshal(held, &other); err != nil {
+			other = Lock{Holder: "unknown (unreadable lock: " + err.Error() + ")"}
+		}
+		stale := s.now().Sub(other.Since) > ttl
+		if !force || !stale || attempt > 0 {
+			return nil, &LockedError{Lock: other, Key: key, Stale: stale}
+		}
+		if err := s.Bucket.Delete(ctx, []string{key}); err != nil {
+			return nil, fmt.Errorf("break stale lock: %w", err)
+		}
+	}
+}
+
+// Plan lists the bucket, reads the manifest and any pending invalidation,
+// and returns what publishing files would do (see NewPlan). A
+// *TooManyDeletesError comes with the plan it refused.
+func (s *Syncer) Plan(ctx context.Context, files []File, opt PlanOptions) (*Plan, error) {
+	opt.Prefix = s.Prefix
+	opt.Invalidate = s.Invalidator != nil
+	if opt.Now.IsZero() {
+		opt.Now = s.now()
+	}
+	remote, err := s.Bucket.List(ctx, s.Prefix)
+	if err != nil {
+		return nil, err
+	}
+	var m *Manifest
+	var pending *Pending
+	for _, o := range remote {
+		switch o.Key {
+		case s.Prefix + ManifestKey:
+			b, err := s.Bucket.Get(ctx, o.Key)
+			if err != nil {
+				return nil, err
+			}
+			if m, err = decodeManifest(b); err != nil {
+				return nil, err
+			}
+		case s.Prefix + PendingKey:
+			b, err := s.Bucket.Get(ctx, o.Key)
+			if err != nil {
+				return nil, err
+			}
+			if pending, err = decodePending(b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return NewPlan(files, remote, m, pending, opt)
+}
+
+// Deploy describes what is deployed, for the manifest.
+type Deploy struct {
+	Commit string
+	Dirty  bool
+}
+
+// Result is what Apply did.
+type Result struct {
+	Plan          *Plan `json:"plan"`
+	Uploaded      int   `json:"uploaded"`
+	UploadedBytes int64 `json:"uploaded_bytes"`
+	Deleted       int   `json:"deleted"`
+	Unchanged     int   `json:"unchanged"`
+	// InvalidationID is the CloudFront invalidation made, if any.
+	InvalidationID string `json:"invalidation_id,omitempty"`
+	// CallerReference is the invalidation's CallerReference.
+	CallerReference string `json:"caller_reference,omitempty"`
+}
+
+// StepError is a failed step of Apply, naming it.
+type StepError struct {
+	Step string
+	Err  error
+}
+
+func (e *StepError) Error() string { return e.Step + ": " + e.Err.Error() }
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Apply carries out p: it records the pending invalidation, uploads the
+// assets, then the HTML, deletes, writes the manifest and invalidates, each
+// step only if every one before succeeded. A failure leaves the pending
+// invalidation in the bucket, so that the next sync still makes it.
+func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) {
+	res := &Result{Plan: p, Unchanged: p.Unchanged}
+	inv := p.Invalidation
+	pending := p.pending
+	if len(inv.Exact) > 0 && (pending == nil || !slices.Equal(pending.Paths, inv.Exact)) {
+		next := &Pending{Since: s.now().UTC(), Paths: inv.Exact}
+		if pending != nil {
+			next.ID, next.Since = pending.ID, pending.Since
+		} else {
+			id, err := s.newID()
+			if err != nil {
+				return res, err
+			}
+			next.ID = id
+		}
+		b, err := json.MarshalIndent(next, "", "  ")
+		if err != nil {
+			return res, err
+		}
+		if _, err := s.Bucket.Put(ctx, s.Prefix+PendingKey, b, stateHeaders); err != nil {
+			return res, &StepError{Step: "record pending invalidation", Err: fmt.Errorf("put %s: %w", s.Prefix+PendingKey, err)}
+		}
+		pending = next
+	}
+
+	etags := map[string]string{}
+	var assets, html []Action
+	for _, a := range p.Uploads {
+		if isHTML(p.files[a.Key]) {
+			html = append(html, a)
+		} else {
+			assets = append(assets, a)
+		}
+	}
+	for _, group := range [][]Action{assets, html} {
+		if err := s.upload(ctx, p, group, etags, res); err != nil {
+			return res, &StepError{Step: "upload", Err: err}
+		}
+	}
+
+	if len(p.Deletes) > 0 {
+		keys := make([]string, len(p.Deletes))
+		for i, a := range p.Deletes {
+			keys[i] = a.Key
+		}
+		if err := s.Bucket.Delete(ctx, keys); err != nil {
+			return res, &StepError{Step: "delete", Err: err}
+		}
+		res.Deleted = len(keys)
+	}
+
+	if len(p.Uploads) > 0 || len(p.Deletes) > 0 || len(inv.Paths) > 0 || p.manifest.Version == 0 {
+		m := s.nextManifest(p, etags, d)
+		b, err := json.Marshal(m)
+		if err != nil {
+			return res, err
+		}
+		if _, err := s.Bucket.Put(ctx, s.Prefix+ManifestKey, b, stateHeaders); err != nil {
+			return res, &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", s.Prefix+ManifestKey, err)}
+		}
+	}
+
+	if len(inv.Paths) > 0 && s.Invalidator != nil {
+		res.CallerReference = callerReference(pending.ID, inv.Paths)
+		id, err := s.Invalidator.Invalidate(ctx, res.CallerReference, inv.Paths)
+		if err != nil {
+			return res, &StepError{Step: "invalidate", Err: err}
+		}
+		res.InvalidationID = id
+		if err := s.Bucket.Delete(ctx, []string{s.Prefix + PendingKey}); err != nil {
+			return res, &StepError{Step: "clear pending invalidation", Err: err}
+		}
+	}
+	return res, nil
+}
+
+// stateHeaders are the headers of qdn's own objects: never cached.
+var stateHeaders = generator.Headers{ContentType: "application/json", CacheControl: "no-store"}
+
+func (s *Syncer) upload(ctx context.Context, p *Plan, group []Action, etags map[string]string, res *Result) error {
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	g := new(errgroup.Group)
+	g.SetLimit(max(1, s.Concurrency))
+	for _, a := range group {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("upload %s: %w", a.Key, err))
+				mu.Unlock()
+				return nil
+			}
+			f := p.files[a.Key]
+			etag, err := s.Bucket.Put(ctx, a.Key, f.Body, f.Headers)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("upload %s: %w", a.Key, err))
+				return nil
+			}
+			etags[a.Key] = etag
+			res.Uploaded++
+			res.UploadedBytes += a.Size
+			if s.Progress != nil {
+				s.Progress(res.Uploaded, res.UploadedBytes)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if len(errs) > 1 {
+		return fmt.Errorf("%d of %d uploads failed:\n%w", len(errs), len(group), errors.Join(errs...))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manifest {
+	now := s.now().UTC()
+	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: now, Objects: map[string]Entry{}}
+	for key, f := range p.files {
+		if etag, ok := etags[key]; ok {
+			m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: int64(len(f.Body)), ETag: etag}
+			continue
+		}
+		m.Objects[f.Path] = p.manifest.Objects[f.Path]
+	}
+	month := now.Format("2006-01")
+	m.Invalidated = MonthCount{Month: month}
+	if p.manifest.Invalidated.Month == month {
+		m.Invalidated.Paths = p.manifest.Invalidated.Paths
+	}
+	if s.Invalidator != nil {
+		m.Invalidated.Paths += len(p.Invalidation.Paths)
+	}
+	return m
+}
+
+func (s *Syncer) newID() (string, error) {
+	r := s.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	b := make([]byte, 8)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", fmt.Errorf("deploy id: %w", err)
+	}
+	return s.now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b), nil
+}
+
+// callerReference derives an invalidation's CallerReference from the deploy
+// and its paths: the same deploy retried sends the same reference, which
+// CloudFront answers with the invalidation it already made instead of
+// billing a new one.
+func callerReference(id string, paths []string) string {
+	sum := sha256.Sum256([]byte(id + "\n" + strings.Join(paths, "\n")))
+	return "qdn-" + hex.EncodeToString(sum[:16])
+}
+
+// Wait polls the invalidation id every interval until it is completed,
+// calling progress with each status it reads.
+func (s *Syncer) Wait(ctx context.Context, id string, interval time.Duration, progress func(status string, waited time.Duration)) error {
+	start := s.now()
+	for {
+		st, err := s.Invalidator.InvalidationStatus(ctx, id)
+		if err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(st, s.now().Sub(start))
+		}
+		if strings.EqualFold(st, "completed") {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for invalidation %s: %w", id, ctx.Err())
+		case <-time.After(interval):
+		}
+	}
+}
