@@ -1,0 +1,181 @@
+package deploy
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+var (
+	htmlHeaders = generator.Headers{ContentType: "text/html; charset=utf-8", CacheControl: generator.CacheHTML}
+	cssHeaders  = generator.Headers{ContentType: "text/css; charset=utf-8", CacheControl: generator.CacheAsset}
+)
+
+func testURIs(path string) []string {
+	if path == "index.html" || strings.HasSuffix(path, "/index.html") {
+		return []string{"/" + strings.TrimSuffix(path, "index.html"), "/" + path}
+	}
+	return []string{"/" + path}
+}
+
+// published returns the listing and manifest of a bucket holding exactly
+// files under prefix, as a complete sync leaves it.
+func published(prefix string, files ...File) ([]Object, *Manifest) {
+	m := &Manifest{Version: manifestVersion, Objects: map[string]Entry{}}
+	var remote []Object
+	for _, f := range files {
+		etag := `"` + f.Hash[:32] + `"`
+		remote = append(remote, Object{Key: prefix + f.Path, Size: int64(len(f.Body)), ETag: etag})
+		m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: int64(len(f.Body)), ETag: etag}
+	}
+	remote = append(remote, Object{Key: prefix + ManifestKey, Size: 10, ETag: `"m"`})
+	return remote, m
+}
+
+func TestNewPlan(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	index := NewFile("index.html", []byte("<h1>home</h1>"), htmlHeaders)
+	track := NewFile("track/t1/index.html", []byte("booked"), htmlHeaders)
+	track2 := NewFile("track/t1/index.html", []byte("ready for pickup"), htmlHeaders)
+	css := NewFile("a.css", []byte("body{}"), cssHeaders)
+	cssImmutable := NewFile("a.css", []byte("body{}"), generator.Headers{ContentType: cssHeaders.ContentType, CacheControl: generator.CacheImmutable})
+	old := NewFile("track/old/index.html", []byte("completed"), htmlHeaders)
+
+	base := []File{index, track, css}
+	remote, m := published("site/", base...)
+	withOld, mOld := published("site/", index, track, css, old)
+	outside := append(append([]Object{}, remote...), Object{Key: "other/x.html", Size: 1}, Object{Key: "site/.qdn/lock.json", Size: 1})
+	tampered := append([]Object{}, remote...)
+	for i := range tampered {
+		if tampered[i].Key == "site/a.css" {
+			tampered[i].ETag = `"changed"`
+		}
+	}
+
+	type want struct {
+		uploads   []Action
+		deletes   []Action
+		unchanged int
+		paths     []string
+	}
+	tests := []struct {
+		name    string
+		local   []File
+		remote  []Object
+		m       *Manifest
+		pending *Pending
+		want    want
+	}{
+		{"first sync uploads everything, assets first, and invalidates nothing",
+			base, nil, nil, nil,
+			want{uploads: []Action{
+				{Key: "site/a.css", Path: "a.css", Size: 6, Reason: ReasonNew},
+				{Key: "site/index.html", Path: "index.html", Size: 13, Reason: ReasonNew},
+				{Key: "site/track/t1/index.html", Path: "track/t1/index.html", Size: 6, Reason: ReasonNew},
+			}, paths: []string{}}},
+		{"nothing changed",
+			base, remote, m, nil,
+			want{unchanged: 3, paths: []string{}}},
+		{"one job's status changed",
+			[]File{index, track2, css}, remote, m, nil,
+			want{uploads: []Action{{Key: "site/track/t1/index.html", Path: "track/t1/index.html", Size: 16, Reason: ReasonContent}},
+				unchanged: 2, paths: []string{"/track/t1/", "/track/t1/index.html"}}},
+		{"an expired job's page is deleted and invalidated",
+			base, withOld, mOld, nil,
+			want{deletes: []Action{{Key: "site/track/old/index.html", Path: "track/old/index.html", Size: 9, Reason: ReasonGone}},
+				unchanged: 3, paths: []string{"/track/old/", "/track/old/index.html"}}},
+		{"a header rule changed",
+			[]File{index, track, cssImmutable}, remote, m, nil,
+			want{uploads: []Action{{Key: "site/a.css", Path: "a.css", Size: 6, Reason: ReasonHeaders}},
+				unchanged: 2, paths: []string{"/a.css"}}},
+		{"objects outside the prefix and under .qdn/ are left alone",
+			base, outside, m, nil,
+			want{unchanged: 3, paths: []string{}}},
+		{"an object changed in the bucket is put back",
+			base, tampered, m, nil,
+			want{uploads: []Action{{Key: "site/a.css", Path: "a.css", Size: 6, Reason: ReasonChangedOutside}},
+				unchanged: 2, paths: []string{"/a.css"}}},
+		{"an object missing from the bucket is uploaded again",
+			base, remote[1:], m, nil,
+			want{uploads: []Action{{Key: remote[0].Key, Path: strings.TrimPrefix(remote[0].Key, "site/"), Size: remote[0].Size, Reason: ReasonMissing}},
+				unchanged: 2, paths: testURIs(strings.TrimPrefix(remote[0].Key, "site/"))}},
+		{"objects without a manifest are uploaded with their headers",
+			base, remote, nil, nil,
+			want{uploads: []Action{
+				{Key: "site/a.css", Path: "a.css", Size: 6, Reason: ReasonNotInManifest},
+				{Key: "site/index.html", Path: "index.html", Size: 13, Reason: ReasonNotInManifest},
+				{Key: "site/track/t1/index.html", Path: "track/t1/index.html", Size: 6, Reason: ReasonNotInManifest},
+			}, paths: []string{"/", "/a.css", "/index.html", "/track/t1/", "/track/t1/index.html"}}},
+		{"paths left pending by an unfinished sync are still invalidated",
+			base, remote, m, &Pending{ID: "x", Paths: []string{"/track/t9/", "/track/t9/index.html"}},
+			want{unchanged: 3, paths: []string{"/track/t9/", "/track/t9/index.html"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := NewPlan(tt.local, tt.remote, tt.m, tt.pending, PlanOptions{
+				Prefix: "site/", ViewerURIs: testURIs, MaxPaths: 100, MaxDeletes: 10, Invalidate: true, Now: now,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := want{uploads: p.Uploads, deletes: p.Deletes, unchanged: p.Unchanged, paths: p.Invalidation.Paths}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(want{}), cmp.Comparer(func(a, b []Action) bool {
+				return len(a) == len(b) && (len(a) == 0 || cmp.Equal(a, b))
+			})); diff != "" {
+				t.Errorf("NewPlan() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNewPlanTooManyDeletes(t *testing.T) {
+	var files []File
+	for _, p := range []string{"a.css", "b.css", "c.css"} {
+		files = append(files, NewFile(p, []byte(p), cssHeaders))
+	}
+	remote, m := published("", files...)
+	_, err := NewPlan(files[:1], remote, m, nil, PlanOptions{ViewerURIs: testURIs, MaxPaths: 10, MaxDeletes: 1})
+	var td *TooManyDeletesError
+	if !errors.As(err, &td) || len(td.Deletes) != 2 {
+		t.Fatalf("NewPlan() error = %v; want a TooManyDeletesError with 2 deletes", err)
+	}
+	if _, err := NewPlan(files[:1], remote, m, nil, PlanOptions{ViewerURIs: testURIs, MaxPaths: 10, MaxDeletes: 2}); err != nil {
+		t.Fatalf("NewPlan() with MaxDeletes 2 = %v; want no error", err)
+	}
+}
+
+func TestNewPlanCollapseAndCost(t *testing.T) {
+	var local []File
+	var changed []File
+	for i := range 60 {
+		p := "track/t" + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + string(rune('a'+i/26)) + "/index.html"
+		local = append(local, NewFile(p, []byte("v1"), htmlHeaders))
+		changed = append(changed, NewFile(p, []byte("v2"), htmlHeaders))
+	}
+	remote, m := published("", local...)
+	m.Invalidated = MonthCount{Month: "2026-11", Paths: 999}
+	p, err := NewPlan(changed, remote, m, nil, PlanOptions{ViewerURIs: testURIs, MaxPaths: 100, MaxDeletes: 0, Invalidate: true,
+		Now: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := p.Invalidation
+	if len(inv.Exact) != 120 || !inv.Collapsed || !cmp.Equal(inv.Paths, []string{"/track/*"}) {
+		t.Errorf("Invalidation = %d exact, collapsed %v, paths %q; want 120, true, [/track/*]", len(inv.Exact), inv.Collapsed, inv.Paths)
+	}
+	want := Cost{Paths: 1, Month: "2026-11", MonthPaths: 999, Dollars: 0, IfPastFree: DollarsPerPath}
+	if inv.Cost != want {
+		t.Errorf("Cost = %+v; want %+v", inv.Cost, want)
+	}
+	m.Invalidated.Paths = 1000
+	p, _ = NewPlan(changed, remote, m, nil, PlanOptions{ViewerURIs: testURIs, MaxPaths: 200, MaxDeletes: 0, Invalidate: true,
+		Now: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)})
+	if got, want := p.Invalidation.Cost.Dollars, 120*DollarsPerPath; got != want {
+		t.Errorf("Cost.Dollars past the free tier = %v; want %v", got, want)
+	}
+}

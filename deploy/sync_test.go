@@ -1,0 +1,577 @@
+package deploy_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/quickdumpnow/qdn/deploy"
+	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/internal/testenv"
+)
+
+// These tests publish QuickDumpNow's example site to a real S3-compatible
+// server and invalidate on a real CloudFront API, both moto's, started on
+// loopback. Each test has a bucket and a distribution of its own.
+
+var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+// markPage is the tracking page of the example job JOB-20261121-001.
+const markPage = "track/amjmobezssjp5pia4iukcejbpm/index.html"
+
+type env struct {
+	t      *testing.T
+	s3     *s3.Client
+	cf     *cloudfront.Client
+	bucket string
+	distID string
+	prefix string
+	site   string
+}
+
+var bucketSeq atomic.Int64
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	endpoint := testenv.Moto(t)
+	cfg := aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+	}
+	e := &env{
+		t:      t,
+		s3:     s3.NewFromConfig(cfg, deploy.S3Options(endpoint, 8)),
+		cf:     cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		bucket: fmt.Sprintf("qdn-test-%d-%d", time.Now().UnixNano()%1e9, bucketSeq.Add(1)),
+		prefix: "site/",
+		site:   exampleSite(t),
+	}
+	ctx := context.Background()
+	if _, err := e.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(e.bucket)}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	origin := e.bucket + ".s3.amazonaws.com"
+	out, err := e.cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
+		CallerReference: aws.String(e.bucket),
+		Comment:         aws.String("qdn test"),
+		Enabled:         aws.Bool(true),
+		Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{
+			Id: aws.String("s3"), DomainName: aws.String(origin), OriginPath: aws.String("/site"),
+			S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: aws.String("")},
+		}}},
+		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{
+			TargetOriginId: aws.String("s3"), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
+			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"),
+		},
+	}})
+	if err != nil {
+		t.Fatalf("create distribution: %v", err)
+	}
+	e.distID = aws.ToString(out.Distribution.Id)
+	return e
+}
+
+// exampleSite copies QuickDumpNow's site (the root of this repository)
+// into a temporary directory, so that tests can edit jobs and qdn.yaml.
+func exampleSite(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{generator.ConfigFile, "content", "jobs", "templates"} {
+		src := filepath.Join("..", name)
+		err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			target := filepath.Join(dir, name, rel)
+			if info.IsDir() {
+				return os.MkdirAll(target, 0o755)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(target, b, 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// files renders the site as it is now on disk.
+func (e *env) files(now time.Time) []deploy.File {
+	e.t.Helper()
+	s, err := generator.Load(e.site, generator.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		e.t.Fatalf("load site: %v", err)
+	}
+	out, err := generator.Render(s)
+	if err != nil {
+		e.t.Fatalf("render site: %v", err)
+	}
+	return deploy.Files(out, s.Config)
+}
+
+// edit replaces old by new in the site file at rel.
+func (e *env) edit(rel, old, new string) {
+	e.t.Helper()
+	p := filepath.Join(e.site, rel)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		e.t.Fatalf("%s does not contain %q", rel, old)
+	}
+	if err := os.WriteFile(p, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) syncer() (*deploy.Syncer, *deploy.S3) {
+	b := deploy.NewS3(e.s3, e.bucket)
+	return &deploy.Syncer{
+		Bucket: b, Prefix: e.prefix, Invalidator: deploy.NewCloudFront(e.cf, e.distID),
+		Concurrency: 8, Now: func() time.Time { return testNow },
+	}, b
+}
+
+var planOpts = deploy.PlanOptions{ViewerURIs: viewerURIs, MaxPaths: deploy.DefaultMaxPaths, MaxDeletes: deploy.DefaultMaxDeletes}
+
+// viewerURIs mirrors the edge function's rules for the tests.
+func viewerURIs(path string) []string {
+	if path == "index.html" || strings.HasSuffix(path, "/index.html") {
+		return []string{"/" + strings.TrimSuffix(path, "index.html"), "/" + path}
+	}
+	return []string{"/" + path}
+}
+
+// sync plans and applies files under the lock, as qdn sync does.
+func (e *env) sync(files []deploy.File) (*deploy.Result, deploy.Requests) {
+	e.t.Helper()
+	s, b := e.syncer()
+	ctx := context.Background()
+	release, err := s.Lock(ctx, deploy.Lock{Holder: "test", Since: testNow}, deploy.DefaultLockTTL, false)
+	if err != nil {
+		e.t.Fatalf("Lock: %v", err)
+	}
+	p, err := s.Plan(ctx, files, planOpts)
+	if err != nil {
+		e.t.Fatalf("Plan: %v", err)
+	}
+	res, err := s.Apply(ctx, p, deploy.Deploy{Commit: "abc123"})
+	if err != nil {
+		e.t.Fatalf("Apply: %v", err)
+	}
+	if err := release(ctx); err != nil {
+		e.t.Fatalf("release: %v", err)
+	}
+	return res, b.Requests()
+}
+
+// listing returns every key in the bucket with its ETag.
+func (e *env) listing() map[string]string {
+	e.t.Helper()
+	out := map[string]string{}
+	objs, err := deploy.NewS3(e.s3, e.bucket).List(context.Background(), "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, o := range objs {
+		out[o.Key] = o.ETag
+	}
+	return out
+}
+
+// invalidations returns the paths of each invalidation of the
+// distribution, in the order moto lists them (oldest first), with their
+// caller references.
+func (e *env) invalidations() (paths [][]string, refs []string) {
+	e.t.Helper()
+	ctx := context.Background()
+	list, err := e.cf.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: aws.String(e.distID)})
+	if err != nil {
+		e.t.Fatalf("list invalidations: %v", err)
+	}
+	for _, s := range list.InvalidationList.Items {
+		inv, err := e.cf.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(e.distID), Id: s.Id})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		p := slices.Clone(inv.Invalidation.InvalidationBatch.Paths.Items)
+		sort.Strings(p)
+		paths = append(paths, p)
+		refs = append(refs, aws.ToString(inv.Invalidation.InvalidationBatch.CallerReference))
+	}
+	return paths, refs
+}
+
+func (e *env) head(key string) *s3.HeadObjectOutput {
+	e.t.Helper()
+	out, err := e.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(key)})
+	if err != nil {
+		e.t.Fatalf("head %s: %v", key, err)
+	}
+	return out
+}
+
+func TestSyncExampleSite(t *testing.T) {
+	e := newEnv(t)
+	files := e.files(testNow)
+	res, _ := e.sync(files)
+	if res.Uploaded != len(files) || res.Deleted != 0 || res.InvalidationID != "" {
+		t.Fatalf("first sync: uploaded %d, deleted %d, invalidation %q; want %d, 0, none", res.Uploaded, res.Deleted, res.InvalidationID, len(files))
+	}
+	// Assets go before HTML.
+	seenHTML := false
+	for _, a := range res.Plan.Uploads {
+		isHTML := strings.HasSuffix(a.Key, ".html")
+		if seenHTML && !isHTML {
+			t.Errorf("upload order: asset %s after HTML", a.Key)
+		}
+		seenHTML = seenHTML || isHTML
+	}
+	h := e.head("site/" + markPage)
+	if got := aws.ToString(h.ContentType); got != "text/html; charset=utf-8" {
+		t.Errorf("Content-Type of %s = %q; want text/html; charset=utf-8", markPage, got)
+	}
+	if got := aws.ToString(h.CacheControl); got != generator.CacheHTML {
+		t.Errorf("Cache-Control of %s = %q; want %q", markPage, got, generator.CacheHTML)
+	}
+	if got := aws.ToString(e.head("site/robots.txt").ContentType); got != "text/plain; charset=utf-8" {
+		t.Errorf("Content-Type of robots.txt = %q; want text/plain; charset=utf-8", got)
+	}
+	keys := e.listing()
+	if _, ok := keys["site/.qdn/manifest.json"]; !ok {
+		t.Errorf("no manifest after the first sync; bucket holds %v", keys)
+	}
+	for _, k := range []string{"site/.qdn/lock.json", "site/.qdn/pending.json"} {
+		if _, ok := keys[k]; ok {
+			t.Errorf("%s left in the bucket after a complete sync", k)
+		}
+	}
+
+	// A second sync of the same build uploads nothing and invalidates
+	// nothing, with one listing and one read of the manifest.
+	res, req := e.sync(e.files(testNow))
+	if res.Uploaded != 0 || res.Deleted != 0 || res.InvalidationID != "" || res.Unchanged != len(files) {
+		t.Errorf("second sync: uploaded %d, deleted %d, unchanged %d, invalidation %q; want 0, 0, %d, none",
+			res.Uploaded, res.Deleted, res.Unchanged, res.InvalidationID, len(files))
+	}
+	if want := (deploy.Requests{List: 1, Get: 1, Put: 1, Delete: 1}); req != want {
+		t.Errorf("second sync made requests %+v; want %+v (the lock's put and delete)", req, want)
+	}
+	if paths, _ := e.invalidations(); len(paths) != 0 {
+		t.Errorf("invalidations after two syncs of one build = %q; want none", paths)
+	}
+}
+
+func TestSyncJobStatusChange(t *testing.T) {
+	e := newEnv(t)
+	e.sync(e.files(testNow))
+	e.edit("jobs/JOB-20261121-001.yaml", "status: ready_for_pickup\n", "status: in_progress\n")
+	e.edit("jobs/JOB-20261121-001.yaml", "     note: Trailer is ready this afternoon}\n",
+		"     note: Trailer is ready this afternoon}\n  - {status: in_progress, at: 2026-11-21T13:10:00-07:00}\n")
+	res, _ := e.sync(e.files(testNow))
+	var uploaded []string
+	for _, a := range res.Plan.Uploads {
+		uploaded = append(uploaded, a.Path+": "+a.Reason)
+	}
+	if want := []string{markPage + ": content changed"}; !slices.Equal(uploaded, want) {
+		t.Errorf("uploads = %q; want %q", uploaded, want)
+	}
+	paths, refs := e.invalidations()
+	want := [][]string{{"/track/amjmobezssjp5pia4iukcejbpm/", "/" + markPage}}
+	if !slices.EqualFunc(paths, want, slices.Equal) {
+		t.Errorf("invalidations = %q; want %q", paths, want)
+	}
+	if len(refs) == 1 && refs[0] != res.CallerReference {
+		t.Errorf("CallerReference = %q; want %q", refs[0], res.CallerReference)
+	}
+}
+
+func TestSyncExpiredAndRotated(t *testing.T) {
+	e := newEnv(t)
+	e.sync(e.files(testNow))
+	// The token of JOB-20261122-001 is rotated; a month later the jobs
+	// that ended before now have expired.
+	e.edit("jobs/JOB-20261122-001.yaml", "token: ", "token: zzzz")
+	b, _ := os.ReadFile(filepath.Join(e.site, "jobs/JOB-20261122-001.yaml"))
+	var oldToken, newToken string
+	for _, line := range strings.Split(string(b), "\n") {
+		if t, ok := strings.CutPrefix(line, "token: zzzz"); ok {
+			oldToken, newToken = t, "zzzz"+t[:len(t)-4]
+			e.edit("jobs/JOB-20261122-001.yaml", line, "token: "+newToken)
+		}
+	}
+	if oldToken == "" {
+		t.Fatal("no token in JOB-20261122-001.yaml")
+	}
+	res, _ := e.sync(e.files(testNow))
+	var deleted []string
+	for _, a := range res.Plan.Deletes {
+		deleted = append(deleted, a.Path)
+	}
+	if want := []string{"track/" + oldToken + "/index.html"}; !slices.Equal(deleted, want) {
+		t.Errorf("deletes after rotating a token = %q; want %q", deleted, want)
+	}
+	if len(res.Plan.Uploads) != 1 || res.Plan.Uploads[0].Path != "track/"+newToken+"/index.html" || res.Plan.Uploads[0].Reason != deploy.ReasonNew {
+		t.Errorf("uploads after rotating a token = %+v; want the new page, new", res.Plan.Uploads)
+	}
+	paths, _ := e.invalidations()
+	if want := [][]string{{"/track/" + oldToken + "/", "/track/" + oldToken + "/index.html"}}; !slices.EqualFunc(paths, want, slices.Equal) {
+		t.Errorf("invalidations = %q; want %q", paths, want)
+	}
+	if _, ok := e.listing()["site/track/"+oldToken+"/index.html"]; ok {
+		t.Errorf("the old token's page is still in the bucket")
+	}
+
+	// 40 days later the completed and cancelled jobs have expired.
+	later := testNow.Add(40 * 24 * time.Hour)
+	res, _ = e.sync(e.files(later))
+	if len(res.Plan.Deletes) == 0 || len(res.Plan.Uploads) != 0 {
+		t.Fatalf("expiry sync: %d deletes, %d uploads; want some deletes and no upload", len(res.Plan.Deletes), len(res.Plan.Uploads))
+	}
+	paths, _ = e.invalidations()
+	var want []string
+	for _, a := range res.Plan.Deletes {
+		want = append(want, viewerURIs(a.Path)...)
+	}
+	sort.Strings(want)
+	if len(paths) != 2 || !slices.Equal(paths[1], want) {
+		t.Errorf("invalidations = %q; want a second one of %q", paths, want)
+	}
+}
+
+func TestSyncHeaderRuleChanged(t *testing.T) {
+	e := newEnv(t)
+	e.sync(e.files(testNow))
+	e.edit(generator.ConfigFile, "environments:", "headers:\n  - match: robots.txt\n    cache_control: max-age=60\n\nenvironments:")
+	res, _ := e.sync(e.files(testNow))
+	if len(res.Plan.Uploads) != 1 || res.Plan.Uploads[0].Path != "robots.txt" || res.Plan.Uploads[0].Reason != deploy.ReasonHeaders {
+		t.Fatalf("uploads after a header rule changed = %+v; want robots.txt, headers changed", res.Plan.Uploads)
+	}
+	if got := aws.ToString(e.head("site/robots.txt").CacheControl); got != "max-age=60" {
+		t.Errorf("Cache-Control of robots.txt = %q; want max-age=60", got)
+	}
+	paths, _ := e.invalidations()
+	if want := [][]string{{"/robots.txt"}}; !slices.EqualFunc(paths, want, slices.Equal) {
+		t.Errorf("invalidations = %q; want %q", paths, want)
+	}
+}
+
+// TestSyncResumesInvalidation stops a sync after its uploads, deletes and
+// manifest, when CloudFront refuses the invalidation, as a sync killed
+// there would leave things. The next sync uploads nothing and still makes
+// the invalidation.
+func TestSyncResumesInvalidation(t *testing.T) {
+	e := newEnv(t)
+	e.sync(e.files(testNow))
+	e.edit("jobs/JOB-20261121-001.yaml", "crew: Sergio", "crew: Dana")
+
+	s, _ := e.syncer()
+	s.Invalidator = deploy.NewCloudFront(e.cf, "ENOSUCHDIST")
+	ctx := context.Background()
+	p, err := s.Plan(ctx, e.files(testNow), planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Apply(ctx, p, deploy.Deploy{})
+	var se *deploy.StepError
+	if !errors.As(err, &se) || se.Step != "invalidate" {
+		t.Fatalf("Apply with a failing CloudFront = %v; want a failure of the step invalidate", err)
+	}
+	if _, ok := e.listing()["site/.qdn/pending.json"]; !ok {
+		t.Fatal("no pending invalidation in the bucket after the invalidation failed")
+	}
+
+	res, _ := e.sync(e.files(testNow))
+	if res.Uploaded != 0 {
+		t.Errorf("resumed sync uploaded %d; want 0", res.Uploaded)
+	}
+	wantPaths := []string{"/track/amjmobezssjp5pia4iukcejbpm/", "/" + markPage}
+	if !slices.Equal(res.Plan.Invalidation.Carried, wantPaths) {
+		t.Errorf("carried paths = %q; want %q", res.Plan.Invalidation.Carried, wantPaths)
+	}
+	paths, _ := e.invalidations()
+	if want := [][]string{wantPaths}; !slices.EqualFunc(paths, want, slices.Equal) {
+		t.Errorf("invalidations = %q; want %q", paths, want)
+	}
+	if _, ok := e.listing()["site/.qdn/pending.json"]; ok {
+		t.Error("pending invalidation left in the bucket after CloudFront accepted it")
+	}
+}
+
+// TestSyncInterruptedUploads cancels a sync in the middle of its uploads.
+// The next sync uploads what is missing and invalidates what changed.
+func TestSyncInterruptedUploads(t *testing.T) {
+	e := newEnv(t)
+	e.sync(e.files(testNow))
+	for _, id := range []string{"JOB-20261121-001", "JOB-20261122-001", "JOB-20261120-002"} {
+		e.edit("jobs/"+id+".yaml", "customer:\n  name: ", "customer:\n  name: Dr. ")
+	}
+	s, _ := e.syncer()
+	s.Concurrency = 1
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Progress = func(done int, _ int64) { cancel() } // stop after the first upload
+	p, err := s.Plan(ctx, e.files(testNow), planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Uploads) != 3 {
+		t.Fatalf("plan uploads %d; want 3", len(p.Uploads))
+	}
+	if _, err := s.Apply(ctx, p, deploy.Deploy{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Apply cancelled = %v; want context.Canceled", err)
+	}
+	res, _ := e.sync(e.files(testNow))
+	if res.Uploaded < 2 || res.Uploaded > 3 {
+		t.Errorf("resumed sync uploaded %d; want the 2 or 3 pages not known to be published", res.Uploaded)
+	}
+	paths, _ := e.invalidations()
+	if len(paths) != 1 || len(paths[0]) != 6 {
+		t.Errorf("invalidations = %q; want one of the 3 pages' 6 paths", paths)
+	}
+	if again, _ := e.sync(e.files(testNow)); !again.Plan.Empty() {
+		t.Errorf("third sync plan = %+v; want nothing to do", again.Plan)
+	}
+}
+
+func TestSyncLock(t *testing.T) {
+	e := newEnv(t)
+	s, _ := e.syncer()
+	ctx := context.Background()
+
+	// Two syncs at once: exactly one gets the lock.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.Lock(ctx, deploy.Lock{Holder: fmt.Sprintf("sync %d", i), Since: testNow}, time.Hour, false)
+		}()
+	}
+	wg.Wait()
+	var le *deploy.LockedError
+	var winner int
+	switch {
+	case errs[0] == nil && errors.As(errs[1], &le):
+		winner = 0
+	case errs[1] == nil && errors.As(errs[0], &le):
+		winner = 1
+	default:
+		t.Fatalf("two concurrent locks: %v, %v; want one lock and one LockedError", errs[0], errs[1])
+	}
+	if want := fmt.Sprintf("sync %d", winner); le.Lock.Holder != want || !le.Lock.Since.Equal(testNow) {
+		t.Errorf("LockedError names %q since %v; want %q since %v", le.Lock.Holder, le.Lock.Since, want, testNow)
+	}
+	if !strings.Contains(le.Error(), "since 2026-11-22T12:00:00Z") {
+		t.Errorf("LockedError = %q; want it to say since when", le.Error())
+	}
+
+	// A fresh lock is not broken, even with force.
+	if _, err := s.Lock(ctx, deploy.Lock{Holder: "third"}, time.Hour, true); !errors.As(err, &le) || le.Stale {
+		t.Fatalf("--force-unlock of a fresh lock = %v; want a LockedError, not stale", err)
+	}
+
+	// A stale lock is broken only with force.
+	later := *s
+	later.Now = func() time.Time { return testNow.Add(2 * time.Hour) }
+	if _, err := later.Lock(ctx, deploy.Lock{Holder: "late"}, time.Hour, false); !errors.As(err, &le) || !le.Stale {
+		t.Fatalf("Lock of a stale lock without force = %v; want a stale LockedError", err)
+	}
+	release, err := later.Lock(ctx, deploy.Lock{Holder: "late"}, time.Hour, true)
+	if err != nil {
+		t.Fatalf("Lock with force of a stale lock = %v; want it broken", err)
+	}
+	if err := release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.listing()["site/.qdn/lock.json"]; ok {
+		t.Error("lock still in the bucket after release")
+	}
+}
+
+func TestSyncTooManyDeletes(t *testing.T) {
+	e := newEnv(t)
+	e.sync(e.files(testNow))
+	before := e.listing()
+	for _, id := range []string{"JOB-20261121-001", "JOB-20261122-001", "JOB-20261120-002"} {
+		if err := os.Remove(filepath.Join(e.site, "jobs", id+".yaml")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, _ := e.syncer()
+	ctx := context.Background()
+	release, err := s.Lock(ctx, deploy.Lock{Holder: "test", Since: testNow}, time.Hour, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := planOpts
+	opts.MaxDeletes = 2
+	_, err = s.Plan(ctx, e.files(testNow), opts)
+	var td *deploy.TooManyDeletesError
+	if !errors.As(err, &td) || len(td.Deletes) != 3 {
+		t.Fatalf("Plan deleting 3 with a limit of 2 = %v; want a TooManyDeletesError for 3", err)
+	}
+	if err := release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := e.listing()
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("bucket changed by a refused sync:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// TestSyncLargeFile publishes a file above the transfer manager's 16 MiB
+// multipart threshold: it goes up in parts (its ETag says so) and the next
+// sync knows it unchanged from the manifest.
+func TestSyncLargeFile(t *testing.T) {
+	e := newEnv(t)
+	big := make([]byte, 17<<20)
+	if _, err := rand.Read(big); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(e.site, "content", "media"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.site, "content", "media", "tour.mp4"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := e.files(testNow)
+	res, _ := e.sync(files)
+	if res.Uploaded != len(files) {
+		t.Fatalf("first sync uploaded %d; want %d", res.Uploaded, len(files))
+	}
+	h := e.head("site/media/tour.mp4")
+	if etag := aws.ToString(h.ETag); !strings.Contains(etag, "-") {
+		t.Errorf("ETag of the 17 MiB file = %s; want a multipart ETag (md5-N)", etag)
+	}
+	if aws.ToInt64(h.ContentLength) != int64(len(big)) {
+		t.Errorf("size in the bucket = %d; want %d", aws.ToInt64(h.ContentLength), len(big))
+	}
+	res, _ = e.sync(e.files(testNow))
+	if res.Uploaded != 0 || res.Unchanged != len(files) {
+		t.Errorf("second sync uploaded %d, unchanged %d; want 0, %d", res.Uploaded, res.Unchanged, len(files))
+	}
+}
