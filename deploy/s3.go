@@ -70,6 +70,10 @@ func S3Options(endpoint string, concurrency int) func(*s3.Options) {
 		if endpoint != "" || o.BaseEndpoint != nil {
 			o.UsePathStyle = true
 		}
+		// The only objects a sync reads are its own small JSON state
+		// objects, which it parses; S3-compatible servers that send no
+		// response checksum would otherwise make the SDK log a line for each.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		widen := func(t *http.Transport) {
 			t.MaxIdleConns = max(t.MaxIdleConns, 2*concurrency)
 			t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, 2*concurrency)

@@ -27,10 +27,7 @@ func TestMain(m *testing.M) {
 // the session of a user it protects. `example` copies the example site of
 // this repository into the script's work directory.
 func TestScripts(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repoRoot(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -42,6 +39,14 @@ func TestScripts(t *testing.T) {
 			"example": cmdExample(root),
 		},
 	})
+}
+
+func repoRoot(t *testing.T) string {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
 
 // cmdExample copies the example site (qdn.yaml, content/, jobs/,

@@ -325,8 +325,8 @@ func costNote(c deploy.Cost) string {
 	if c.Paths == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (est. $%.3f: %d paths this month before it; $%.3f once past the free %d)",
-		c.Dollars, c.MonthPaths, c.IfPastFree, deploy.FreePathsPerMonth)
+	return fmt.Sprintf(" (est. $%.3f this month: %d paths used; $%.3f past the free 1,000)",
+		c.Dollars, c.MonthPaths, c.IfPastFree)
 }
 
 func formatBytes(n int64) string {

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/quickdumpnow/qdn/deploy"
+	"github.com/quickdumpnow/qdn/internal/testenv"
+)
+
+// TestSyncScripts runs the scenarios of testdata/sync against moto's S3
+// and CloudFront on loopback. `awsenv` gives the script a bucket and a
+// distribution of its own and points qdn.yaml's staging environment at
+// them; `bucket` prints every object with its headers; `invalidations`
+// prints the paths of each invalidation; `lock HOLDER AGE` writes the lock as a
+// sync that started AGE ago, and is running or died, left it.
+func TestSyncScripts(t *testing.T) {
+	root := repoRoot(t)
+	endpoint := testenv.Moto(t)
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(endpoint), true })
+	cf := cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/sync",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("QDN_REPO", root)
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("AWS_ACCESS_KEY_ID", "test")
+			env.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+			env.Setenv("AWS_ENDPOINT_URL_S3", endpoint)
+			env.Setenv("AWS_ENDPOINT_URL_CLOUDFRONT", endpoint)
+			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+				env.Setenv(k, "")
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"example": cmdExample(root),
+			"awsenv": func(ts *testscript.TestScript, neg bool, args []string) {
+				b := make([]byte, 6)
+				_, _ = rand.Read(b)
+				bucket := "qdn-cli-" + hex.EncodeToString(b)
+				ctx := context.Background()
+				if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+					ts.Fatalf("create bucket: %v", err)
+				}
+				out, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
+					CallerReference: aws.String(bucket), Comment: aws.String("qdn cli test"), Enabled: aws.Bool(true),
+					Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{
+						Id: aws.String("s3"), DomainName: aws.String(bucket + ".s3.amazonaws.com"),
+						S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: aws.String("")},
+					}}},
+					DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: aws.String("s3"),
+						ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
+						CachePolicyId:        aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")},
+				}})
+				if err != nil {
+					ts.Fatalf("create distribution: %v", err)
+				}
+				dist := aws.ToString(out.Distribution.Id)
+				cfgFile := ts.MkAbs("qdn.yaml")
+				src, err := os.ReadFile(cfgFile)
+				if err != nil {
+					ts.Fatalf("%v", err)
+				}
+				src = bytes.Replace(src, []byte("quickdumpnow-staging"), []byte(bucket), 1)
+				src = bytes.Replace(src, []byte("E2QDNSTAGING01"), []byte(dist), 1)
+				if err := os.WriteFile(cfgFile, src, 0o644); err != nil {
+					ts.Fatalf("%v", err)
+				}
+				ts.Setenv("BUCKET", bucket)
+				ts.Setenv("DIST", dist)
+			},
+			"bucket": func(ts *testscript.TestScript, neg bool, args []string) {
+				w := ts.Stdout() // an empty bucket prints nothing, and stdout says so
+				ctx := context.Background()
+				list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(ts.Getenv("BUCKET"))})
+				if err != nil {
+					ts.Fatalf("list: %v", err)
+				}
+				for _, o := range list.Contents {
+					h, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(ts.Getenv("BUCKET")), Key: o.Key})
+					if err != nil {
+						ts.Fatalf("head: %v", err)
+					}
+					fmt.Fprintf(w, "%s | %s | %s\n", aws.ToString(o.Key), aws.ToString(h.ContentType), aws.ToString(h.CacheControl))
+				}
+			},
+			"invalidations": func(ts *testscript.TestScript, neg bool, args []string) {
+				w := ts.Stdout()
+				ctx := context.Background()
+				dist := aws.String(ts.Getenv("DIST"))
+				list, err := cf.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: dist})
+				if err != nil {
+					ts.Fatalf("list invalidations: %v", err)
+				}
+				for _, s := range list.InvalidationList.Items {
+					inv, err := cf.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: dist, Id: s.Id})
+					if err != nil {
+						ts.Fatalf("%v", err)
+					}
+					paths := inv.Invalidation.InvalidationBatch.Paths.Items
+					sort.Strings(paths)
+					fmt.Fprintf(w, "invalidation %s\n", strings.Join(paths, " "))
+				}
+			},
+			"lock": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: lock HOLDER AGE")
+				}
+				age, err := time.ParseDuration(args[1])
+				if err != nil {
+					ts.Fatalf("%v", err)
+				}
+				body, _ := json.Marshal(deploy.Lock{Holder: args[0], Since: testNow.Add(-age)})
+				_, err = s3c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(ts.Getenv("BUCKET")),
+					Key: aws.String(deploy.LockKey), Body: bytes.NewReader(body)})
+				if err != nil {
+					ts.Fatalf("lock: %v", err)
+				}
+			},
+		},
+	})
+}
