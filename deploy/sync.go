@@ -20,7 +20,7 @@ import (
 )
 
 // DefaultConcurrency is how many uploads run at once unless told.
-const DefaultConcurrency = 32
+const DefaultConcurrency = 64
 
 // DefaultLockTTL is how old a lock must be before --force-unlock may break
 // it: older than any sync that is still running.
@@ -94,29 +94,30 @@ func (s *Syncer) Lock(ctx context.Context, l Lock, ttl time.Duration, force bool
 	}
 }
 
-// Plan lists the bucket, reads the manifest and any pending invalidation,
-// and returns what publishing files would do (see NewPlan). A
-// *TooManyDeletesError comes with the plan it refused.
-func (s *Syncer) Plan(ctx context.Context, files []File, opt PlanOptions) (*Plan, error) {
-	opt.Prefix = s.Prefix
-	opt.Invalidate = s.Invalidator != nil
-	if opt.Now.IsZero() {
-		opt.Now = s.now()
-	}
-	remote, err := s.Bucket.List(ctx, s.Prefix)
+// Remote is the state of an environment as one listing and the reads of
+// the manifest and pending invalidation found it.
+type Remote struct {
+	Objects  []Object
+	Manifest *Manifest
+	Pending  *Pending
+}
+
+// Fetch lists everything under the prefix and reads the manifest and the
+// pending invalidation when the listing has them.
+func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
+	objs, err := s.Bucket.List(ctx, s.Prefix)
 	if err != nil {
 		return nil, err
 	}
-	var m *Manifest
-	var pending *Pending
-	for _, o := range remote {
+	r := &Remote{Objects: objs}
+	for _, o := range objs {
 		switch o.Key {
 		case s.Prefix + ManifestKey:
 			b, err := s.Bucket.Get(ctx, o.Key)
 			if err != nil {
 				return nil, err
 			}
-			if m, err = decodeManifest(b); err != nil {
+			if r.Manifest, err = decodeManifest(b); err != nil {
 				return nil, err
 			}
 		case s.Prefix + PendingKey:
@@ -124,12 +125,24 @@ func (s *Syncer) Plan(ctx context.Context, files []File, opt PlanOptions) (*Plan
 			if err != nil {
 				return nil, err
 			}
-			if pending, err = decodePending(b); err != nil {
+			if r.Pending, err = decodePending(b); err != nil {
 				return nil, err
 			}
 		}
 	}
-	return NewPlan(files, remote, m, pending, opt)
+	return r, nil
+}
+
+// Plan returns what publishing files over r would do (see NewPlan), with
+// the syncer's prefix and whether it has an Invalidator. A
+// *TooManyDeletesError comes with the plan it refused.
+func (s *Syncer) Plan(r *Remote, files []File, opt PlanOptions) (*Plan, error) {
+	opt.Prefix = s.Prefix
+	opt.Invalidate = s.Invalidator != nil
+	if opt.Now.IsZero() {
+		opt.Now = s.now()
+	}
+	return NewPlan(files, r.Objects, r.Manifest, r.Pending, opt)
 }
 
 // Deploy describes what is deployed, for the manifest.

@@ -155,6 +155,16 @@ func (e *env) syncer() (*deploy.Syncer, *deploy.S3) {
 	}, b
 }
 
+// plan fetches the environment's state and plans files over it.
+func plan(t *testing.T, s *deploy.Syncer, files []deploy.File, opt deploy.PlanOptions) (*deploy.Plan, error) {
+	t.Helper()
+	r, err := s.Fetch(context.Background())
+	if err != nil {
+		t.Fatalf("Fetch: %v", err)
+	}
+	return s.Plan(r, files, opt)
+}
+
 var planOpts = deploy.PlanOptions{ViewerURIs: viewerURIs, MaxPaths: deploy.DefaultMaxPaths, MaxDeletes: deploy.DefaultMaxDeletes}
 
 // viewerURIs mirrors the edge function's rules for the tests.
@@ -174,7 +184,7 @@ func (e *env) sync(files []deploy.File) (*deploy.Result, deploy.Requests) {
 	if err != nil {
 		e.t.Fatalf("Lock: %v", err)
 	}
-	p, err := s.Plan(ctx, files, planOpts)
+	p, err := plan(e.t, s, files, planOpts)
 	if err != nil {
 		e.t.Fatalf("Plan: %v", err)
 	}
@@ -391,7 +401,7 @@ func TestSyncResumesInvalidation(t *testing.T) {
 	s, _ := e.syncer()
 	s.Invalidator = deploy.NewCloudFront(e.cf, "ENOSUCHDIST")
 	ctx := context.Background()
-	p, err := s.Plan(ctx, e.files(testNow), planOpts)
+	p, err := plan(t, s, e.files(testNow), planOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +443,7 @@ func TestSyncInterruptedUploads(t *testing.T) {
 	s.Concurrency = 1
 	ctx, cancel := context.WithCancel(context.Background())
 	s.Progress = func(done int, _ int64) { cancel() } // stop after the first upload
-	p, err := s.Plan(ctx, e.files(testNow), planOpts)
+	p, err := plan(t, s, e.files(testNow), planOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -529,7 +539,7 @@ func TestSyncTooManyDeletes(t *testing.T) {
 	}
 	opts := planOpts
 	opts.MaxDeletes = 2
-	_, err = s.Plan(ctx, e.files(testNow), opts)
+	_, err = plan(t, s, e.files(testNow), opts)
 	var td *deploy.TooManyDeletesError
 	if !errors.As(err, &td) || len(td.Deletes) != 3 {
 		t.Fatalf("Plan deleting 3 with a limit of 2 = %v; want a TooManyDeletesError for 3", err)

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -103,14 +104,8 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		return withHint(fmt.Errorf("uncommitted changes in the site's sources:\n%s", dirty),
 			"commit them first so that what is deployed is in git, or pass --allow-dirty")
 	case dirty != "":
-		fmt.Fprintf(c.Stderr, "qdn: warning: deploying uncommitted changes\n")
+		fmt.Fprintf(c.Stderr, "qdn: warning: the site's sources have uncommitted changes\n")
 	}
-
-	res, err := generator.Build(c.Site, generator.Options{Now: c.Now})
-	if err != nil {
-		return err
-	}
-	files := deploy.Files(res.Output, res.Site.Config)
 
 	bucket, inv, err := c.clients(ctx, env)
 	if err != nil {
@@ -120,13 +115,64 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	if inv != nil {
 		s.Invalidator = inv
 	}
-	opt := deploy.PlanOptions{ViewerURIs: viewerURIs, MaxPaths: c.MaxPaths, MaxDeletes: c.MaxDeletes}
-
-	if c.DryRun {
-		plan, err := s.Plan(ctx, files, opt)
+	release := func(context.Context) error { return nil }
+	if !c.DryRun {
+		unlock, err := s.Lock(ctx, deploy.Lock{Holder: lockHolder(), Since: c.Now().UTC(), Commit: commit}, deploy.DefaultLockTTL, c.ForceUnlock)
 		if err != nil {
-			return c.planError(err)
+			var le *deploy.LockedError
+			if errors.As(err, &le) {
+				hint := "wait for that sync to finish, then run qdn sync again"
+				if le.Stale {
+					hint = fmt.Sprintf("the lock is older than %s: if no sync is running, run again with --force-unlock", deploy.DefaultLockTTL)
+				}
+				return withHint(err, hint)
+			}
+			return err
 		}
+		var once sync.Once
+		release = func(ctx context.Context) (err error) {
+			once.Do(func() { err = unlock(ctx) })
+			return err
+		}
+		defer func() {
+			// Released even after Ctrl-C or a failure, so that the next sync
+			// is not locked out.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := release(rctx); err != nil {
+				fmt.Fprintf(c.Stderr, "qdn: warning: %v\n", err)
+			}
+		}()
+	}
+
+	// The bucket is listed while the site builds.
+	type fetched struct {
+		remote *deploy.Remote
+		err    error
+	}
+	fetch := make(chan fetched, 1)
+	fctx, cancelFetch := context.WithCancel(ctx)
+	defer cancelFetch()
+	go func() {
+		r, err := s.Fetch(fctx)
+		fetch <- fetched{r, err}
+	}()
+	res, err := generator.Build(c.Site, generator.Options{Now: c.Now})
+	if err != nil {
+		cancelFetch()
+		<-fetch
+		return err
+	}
+	files := deploy.Files(res.Output, res.Site.Config)
+	f := <-fetch
+	if f.err != nil {
+		return f.err
+	}
+	plan, err := s.Plan(f.remote, files, deploy.PlanOptions{ViewerURIs: viewerURIs, MaxPaths: c.MaxPaths, MaxDeletes: c.MaxDeletes})
+	if err != nil {
+		return c.planError(err)
+	}
+	if c.DryRun {
 		if c.JSON {
 			return c.printJSON(struct {
 				Env    string       `json:"env"`
@@ -138,32 +184,6 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		return nil
 	}
 
-	holder := lockHolder()
-	release, err := s.Lock(ctx, deploy.Lock{Holder: holder, Since: c.Now().UTC(), Commit: commit}, deploy.DefaultLockTTL, c.ForceUnlock)
-	if err != nil {
-		var le *deploy.LockedError
-		if errors.As(err, &le) {
-			hint := "wait for that sync to finish, then run qdn sync again"
-			if le.Stale {
-				hint = fmt.Sprintf("the lock is older than %s: if no sync is running, run again with --force-unlock", deploy.DefaultLockTTL)
-			}
-			return withHint(err, hint)
-		}
-		return err
-	}
-	defer func() {
-		// Released even after Ctrl-C, so that the next sync is not locked out.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if rerr := release(rctx); rerr != nil {
-			fmt.Fprintf(c.Stderr, "qdn: warning: %v\n", rerr)
-		}
-	}()
-
-	plan, err := s.Plan(ctx, files, opt)
-	if err != nil {
-		return c.planError(err)
-	}
 	bar := newProgress(c.Stderr, len(plan.Uploads), plan.Bytes())
 	s.Progress = bar.update
 	result, err := s.Apply(ctx, plan, deploy.Deploy{Commit: commit, Dirty: dirty != ""})
@@ -179,7 +199,16 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	if err := release(ctx); err != nil {
+		return err
+	}
 	elapsed := time.Since(start)
+	if len(plan.Invalidation.Paths) > 0 && inv != nil {
+		fmt.Fprintf(c.Stderr, "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
+	}
+	fmt.Fprintf(c.Stderr, "qdn: synced %s: uploaded %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",
+		env.Name, result.Uploaded, formatBytes(result.UploadedBytes), result.Deleted, result.Unchanged,
+		len(plan.Invalidation.Paths), costNote(plan.Invalidation.Cost), elapsed.Round(time.Millisecond))
 	if c.JSON {
 		return c.printJSON(struct {
 			Env      string          `json:"env"`
@@ -190,12 +219,6 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 			*deploy.Result
 		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), result})
 	}
-	if len(plan.Invalidation.Paths) > 0 && inv != nil {
-		fmt.Fprintf(c.Stderr, "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
-	}
-	fmt.Fprintf(c.Stderr, "qdn: synced %s: uploaded %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",
-		env.Name, result.Uploaded, formatBytes(result.UploadedBytes), result.Deleted, result.Unchanged,
-		len(plan.Invalidation.Paths), costNote(plan.Invalidation.Cost), elapsed.Round(time.Millisecond))
 	return nil
 }
 
