@@ -585,3 +585,31 @@ func TestSyncLargeFile(t *testing.T) {
 		t.Errorf("second sync uploaded %d, unchanged %d; want 0, %d", res.Uploaded, res.Unchanged, len(files))
 	}
 }
+
+// TestSyncUploadFailure publishes to a bucket that does not exist: the
+// error names the step and every key that failed, and nothing after the
+// uploads is attempted.
+func TestSyncUploadFailure(t *testing.T) {
+	e := newEnv(t)
+	files := e.files(testNow)
+	s, _ := e.syncer()
+	s.Bucket = deploy.NewS3(e.s3, "qdn-no-such-bucket")
+	s.Invalidator = nil
+	p, err := s.Plan(&deploy.Remote{}, files, planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Apply(context.Background(), p, deploy.Deploy{})
+	var se *deploy.StepError
+	if !errors.As(err, &se) || se.Step != "upload" {
+		t.Fatalf("Apply to a missing bucket = %v; want a failure of the step upload", err)
+	}
+	msg := err.Error()
+	// Assets go first and their failure stops the sync before any HTML.
+	if !strings.Contains(msg, "upload site/robots.txt: ") || strings.Contains(msg, ".html") {
+		t.Errorf("error = %q; want it to name robots.txt and no HTML page", msg)
+	}
+	if !strings.Contains(msg, "NoSuchBucket") {
+		t.Errorf("error = %q; want the server's reason", msg)
+	}
+}
