@@ -20,11 +20,10 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 
 command -v aws >/dev/null || { say "the AWS CLI is missing (pip install awscli)"; exit 1; }
 command -v python3 >/dev/null || { say "python3 is missing"; exit 1; }
-vgw=$(command -v versitygw || true)
-if [ -z "$vgw" ]; then
+vgw=${QDN_VERSITYGW:-$PWD/.ci/tmp/versitygw-$VERSITYGW_VERSION/versitygw}
+if [ ! -x "$vgw" ]; then
   say "installing versitygw $VERSITYGW_VERSION"
-  go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
-  vgw="$(go env GOPATH)/bin/versitygw"
+  GOBIN="$(dirname "$vgw")" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
 fi
 
 rm -rf "$out"

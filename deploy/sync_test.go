@@ -27,9 +27,10 @@ import (
 	"github.com/quickdumpnow/qdn/internal/testenv"
 )
 
-// These tests publish QuickDumpNow's example site to a real S3-compatible
-// server and invalidate on a real CloudFront API, both moto's, started on
-// loopback. Each test has a bucket and a distribution of its own.
+// These tests publish QuickDumpNow's example site to real S3-compatible
+// servers, moto's and versitygw, and invalidate on moto's CloudFront API,
+// all started on loopback. Each test has a bucket and a distribution of its
+// own.
 
 var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
@@ -48,17 +49,29 @@ type env struct {
 
 var bucketSeq atomic.Int64
 
-func newEnv(t *testing.T) *env {
+// onEachS3 runs test against each S3 implementation: moto's and
+// versitygw's. CloudFront is moto's in both.
+func onEachS3(t *testing.T, test func(t *testing.T, e *env)) {
+	for _, server := range []string{"moto", "versitygw"} {
+		t.Run(server, func(t *testing.T) { test(t, newEnv(t, server)) })
+	}
+}
+
+func newEnv(t *testing.T, server string) *env {
 	t.Helper()
-	endpoint := testenv.Moto(t)
+	moto := testenv.Moto(t)
+	s3Endpoint := moto
+	if server == "versitygw" {
+		s3Endpoint = testenv.VersityGW(t)
+	}
 	cfg := aws.Config{
 		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+		Credentials: credentials.NewStaticCredentialsProvider(testenv.VersityGWCredentials, testenv.VersityGWCredentials, ""),
 	}
 	e := &env{
 		t:      t,
-		s3:     s3.NewFromConfig(cfg, deploy.S3Options(endpoint, 8)),
-		cf:     cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		s3:     s3.NewFromConfig(cfg, deploy.S3Options(s3Endpoint, 8)),
+		cf:     cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) { o.BaseEndpoint = aws.String(moto) }),
 		bucket: fmt.Sprintf("qdn-test-%d-%d", time.Now().UnixNano()%1e9, bucketSeq.Add(1)),
 		prefix: "site/",
 		site:   exampleSite(t),
@@ -244,8 +257,9 @@ func (e *env) head(key string) *s3.HeadObjectOutput {
 	return out
 }
 
-func TestSyncExampleSite(t *testing.T) {
-	e := newEnv(t)
+func TestSyncExampleSite(t *testing.T) { onEachS3(t, testSyncExampleSite) }
+
+func testSyncExampleSite(t *testing.T, e *env) {
 	files := e.files(testNow)
 	res, _ := e.sync(files)
 	if res.Uploaded != len(files) || res.Deleted != 0 || res.InvalidationID != "" {
@@ -295,8 +309,9 @@ func TestSyncExampleSite(t *testing.T) {
 	}
 }
 
-func TestSyncJobStatusChange(t *testing.T) {
-	e := newEnv(t)
+func TestSyncJobStatusChange(t *testing.T) { onEachS3(t, testSyncJobStatusChange) }
+
+func testSyncJobStatusChange(t *testing.T, e *env) {
 	e.sync(e.files(testNow))
 	e.edit("jobs/JOB-20261121-001.yaml", "status: ready_for_pickup\n", "status: in_progress\n")
 	e.edit("jobs/JOB-20261121-001.yaml", "     note: Trailer is ready this afternoon}\n",
@@ -319,8 +334,9 @@ func TestSyncJobStatusChange(t *testing.T) {
 	}
 }
 
-func TestSyncExpiredAndRotated(t *testing.T) {
-	e := newEnv(t)
+func TestSyncExpiredAndRotated(t *testing.T) { onEachS3(t, testSyncExpiredAndRotated) }
+
+func testSyncExpiredAndRotated(t *testing.T, e *env) {
 	e.sync(e.files(testNow))
 	// The token of JOB-20261122-001 is rotated; a month later the jobs
 	// that ended before now have expired.
@@ -372,8 +388,9 @@ func TestSyncExpiredAndRotated(t *testing.T) {
 	}
 }
 
-func TestSyncHeaderRuleChanged(t *testing.T) {
-	e := newEnv(t)
+func TestSyncHeaderRuleChanged(t *testing.T) { onEachS3(t, testSyncHeaderRuleChanged) }
+
+func testSyncHeaderRuleChanged(t *testing.T, e *env) {
 	e.sync(e.files(testNow))
 	e.edit(generator.ConfigFile, "environments:", "headers:\n  - match: robots.txt\n    cache_control: max-age=60\n\nenvironments:")
 	res, _ := e.sync(e.files(testNow))
@@ -393,8 +410,9 @@ func TestSyncHeaderRuleChanged(t *testing.T) {
 // manifest, when CloudFront refuses the invalidation, as a sync killed
 // there would leave things. The next sync uploads nothing and still makes
 // the invalidation.
-func TestSyncResumesInvalidation(t *testing.T) {
-	e := newEnv(t)
+func TestSyncResumesInvalidation(t *testing.T) { onEachS3(t, testSyncResumesInvalidation) }
+
+func testSyncResumesInvalidation(t *testing.T, e *env) {
 	e.sync(e.files(testNow))
 	e.edit("jobs/JOB-20261121-001.yaml", "crew: Sergio", "crew: Dana")
 
@@ -433,8 +451,9 @@ func TestSyncResumesInvalidation(t *testing.T) {
 
 // TestSyncInterruptedUploads cancels a sync in the middle of its uploads.
 // The next sync uploads what is missing and invalidates what changed.
-func TestSyncInterruptedUploads(t *testing.T) {
-	e := newEnv(t)
+func TestSyncInterruptedUploads(t *testing.T) { onEachS3(t, testSyncInterruptedUploads) }
+
+func testSyncInterruptedUploads(t *testing.T, e *env) {
 	e.sync(e.files(testNow))
 	for _, id := range []string{"JOB-20261121-001", "JOB-20261122-001", "JOB-20261120-002"} {
 		e.edit("jobs/"+id+".yaml", "customer:\n  name: ", "customer:\n  name: Dr. ")
@@ -466,8 +485,9 @@ func TestSyncInterruptedUploads(t *testing.T) {
 	}
 }
 
-func TestSyncLock(t *testing.T) {
-	e := newEnv(t)
+func TestSyncLock(t *testing.T) { onEachS3(t, testSyncLock) }
+
+func testSyncLock(t *testing.T, e *env) {
 	s, _ := e.syncer()
 	ctx := context.Background()
 
@@ -522,8 +542,9 @@ func TestSyncLock(t *testing.T) {
 	}
 }
 
-func TestSyncTooManyDeletes(t *testing.T) {
-	e := newEnv(t)
+func TestSyncTooManyDeletes(t *testing.T) { onEachS3(t, testSyncTooManyDeletes) }
+
+func testSyncTooManyDeletes(t *testing.T, e *env) {
 	e.sync(e.files(testNow))
 	before := e.listing()
 	for _, id := range []string{"JOB-20261121-001", "JOB-20261122-001", "JOB-20261120-002"} {
@@ -556,8 +577,9 @@ func TestSyncTooManyDeletes(t *testing.T) {
 // TestSyncLargeFile publishes a file above the transfer manager's 16 MiB
 // multipart threshold: it goes up in parts (its ETag says so) and the next
 // sync knows it unchanged from the manifest.
-func TestSyncLargeFile(t *testing.T) {
-	e := newEnv(t)
+func TestSyncLargeFile(t *testing.T) { onEachS3(t, testSyncLargeFile) }
+
+func testSyncLargeFile(t *testing.T, e *env) {
 	big := make([]byte, 17<<20)
 	if _, err := rand.Read(big); err != nil {
 		t.Fatal(err)
@@ -589,8 +611,9 @@ func TestSyncLargeFile(t *testing.T) {
 // TestSyncUploadFailure publishes to a bucket that does not exist: the
 // error names the step and every key that failed, and nothing after the
 // uploads is attempted.
-func TestSyncUploadFailure(t *testing.T) {
-	e := newEnv(t)
+func TestSyncUploadFailure(t *testing.T) { onEachS3(t, testSyncUploadFailure) }
+
+func testSyncUploadFailure(t *testing.T, e *env) {
 	files := e.files(testNow)
 	s, _ := e.syncer()
 	s.Bucket = deploy.NewS3(e.s3, "qdn-no-such-bucket")

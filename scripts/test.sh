@@ -2,9 +2,10 @@
 # Runs every check and test of qdn on a fresh machine.
 #
 # It first installs what the tests need and the machine lacks (Debian's
-# chromium for the browser tests; moto's server, which the S3 and CloudFront
-# tests start on loopback, ships with the machine's Python), then runs gofmt,
-# go vet, staticcheck and the whole test suite with the race detector. A
+# chromium for the browser tests; versitygw, a second S3 server for the sync
+# tests, built from the Go module proxy; moto's server, which the S3 and
+# CloudFront tests start on loopback, ships with the machine's Python), then
+# runs gofmt, go vet, staticcheck and the whole test suite with the race detector. A
 # missing tool fails the run: no test is skipped for want of a server or a
 # browser.
 set -euo pipefail
@@ -29,6 +30,19 @@ if ! command -v moto_server >/dev/null 2>&1; then
   say "moto_server is missing: install moto with its server extra (pip install 'moto[server]')"
   exit 1
 fi
+
+# versitygw, pinned, in a directory of its version: the qdn sync tests run
+# against it as well as against moto.
+VERSITYGW_VERSION=v1.8.0
+if [ -z "${QDN_VERSITYGW:-}" ]; then
+  gobin="$PWD/.ci/tmp/versitygw-$VERSITYGW_VERSION"
+  QDN_VERSITYGW="$gobin/versitygw"
+  if [ ! -x "$QDN_VERSITYGW" ]; then
+    say "installing versitygw $VERSITYGW_VERSION"
+    GOBIN="$gobin" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+  fi
+fi
+export QDN_VERSITYGW
 
 export QDN_CHROMIUM="${QDN_CHROMIUM:-$(command -v chromium)}"
 export QDN_MOTO_SERVER="${QDN_MOTO_SERVER:-$(command -v moto_server)}"

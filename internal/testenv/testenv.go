@@ -1,6 +1,7 @@
 // Package testenv starts the real servers and finds the real browser that
-// qdn's tests run against: moto's server on loopback (S3 and CloudFront) and
-// Debian's headless Chromium. A missing server or browser fails the test;
+// qdn's tests run against: moto's server on loopback (S3 and CloudFront),
+// versitygw (a second S3 implementation, in Go) and Debian's headless
+// Chromium. A missing server or browser fails the test;
 // nothing is skipped. scripts/test.sh installs them on a fresh machine.
 package testenv
 
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -70,6 +72,110 @@ func startMoto() (string, error) {
 	_ = cmd.Process.Kill()
 	log, _ := os.ReadFile(logf.Name())
 	return "", fmt.Errorf("%s did not answer on %s within 60s; its output:\n%s", bin, url, log)
+}
+
+var (
+	vgwOnce sync.Once
+	vgwURL  string
+	vgwErr  error
+)
+
+// VersityGWCredentials are the access key and secret the versitygw of the
+// tests accepts.
+const VersityGWCredentials = "test"
+
+// VersityGW returns the endpoint of a versitygw S3 gateway on loopback,
+// serving buckets from a temporary directory, started once per test binary
+// and stopped when it exits. It accepts the access key and secret
+// VersityGWCredentials. scripts/test.sh installs it from the Go module
+// proxy; $QDN_VERSITYGW names the binary.
+func VersityGW(t testing.TB) string {
+	t.Helper()
+	vgwOnce.Do(func() { vgwURL, vgwErr = startVersityGW() })
+	if vgwErr != nil {
+		t.Fatalf("versitygw: %v (scripts/test.sh installs what the tests need)", vgwErr)
+	}
+	return vgwURL
+}
+
+func startVersityGW() (string, error) {
+	bin := os.Getenv("QDN_VERSITYGW")
+	if bin == "" {
+		bin = findVersityGW()
+	}
+	if bin == "" {
+		return "", fmt.Errorf("versitygw not found in $QDN_VERSITYGW, .ci/tmp/versitygw-*/, on PATH or in GOPATH/bin")
+	}
+	dir, err := os.MkdirTemp("", "qdn-versitygw-")
+	if err != nil {
+		return "", err
+	}
+	root, meta := filepath.Join(dir, "buckets"), filepath.Join(dir, "meta")
+	for _, d := range []string{root, meta} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return "", err
+		}
+	}
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	// Metadata in a side directory: no need for extended attributes on the
+	// test machine's file system.
+	cmd := exec.Command(bin, "--access", VersityGWCredentials, "--secret", VersityGWCredentials, "--port", addr, "--quiet",
+		"posix", "--sidecar", meta, root)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	logf, err := os.Create(filepath.Join(dir, "versitygw.log"))
+	if err != nil {
+		return "", err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return "", fmt.Errorf("start %s: %w", bin, err)
+	}
+	url := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url + "/")
+		if err == nil {
+			resp.Body.Close()
+			return url, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	log, _ := os.ReadFile(logf.Name())
+	return "", fmt.Errorf("%s did not answer on %s within 30s; its output:\n%s", bin, url, log)
+}
+
+// findVersityGW looks where scripts/test.sh installs versitygw (under
+// .ci/tmp of the module root), then on PATH, then in GOPATH/bin.
+func findVersityGW() string {
+	if wd, err := os.Getwd(); err == nil {
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				found, _ := filepath.Glob(filepath.Join(dir, ".ci", "tmp", "versitygw-*", "versitygw"))
+				if len(found) > 0 {
+					return found[len(found)-1]
+				}
+				break
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p
+	}
+	if gopath, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		p := filepath.Join(strings.TrimSpace(string(gopath)), "bin", "versitygw")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
 }
 
 func freePort() (int, error) {
