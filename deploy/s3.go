@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -115,7 +116,7 @@ func (b *S3) List(ctx context.Context, prefix string) ([]Object, error) {
 		}
 		for _, o := range page.Contents {
 			out = append(out, Object{
-				Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), ETag: aws.ToString(o.ETag),
+				Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), ETag: etag(o.ETag),
 				LastModified: aws.ToTime(o.LastModified),
 			})
 		}
@@ -156,8 +157,11 @@ func (b *S3) Put(ctx context.Context, key string, body []byte, h generator.Heade
 	if err != nil {
 		return "", err
 	}
-	return aws.ToString(out.ETag), nil
+	return etag(out.ETag), nil
 }
+
+// etag returns an ETag without the quotes that some servers leave out.
+func etag(s *string) string { return strings.Trim(aws.ToString(s), `"`) }
 
 // Create implements Bucket with a PutObject conditional on If-None-Match: *.
 func (b *S3) Create(ctx context.Context, key string, body []byte) error {

@@ -264,19 +264,19 @@ func (s *Syncer) upload(ctx context.Context, p *Plan, group []Action, etags map[
 	g := new(errgroup.Group)
 	g.SetLimit(max(1, s.Concurrency))
 	for _, a := range group {
+		if ctx.Err() != nil {
+			break
+		}
 		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("upload %s: %w", a.Key, err))
-				mu.Unlock()
-				return nil
-			}
 			f := p.files[a.Key]
 			etag, err := s.Bucket.Put(ctx, a.Key, f.Body, f.Headers)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, fmt.Errorf("upload %s: %w", a.Key, err))
+				// An interruption is reported once below, not per key.
+				if ctx.Err() == nil {
+					errs = append(errs, fmt.Errorf("upload %s: %w", a.Key, err))
+				}
 				return nil
 			}
 			etags[a.Key] = etag
@@ -289,6 +289,9 @@ func (s *Syncer) upload(ctx context.Context, p *Plan, group []Action, etags map[
 		})
 	}
 	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, fmt.Errorf("interrupted after %d uploads: %w", res.Uploaded, err))
+	}
 	if len(errs) > 1 {
 		return fmt.Errorf("%d of %d uploads failed:\n%w", len(errs), len(group), errors.Join(errs...))
 	}
