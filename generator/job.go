@@ -35,6 +35,9 @@ type Job struct {
 
 	// where is the position of each top-level key, for errors found later.
 	where map[string]Pos
+	// cached is set on a job that a cached build did not parse: only its
+	// file, id, token, service, status and end are known.
+	cached *cacheEntry
 }
 
 // Customer is who the job is for.

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -17,7 +19,29 @@ import (
 // Output is a built site in memory: output path (slash-separated, relative
 // to public/) to bytes.
 type Output struct {
+	// Files holds every output path. A cached Build leaves the bytes of the
+	// pages it did not touch nil; ReadUnread loads them.
 	Files map[string][]byte
+	// dir is the public/ directory the output was written to.
+	dir string
+}
+
+// ReadUnread loads from public/ the bytes of the pages a cached build did
+// not read, so that every entry of Files holds its bytes.
+func (o *Output) ReadUnread() error {
+	var errs []error
+	for p, b := range o.Files {
+		if b != nil {
+			continue
+		}
+		b, err := readFile(filepath.Join(o.dir, filepath.FromSlash(p)))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		o.Files[p] = b
+	}
+	return errors.Join(errs...)
 }
 
 // Paths returns the output paths in sorted order.
@@ -163,6 +187,12 @@ func (r *renderer) exec(name string, v *view) ([]byte, error) {
 
 // Render builds every output of the site in memory.
 func Render(s *Site) (*Output, error) {
+	return render(s, nil)
+}
+
+// render is Render for a build that already holds some tracking pages, by
+// output path: those are taken as they are.
+func render(s *Site, have map[string][]byte) (*Output, error) {
 	r, err := newRenderer(s)
 	if err != nil {
 		return nil, err
@@ -204,7 +234,14 @@ func Render(s *Site) (*Output, error) {
 		add("index.html", b, err)
 	}
 
-	jobs := s.LiveJobs()
+	var jobs []*Job
+	for _, j := range s.LiveJobs() {
+		if b, ok := have[TrackPath(j.Token)]; ok {
+			out.Files[TrackPath(j.Token)] = b
+			continue
+		}
+		jobs = append(jobs, j)
+	}
 	pages := make([][]byte, len(jobs))
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
