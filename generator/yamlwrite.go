@@ -3,6 +3,7 @@ package generator
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -148,7 +149,14 @@ func MarshalJob(j *Job, loc *time.Location, comment string) []byte {
 	}
 	kv("id", j.ID)
 	kv("legacy_id", j.LegacyID)
-	kv("token", j.Token)
+	if j.Token != "" {
+		// Tokens are letters and digits: plain unless they read as a number.
+		tok := j.Token
+		if _, err := strconv.ParseFloat(tok, 64); err == nil || !plainRE.MatchString(tok) {
+			tok = doubleQuote(tok)
+		}
+		fmt.Fprintf(&b, "token: %s\n", tok)
+	}
 	fmt.Fprintf(&b, "customer:\n  name: %s\n", quoteYAML(j.Customer.Name, false))
 	kv("address", j.Address)
 	kv("service", j.Service)
