@@ -203,7 +203,7 @@ func readExistingJobs(dir string, loc *time.Location) ([]*Job, error) {
 func decodeLegacy(file string, data []byte, loc *time.Location, now time.Time, list *ErrorList) []legacyRecord {
 	at := func(off int) Pos {
 		line := 1 + bytes.Count(data[:off], []byte("\n"))
-		col := 1 + len([]rune(string(data[bytes.LastIndexByte(data[:off], '\n')+1 : off])))
+		col := 1 + len([]rune(string(data[bytes.LastIndexByte(data[:off], '\n')+1:off])))
 		return Pos{File: file, Line: line, Col: col}
 	}
 	fail := func(off int, hint, format string, args ...any) {
