@@ -52,6 +52,10 @@ func (e *MoveError) Error() string {
 // Allowed lists the statuses the job may move to.
 func (e *MoveError) Allowed() []Status { return e.From.Next() }
 
+// ErrHistoryOrder is returned for a status change dated before the last
+// history entry of the job.
+var ErrHistoryOrder = errors.New("the history goes from oldest to newest")
+
 // SetStatus moves the job id of the site at dir to status to and appends a
 // history entry, editing jobs/<id>.yaml in place (see the top of this file).
 // The move must be one the flow allows (Status.CanMove) unless opt.Force is
@@ -87,8 +91,8 @@ func SetStatus(dir, id string, to Status, opt StatusChange) (*Job, error) {
 	at = at.In(loc).Truncate(time.Second)
 	if n := len(old.History); n > 0 && at.Before(old.History[n-1].At) {
 		last := old.History[n-1]
-		return old, fmt.Errorf("%s: %s is earlier than the last history entry (%s at %s); the history goes from oldest to newest",
-			old.ID, formatTime(at, loc), last.Status, formatTime(last.At, loc))
+		return old, fmt.Errorf("%s: %s is earlier than the last history entry (%s at %s): %w",
+			old.ID, formatTime(at, loc), last.Status, formatTime(last.At, loc), ErrHistoryOrder)
 	}
 	ev := Event{Status: to, At: at, Note: strings.TrimSpace(opt.Note), Forced: !allowed}
 
