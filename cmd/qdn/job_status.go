@@ -51,8 +51,7 @@ func (c *JobStatusCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(args) != 2 {
-		return &usageError{msg: fmt.Sprintf("qdn job status takes an ID and a STATUS, not %d arguments", len(args)),
-			hint: "for example: qdn job status JOB-20261121-001 in_progress"}
+		return &usageError{msg: "qdn job status takes an ID and a STATUS", hint: "for example: qdn job status JOB-20261121-001 in_progress"}
 	}
 	to, err := generator.ParseStatus(args[1])
 	if err != nil {
