@@ -380,6 +380,7 @@ func checkLegacyDuplicates(recs []legacyRecord, existing []*Job, rotate bool, li
 		key := strings.ToLower(r.oldID)
 		if j, ok := legacy[key]; ok {
 			bad("remove the record, or "+j.File+" if it is to be imported again", "%s was already imported as %s", r.oldID, j.File)
+			continue
 		} else if first, ok := oldIDs[key]; ok {
 			bad("give each record its own jobId, or remove the duplicate", "jobId %s is also record %d", r.oldID, first)
 		} else {
