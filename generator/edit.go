@@ -60,9 +60,14 @@ var ErrHistoryOrder = errors.New("the history goes from oldest to newest")
 // history entry, editing jobs/<id>.yaml in place (see the top of this file).
 // The move must be one the flow allows (Status.CanMove) unless opt.Force is
 // set; a forced move is recorded with forced: true. The entry's time may not
-// be earlier than the last entry's. The job must be valid before the edit
-// and is valid after it. SetStatus returns the job as read back from the
-// file.
+// be earlier than the last entry's (ErrHistoryOrder). The job must be valid
+// before the edit and is valid after it. SetStatus returns the job as read
+// back from the file; on error it returns the job as it was, when it could
+// be read, and writes nothing.
+//
+// A refused move is a *MoveError. If the file changes between the read and
+// the write (another dispatcher, an editor), nothing is written and the
+// error says to try again. SetStatus needs only qdn.yaml and the job file.
 func SetStatus(dir, id string, to Status, opt StatusChange) (*Job, error) {
 	if !to.Known() {
 		return nil, fmt.Errorf("unknown status %q (known: %s)", to, statusNames(Statuses))

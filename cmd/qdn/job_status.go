@@ -44,7 +44,7 @@ func (c *JobStatusCommand) Run(ctx context.Context, args []string) error {
 	var note, at string
 	var force bool
 	fs.StringVar(&note, "note", "", "a `note` for the customer, shown with this step")
-	fs.StringVar(&at, "at", "", "when the job reached the status: YYYY-MM-DD HH:MM, HH:MM today, or RFC 3339 (default now)")
+	fs.StringVar(&at, "at", "", "the `time` the job reached the status: YYYY-MM-DD HH:MM, HH:MM (today) or RFC 3339; default now")
 	fs.BoolVar(&force, "force", false, "make a move the status flow does not allow, recorded as forced")
 	args, err := c.parseJobArgs(fs, jobStatusUsage, args)
 	if err != nil {
