@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // CreateOptions are the clock and the randomness of CreateJob, injectable so
@@ -138,6 +139,21 @@ func checkNewJob(dir string, j *Job) error {
 	j.Private = kept
 	if j.Customer.Name == "" {
 		return errors.New("the customer's name is empty")
+	}
+	texts := []string{j.Customer.Name, j.Address, j.Service, j.Crew, j.LegacyID}
+	if j.Price != nil {
+		texts = append(texts, j.Price.Note)
+	}
+	if j.Scheduled != nil {
+		texts = append(texts, j.Scheduled.Window)
+	}
+	for _, f := range j.Private {
+		texts = append(texts, f.Key, f.Value)
+	}
+	for _, t := range texts {
+		if !utf8.ValidString(t) {
+			return fmt.Errorf("%q is not valid UTF-8 text", t)
+		}
 	}
 	if !j.Status.Known() {
 		return fmt.Errorf("unknown status %q (known: %s)", j.Status, statusNames(Statuses))

@@ -3,6 +3,8 @@ package generator
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +60,12 @@ private:
 	}
 	if _, err := CreateJob(dir, Job{Customer: Customer{Name: "  "}}, CreateOptions{Now: now}); err == nil {
 		t.Errorf("CreateJob without a name succeeded")
+	}
+	if _, err := CreateJob(dir, Job{Customer: Customer{Name: "Ruth"}, Address: "77 Harrison \xff"}, CreateOptions{Now: now}); err == nil {
+		t.Errorf("CreateJob with invalid UTF-8 succeeded")
+	}
+	if ids := jobFiles(t, dir); len(ids) != 3 {
+		t.Errorf("refused jobs left files: %v", ids)
 	}
 }
 
@@ -119,6 +127,15 @@ func TestCreateJobConcurrent(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		if id := fmt.Sprintf("JOB-20261122-%03d", i); !ids[id] {
 			t.Errorf("no job got id %s", id)
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, JobsDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tmpPrefix) {
+			t.Errorf("temporary file %s left in jobs/", e.Name())
 		}
 	}
 	if s := mustLoad(t, dir); len(s.Jobs) != n {
