@@ -60,11 +60,7 @@ func (c *JobImportCommand) Run(ctx context.Context, args []string) error {
 	jobs, err := generator.ImportLegacy(c.Site, file, data, generator.ImportOptions{Now: c.Now(), Rotate: rotate})
 	if list := generator.Errors(err); list != nil {
 		fmt.Fprint(c.Stderr, list.Format())
-		noun := "problems"
-		if len(list) == 1 {
-			noun = "problem"
-		}
-		return fmt.Errorf("%d %s in %s; no job was imported", len(list), noun, file)
+		return fmt.Errorf("%s in %s; no job was imported", plural(len(list), "problem"), file)
 	}
 	if err != nil {
 		return err
@@ -82,12 +78,20 @@ func (c *JobImportCommand) Run(ctx context.Context, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.Stderr, "qdn: imported %d jobs from %s\n", len(jobs), file)
+	fmt.Fprintf(c.Stderr, "qdn: imported %s from %s\n", plural(len(jobs), "job"), file)
 	if rotate {
 		fmt.Fprintf(c.Stderr, "qdn: every imported job has a new token: the links sent from the old system stop working once the site is built and synced; send customers their new links (qdn job link ID)\n")
 	} else {
-		fmt.Fprintf(c.Stderr, "qdn: warning: %s was public, so all %d imported tokens have been exposed: anyone who fetched it can open those tracking pages\n", file, len(jobs))
+		fmt.Fprintf(c.Stderr, "qdn: warning: %s was public, so the %s of the imported jobs have been exposed: anyone who fetched it can open those tracking pages\n", file, plural(len(jobs), "token"))
 		fmt.Fprintf(c.Stderr, "qdn: hint: to revoke them, run 'qdn job rotate ID...' on the imported jobs (or remove the new files and import again with --rotate), then send customers their new links\n")
 	}
 	return nil
+}
+
+// plural writes a count with its noun: 1 job, 3 jobs.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -132,11 +132,7 @@ func loadJob(m *Main, site, query string) (*generator.Site, *generator.Job, erro
 func loadSite(m *Main, site string) (*generator.Site, generator.ErrorList, error) {
 	s, err := generator.Load(site, generator.Options{Now: m.Now})
 	if l := generator.Errors(err); l != nil && s != nil && s.Config != nil && !configErrors(l) {
-		noun := "problems"
-		if len(l) == 1 {
-			noun = "problem"
-		}
-		fmt.Fprintf(m.Stderr, "qdn: warning: %d %s in the site's sources; run 'qdn check' to see them\n", len(l), noun)
+		fmt.Fprintf(m.Stderr, "qdn: warning: %s in the site's sources; run 'qdn check' to see them\n", plural(len(l), "problem"))
 		return s, l, nil
 	}
 	if err != nil {
