@@ -166,9 +166,9 @@ type jobSource struct {
 	stat stamp
 }
 
-// readJob reads one job file. When the cache holds the file as it is, the
+// loadJobFile reads one job file. When the cache holds the file as it is, the
 // job is not parsed: it is made from the cache entry.
-func readJob(dir, name string, loc *time.Location, cache *buildCache, list *ErrorList) (*Job, jobSource, error) {
+func loadJobFile(dir, name string, loc *time.Location, cache *buildCache, list *ErrorList) (*Job, jobSource, error) {
 	p := filepath.Join(dir, name)
 	file := JobsDir + "/" + name
 	var e *cacheEntry
@@ -240,7 +240,7 @@ func (s *Site) loadJobs(loc *time.Location, cache *buildCache, list *ErrorList) 
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				jobs[i], sources[i], readErrs[i] = readJob(dir, names[i], loc, cache, &lists[i])
+				jobs[i], sources[i], readErrs[i] = loadJobFile(dir, names[i], loc, cache, &lists[i])
 			}
 		}()
 	}
