@@ -116,3 +116,30 @@ func BenchmarkBuildOneJob10k(b *testing.B) {
 // cache's racy window, as they are for any build not run within two
 // seconds of the one before.
 func waitRacy() { time.Sleep(2100 * time.Millisecond) }
+
+// BenchmarkBuilderOneJob10k measures what qdn serve does when one job file
+// of 10,000 changes: parse it, check the whole set, render its page.
+func BenchmarkBuilderOneJob10k(b *testing.B) {
+	dir := benchSite(b, 10000)
+	bl := generator.NewBuilder(dir, generator.Options{Now: benchNow})
+	if _, err := bl.Rebuild(nil); err != nil {
+		b.Fatal(err)
+	}
+	rel := "jobs/" + sitegen.ID(7) + ".yaml"
+	file := filepath.Join(dir, filepath.FromSlash(rel))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if err := os.WriteFile(file, sitegen.Job(7, i+1), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res, err := bl.Rebuild([]string{rel})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := res.Changes.Len(); n != 1 {
+			b.Fatalf("rebuild changed %d files", n)
+		}
+	}
+}

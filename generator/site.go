@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -267,15 +266,17 @@ func (s *Site) checkJobs(list *ErrorList) {
 	for _, sv := range s.Services {
 		services[sv.Slug] = true
 	}
-	ids := map[string]*Job{}
-	tokens := map[string]*Job{}
+	ids := make(map[string]*Job, len(s.Jobs))
+	tokens := make(map[string]*Job, len(s.Jobs))
 	for _, j := range s.Jobs {
 		if j.ID != "" {
-			if other, ok := ids[strings.ToLower(j.ID)]; ok {
+			// Ids are compared without regard to case: they name files.
+			key := strings.ToUpper(j.ID)
+			if other, ok := ids[key]; ok {
 				*list = append(*list, &Error{Pos: j.Pos("id"), Msg: fmt.Sprintf("id %q is also used by %s", j.ID, other.File),
 					Hint: "give one of the jobs a new id; ids differ by more than letter case"})
 			} else {
-				ids[strings.ToLower(j.ID)] = j
+				ids[key] = j
 			}
 		}
 		if j.Token != "" {
@@ -322,4 +323,4 @@ func (s *Site) LiveJobs() []*Job {
 }
 
 // TrackPath returns the output path of the tracking page for token.
-func TrackPath(token string) string { return path.Join("track", token, "index.html") }
+func TrackPath(token string) string { return "track/" + token + "/index.html" }
