@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -65,9 +66,15 @@ func NewFunction(ctx context.Context, env *generator.Environment) (*Function, er
 
 // newFunctionClient returns a CloudFront client for env. CloudFront's API
 // lives in us-east-1 whatever the region of the bucket.
+//
+// The environment's profile names where a person's credentials live. It
+// gives way to credentials that the process environment provides (a CI
+// job's AWS_ACCESS_KEY_ID or web identity, or an AWS_PROFILE chosen for
+// this run), as the SDK would otherwise insist on a profile that a CI
+// runner does not have.
 func newFunctionClient(ctx context.Context, env *generator.Environment) (*cloudfront.Client, error) {
 	opts := []func(*config.LoadOptions) error{config.WithRegion("us-east-1")}
-	if env.Profile != "" {
+	if env.Profile != "" && !functionEnvCredentials() {
 		opts = append(opts, config.WithSharedConfigProfile(env.Profile))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
@@ -79,6 +86,17 @@ func newFunctionClient(ctx context.Context, env *generator.Environment) (*cloudf
 			o.BaseEndpoint = aws.String(env.Endpoint)
 		}
 	}), nil
+}
+
+// functionEnvCredentials reports whether the process environment chooses
+// the AWS credentials itself.
+func functionEnvCredentials() bool {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // FunctionReport says what publishing or testing the function did.
@@ -274,9 +292,19 @@ func (f *Function) test(ctx context.Context, etag string, rep *FunctionReport) e
 	f.logf("%s: %d of %d cases passed on CloudFront; highest compute utilization %d%%",
 		f.Name, len(rep.Tests)-len(errs), len(rep.Tests), rep.MaxComputeUtilization())
 	if len(errs) > 0 {
-		return fmt.Errorf("%d of %d test cases failed on CloudFront; nothing was published:\n%w", len(errs), len(rep.Tests), errors.Join(errs...))
+		return &FunctionTestError{Total: len(rep.Tests), Failures: errs}
 	}
 	return nil
+}
+
+// FunctionTestError reports the cases that failed on CloudFront.
+type FunctionTestError struct {
+	Total    int
+	Failures []error
+}
+
+func (e *FunctionTestError) Error() string {
+	return fmt.Sprintf("%d of %d test cases failed on CloudFront; nothing was published:\n%v", len(e.Failures), e.Total, errors.Join(e.Failures...))
 }
 
 func describeRequest(c edge.Case) string {

@@ -15,7 +15,7 @@ const maxRunTime = time.Second
 // budget is the run time that counts as 100% compute utilization. The value
 // is arbitrary (goja is not CloudFront's engine); it only makes the number
 // move with the work a function does.
-const budget = 2 * time.Millisecond
+const budget = 10 * time.Millisecond
 
 type runResult struct {
 	output      string
