@@ -163,11 +163,11 @@ func TestPublishConcurrentUpdate(t *testing.T) {
 	srv.Publish(testFunctionName)
 	other := []byte("function handler(event) { return event.request; }\n")
 	var once sync.Once
-	srv.Hook = func(op, name string) {
+	srv.SetHook(func(op, name string) {
 		if op == "UpdateFunction" {
 			once.Do(func() { srv.Put(name, other) })
 		}
-	}
+	})
 	rep, err := fn.Publish(context.Background())
 	if !errors.Is(err, ErrFunctionChanged) {
 		t.Fatalf("Publish error = %v; want ErrFunctionChanged", err)
@@ -195,11 +195,11 @@ func TestPublishChangedBeforePublish(t *testing.T) {
 	srv, fn := startFunctions(t)
 	srv.Put(testFunctionName, oldCode)
 	srv.Publish(testFunctionName)
-	srv.Hook = func(op, name string) {
+	srv.SetHook(func(op, name string) {
 		if op == "PublishFunction" {
 			srv.Put(name, []byte("function handler(event) { return event.request; }\n"))
 		}
-	}
+	})
 	_, err := fn.Publish(context.Background())
 	if !errors.Is(err, ErrFunctionChanged) {
 		t.Fatalf("Publish error = %v; want ErrFunctionChanged", err)

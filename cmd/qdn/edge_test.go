@@ -67,11 +67,11 @@ func TestEdgeScripts(t *testing.T) {
 				srv := v.(*cffunctions.Server)
 				code := []byte(ts.ReadFile(args[1]))
 				var once sync.Once
-				srv.Hook = func(op, name string) {
+				srv.SetHook(func(op, name string) {
 					if op == "UpdateFunction" && name == args[0] {
 						once.Do(func() { srv.Put(name, code) })
 					}
-				}
+				})
 			},
 		},
 	})

@@ -48,16 +48,12 @@ type Server struct {
 	// URL is the endpoint to give the SDK client, set by Open.
 	URL string
 
-	// Hook, when set, is called before each request is handled, with the
-	// operation's name (such as "UpdateFunction") and the function's name.
-	// Tests use it to change a function between two calls of the client.
-	Hook func(op, name string)
-
 	ln  net.Listener
 	srv *http.Server
 	wg  sync.WaitGroup
 
 	mu    sync.Mutex
+	hook  func(op, name string)
 	funcs map[string]*function
 	calls []string
 	seq   int
@@ -105,6 +101,16 @@ func (s *Server) Close() error {
 	err := s.srv.Close()
 	s.wg.Wait()
 	return err
+}
+
+// SetHook sets a function called before each request is handled, with the
+// operation's name (such as "UpdateFunction") and the function's name.
+// Tests use it to change a function between two calls of the client, as
+// another client would.
+func (s *Server) SetHook(hook func(op, name string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = hook
 }
 
 // Calls returns the operations served so far, such as
@@ -220,8 +226,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotImplemented, "NotImplemented", fmt.Sprintf("%s %s is not implemented by this stand-in", r.Method, r.URL.Path))
 		return
 	}
-	if s.Hook != nil {
-		s.Hook(op, name)
+	s.mu.Lock()
+	hook := s.hook
+	s.mu.Unlock()
+	if hook != nil {
+		hook(op, name)
 	}
 	call := op
 	if name != "" {
