@@ -53,6 +53,7 @@ var cases = []Case{
 	{Name: "redirect keeps encoded values as they are", URI: "/track/" + token, Query: "q=caf%C3%A9%20au%20lait&next=%2Ftrack%2F", Want: moved("/track/" + token + "/?q=caf%C3%A9%20au%20lait&next=%2Ftrack%2F")},
 	{Name: "redirect writes a name without value bare", URI: "/track/" + token, Query: "print&x=", Want: moved("/track/" + token + "/?print&x")},
 	{Name: "redirect encodes what may not stand in a URL", URI: "/track/" + token, Query: "q=a\"b<c>#d", Want: moved("/track/" + token + "/?q=a%22b%3Cc%3E%23d")},
+	{Name: "redirect encodes raw letters", URI: "/track/" + token, Query: "q=café&truck=🚚", Want: moved("/track/" + token + "/?q=caf%C3%A9&truck=%F0%9F%9A%9A")},
 	{Name: "redirect keeps an equals sign inside a value", URI: "/track/" + token, Query: "t=a=b", Want: moved("/track/" + token + "/?t=a=b")},
 	{Name: "redirect drops empty parameters", URI: "/track/" + token, Query: "&&a=1&", Want: moved("/track/" + token + "/?a=1")},
 

@@ -18,16 +18,18 @@
 
 var PRETTY = /^\/(?:track\/[a-z0-9]+|book\/[a-z0-9]+(?:-[a-z0-9]+)*)$/;
 
-// Characters that may stand in a query string as they are (RFC 3986); '%'
-// is kept because CloudFront hands the function the viewer's percent-encoded
-// spelling, which must not be encoded twice.
-var UNSAFE = /[\uD800-\uDBFF][\uDC00-\uDFFF]|[^A-Za-z0-9\-._~!$'()*+,;=:@\/?%]/g;
+// Runs of characters that may not stand in a query string as they are (RFC
+// 3986). '%' is allowed because CloudFront hands the function the viewer's
+// percent-encoded spelling, which must not be encoded twice. Whole runs are
+// encoded at once, so that a character outside the BMP reaches
+// encodeURIComponent in one piece in every engine.
+var UNSAFE = /[^A-Za-z0-9\-._~!$'()*+,;=:@\/?%]+/g;
 
-function escapeUnsafe(c) {
+function escapeUnsafe(run) {
     try {
-        return encodeURIComponent(c);
+        return encodeURIComponent(run);
     } catch (e) {
-        // A lone surrogate cannot be encoded; U+FFFD stands in for it.
+        // A lone surrogate cannot be encoded; U+FFFD stands in for the run.
         return '%EF%BF%BD';
     }
 }

@@ -43,9 +43,10 @@ test updates DEVELOPMENT when it does not hold the local code yet and runs
 every case on it; LIVE is left alone.
 
 Credentials come from the standard AWS chain (environment, shared config,
-SSO), with the environment's profile when it has one. The environment's
-endpoint key, or AWS_ENDPOINT_URL_CLOUDFRONT, points qdn at another server
-than CloudFront.
+SSO). The environment's profile is used unless the process environment
+brings credentials of its own, as a CI job does. The environment's endpoint
+key, or AWS_ENDPOINT_URL_CLOUDFRONT, points qdn at another server than
+CloudFront. See docs/deploying.md.
 `
 
 // Run runs `qdn edge`.
