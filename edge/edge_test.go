@@ -28,6 +28,34 @@ func TestCases(t *testing.T) {
 	}
 }
 
+// TestRewriteAgreesWithRun holds the direct path of Rewrite to the answers
+// of the path TestFunction takes: the JSON event of Event, the handler's
+// answer serialized, and ParseOutput.
+func TestRewriteAgreesWithRun(t *testing.T) {
+	f, err := Compile("rewrite.js", Code())
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests := [][2]string{{"/track/abc", "a=1&a=2&a=3&b&c=%41&__proto__=1&constructor=x"}, {"/book/a-b", "toString=1&hasOwnProperty=2&__proto__=3&__proto__=4"}}
+	for _, c := range Cases() {
+		requests = append(requests, [2]string{c.URI, c.Query})
+	}
+	for _, r := range requests {
+		out, err := f.Run(Event(r[0], r[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ParseOutput(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.Rewrite(r[0], r[1])
+		if err != nil || got != want {
+			t.Errorf("Rewrite(%q, %q) = %v, %v; Run gives %v", r[0], r[1], got, err, want)
+		}
+	}
+}
+
 func TestCaseNamesAreUnique(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range Cases() {

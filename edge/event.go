@@ -20,25 +20,7 @@ func Event(uri, rawQuery string) []byte {
 	b.WriteString(`{"version":"1.0","context":{"eventType":"viewer-request"},"viewer":{"ip":"192.0.2.1"},"request":{"method":"GET","uri":`)
 	writeJSONString(&b, uri)
 	b.WriteString(`,"querystring":{`)
-	type param struct {
-		name   string
-		values []string
-	}
-	var params []*param
-	index := map[string]*param{}
-	for _, kv := range strings.Split(rawQuery, "&") {
-		if kv == "" {
-			continue
-		}
-		name, value, _ := strings.Cut(kv, "=")
-		p := index[name]
-		if p == nil {
-			p = &param{name: name}
-			index[name] = p
-			params = append(params, p)
-		}
-		p.values = append(p.values, value)
-	}
+	params := parseQuery(rawQuery)
 	for i, p := range params {
 		if i > 0 {
 			b.WriteByte(',')
@@ -62,6 +44,37 @@ func Event(uri, rawQuery string) []byte {
 	}
 	b.WriteString(`},"headers":{"host":{"value":"example.com"}},"cookies":{}}}`)
 	return b.Bytes()
+}
+
+// param is one query string parameter: a name with every value it was
+// given, in the viewer's order.
+type param struct {
+	name   string
+	values []string
+}
+
+// parseQuery splits a raw query string the way CloudFront does for the
+// querystring object, leaving names and values percent-encoded.
+func parseQuery(rawQuery string) []*param {
+	var params []*param
+	var index map[string]*param
+	for _, kv := range strings.Split(rawQuery, "&") {
+		if kv == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(kv, "=")
+		p := index[name]
+		if p == nil {
+			if index == nil {
+				index = map[string]*param{}
+			}
+			p = &param{name: name}
+			index[name] = p
+			params = append(params, p)
+		}
+		p.values = append(p.values, value)
+	}
+	return params
 }
 
 func writeJSONString(b *bytes.Buffer, s string) {

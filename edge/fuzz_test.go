@@ -7,11 +7,12 @@ import (
 )
 
 // FuzzRewrite checks what must hold for any request: the function never
-// fails, a redirect only adds the slash to a token or service path and
-// never leaves the site, its Location carries nothing that could break out
-// of a header or a URL, and any other request reaches the origin unchanged
-// or with index.html added to a directory. `go test` runs the seeds (the
-// table of cases); `go test -fuzz FuzzRewrite ./edge` looks further.
+// fails; a redirect only adds the slash to a token or service path, never
+// leaves the site, and its Location carries nothing that could break out of
+// a header or a URL; any other request reaches the origin unchanged or with
+// index.html added to a directory; and Rewrite answers as the TestFunction
+// path (Run on the JSON event) does. `go test` runs the seeds, the table of
+// cases; `go test -fuzz FuzzRewrite ./edge` looks further.
 func FuzzRewrite(f *testing.F) {
 	for _, c := range Cases() {
 		f.Add(c.URI, c.Query)
@@ -23,6 +24,14 @@ func FuzzRewrite(f *testing.F) {
 		got, err := Rewrite(uri, query)
 		if err != nil {
 			t.Fatalf("Rewrite(%q, %q): %v", uri, query, err)
+		}
+		f, _ := rewrite()
+		out, err := f.Run(Event(uri, query))
+		if err != nil {
+			t.Fatalf("Run(Event(%q, %q)): %v", uri, query, err)
+		}
+		if want, err := ParseOutput(out); err != nil || got != want {
+			t.Errorf("Rewrite(%q, %q) = %v; the TestFunction path gives %v, %v", uri, query, got, want, err)
 		}
 		switch got.Status {
 		case 0:
