@@ -43,7 +43,9 @@ func (r Result) String() string {
 
 // Function is a compiled CloudFront Function that can run many requests at
 // once: each goroutine borrows a JavaScript runtime of its own from a pool,
-// since a goja runtime is not safe for concurrent use.
+// since a goja runtime is not safe for concurrent use. A runtime serves many
+// requests, so the code's global variables outlive a request, as they may
+// on CloudFront; rewrite.js changes none.
 type Function struct {
 	prog *goja.Program
 	pool sync.Pool
@@ -90,17 +92,23 @@ func (f *Function) newVM() (*vm, error) {
 	return &vm{rt: rt, handler: handler, parse: parse, stringify: stringify}, nil
 }
 
+// borrow takes a runtime from the pool, or makes one; the caller puts it
+// back when done.
+func (f *Function) borrow() (*vm, error) {
+	if v, ok := f.pool.Get().(*vm); ok {
+		return v, nil
+	}
+	return f.newVM()
+}
+
 // Run passes the event object (JSON, as built by Event) to the function's
 // handler and returns its answer the way CloudFront's TestFunction reports
 // it: {"request": ...} when the request goes on to the origin, or
 // {"response": ...} when the function answered the viewer itself.
 func (f *Function) Run(event []byte) (string, error) {
-	v, _ := f.pool.Get().(*vm)
-	if v == nil {
-		var err error
-		if v, err = f.newVM(); err != nil {
-			return "", err
-		}
+	v, err := f.borrow()
+	if err != nil {
+		return "", err
 	}
 	defer f.pool.Put(v)
 	ev, err := v.parse(goja.Undefined(), v.rt.ToValue(string(event)))
@@ -137,12 +145,9 @@ func (f *Function) Run(event []byte) (string, error) {
 // the handler returns; the tests hold it to the same answers as
 // ParseOutput(Run(Event(uri, rawQuery))), the path TestFunction takes.
 func (f *Function) Rewrite(uri, rawQuery string) (Result, error) {
-	v, _ := f.pool.Get().(*vm)
-	if v == nil {
-		var err error
-		if v, err = f.newVM(); err != nil {
-			return Result{}, err
-		}
+	v, err := f.borrow()
+	if err != nil {
+		return Result{}, err
 	}
 	defer f.pool.Put(v)
 	out, err := v.handler(goja.Undefined(), v.event(uri, rawQuery))
