@@ -31,3 +31,9 @@ func writeFileAtomic(path string, b []byte) error {
 	}
 	return nil
 }
+
+func writeFileNew(path string, b []byte) error {
+	return os.WriteFile(path, b, 0o644)
+}
+
+func mkdir(path string) error { return os.MkdirAll(path, 0o755) }

@@ -5,6 +5,7 @@ package generator
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"syscall"
 	"time"
 )
@@ -93,4 +94,40 @@ func openRetry(path string, mode int, perm uint32) (int, error) {
 			return fd, err
 		}
 	}
+}
+
+// writeFileNew writes b to path, which must not exist.
+func writeFileNew(path string, b []byte) error {
+	fd, err := openRetry(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return &fs.PathError{Op: "create", Path: path, Err: err}
+	}
+	for n := 0; n < len(b); {
+		m, werr := syscall.Write(fd, b[n:])
+		if werr == syscall.EINTR {
+			continue
+		}
+		if werr != nil {
+			err = werr
+			break
+		}
+		n += m
+	}
+	if cerr := syscall.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// mkdir makes the directory path and any missing parents. Most output
+// directories are new leaves of an existing one, so it tries that first.
+func mkdir(path string) error {
+	err := syscall.Mkdir(path, 0o755)
+	if err == nil || err == syscall.EEXIST {
+		return nil
+	}
+	return os.MkdirAll(path, 0o755)
 }

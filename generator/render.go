@@ -115,10 +115,11 @@ type step struct {
 
 // renderer holds what every page of one build shares.
 type renderer struct {
-	site  *Site
-	style template.CSS
-	nav   []navItem
-	loc   *time.Location
+	site   *Site
+	style  template.CSS
+	policy string
+	nav    []navItem
+	loc    *time.Location
 }
 
 func newRenderer(s *Site) (*renderer, error) {
@@ -131,6 +132,7 @@ func newRenderer(s *Site) (*renderer, error) {
 		return nil, fmt.Errorf("render style: %w", err)
 	}
 	r.style = template.CSS(css.String())
+	r.policy = r.csp()
 	r.nav = append(r.nav, navItem{Title: "Home", URL: "/"}, navItem{Title: "Book", URL: "/book/"})
 	var menu []*Page
 	for _, p := range s.Pages {
@@ -165,7 +167,7 @@ func (r *renderer) view(title, url string) *view {
 		Site:   c.Site,
 		Title:  title,
 		Style:  r.style,
-		CSP:    r.csp(),
+		CSP:    r.policy,
 		TelURL: template.URL("tel:" + c.Site.TelURI()),
 		SMSURL: template.URL("sms:" + c.Site.TelURI()),
 	}

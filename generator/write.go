@@ -113,13 +113,20 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 				}
 				parent := filepath.Dir(target)
 				if _, ok := made.Load(parent); !ok {
-					if err := os.MkdirAll(parent, 0o755); err != nil {
+					if err := mkdir(parent); err != nil {
 						errs[i] = err
 						continue
 					}
 					made.Store(parent, true)
 				}
-				errs[i] = writeFileAtomic(target, out.Files[p])
+				if results[i] == added {
+					// Nothing to replace: write in place. A file cut short by
+					// a killed build differs from its page, so the next
+					// build replaces it.
+					errs[i] = writeFileNew(target, out.Files[p])
+				} else {
+					errs[i] = writeFileAtomic(target, out.Files[p])
+				}
 			}
 		}(w)
 	}
