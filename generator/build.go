@@ -1,7 +1,12 @@
 package generator
 
 import (
+	"crypto/sha256"
+	"os"
+	"path"
 	"path/filepath"
+	"runtime"
+	"sync"
 )
 
 // Result is what a build made.
@@ -14,18 +19,155 @@ type Result struct {
 // Build loads, validates and renders the site at dir and writes it to
 // dir/public. Nothing is written unless every source is valid and every page
 // rendered.
+//
+// With Options.CacheDir set, jobs whose file and page are as the last build
+// left them are neither parsed nor rendered, and their pages are not even
+// read: Result.Output lists them with nil bytes until Output.ReadUnread
+// loads them from public/. Such jobs in the returned Site carry only their
+// file, id, token, service, status and end: use Load for complete jobs.
 func Build(dir string, opt Options) (*Result, error) {
-	s, err := Load(dir, opt)
+	var cache *buildCache
+	var key [32]byte
+	if opt.CacheDir != "" {
+		cache = readCache(opt.CacheDir, dir)
+		if cache != nil {
+			key = cache.Key
+		}
+	}
+	s, err := load(dir, opt, cache)
+	if err != nil && cache != nil {
+		// Jobs taken from the cache lack positions: report from a full load.
+		s, err = load(dir, opt, nil)
+		cache = nil
+	}
 	if err != nil {
 		return &Result{Site: s}, err
 	}
-	out, err := Render(s)
+	pub := filepath.Join(dir, PublicDir)
+	have, stamps, trusted, err := s.reuse(pub, cache)
 	if err != nil {
 		return &Result{Site: s}, err
 	}
-	c, err := Write(filepath.Join(dir, PublicDir), out)
+	out, err := render(s, have)
+	if err != nil {
+		return &Result{Site: s}, err
+	}
+	out.dir = pub
+	current := map[string]bool{}
+	for p := range have {
+		current[p] = true
+	}
+	c, err := write(pub, out, current, trusted)
 	if err != nil {
 		return &Result{Site: s, Output: out}, err
 	}
+	if key != ([32]byte{}) {
+		// A cache that cannot be written only makes the next build slower.
+		_ = s.cacheFor(key, pub, out, have, stamps, trusted).write(opt.CacheDir, dir)
+	}
 	return &Result{Site: s, Output: out, Changes: c}, nil
+}
+
+// reuse reads back the pages of the jobs taken from the cache. A page that
+// is missing or differs from what the cache recorded makes its job parsed
+// and rendered again. It returns the pages by output path with their
+// stamps, and the page directories known to hold nothing else.
+func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[string]stamp, map[string]bool, error) {
+	have := map[string][]byte{}
+	stamps := map[string]stamp{}
+	trusted := map[string]bool{}
+	if cache == nil {
+		return have, stamps, trusted, nil
+	}
+	type found struct {
+		page    []byte
+		stat    stamp
+		trusted bool
+		ok      bool
+	}
+	live := s.LiveJobs()
+	res := make([]found, len(live))
+	var wg sync.WaitGroup
+	n := runtime.GOMAXPROCS(0)
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(live); i += n {
+				e := live[i].cached
+				if e == nil || e.Page == ([32]byte{}) {
+					continue
+				}
+				p := filepath.Join(pub, filepath.FromSlash(TrackPath(e.Token)))
+				if info, err := os.Lstat(p); err == nil && cache.fresh(e.PageStat, info) {
+					// As the last build left it: trust it without reading.
+					res[i] = found{stat: e.PageStat, ok: true}
+				} else {
+					b, st, err := readFileStat(p)
+					if err != nil || sha256.Sum256(b) != e.Page {
+						continue
+					}
+					res[i] = found{page: b, stat: st, ok: true}
+				}
+				if info, err := os.Lstat(filepath.Dir(p)); err == nil && cache.fresh(e.DirStat, info) {
+					res[i].trusted = true
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	loc := s.Config.Site.Location
+	for i, j := range live {
+		p := TrackPath(j.Token)
+		if res[i].ok {
+			have[p], stamps[p] = res[i].page, res[i].stat
+			if res[i].trusted {
+				trusted[path.Dir(p)] = true
+			}
+			continue
+		}
+		if j.cached == nil {
+			continue
+		}
+		// The page is gone or was changed by hand: parse and render again.
+		src, err := readFile(filepath.Join(s.Dir, filepath.FromSlash(j.File)))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		var list ErrorList
+		full := ParseJob(j.File, src, loc, &list)
+		if err := list.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+		*j = *full
+	}
+	return have, stamps, trusted, nil
+}
+
+// cacheFor records this build for the next one.
+func (s *Site) cacheFor(key [32]byte, pub string, out *Output, have map[string][]byte, stamps map[string]stamp, trusted map[string]bool) *buildCache {
+	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs))}
+	for i, j := range s.Jobs {
+		e := &cacheEntry{Src: s.sources[i].hash, SrcStat: s.sources[i].stat, ID: j.ID, Token: j.Token,
+			Service: j.Service, Status: j.Status}
+		if end := j.EndedAt(); !end.IsZero() {
+			e.Ended = end.UnixNano()
+		}
+		p := TrackPath(j.Token)
+		if b, ok := out.Files[p]; ok {
+			full := filepath.Join(pub, filepath.FromSlash(p))
+			if _, ok := have[p]; ok && j.cached != nil {
+				e.Page, e.PageStat = j.cached.Page, stamps[p]
+			} else if info, err := os.Lstat(full); err == nil {
+				e.Page, e.PageStat = sha256.Sum256(b), stampOf(info)
+			}
+			if trusted[path.Dir(p)] && j.cached != nil {
+				e.DirStat = j.cached.DirStat
+			} else if info, err := os.Lstat(filepath.Dir(full)); err == nil {
+				e.DirStat = stampOf(info)
+			}
+		}
+		c.Jobs[j.File] = e
+	}
+	return c
 }

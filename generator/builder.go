@@ -2,20 +2,38 @@ package generator
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Builder rebuilds one site again and again, as qdn serve does, keeping the
-// last good output in memory. A failed rebuild keeps serving the last good
-// output and reports every error.
+// site and its output in memory. A rebuild after job files changed parses
+// only those files and renders only their pages; any other change reloads
+// what it can affect. Either way the output is the one a clean build of the
+// same sources gives. A failed rebuild keeps the last good output current
+// and reports every error.
 type Builder struct {
 	dir string
 	opt Options
 
-	mu   sync.Mutex
+	mu sync.Mutex
+	// site and out are the last good build.
 	site *Site
 	out  *Output
+	// base is the last loaded site, good or not, with every job file parsed:
+	// jobs by file, and the errors of each file.
+	base    *Site
+	jobs    map[string]*Job
+	jobErrs map[string]ErrorList
+	// rest are the errors of the last load outside job files.
+	rest ErrorList
 }
 
 // NewBuilder returns a Builder for the site at dir. Nothing is read until
@@ -34,7 +52,41 @@ func NewBuilder(dir string, opt Options) *Builder {
 func (b *Builder) Rebuild(changed []string) (*Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.base == nil || b.base.Config == nil || b.base.Templates == nil || len(b.rest) > 0 || changed == nil || !onlyJobs(changed) {
+		return b.full()
+	}
+	return b.incremental(changed)
+}
+
+// onlyJobs reports whether every changed path is a job file (or an editor's
+// file in jobs/, which the build ignores).
+func onlyJobs(changed []string) bool {
+	for _, p := range changed {
+		dir, name := path.Split(p)
+		if dir != JobsDir+"/" || (!strings.HasSuffix(name, ".yaml") && !ignoredName(name)) {
+			return false
+		}
+	}
+	return true
+}
+
+// full loads everything and renders every page.
+func (b *Builder) full() (*Result, error) {
 	s, err := Load(b.dir, b.opt)
+	if s != nil {
+		b.base = s
+		b.jobs, b.jobErrs, b.rest = map[string]*Job{}, map[string]ErrorList{}, nil
+		for _, j := range s.Jobs {
+			b.jobs[j.File] = j
+		}
+		for _, e := range Errors(err) {
+			if strings.HasPrefix(e.Pos.File, JobsDir+"/") {
+				b.jobErrs[e.Pos.File] = append(b.jobErrs[e.Pos.File], e)
+			} else {
+				b.rest = append(b.rest, e)
+			}
+		}
+	}
 	if err != nil {
 		return &Result{Site: s, Output: b.out}, err
 	}
@@ -42,9 +94,102 @@ func (b *Builder) Rebuild(changed []string) (*Result, error) {
 	if err != nil {
 		return &Result{Site: s, Output: b.out}, err
 	}
+	return b.commit(s, out), nil
+}
+
+// incremental parses the changed job files again and renders their pages.
+func (b *Builder) incremental(changed []string) (*Result, error) {
+	loc := b.base.Config.Site.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, p := range changed {
+		if ignoredName(path.Base(p)) {
+			continue
+		}
+		delete(b.jobs, p)
+		delete(b.jobErrs, p)
+		src, err := readFile(filepath.Join(b.dir, filepath.FromSlash(p)))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return &Result{Site: b.base, Output: b.out}, err
+		}
+		var list ErrorList
+		b.jobs[p] = ParseJob(p, src, loc, &list)
+		if len(list) > 0 {
+			b.jobErrs[p] = list
+		}
+	}
+	// A new site value that shares everything but the jobs with the last.
+	s := *b.base
+	s.Now = time.Now()
+	if b.opt.Now != nil {
+		s.Now = b.opt.Now()
+	}
+	s.Jobs = make([]*Job, 0, len(b.jobs))
+	for _, j := range b.jobs {
+		s.Jobs = append(s.Jobs, j)
+	}
+	slices.SortFunc(s.Jobs, func(a, b *Job) int { return strings.Compare(a.File, b.File) })
+	list := append(ErrorList{}, b.rest...)
+	for _, l := range b.jobErrs {
+		list = append(list, l...)
+	}
+	s.checkJobs(&list)
+	b.base = &s
+	if err := list.Err(); err != nil {
+		return &Result{Site: &s, Output: b.out}, err
+	}
+	if b.out == nil {
+		out, err := Render(&s)
+		if err != nil {
+			return &Result{Site: &s, Output: b.out}, err
+		}
+		return b.commit(&s, out), nil
+	}
+
+	// Every page but the tracking pages stays; tracking pages stay for jobs
+	// whose file did not change and that are still live.
+	r, err := newRenderer(&s)
+	if err != nil {
+		return &Result{Site: &s, Output: b.out}, err
+	}
+	touched := map[string]bool{}
+	for _, p := range changed {
+		touched[p] = true
+	}
+	out := &Output{Files: make(map[string][]byte, len(b.out.Files))}
+	for p, bs := range b.out.Files {
+		if !strings.HasPrefix(p, "track/") {
+			out.Files[p] = bs
+		}
+	}
+	var errs ErrorList
+	for _, j := range s.LiveJobs() {
+		p := TrackPath(j.Token)
+		if old, ok := b.out.Files[p]; ok && !touched[j.File] {
+			out.Files[p] = old
+			continue
+		}
+		page, err := r.Track(j)
+		if err != nil {
+			errs = append(errs, &Error{Pos: Pos{File: j.File}, Msg: err.Error()})
+			continue
+		}
+		out.Files[p] = page
+	}
+	if err := errs.Err(); err != nil {
+		return &Result{Site: &s, Output: b.out}, err
+	}
+	return b.commit(&s, out), nil
+}
+
+func (b *Builder) commit(s *Site, out *Output) *Result {
 	c := diff(b.out, out)
 	b.site, b.out = s, out
-	return &Result{Site: s, Output: out, Changes: c}, nil
+	return &Result{Site: s, Output: out, Changes: c}
 }
 
 // Output returns the last good output, or nil before the first good build.

@@ -2,7 +2,6 @@ package generator
 
 import (
 	"bytes"
-	"fmt"
 	"html/template"
 	"path"
 	"regexp"
@@ -262,8 +261,4 @@ func contentOut(rel string) (out string, isPage bool) {
 		return path.Dir(stem) + "/index.html", true
 	}
 	return stem + "/index.html", true
-}
-
-func (s *Service) describe() string {
-	return fmt.Sprintf("%s (%s)", s.Title, s.Price.String())
 }

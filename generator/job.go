@@ -35,6 +35,9 @@ type Job struct {
 
 	// where is the position of each top-level key, for errors found later.
 	where map[string]Pos
+	// cached is set on a job that a cached build did not parse: only its
+	// file, id, token, service, status and end are known.
+	cached *cacheEntry
 }
 
 // Customer is who the job is for.
@@ -70,6 +73,8 @@ type Event struct {
 	Note   string
 	// Forced marks a move the flow does not allow, made on purpose.
 	Forced bool
+
+	line, col int
 }
 
 // PrivateField is one key under private:.
@@ -156,8 +161,13 @@ func ParseJob(file string, src []byte, loc *time.Location, list *ErrorList) *Job
 		return j
 	}
 	for _, f := range mapping(e, "the job", root, jobKeys) {
-		j.where[f.Name] = Pos{File: file, Line: f.Line, Col: f.Col}
 		l, c := pos(f.Value)
+		// Errors about a value point at the value; about a section, at its key.
+		if _, ok := scalar(f.Value); ok && !isNull(f.Value) {
+			j.where[f.Name] = Pos{File: file, Line: l, Col: c}
+		} else {
+			j.where[f.Name] = Pos{File: file, Line: f.Line, Col: f.Col}
+		}
 		switch f.Name {
 		case "id":
 			j.ID = str(e, "id", f.Value)
@@ -254,7 +264,7 @@ func (j *Job) checkHistory(e errs) {
 		if prev.At.IsZero() || cur.At.IsZero() || !prev.Status.Known() || !cur.Status.Known() {
 			continue
 		}
-		p := j.Pos("history")
+		p := Pos{Line: cur.line, Col: cur.col}
 		if cur.At.Before(prev.At) {
 			e.at(p.Line, p.Col, "order history from oldest to newest", "history entry %d (%s at %s) is earlier than the entry before it (%s)",
 				i+1, cur.Status, cur.At.Format(time.RFC3339), prev.At.Format(time.RFC3339))
@@ -332,6 +342,7 @@ func parseHistory(e errs, n ast.Node, loc *time.Location) []Event {
 	var out []Event
 	for i, item := range sequence(e, "history", n) {
 		var ev Event
+		ev.line, ev.col = pos(item)
 		what := fmt.Sprintf("history entry %d", i+1)
 		var sawStatus, sawAt bool
 		for _, g := range mapping(e, what, item, []string{"status", "at", "note", "forced"}) {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -17,7 +19,29 @@ import (
 // Output is a built site in memory: output path (slash-separated, relative
 // to public/) to bytes.
 type Output struct {
+	// Files holds every output path. A cached Build leaves the bytes of the
+	// pages it did not touch nil; ReadUnread loads them.
 	Files map[string][]byte
+	// dir is the public/ directory the output was written to.
+	dir string
+}
+
+// ReadUnread loads from public/ the bytes of the pages a cached build did
+// not read, so that every entry of Files holds its bytes.
+func (o *Output) ReadUnread() error {
+	var errs []error
+	for p, b := range o.Files {
+		if b != nil {
+			continue
+		}
+		b, err := readFile(filepath.Join(o.dir, filepath.FromSlash(p)))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		o.Files[p] = b
+	}
+	return errors.Join(errs...)
 }
 
 // Paths returns the output paths in sorted order.
@@ -91,10 +115,11 @@ type step struct {
 
 // renderer holds what every page of one build shares.
 type renderer struct {
-	site  *Site
-	style template.CSS
-	nav   []navItem
-	loc   *time.Location
+	site   *Site
+	style  template.CSS
+	policy string
+	nav    []navItem
+	loc    *time.Location
 }
 
 func newRenderer(s *Site) (*renderer, error) {
@@ -107,6 +132,7 @@ func newRenderer(s *Site) (*renderer, error) {
 		return nil, fmt.Errorf("render style: %w", err)
 	}
 	r.style = template.CSS(css.String())
+	r.policy = r.csp()
 	r.nav = append(r.nav, navItem{Title: "Home", URL: "/"}, navItem{Title: "Book", URL: "/book/"})
 	var menu []*Page
 	for _, p := range s.Pages {
@@ -141,7 +167,7 @@ func (r *renderer) view(title, url string) *view {
 		Site:   c.Site,
 		Title:  title,
 		Style:  r.style,
-		CSP:    r.csp(),
+		CSP:    r.policy,
 		TelURL: template.URL("tel:" + c.Site.TelURI()),
 		SMSURL: template.URL("sms:" + c.Site.TelURI()),
 	}
@@ -163,6 +189,12 @@ func (r *renderer) exec(name string, v *view) ([]byte, error) {
 
 // Render builds every output of the site in memory.
 func Render(s *Site) (*Output, error) {
+	return render(s, nil)
+}
+
+// render is Render for a build that already holds some tracking pages, by
+// output path: those are taken as they are.
+func render(s *Site, have map[string][]byte) (*Output, error) {
 	r, err := newRenderer(s)
 	if err != nil {
 		return nil, err
@@ -204,7 +236,14 @@ func Render(s *Site) (*Output, error) {
 		add("index.html", b, err)
 	}
 
-	jobs := s.LiveJobs()
+	var jobs []*Job
+	for _, j := range s.LiveJobs() {
+		if b, ok := have[TrackPath(j.Token)]; ok {
+			out.Files[TrackPath(j.Token)] = b
+			continue
+		}
+		jobs = append(jobs, j)
+	}
 	pages := make([][]byte, len(jobs))
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup

@@ -1,11 +1,11 @@
 package generator
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -26,21 +26,30 @@ type Site struct {
 	// Assets are files under content/ copied as they are, by output path.
 	Assets    map[string]string
 	Templates *Templates
+	// sources records the hash and stamp of each job file, parallel to Jobs.
+	sources []jobSource
 	// Now is the time the build is made for; it decides which jobs expired
 	// and nothing else.
 	Now time.Time
 }
 
-// Options adjust how a site is loaded.
+// Options adjust how a site is loaded and built.
 type Options struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// CacheDir is where Build keeps its cache (see DefaultCacheDir); empty
+	// means no cache: every job is parsed and every page rendered.
+	CacheDir string
 }
 
 // Load reads and validates every source under dir. When anything is wrong it
 // returns an ErrorList holding every problem found, with the site as far as
 // it could be read.
 func Load(dir string, opt Options) (*Site, error) {
+	return load(dir, opt, nil)
+}
+
+func load(dir string, opt Options, cache *buildCache) (*Site, error) {
 	now := time.Now
 	if opt.Now != nil {
 		now = opt.Now
@@ -71,7 +80,7 @@ func Load(dir string, opt Options) (*Site, error) {
 	if err := s.loadContent(&list); err != nil {
 		return nil, err
 	}
-	if err := s.loadJobs(loc, &list); err != nil {
+	if err := s.loadJobs(loc, cache, &list); err != nil {
 		return nil, err
 	}
 	s.checkJobs(&list)
@@ -150,7 +159,48 @@ func ignoredName(name string) bool {
 // JobFile returns the path of a job's file relative to the site root.
 func JobFile(id string) string { return JobsDir + "/" + id + ".yaml" }
 
-func (s *Site) loadJobs(loc *time.Location, list *ErrorList) error {
+// jobSource is what the build cache records of a job file.
+type jobSource struct {
+	hash [32]byte
+	stat stamp
+}
+
+// loadJobFile reads one job file. When the cache holds the file as it is, the
+// job is not parsed: it is made from the cache entry.
+func loadJobFile(dir, name string, loc *time.Location, cache *buildCache, list *ErrorList) (*Job, jobSource, error) {
+	p := filepath.Join(dir, name)
+	file := JobsDir + "/" + name
+	var e *cacheEntry
+	if cache != nil {
+		e = cache.Jobs[file]
+	}
+	info, err := os.Lstat(p)
+	if err != nil {
+		return nil, jobSource{}, err
+	}
+	if e != nil && cache.fresh(e.SrcStat, info) {
+		return cachedJob(file, e), jobSource{hash: e.Src, stat: e.SrcStat}, nil
+	}
+	src, err := readFile(p)
+	if err != nil {
+		return nil, jobSource{}, err
+	}
+	js := jobSource{hash: sha256.Sum256(src), stat: stampOf(info)}
+	if e != nil && e.Src == js.hash {
+		return cachedJob(file, e), js, nil
+	}
+	return ParseJob(file, src, loc, list), js, nil
+}
+
+func cachedJob(file string, e *cacheEntry) *Job {
+	j := &Job{File: file, ID: e.ID, Token: e.Token, Service: e.Service, Status: e.Status, cached: e, where: map[string]Pos{}}
+	if e.Ended != 0 {
+		j.History = []Event{{Status: e.Status, At: time.Unix(0, e.Ended)}}
+	}
+	return j
+}
+
+func (s *Site) loadJobs(loc *time.Location, cache *buildCache, list *ErrorList) error {
 	dir := filepath.Join(s.Dir, JobsDir)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -179,6 +229,7 @@ func (s *Site) loadJobs(loc *time.Location, list *ErrorList) error {
 	}
 	sort.Strings(names)
 	jobs := make([]*Job, len(names))
+	sources := make([]jobSource, len(names))
 	lists := make([]ErrorList, len(names))
 	readErrs := make([]error, len(names))
 	var wg sync.WaitGroup
@@ -188,12 +239,7 @@ func (s *Site) loadJobs(loc *time.Location, list *ErrorList) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				src, err := os.ReadFile(filepath.Join(dir, names[i]))
-				if err != nil {
-					readErrs[i] = err
-					continue
-				}
-				jobs[i] = ParseJob(JobsDir+"/"+names[i], src, loc, &lists[i])
+				jobs[i], sources[i], readErrs[i] = loadJobFile(dir, names[i], loc, cache, &lists[i])
 			}
 		}()
 	}
@@ -208,6 +254,7 @@ func (s *Site) loadJobs(loc *time.Location, list *ErrorList) error {
 	for i := range lists {
 		*list = append(*list, lists[i]...)
 	}
+	s.sources = sources
 	s.Jobs = jobs
 	return nil
 }
@@ -219,15 +266,17 @@ func (s *Site) checkJobs(list *ErrorList) {
 	for _, sv := range s.Services {
 		services[sv.Slug] = true
 	}
-	ids := map[string]*Job{}
-	tokens := map[string]*Job{}
+	ids := make(map[string]*Job, len(s.Jobs))
+	tokens := make(map[string]*Job, len(s.Jobs))
 	for _, j := range s.Jobs {
 		if j.ID != "" {
-			if other, ok := ids[strings.ToLower(j.ID)]; ok {
+			// Ids are compared without regard to case: they name files.
+			key := strings.ToUpper(j.ID)
+			if other, ok := ids[key]; ok {
 				*list = append(*list, &Error{Pos: j.Pos("id"), Msg: fmt.Sprintf("id %q is also used by %s", j.ID, other.File),
 					Hint: "give one of the jobs a new id; ids differ by more than letter case"})
 			} else {
-				ids[strings.ToLower(j.ID)] = j
+				ids[key] = j
 			}
 		}
 		if j.Token != "" {
@@ -274,4 +323,4 @@ func (s *Site) LiveJobs() []*Job {
 }
 
 // TrackPath returns the output path of the tracking page for token.
-func TrackPath(token string) string { return path.Join("track", token, "index.html") }
+func TrackPath(token string) string { return "track/" + token + "/index.html" }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -34,13 +33,23 @@ func (c *Changes) All() []string {
 	return out
 }
 
-const tmpPrefix = ".qdn-tmp-"
+// tmpPrefix ends the name of a file being written; one left behind by a
+// killed build is removed by the next.
+const tmpPrefix = ".qdn-tmp"
 
 // Write makes dir hold exactly the files of out. A file whose bytes are
 // already right is left alone, so its modification time stays; every other
 // file is replaced atomically (a temporary file, then a rename); files that
 // no longer belong are removed, and so are directories they leave empty.
 func Write(dir string, out *Output) (*Changes, error) {
+	return write(dir, out, nil, nil)
+}
+
+// write is Write for a build that already knows some of dir: the paths in
+// current hold the bytes of out (the build read and checked them), and the
+// directories in trusted hold nothing but their one page, so neither needs
+// to be read again.
+func write(dir string, out *Output, current, trusted map[string]bool) (*Changes, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -55,9 +64,13 @@ func Write(dir string, out *Output) (*Changes, error) {
 		}
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
+			if trusted[rel] {
+				existing[rel+"/index.html"] = true
+				return filepath.SkipDir
+			}
 			return nil
 		}
-		if strings.HasPrefix(d.Name(), tmpPrefix) {
+		if strings.HasSuffix(d.Name(), tmpPrefix) || strings.HasPrefix(d.Name(), tmpPrefix) {
 			// Left over by a build that was killed mid-write.
 			return os.Remove(p)
 		}
@@ -69,10 +82,14 @@ func Write(dir string, out *Output) (*Changes, error) {
 	}
 
 	paths := out.Paths()
-	type result struct{ added, modified bool }
-	results := make([]result, len(paths))
+	const (
+		same = iota
+		added
+		modified
+	)
+	results := make([]int, len(paths))
 	errs := make([]error, len(paths))
-	made := sync.Map{}
+	var made sync.Map
 	var wg sync.WaitGroup
 	const workers = 8
 	for w := 0; w < workers; w++ {
@@ -81,29 +98,35 @@ func Write(dir string, out *Output) (*Changes, error) {
 			defer wg.Done()
 			for i := w; i < len(paths); i += workers {
 				p := paths[i]
+				if current[p] && existing[p] {
+					continue
+				}
 				target := filepath.Join(dir, filepath.FromSlash(p))
 				if existing[p] {
-					same, err := sameContent(target, out.Files[p])
-					if err != nil {
-						errs[i] = err
+					old, err := readFile(target)
+					if err == nil && bytes.Equal(old, out.Files[p]) {
 						continue
 					}
-					if same {
-						continue
-					}
-					results[i].modified = true
+					results[i] = modified
 				} else {
-					results[i].added = true
+					results[i] = added
 				}
 				parent := filepath.Dir(target)
 				if _, ok := made.Load(parent); !ok {
-					if err := os.MkdirAll(parent, 0o755); err != nil {
+					if err := mkdir(parent); err != nil {
 						errs[i] = err
 						continue
 					}
 					made.Store(parent, true)
 				}
-				errs[i] = writeAtomic(target, out.Files[p])
+				if results[i] == added {
+					// Nothing to replace: write in place. A file cut short by
+					// a killed build differs from its page, so the next
+					// build replaces it.
+					errs[i] = writeFileNew(target, out.Files[p])
+				} else {
+					errs[i] = writeFileAtomic(target, out.Files[p])
+				}
 			}
 		}(w)
 	}
@@ -113,10 +136,10 @@ func Write(dir string, out *Output) (*Changes, error) {
 	}
 	c := &Changes{}
 	for i, p := range paths {
-		switch {
-		case results[i].added:
+		switch results[i] {
+		case added:
 			c.Added = append(c.Added, p)
-		case results[i].modified:
+		case modified:
 			c.Modified = append(c.Modified, p)
 		}
 	}
@@ -147,47 +170,4 @@ func Write(dir string, out *Output) (*Changes, error) {
 		_ = os.Remove(filepath.Join(dir, d))
 	}
 	return c, nil
-}
-
-func sameContent(path string, want []byte) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return false, err
-	}
-	if st.Size() != int64(len(want)) || !st.Mode().IsRegular() {
-		return false, nil
-	}
-	got := make([]byte, len(want))
-	if _, err := io.ReadFull(f, got); err != nil {
-		return false, err
-	}
-	return bytes.Equal(got, want), nil
-}
-
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), tmpPrefix+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

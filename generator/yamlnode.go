@@ -29,7 +29,7 @@ func parseYAML(e errs, src []byte) ast.Node {
 			p := ye.GetToken().Position
 			e.at(p.Line, p.Column, "fix the YAML syntax at this position", "invalid YAML: %s", ye.GetMessage())
 		} else {
-			e.at(0, 0, "fix the YAML syntax", "invalid YAML: %v", err)
+			e.at(1, 1, "fix the YAML syntax", "invalid YAML: %v", err)
 		}
 		return nil
 	}
@@ -41,7 +41,7 @@ func parseYAML(e errs, src []byte) ast.Node {
 	}
 	switch {
 	case len(docs) == 0:
-		e.at(0, 0, "the file must hold one YAML mapping", "file is empty")
+		e.at(1, 1, "the file must hold one YAML mapping", "file is empty")
 		return nil
 	case len(docs) > 1:
 		l, c := pos(docs[1].Body)

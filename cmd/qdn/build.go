@@ -11,7 +11,8 @@ import (
 // BuildCommand is `qdn build`.
 type BuildCommand struct {
 	*Main
-	Site string
+	Site    string
+	NoCache bool
 }
 
 func init() {
@@ -27,12 +28,17 @@ Build the site at DIR into DIR/public: a private tracking page for every live
 job, the booking pages and the content pages. Every source is validated first;
 when anything is wrong, every problem is listed and nothing is written. Files
 whose bytes did not change are left alone.
+
+A cache in the user's cache directory ($XDG_CACHE_HOME/qdn, or
+QDN_CACHE_DIR) lets a rebuild skip the jobs and pages that did not change;
+--no-cache ignores it.
 `
 
 // Run builds the site.
 func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlags("build")
 	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	fs.BoolVar(&c.NoCache, "no-cache", false, "parse every job and render every page, ignoring the build cache")
 	if err := c.parseFlags(fs, buildUsage, args); err != nil {
 		return err
 	}
@@ -40,7 +46,11 @@ func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
 	start := time.Now()
-	res, err := generator.Build(c.Site, generator.Options{Now: c.Now})
+	opt := generator.Options{Now: c.Now}
+	if !c.NoCache {
+		opt.CacheDir = c.CacheDir()
+	}
+	res, err := generator.Build(c.Site, opt)
 	if err != nil {
 		return err
 	}

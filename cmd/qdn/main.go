@@ -42,6 +42,15 @@ type Main struct {
 	Now    func() time.Time
 }
 
+// CacheDir returns where builds keep their cache: $QDN_CACHE_DIR, else a
+// qdn directory in the user's cache directory.
+func (m *Main) CacheDir() string {
+	if d := os.Getenv("QDN_CACHE_DIR"); d != "" {
+		return d
+	}
+	return generator.DefaultCacheDir()
+}
+
 // command is one subcommand. Each subcommand's file registers itself with
 // register in an init function.
 type command struct {

@@ -36,7 +36,8 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"example": cmdExample(root),
+			"example":  cmdExample(root),
+			"jobtoken": cmdJobToken,
 		},
 	})
 }

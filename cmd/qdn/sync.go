@@ -35,6 +35,7 @@ type SyncCommand struct {
 	Wait        bool
 	AllowDirty  bool
 	ForceUnlock bool
+	NoCache     bool
 }
 
 func init() {
@@ -76,6 +77,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	fs.IntVar(&c.MaxDeletes, "max-deletes", deploy.DefaultMaxDeletes, "refuse a sync that would delete more `objects` than this")
 	fs.BoolVar(&c.Wait, "wait", false, "wait until the invalidation is completed")
 	fs.BoolVar(&c.AllowDirty, "allow-dirty", false, "deploy even if the sources have uncommitted changes")
+	fs.BoolVar(&c.NoCache, "no-cache", false, "build every job and page, ignoring the build cache")
 	fs.BoolVar(&c.ForceUnlock, "force-unlock", false, "break a lock older than "+deploy.DefaultLockTTL.String()+" left by a sync that died")
 	if err := c.parseFlags(fs, syncUsage, args); err != nil {
 		return err
@@ -157,7 +159,15 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		r, err := s.Fetch(fctx)
 		fetch <- fetched{r, err}
 	}()
-	res, err := generator.Build(c.Site, generator.Options{Now: c.Now})
+	bopt := generator.Options{Now: c.Now}
+	if !c.NoCache {
+		bopt.CacheDir = c.CacheDir()
+	}
+	res, err := generator.Build(c.Site, bopt)
+	if err == nil {
+		// A cached build leaves the pages it did not render on disk only.
+		err = res.Output.ReadUnread()
+	}
 	if err != nil {
 		cancelFetch()
 		<-fetch

@@ -28,7 +28,8 @@ import (
 // and CloudFront on loopback. `awsenv` gives the script a bucket and a
 // distribution of its own and points qdn.yaml's staging environment at
 // them; `bucket` prints every object with its headers; `invalidations`
-// prints the paths of each invalidation; `lock HOLDER AGE` writes the lock as a
+// prints the paths of each invalidation; `replace FILE OLD NEW` edits a
+// file; `lock HOLDER AGE` writes the lock as a
 // sync that started AGE ago, and is running or died, left it.
 func TestSyncScripts(t *testing.T) {
 	root := repoRoot(t)
@@ -121,6 +122,17 @@ func TestSyncScripts(t *testing.T) {
 					sort.Strings(paths)
 					fmt.Fprintf(w, "invalidation %s\n", strings.Join(paths, " "))
 				}
+			},
+			"replace": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 3 {
+					ts.Fatalf("usage: replace FILE OLD NEW")
+				}
+				b, err := os.ReadFile(ts.MkAbs(args[0]))
+				ts.Check(err)
+				if !bytes.Contains(b, []byte(args[1])) {
+					ts.Fatalf("%s does not contain %q", args[0], args[1])
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), bytes.Replace(b, []byte(args[1]), []byte(args[2]), 1), 0o644))
 			},
 			"lock": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {

@@ -1,0 +1,145 @@
+package generator_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/internal/sitegen"
+)
+
+var benchNow = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+
+func benchSite(b *testing.B, n int) string {
+	b.Helper()
+	dir := b.TempDir()
+	if err := sitegen.Write("..", dir, n); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// BenchmarkLoad10k measures reading and validating 10,000 jobs.
+func BenchmarkLoad10k(b *testing.B) {
+	dir := benchSite(b, 10000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := generator.Load(dir, generator.Options{Now: benchNow}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRender10k measures rendering 10,000 tracking pages in memory.
+func BenchmarkRender10k(b *testing.B) {
+	dir := benchSite(b, 10000)
+	s, err := generator.Load(dir, generator.Options{Now: benchNow})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := generator.Render(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuildClean10k measures a build of 10,000 jobs into an empty
+// public/.
+func BenchmarkBuildClean10k(b *testing.B) {
+	dir := benchSite(b, 10000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		os.RemoveAll(filepath.Join(dir, "public"))
+		b.StartTimer()
+		if _, err := generator.Build(dir, generator.Options{Now: benchNow}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuildNoop10k measures a rebuild when nothing changed.
+func BenchmarkBuildNoop10k(b *testing.B) {
+	dir := benchSite(b, 10000)
+	opt := generator.Options{Now: benchNow, CacheDir: b.TempDir()}
+	if _, err := generator.Build(dir, opt); err != nil {
+		b.Fatal(err)
+	}
+	waitRacy()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := generator.Build(dir, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := res.Changes.Len(); n != 0 {
+			b.Fatalf("no-op build changed %d files", n)
+		}
+	}
+}
+
+// BenchmarkBuildOneJob10k measures a rebuild after one job file changed: it
+// must rewrite exactly one file.
+func BenchmarkBuildOneJob10k(b *testing.B) {
+	dir := benchSite(b, 10000)
+	opt := generator.Options{Now: benchNow, CacheDir: b.TempDir()}
+	if _, err := generator.Build(dir, opt); err != nil {
+		b.Fatal(err)
+	}
+	waitRacy()
+	if _, err := generator.Build(dir, opt); err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(dir, "jobs", sitegen.ID(7)+".yaml")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if err := os.WriteFile(file, sitegen.Job(7, i+1), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res, err := generator.Build(dir, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := res.Changes.Len(); n != 1 {
+			b.Fatalf("one-job build changed %d files: %v", n, res.Changes.All())
+		}
+	}
+}
+
+// waitRacy waits until files written so far are older than the build
+// cache's racy window, as they are for any build not run within two
+// seconds of the one before.
+func waitRacy() { time.Sleep(2100 * time.Millisecond) }
+
+// BenchmarkBuilderOneJob10k measures what qdn serve does when one job file
+// of 10,000 changes: parse it, check the whole set, render its page.
+func BenchmarkBuilderOneJob10k(b *testing.B) {
+	dir := benchSite(b, 10000)
+	bl := generator.NewBuilder(dir, generator.Options{Now: benchNow})
+	if _, err := bl.Rebuild(nil); err != nil {
+		b.Fatal(err)
+	}
+	rel := "jobs/" + sitegen.ID(7) + ".yaml"
+	file := filepath.Join(dir, filepath.FromSlash(rel))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if err := os.WriteFile(file, sitegen.Job(7, i+1), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res, err := bl.Rebuild([]string{rel})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := res.Changes.Len(); n != 1 {
+			b.Fatalf("rebuild changed %d files", n)
+		}
+	}
+}

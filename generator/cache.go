@@ -1,0 +1,279 @@
+package generator
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/quickdumpnow/qdn/templates"
+)
+
+// The build cache lets a rebuild skip what did not change. For every job
+// file it records the file's size and modification time, the hash of its
+// bytes, what the site-wide checks need (id, token, service, status, end),
+// and the hash and stamp of the page it produced. A rebuild that finds a job
+// file and its page exactly as recorded neither parses nor renders it.
+//
+// Everything else that a tracking page depends on (qdn.yaml, the templates,
+// the services, the qdn binary itself) goes into the cache key: when any of
+// it changes the whole cache is dropped. A file modified within a moment of
+// the cache being written is read and hashed again, as git does for
+// "racily clean" index entries, because its modification time cannot tell.
+//
+// The cache holds tokens, so it lives outside the site, in the user's cache
+// directory, readable by its owner only.
+
+const cacheVersion = 1
+
+// racyWindow is how close to the cache's write time a modification time must
+// be for the file to be hashed again regardless.
+const racyWindow = 2 * time.Second
+
+type stamp struct {
+	Size  int64
+	Mtime int64
+}
+
+func stampOf(info fs.FileInfo) stamp {
+	return stamp{Size: info.Size(), Mtime: info.ModTime().UnixNano()}
+}
+
+type cacheEntry struct {
+	Src     [32]byte
+	SrcStat stamp
+	ID      string
+	Token   string
+	Service string
+	Status  Status
+	Ended   int64 // unix nanoseconds; 0 when not ended or unknown
+	// Page is the hash of the tracking page written for the job, with the
+	// stamps of the page and of its directory; zero when it had none.
+	Page     [32]byte
+	PageStat stamp
+	DirStat  stamp
+}
+
+type buildCache struct {
+	Version int
+	Key     [32]byte
+	Written int64
+	Jobs    map[string]*cacheEntry
+}
+
+// DefaultCacheDir returns the directory qdn keeps build caches in, under the
+// user's cache directory, or "" when there is none.
+func DefaultCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "qdn")
+}
+
+// cacheFile returns the cache file of the site at dir.
+func cacheFile(cacheDir, dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(cacheDir, "build", fmtHex(sum[:8])+".gob")
+}
+
+func fmtHex(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(out)
+}
+
+// cacheKey hashes everything but the job files that tracking pages depend
+// on: the qdn binary, qdn.yaml, every template and every service.
+func cacheKey(dir string) ([32]byte, error) {
+	h := sha256.New()
+	h.Write([]byte{cacheVersion})
+	if exe, err := os.Executable(); err == nil {
+		if info, err := os.Stat(exe); err == nil {
+			s := stampOf(info)
+			h.Write(int64Bytes(s.Size))
+			h.Write(int64Bytes(s.Mtime))
+		}
+	}
+	add := func(name string, b []byte) {
+		h.Write([]byte(name))
+		h.Write(int64Bytes(int64(len(b))))
+		h.Write(b)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		return [32]byte{}, err
+	}
+	add(ConfigFile, b)
+	defaults, _ := fs.Glob(templates.FS, "*")
+	for _, name := range defaults {
+		b, _ := templates.FS.ReadFile(name)
+		add("default/"+name, b)
+	}
+	for _, pattern := range []string{filepath.Join(TemplatesDir, "*"), filepath.Join(BookDir, "*")} {
+		files, _ := filepath.Glob(filepath.Join(dir, pattern))
+		sort.Strings(files)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue // a directory, or gone since the glob
+			}
+			add(f[len(dir):], b)
+		}
+	}
+	var key [32]byte
+	copy(key[:], h.Sum(nil))
+	return key, nil
+}
+
+func int64Bytes(v int64) []byte {
+	b := make([]byte, 8)
+	for i := range b {
+		b[i] = byte(v >> (8 * i))
+	}
+	return b
+}
+
+// readCache returns the cache for the site at dir if it exists and was made
+// with the same key, else an empty cache with that key.
+func readCache(cacheDir, dir string) *buildCache {
+	key, err := cacheKey(dir)
+	if err != nil {
+		return nil
+	}
+	empty := &buildCache{Version: cacheVersion, Key: key, Jobs: map[string]*cacheEntry{}}
+	b, err := os.ReadFile(cacheFile(cacheDir, dir))
+	if err != nil {
+		return empty
+	}
+	c, ok := decodeCache(b)
+	if !ok || c.Key != key {
+		return empty
+	}
+	return c
+}
+
+// fresh reports whether a file with info can be trusted to hold what the
+// cache recorded for it without reading it again.
+func (c *buildCache) fresh(recorded stamp, info fs.FileInfo) bool {
+	s := stampOf(info)
+	return s == recorded && s.Mtime < c.Written-int64(racyWindow)
+}
+
+func (c *buildCache) write(cacheDir, dir string) error {
+	c.Written = time.Now().UnixNano()
+	file := cacheFile(cacheDir, dir)
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return err
+	}
+	tmp := file + tmpPrefix
+	if err := os.WriteFile(tmp, c.encode(), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, file)
+}
+
+// The cache file is a flat binary record per job: it is read and written on
+// every build, and a reflective encoding of 10,000 entries costs more than
+// the rest of a build that changed nothing.
+
+func (c *buildCache) encode() []byte {
+	b := make([]byte, 0, 64+len(c.Jobs)*256)
+	b = binary.AppendUvarint(b, uint64(cacheVersion))
+	b = append(b, c.Key[:]...)
+	b = binary.AppendVarint(b, c.Written)
+	b = binary.AppendUvarint(b, uint64(len(c.Jobs)))
+	files := make([]string, 0, len(c.Jobs))
+	for f := range c.Jobs {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
+	st := func(s stamp) { b = binary.AppendVarint(b, s.Size); b = binary.AppendVarint(b, s.Mtime) }
+	for _, f := range files {
+		e := c.Jobs[f]
+		str(f)
+		b = append(b, e.Src[:]...)
+		st(e.SrcStat)
+		str(e.ID)
+		str(e.Token)
+		str(e.Service)
+		str(string(e.Status))
+		b = binary.AppendVarint(b, e.Ended)
+		b = append(b, e.Page[:]...)
+		st(e.PageStat)
+		st(e.DirStat)
+	}
+	return b
+}
+
+func decodeCache(b []byte) (*buildCache, bool) {
+	bad := false
+	uvarint := func() uint64 {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	varint := func() int64 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	hash := func() (h [32]byte) {
+		if len(b) < 32 {
+			bad = true
+			return h
+		}
+		copy(h[:], b)
+		b = b[32:]
+		return h
+	}
+	str := func() string {
+		n := uvarint()
+		if bad || uint64(len(b)) < n {
+			bad = true
+			return ""
+		}
+		s := string(b[:n])
+		b = b[n:]
+		return s
+	}
+	st := func() stamp { return stamp{Size: varint(), Mtime: varint()} }
+	if uvarint() != cacheVersion || bad {
+		return nil, false
+	}
+	c := &buildCache{Version: cacheVersion, Key: hash(), Written: varint()}
+	n := uvarint()
+	if bad || n > uint64(len(b)) {
+		return nil, false
+	}
+	c.Jobs = make(map[string]*cacheEntry, n)
+	for i := uint64(0); i < n && !bad; i++ {
+		f := str()
+		e := &cacheEntry{Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
+			Ended: varint(), Page: hash(), PageStat: st(), DirStat: st()}
+		c.Jobs[f] = e
+	}
+	if bad || len(b) != 0 {
+		return nil, false
+	}
+	return c, true
+}

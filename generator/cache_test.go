@@ -1,0 +1,115 @@
+package generator_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+// TestCachedBuildIsExact runs a series of edits through cached builds and
+// checks after each that public/ holds exactly what a build without cache
+// makes, and that the reported changes are right.
+func TestCachedBuildIsExact(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	cache := t.TempDir()
+	clean := func() map[string][]byte {
+		ref := copySite(t, dir)
+		os.RemoveAll(filepath.Join(ref, "public"))
+		build(t, ref)
+		files, _ := snapshot(t, filepath.Join(ref, "public"))
+		return files
+	}
+	cached := func(step string) *generator.Result {
+		res, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache})
+		if err != nil {
+			t.Fatalf("%s: Build: %v", step, err)
+		}
+		got, _ := snapshot(t, filepath.Join(dir, "public"))
+		if diff := cmp.Diff(clean(), got); diff != "" {
+			t.Fatalf("%s: cached build differs from a clean build (-clean +cached):\n%s", step, diff)
+		}
+		if err := res.Output.ReadUnread(); err != nil {
+			t.Fatalf("%s: ReadUnread: %v", step, err)
+		}
+		if diff := cmp.Diff(got, res.Output.Files); diff != "" {
+			t.Fatalf("%s: Output differs from public/:\n%s", step, diff)
+		}
+		return res
+	}
+	edit := func(rel, old, new string) {
+		p := filepath.Join(dir, rel)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(old)) {
+			t.Fatalf("%s has no %q", rel, old)
+		}
+		if err := os.WriteFile(p, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Make every file older than the racy window, as between two builds a
+	// person runs, so that the cache trusts stamps.
+	age := func() {
+		old := time.Now().Add(-time.Minute)
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil {
+				os.Chtimes(p, old, old)
+			}
+			return nil
+		})
+	}
+
+	cached("first build")
+	age()
+	if res := cached("no change"); res.Changes.Len() != 0 {
+		t.Errorf("no change: changes %v", res.Changes.All())
+	}
+	// A job edited so quickly that its stamp may not tell.
+	edit("jobs/JOB-20261121-001.yaml", "status: ready_for_pickup", "status: in_progress")
+	if res := cached("status change"); !cmp.Equal(res.Changes.Modified, []string{"track/amjmobezssjp5pia4iukcejbpm/index.html"}) {
+		t.Errorf("status change: changes %v", res.Changes.All())
+	}
+	age()
+	// A page damaged by hand, one deleted, a stray file in a page directory.
+	os.WriteFile(filepath.Join(dir, "public/track/g35dkbjc7bpdaqtnqwiivfozku/index.html"), []byte("tampered"), 0o644)
+	os.Remove(filepath.Join(dir, "public/track/gnpwtovg6kxp6tjqvyyyw65dly/index.html"))
+	os.WriteFile(filepath.Join(dir, "public/track/4rfjvuwrl7eyrv2gvjfkkbneqe/notes.txt"), []byte("stray"), 0o644)
+	res := cached("hand edits in public/")
+	want := []string{"track/4rfjvuwrl7eyrv2gvjfkkbneqe/notes.txt", "track/g35dkbjc7bpdaqtnqwiivfozku/index.html", "track/gnpwtovg6kxp6tjqvyyyw65dly/index.html"}
+	if !cmp.Equal(res.Changes.All(), want) {
+		t.Errorf("hand edits: changes %v; want %v", res.Changes.All(), want)
+	}
+	age()
+	// A template change re-renders every page; a service change too.
+	edit("templates/track.html", "Anyone with this link", "Anyone who has this link")
+	cached("template change")
+	age()
+	edit("content/book/trailer-dump.md", "title: Trailer dump", "title: Trailer dump-off")
+	cached("service change")
+	age()
+	// A job rotated to a new token, and one removed.
+	edit("jobs/JOB-20261120-002.yaml", "gnpwtovg6kxp6tjqvyyyw65dly", "zzzzzzzzzzzzzzzzzzzzzzzzzz")
+	os.Remove(filepath.Join(dir, "jobs/JOB-20261119-003.yaml"))
+	cached("rotate and remove")
+	age()
+	// A later clock expires the completed job.
+	if _, err := generator.Build(dir, generator.Options{Now: func() time.Time { return testNow().Add(40 * 24 * time.Hour) }, CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "public/track/4rfjvuwrl7eyrv2gvjfkkbneqe")); !os.IsNotExist(err) {
+		t.Errorf("expired job's page survived a cached build (err %v)", err)
+	}
+	// A bad job gets its exact position even when the others are cached.
+	edit("jobs/JOB-20261121-001.yaml", "status: in_progress", "status: flying")
+	_, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache})
+	if l := generator.Errors(err); len(l) != 1 || l[0].Pos.String() != "jobs/JOB-20261121-001.yaml:11:9" {
+		t.Errorf("bad job with cache: err = %v; want one error at jobs/JOB-20261121-001.yaml:11:9", err)
+	}
+}

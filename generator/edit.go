@@ -1,0 +1,456 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Job files are edited as text, the way a careful person would edit them:
+// the YAML syntax tree says where a value is, and only the bytes of that
+// value change, or a new line is inserted where it belongs. Comments, key
+// order, quoting and layout everywhere else stay exactly as they were. After
+// every edit the new text is parsed with ParseJob and must hold exactly the
+// job intended, or nothing is written.
+
+// StatusChange says how SetStatus records a move.
+type StatusChange struct {
+	// At is when the job reached the status; the zero time means time.Now.
+	At time.Time
+	// Note is shown to the customer with the history entry.
+	Note string
+	// Force makes a move the status flow does not allow; the history entry
+	// says forced: true.
+	Force bool
+}
+
+// MoveError is a status change the flow does not allow.
+type MoveError struct {
+	ID       string
+	From, To Status
+}
+
+func (e *MoveError) Error() string {
+	if e.From == e.To {
+		return fmt.Sprintf("%s is already %s", e.ID, e.To)
+	}
+	next := e.From.Next()
+	if len(next) == 0 {
+		return fmt.Sprintf("%s cannot move from %s to %s: no status follows %s", e.ID, e.From, e.To, e.From)
+	}
+	return fmt.Sprintf("%s cannot move from %s to %s; allowed next statuses: %s", e.ID, e.From, e.To, statusNames(next))
+}
+
+// Allowed lists the statuses the job may move to.
+func (e *MoveError) Allowed() []Status { return e.From.Next() }
+
+// ErrHistoryOrder is returned for a status change dated before the last
+// history entry of the job.
+var ErrHistoryOrder = errors.New("the history goes from oldest to newest")
+
+// SetStatus moves the job id of the site at dir to status to and appends a
+// history entry, editing jobs/<id>.yaml in place (see the top of this file).
+// The move must be one the flow allows (Status.CanMove) unless opt.Force is
+// set; a forced move is recorded with forced: true. The entry's time may not
+// be earlier than the last entry's (ErrHistoryOrder). The job must be valid
+// before the edit and is valid after it. SetStatus returns the job as read
+// back from the file; on error it returns the job as it was, when it could
+// be read, and writes nothing.
+//
+// A refused move is a *MoveError. If the file changes between the read and
+// the write (another dispatcher, an editor), nothing is written and the
+// error says to try again. SetStatus needs only qdn.yaml and the job file.
+func SetStatus(dir, id string, to Status, opt StatusChange) (*Job, error) {
+	if !to.Known() {
+		return nil, fmt.Errorf("unknown status %q (known: %s)", to, statusNames(Statuses))
+	}
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	loc := siteLocation(cfg)
+	var list ErrorList
+	old, src, err := readJob(dir, id, loc, &list)
+	if err != nil {
+		return nil, err
+	}
+	if err := list.Err(); err != nil {
+		return old, err
+	}
+	allowed := old.Status.CanMove(to)
+	if old.Status == to || !allowed && !opt.Force {
+		return old, &MoveError{ID: old.ID, From: old.Status, To: to}
+	}
+	at := opt.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	at = at.In(loc).Truncate(time.Second)
+	if n := len(old.History); n > 0 && at.Before(old.History[n-1].At) {
+		last := old.History[n-1]
+		return old, fmt.Errorf("%s: %s is earlier than the last history entry (%s at %s): %w",
+			old.ID, formatTime(at, loc), last.Status, formatTime(last.At, loc), ErrHistoryOrder)
+	}
+	ev := Event{Status: to, At: at, Note: strings.TrimSpace(opt.Note), Forced: !allowed}
+
+	d, err := parseDoc(old.File, src)
+	if err != nil {
+		return old, err
+	}
+	e1, err := d.setScalar("status", string(to), "")
+	if err != nil {
+		return old, err
+	}
+	e2, err := d.appendEvent(ev, loc)
+	if err != nil {
+		return old, err
+	}
+	want := *old
+	want.Status = to
+	want.History = append(append([]Event(nil), old.History...), ev)
+	return d.commit(dir, &want, loc, e1, e2)
+}
+
+// RotateToken gives the job id a new token from r (crypto/rand when nil),
+// editing jobs/<id>.yaml in place; the page under the old token disappears
+// at the next build. It also adds a token to a job that has none. Every
+// other part of the job must be valid.
+func RotateToken(dir, id string, r io.Reader) (*Job, error) {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	loc := siteLocation(cfg)
+	var list ErrorList
+	old, src, err := readJob(dir, id, loc, &list)
+	if err != nil {
+		return nil, err
+	}
+	d, err := parseDoc(old.File, src)
+	if err != nil {
+		if l := list.Err(); l != nil {
+			return old, l
+		}
+		return old, err
+	}
+	tok, err := NewToken(r)
+	if err != nil {
+		return old, err
+	}
+	e, err := d.setScalar("token", tok, "id")
+	if err != nil {
+		return old, err
+	}
+	want := *old
+	want.Token = tok
+	return d.commit(dir, &want, loc, e)
+}
+
+// yamlDoc is the text of one job file with the syntax tree of its top-level
+// mapping, for editing.
+type yamlDoc struct {
+	file      string
+	src       []byte
+	lineStart []int // byte offset of the start of each line, 0-based
+	nl        string
+	fields    []*ast.MappingValueNode
+	indent    int // indentation of the top-level keys
+}
+
+// edit replaces src[start:end] with text.
+type edit struct {
+	start, end int
+	text       string
+}
+
+func parseDoc(file string, src []byte) (*yamlDoc, error) {
+	f, err := parser.ParseBytes(src, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	d := &yamlDoc{file: file, src: src, lineStart: []int{0}, nl: "\n"}
+	for i, c := range src {
+		if c == '\n' {
+			d.lineStart = append(d.lineStart, i+1)
+		}
+	}
+	if strings.Contains(string(src), "\r\n") {
+		d.nl = "\r\n"
+	}
+	var body ast.Node
+	for _, doc := range f.Docs {
+		if doc != nil && doc.Body != nil {
+			body = unwrap(doc.Body)
+			break
+		}
+	}
+	switch v := body.(type) {
+	case *ast.MappingNode:
+		if v.IsFlowStyle {
+			return nil, fmt.Errorf("%s is written as one { } mapping; qdn edits job files written as `key: value` lines", file)
+		}
+		d.fields = v.Values
+	case *ast.MappingValueNode:
+		d.fields = []*ast.MappingValueNode{v}
+	default:
+		return nil, fmt.Errorf("%s does not hold a mapping of job fields", file)
+	}
+	if len(d.fields) > 0 {
+		_, c := pos(d.fields[0].Key)
+		d.indent = c - 1
+	}
+	return d, nil
+}
+
+func (d *yamlDoc) field(name string) *ast.MappingValueNode {
+	for _, f := range d.fields {
+		if s, _ := scalar(f.Key); s == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// offset returns the byte offset of a 1-based line and a 1-based column
+// counted in characters, as the parser counts them.
+func (d *yamlDoc) offset(line, col int) (int, error) {
+	if line < 1 || line > len(d.lineStart) || col < 1 {
+		return 0, fmt.Errorf("%s:%d:%d: position outside the file", d.file, line, col)
+	}
+	off := d.lineStart[line-1]
+	for i := 1; i < col; i++ {
+		if off >= len(d.src) || d.src[off] == '\n' {
+			return 0, fmt.Errorf("%s:%d:%d: position outside the line", d.file, line, col)
+		}
+		_, w := utf8.DecodeRune(d.src[off:])
+		off += w
+	}
+	return off, nil
+}
+
+// lineEnd returns the offset just past the end of the 1-based line,
+// newline included.
+func (d *yamlDoc) lineEnd(line int) int {
+	if line < len(d.lineStart) {
+		return d.lineStart[line]
+	}
+	return len(d.src)
+}
+
+func (d *yamlDoc) line(i int) string {
+	return strings.TrimRight(string(d.src[d.lineStart[i-1]:d.lineEnd(i)]), "\r\n")
+}
+
+// span returns where the text of the scalar n is in the source: its token
+// as written, quotes included.
+func (d *yamlDoc) span(n ast.Node) (int, int, error) {
+	tk := n.GetToken()
+	if tk == nil {
+		return 0, 0, fmt.Errorf("%s: cannot locate a value", d.file)
+	}
+	text := strings.TrimSpace(tk.Origin)
+	start, err := d.offset(tk.Position.Line, tk.Position.Column)
+	if err != nil {
+		return 0, 0, err
+	}
+	if text == "" || !strings.HasPrefix(string(d.src[start:]), text) {
+		return 0, 0, fmt.Errorf("%s:%d:%d: cannot locate the value %q in the text", d.file, tk.Position.Line, tk.Position.Column, text)
+	}
+	return start, start + len(text), nil
+}
+
+// blockEnd returns the offset just past the last line that belongs to the
+// top-level field f: the key's line and the lines after it that are indented
+// deeper, or that are items of a list written at the key's own indentation.
+// Comment lines and blank lines after the last such line are left to what
+// follows.
+func (d *yamlDoc) blockEnd(f *ast.MappingValueNode) int {
+	kl, _ := pos(f.Key)
+	last := kl
+	for i := kl + 1; i <= len(d.lineStart); i++ {
+		text := d.line(i)
+		t := strings.TrimLeft(text, " ")
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		ind := len(text) - len(t)
+		if ind > d.indent || ind == d.indent && (t == "-" || strings.HasPrefix(t, "- ")) {
+			last = i
+			continue
+		}
+		break
+	}
+	return d.lineEnd(last)
+}
+
+// noValue reports whether nothing but a comment follows the colon of f on
+// its line, and returns the offset just past the colon.
+func (d *yamlDoc) noValue(f *ast.MappingValueNode) (int, bool) {
+	l, c := pos(f)
+	off, err := d.offset(l, c)
+	if err != nil || d.src[off] != ':' {
+		return 0, false
+	}
+	rest := strings.TrimSpace(string(d.src[off+1 : d.lineEnd(l)]))
+	return off + 1, rest == "" || strings.HasPrefix(rest, "#")
+}
+
+// insertLines returns an edit inserting lines (each ending in d.nl) at off,
+// which is the start of a line or the end of the file.
+func (d *yamlDoc) insertLines(off int, lines string) edit {
+	if off == len(d.src) && len(d.src) > 0 && d.src[len(d.src)-1] != '\n' {
+		lines = d.nl + lines
+	}
+	return edit{start: off, end: off, text: lines}
+}
+
+// setScalar sets the top-level key name to the plain scalar value. A missing
+// key is added on the line after the field named after, or at the top.
+func (d *yamlDoc) setScalar(name, value, after string) (edit, error) {
+	f := d.field(name)
+	if f == nil {
+		line := strings.Repeat(" ", d.indent) + name + ": " + value + d.nl
+		if a := d.field(after); a != nil && after != "" {
+			return d.insertLines(d.blockEnd(a), line), nil
+		}
+		if len(d.fields) == 0 {
+			return d.insertLines(len(d.src), line), nil
+		}
+		kl, _ := pos(d.fields[0].Key)
+		return d.insertLines(d.lineStart[kl-1], line), nil
+	}
+	v := unwrap(f.Value)
+	switch v.(type) {
+	case *ast.NullNode:
+		if off, ok := d.noValue(f); ok {
+			return edit{start: off, end: off, text: " " + value}, nil
+		}
+	case *ast.StringNode, *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
+	default:
+		l, c := pos(f.Value)
+		return edit{}, fmt.Errorf("%s:%d:%d: %s must be a single value, not a %s", d.file, l, c, name, kind(f.Value))
+	}
+	start, end, err := d.span(v)
+	if err != nil {
+		return edit{}, err
+	}
+	return edit{start: start, end: end, text: value}, nil
+}
+
+// appendEvent adds ev at the end of the history list, in the style of the
+// entries already there: a { } mapping per line, or one key per line.
+func (d *yamlDoc) appendEvent(ev Event, loc *time.Location) (edit, error) {
+	flow := formatEvent(ev, loc)
+	f := d.field("history")
+	if f == nil {
+		ind := strings.Repeat(" ", d.indent)
+		text := ind + "history:" + d.nl + ind + "  - " + flow + d.nl
+		if s := d.field("status"); s != nil {
+			return d.insertLines(d.blockEnd(s), text), nil
+		}
+		return d.insertLines(len(d.src), text), nil
+	}
+	switch v := unwrap(f.Value).(type) {
+	case *ast.NullNode:
+		if _, ok := d.noValue(f); ok {
+			kl, _ := pos(f.Key)
+			return d.insertLines(d.lineEnd(kl), strings.Repeat(" ", d.indent)+"  - "+flow+d.nl), nil
+		}
+		start, end, err := d.span(v)
+		if err != nil {
+			return edit{}, err
+		}
+		return edit{start: start, end: end, text: "[" + flow + "]"}, nil
+	case *ast.SequenceNode:
+		if v.IsFlowStyle {
+			if v.End == nil {
+				return edit{}, fmt.Errorf("%s: cannot find the end of the history list", d.file)
+			}
+			end, err := d.offset(v.End.Position.Line, v.End.Position.Column)
+			if err != nil {
+				return edit{}, err
+			}
+			i := end
+			for i > 0 && strings.ContainsRune(" \t\r\n", rune(d.src[i-1])) {
+				i--
+			}
+			switch {
+			case i > 0 && d.src[i-1] == '[':
+			case i > 0 && d.src[i-1] == ',':
+				flow = " " + flow
+			default:
+				flow = ", " + flow
+			}
+			return edit{start: i, end: i, text: flow}, nil
+		}
+		if len(v.Entries) == 0 || v.Entries[len(v.Entries)-1].Start == nil {
+			return edit{}, fmt.Errorf("%s: cannot find the entries of the history list", d.file)
+		}
+		last := v.Entries[len(v.Entries)-1]
+		dash := strings.Repeat(" ", last.Start.Position.Column-1)
+		text := dash + "- " + flow + d.nl
+		if m, ok := unwrap(last.Value).(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
+			_, kc := pos(m.Values[0].Key)
+			text = blockEvent(ev, loc, dash, strings.Repeat(" ", kc-1), d.nl)
+		}
+		return d.insertLines(d.blockEnd(f), text), nil
+	}
+	l, c := pos(f.Value)
+	return edit{}, fmt.Errorf("%s:%d:%d: history must be a list, not a %s", d.file, l, c, kind(f.Value))
+}
+
+// blockEvent writes a history entry with one key per line.
+func blockEvent(ev Event, loc *time.Location, dash, key, nl string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s- status: %s%s", dash, ev.Status, nl)
+	fmt.Fprintf(&b, "%sat: %s%s", key, formatTime(ev.At, loc), nl)
+	if ev.Note != "" {
+		fmt.Fprintf(&b, "%snote: %s%s", key, quoteYAML(ev.Note, false), nl)
+	}
+	if ev.Forced {
+		fmt.Fprintf(&b, "%sforced: true%s", key, nl)
+	}
+	return b.String()
+}
+
+// apply returns the source with the edits made. Edits must not overlap.
+func (d *yamlDoc) apply(edits ...edit) ([]byte, error) {
+	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
+	var out []byte
+	prev := 0
+	for _, e := range edits {
+		if e.start < prev {
+			return nil, errors.New("overlapping edits of " + d.file)
+		}
+		out = append(out, d.src[prev:e.start]...)
+		out = append(out, e.text...)
+		prev = e.end
+	}
+	return append(out, d.src[prev:]...), nil
+}
+
+// commit applies the edits, checks that the result holds exactly want and
+// replaces the file.
+func (d *yamlDoc) commit(dir string, want *Job, loc *time.Location, edits ...edit) (*Job, error) {
+	src, err := d.apply(edits...)
+	if err != nil {
+		return nil, err
+	}
+	got, err := checkWritten(d.file, src, want, loc)
+	if err != nil {
+		return got, err
+	}
+	id := strings.TrimSuffix(path.Base(d.file), ".yaml")
+	if err := replaceJobFile(dir, id, d.src, src); err != nil {
+		return nil, err
+	}
+	return got, nil
+}

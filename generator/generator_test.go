@@ -1,0 +1,183 @@
+package generator_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// testNow is the clock of the tests: the day after Mark's job was booked.
+var testNow = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+
+// exampleSite is the QuickDumpNow site shipped at the root of the repository.
+const exampleSite = ".."
+
+func render(t *testing.T, dir string) (*generator.Site, *generator.Output) {
+	t.Helper()
+	s, err := generator.Load(dir, generator.Options{Now: testNow})
+	if err != nil {
+		t.Fatalf("Load(%s): %v\n%s", dir, err, generator.Errors(err).Format())
+	}
+	out, err := generator.Render(s)
+	if err != nil {
+		t.Fatalf("Render(%s): %v", dir, err)
+	}
+	return s, out
+}
+
+// TestGolden compares every page of the example site with testdata/golden.
+// Run `go test ./generator -update` to rewrite them, and review the diff.
+func TestGolden(t *testing.T) {
+	_, out := render(t, exampleSite)
+	golden := filepath.Join("testdata", "golden")
+	if *update {
+		if err := os.RemoveAll(golden); err != nil {
+			t.Fatal(err)
+		}
+		for p, b := range out.Files {
+			f := filepath.Join(golden, filepath.FromSlash(p))
+			if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(f, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var want []string
+	err := filepath.WalkDir(golden, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(golden, p)
+		want = append(want, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(want)
+	if diff := cmp.Diff(want, out.Paths()); diff != "" {
+		t.Errorf("output paths differ from testdata/golden (-golden +got):\n%s", diff)
+	}
+	for _, p := range want {
+		w, err := os.ReadFile(filepath.Join(golden, filepath.FromSlash(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := out.Files[p]; !bytes.Equal(got, w) {
+			t.Errorf("%s differs from its golden file (-golden +got):\n%s", p, cmp.Diff(string(w), string(got)))
+		}
+	}
+}
+
+// TestTrackPage checks what a customer must find on a tracking page.
+func TestTrackPage(t *testing.T) {
+	_, out := render(t, exampleSite)
+	page := string(out.Files["track/amjmobezssjp5pia4iukcejbpm/index.html"])
+	for _, want := range []string{
+		`<meta name="robots" content="noindex,nofollow,noarchive">`,
+		`<meta name="referrer" content="no-referrer">`,
+		`<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;`,
+		`Hi Mark, your job is ready for pickup`,
+		`aria-current="step"`,
+		`Sat, Nov 21 at 11:40 am`, // in the site's time zone
+		`Saturday, November 21, 2026, 1–5 pm`,
+		`1234 Soderblom Ave, Boise, ID`,
+		`rel="noreferrer">Open in maps</a>`,
+		`Trailer dump`,
+		`$600 all-inclusive`,
+		`<dd>Sergio</dd>`,
+		`Your trailer is ready.`, // the override in qdn.yaml
+		`href="tel:&#43;12085550100"`,
+		`href="sms:&#43;12085550100`,
+		`Anyone with this link can see this page.`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("Mark's tracking page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<script") {
+		t.Errorf("tracking page has a script; it must work without JavaScript")
+	}
+	if regexp.MustCompile(`(src|href)="(https?:)?//[^"]*"`).FindString(strings.ReplaceAll(page, `rel="noreferrer">Open in maps`, "")) != "" {
+		// The only absolute link is the map link, which is a link, not a request.
+		for _, m := range regexp.MustCompile(`(?:src|href)="((?:https?:)?//[^"]*)"`).FindAllStringSubmatch(page, -1) {
+			if !strings.HasPrefix(m[1], "https://www.google.com/maps/") {
+				t.Errorf("tracking page refers to another origin: %s", m[1])
+			}
+		}
+	}
+	for p, b := range out.Files {
+		if strings.HasPrefix(p, "track/") && len(b) > 20<<10 {
+			t.Errorf("%s is %d bytes; tracking pages must stay under 20 KB", p, len(b))
+		}
+	}
+
+	completed := string(out.Files["track/4rfjvuwrl7eyrv2gvjfkkbneqe/index.html"])
+	for _, want := range []string{"Receipt", "<dt>Amount</dt>", "$350 (half a truck)", "print this page"} {
+		if !strings.Contains(completed, want) {
+			t.Errorf("completed job's page lacks %q", want)
+		}
+	}
+	cancelled := string(out.Files["track/6oyy7utby5zefaz5v23nysof2i/index.html"])
+	for _, want := range []string{"This job was cancelled on November 20, 2026", `class="cancelled" aria-current="step"`, "Customer rented a bin elsewhere"} {
+		if !strings.Contains(cancelled, want) {
+			t.Errorf("cancelled job's page lacks %q", want)
+		}
+	}
+	if strings.Contains(cancelled, "Not yet") {
+		t.Errorf("cancelled job's page still lists steps to come")
+	}
+	imported := string(out.Files["track/3f1c9a7be40d52e86a1c0f9d3b7e2a64/index.html"])
+	for _, absent := range []string{"<dt>Price</dt>", "<dt>Service</dt>", "<dt>Crew</dt>"} {
+		if strings.Contains(imported, absent) {
+			t.Errorf("imported job without %s shows it anyway", absent)
+		}
+	}
+}
+
+// TestExpiry checks that a job that ended more than track.expire_after ago
+// gets no page, and one that ended within it still has one.
+func TestExpiry(t *testing.T) {
+	_, out := render(t, exampleSite)
+	if _, ok := out.Files["track/qs5noppu3pcssgtaxrmprg3t4a/index.html"]; ok {
+		t.Errorf("job completed in September still has a page")
+	}
+	if _, ok := out.Files["track/4rfjvuwrl7eyrv2gvjfkkbneqe/index.html"]; !ok {
+		t.Errorf("job completed three days ago has no page")
+	}
+}
+
+func TestBookPages(t *testing.T) {
+	_, out := render(t, exampleSite)
+	book := string(out.Files["book/index.html"])
+	for _, want := range []string{`href="/book/trailer-dump/"`, `$600 all-inclusive`, `Dump fees for up to 2 tons`, `href="/book/junk-removal/"`} {
+		if !strings.Contains(book, want) {
+			t.Errorf("/book/ lacks %q", want)
+		}
+	}
+	if strings.Index(book, "trailer-dump") > strings.Index(book, "junk-removal") {
+		t.Errorf("/book/ does not list services by their order")
+	}
+	svc := string(out.Files["book/trailer-dump/index.html"])
+	for _, want := range []string{`href="sms:&#43;12085550100?&amp;body=Hi%20QuickDumpNow%2C%20I%20would%20like%20to%20book%20Trailer%20dump`, `href="mailto:dispatch@quickdumpnow.com?subject=Booking%20request%3A%20Trailer%20dump`, "Up to 3 days on site"} {
+		if !strings.Contains(svc, want) {
+			t.Errorf("/book/trailer-dump/ lacks %q", want)
+		}
+	}
+	if strings.Contains(svc, "<form") {
+		t.Errorf("service page has a form although booking.form_action is not set")
+	}
+}
