@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/quickdumpnow/qdn/deploy"
+	"github.com/quickdumpnow/qdn/edge"
 	"github.com/quickdumpnow/qdn/generator"
 )
 
@@ -178,7 +179,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	if f.err != nil {
 		return f.err
 	}
-	plan, err := s.Plan(f.remote, files, deploy.PlanOptions{ViewerURIs: viewerURIs, MaxPaths: c.MaxPaths, MaxDeletes: c.MaxDeletes})
+	plan, err := s.Plan(f.remote, files, deploy.PlanOptions{ViewerURIs: edge.ViewerURIs, MaxPaths: c.MaxPaths, MaxDeletes: c.MaxDeletes})
 	if err != nil {
 		return c.planError(err)
 	}
