@@ -33,6 +33,8 @@ qdn="$PWD/$out/qdn"
 
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 || true
+# A build cache of this run only: the first build fills it.
+export QDN_CACHE_DIR="$PWD/$out/cache"
 endpoint="http://127.0.0.1:$PORT"
 "$vgw" --access "$AWS_ACCESS_KEY_ID" --secret "$AWS_SECRET_ACCESS_KEY" --port "127.0.0.1:$PORT" --quiet posix "$out/s3root" >"$out/versitygw.log" 2>&1 &
 vgw_pid=$!
