@@ -1,5 +1,6 @@
 // Package deploy publishes a built site to S3 and invalidates what changed on
-// CloudFront.
+// CloudFront (qdn sync), and publishes the edge function to CloudFront
+// Functions (Function, qdn edge publish).
 //
 // Data flows in two steps. Planning is pure: NewPlan compares the local
 // output (Files, built by package generator) with one listing of the bucket
@@ -17,6 +18,6 @@
 // lock object (.qdn/lock.json, written with If-None-Match: *) keeps two syncs
 // of one environment from interleaving.
 //
-// The package talks to storage through the small Bucket interface and to the
-// CDN through Invalidator; S3 and CloudFront implement them with the AWS SDK.
+// A sync talks to storage through the small Bucket interface and to the CDN
+// through Invalidator; S3 and CloudFront implement them with the AWS SDK.
 package deploy
