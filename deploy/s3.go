@@ -28,8 +28,10 @@ var (
 
 // Bucket is the storage a sync publishes to.
 type Bucket interface {
-	// List returns every object whose key starts with prefix.
-	List(ctx context.Context, prefix string) ([]Object, error)
+	// List returns, in key order, every object whose key starts with prefix
+	// and sorts after after (when not empty) and not after through (when
+	// not empty).
+	List(ctx context.Context, prefix, after, through string) ([]Object, error)
 	// Get returns the bytes of the object at key, or ErrNotFound.
 	Get(ctx context.Context, key string) ([]byte, error)
 	// Put writes the object at key with the headers h and returns its ETag.
@@ -102,12 +104,15 @@ func (b *S3) Requests() Requests {
 	return Requests{List: b.lists.Load(), Get: b.gets.Load(), Put: b.puts.Load(), Delete: b.deletes.Load()}
 }
 
-// List implements Bucket with paginated ListObjectsV2 calls of 1,000 keys.
-func (b *S3) List(ctx context.Context, prefix string) ([]Object, error) {
+// List implements Bucket with paginated ListObjectsV2 calls of 1,000 keys,
+// starting after after and stopping at the first page that passes through.
+func (b *S3) List(ctx context.Context, prefix, after, through string) ([]Object, error) {
 	var out []Object
-	pages := s3.NewListObjectsV2Paginator(b.client, &s3.ListObjectsV2Input{
-		Bucket: aws.String(b.bucket), Prefix: aws.String(prefix), MaxKeys: aws.Int32(1000),
-	})
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(b.bucket), Prefix: aws.String(prefix), MaxKeys: aws.Int32(1000)}
+	if after != "" {
+		in.StartAfter = aws.String(after)
+	}
+	pages := s3.NewListObjectsV2Paginator(b.client, in)
 	for pages.HasMorePages() {
 		b.lists.Add(1)
 		page, err := pages.NextPage(ctx)
@@ -115,10 +120,14 @@ func (b *S3) List(ctx context.Context, prefix string) ([]Object, error) {
 			return nil, fmt.Errorf("list s3://%s/%s: %w", b.bucket, prefix, err)
 		}
 		for _, o := range page.Contents {
-			out = append(out, Object{
-				Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), ETag: etag(o.ETag),
-				LastModified: aws.ToTime(o.LastModified),
-			})
+			key := aws.ToString(o.Key)
+			if through != "" && key > through {
+				return out, nil
+			}
+			out = append(out, Object{Key: key, Size: aws.ToInt64(o.Size), ETag: etag(o.ETag), LastModified: aws.ToTime(o.LastModified)})
+		}
+		if n := len(out); through != "" && n > 0 && out[n-1].Key == through {
+			return out, nil // the next page starts past through
 		}
 	}
 	return out, nil

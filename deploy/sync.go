@@ -103,24 +103,30 @@ type Remote struct {
 }
 
 // Fetch lists everything under the prefix and reads the manifest and the
-// pending invalidation when the listing has them.
+// pending invalidation.
+//
+// The manifest is read first: its keys, which are what the bucket held
+// after the last sync, split the listing into ranges of about 1,000 keys
+// that are listed in parallel. That takes about as many list requests as
+// one listing from start to end (ceil(N/1000), plus at most one per range
+// when the bucket changed since), in a fraction of the time.
 func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
-	objs, err := s.Bucket.List(ctx, s.Prefix)
-	if err != nil {
+	r := &Remote{}
+	b, err := s.Bucket.Get(ctx, s.Prefix+ManifestKey)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		if r.Manifest, err = decodeManifest(b); err != nil {
+			return nil, err
+		}
+	}
+	if r.Objects, err = s.list(ctx, r.Manifest); err != nil {
 		return nil, err
 	}
-	r := &Remote{Objects: objs}
-	for _, o := range objs {
-		switch o.Key {
-		case s.Prefix + ManifestKey:
-			b, err := s.Bucket.Get(ctx, o.Key)
-			if err != nil {
-				return nil, err
-			}
-			if r.Manifest, err = decodeManifest(b); err != nil {
-				return nil, err
-			}
-		case s.Prefix + PendingKey:
+	for _, o := range r.Objects {
+		if o.Key == s.Prefix+PendingKey {
 			b, err := s.Bucket.Get(ctx, o.Key)
 			if err != nil {
 				return nil, err
@@ -131,6 +137,50 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 		}
 	}
 	return r, nil
+}
+
+// listRange is how many keys of the manifest make one range of the
+// listing, and listRanges how many ranges are listed at once.
+const (
+	listRange  = 1000
+	listRanges = 8
+)
+
+func (s *Syncer) list(ctx context.Context, m *Manifest) ([]Object, error) {
+	var bounds []string // the last key of each range but the last one
+	if m != nil {
+		keys := make([]string, 0, len(m.Objects)+2)
+		for p := range m.Objects {
+			keys = append(keys, s.Prefix+p)
+		}
+		// The manifest, and the lock that a sync holds while it lists.
+		keys = append(keys, s.Prefix+ManifestKey, s.Prefix+LockKey)
+		slices.Sort(keys)
+		for i := listRange - 1; i < len(keys)-1; i += listRange {
+			bounds = append(bounds, keys[i])
+		}
+	}
+	ranges := make([][]Object, len(bounds)+1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(listRanges)
+	for i := range ranges {
+		after, through := "", ""
+		if i > 0 {
+			after = bounds[i-1]
+		}
+		if i < len(bounds) {
+			through = bounds[i]
+		}
+		g.Go(func() error {
+			objs, err := s.Bucket.List(gctx, s.Prefix, after, through)
+			ranges[i] = objs
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return slices.Concat(ranges...), nil
 }
 
 // Plan returns what publishing files over r would do (see NewPlan), with

@@ -215,7 +215,7 @@ func (e *env) sync(files []deploy.File) (*deploy.Result, deploy.Requests) {
 func (e *env) listing() map[string]string {
 	e.t.Helper()
 	out := map[string]string{}
-	objs, err := deploy.NewS3(e.s3, e.bucket).List(context.Background(), "")
+	objs, err := deploy.NewS3(e.s3, e.bucket).List(context.Background(), "", "", "")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -634,5 +634,46 @@ func testSyncUploadFailure(t *testing.T, e *env) {
 	}
 	if !strings.Contains(msg, "NoSuchBucket") {
 		t.Errorf("error = %q; want the server's reason", msg)
+	}
+}
+
+// TestSyncManyFiles publishes 2,100 files: the next sync lists them in
+// ranges split by the manifest, in as many list requests as one listing
+// from start to end, and still sees a key that appeared in any range.
+func TestSyncManyFiles(t *testing.T) { onEachS3(t, testSyncManyFiles) }
+
+func testSyncManyFiles(t *testing.T, e *env) {
+	var files []deploy.File
+	for i := range 2100 {
+		p := fmt.Sprintf("media/%04d.txt", i)
+		files = append(files, deploy.NewFile(p, []byte(p), generator.Headers{ContentType: "text/plain; charset=utf-8", CacheControl: generator.CacheAsset}))
+	}
+	if res, _ := e.sync(files); res.Uploaded != len(files) {
+		t.Fatalf("first sync uploaded %d; want %d", res.Uploaded, len(files))
+	}
+	res, req := e.sync(files)
+	if res.Unchanged != len(files) || len(res.Plan.Uploads) != 0 || len(res.Plan.Deletes) != 0 {
+		t.Fatalf("second sync: %d unchanged, %d uploads, %d deletes; want %d, 0, 0", res.Unchanged, len(res.Plan.Uploads), len(res.Plan.Deletes), len(files))
+	}
+	if req.List != 3 {
+		t.Errorf("second sync made %d list requests; want 3 for 2,101 keys", req.List)
+	}
+	// Keys that appeared since, at the start, between two ranges and at
+	// the end, are seen and deleted.
+	for _, k := range []string{"site/a.txt", "site/media/0999.txt.bak", "site/media/1999a.txt", "site/zz.txt"} {
+		if _, err := e.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(k), Body: strings.NewReader("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, _ = e.sync(files)
+	var deleted []string
+	for _, a := range res.Plan.Deletes {
+		deleted = append(deleted, a.Path)
+	}
+	if want := []string{"a.txt", "media/0999.txt.bak", "media/1999a.txt", "zz.txt"}; !slices.Equal(deleted, want) {
+		t.Errorf("deletes = %q; want %q", deleted, want)
+	}
+	if res.Unchanged != len(files) {
+		t.Errorf("unchanged = %d; want %d", res.Unchanged, len(files))
 	}
 }
