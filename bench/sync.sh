@@ -27,7 +27,7 @@ if [ ! -x "$vgw" ]; then
 fi
 
 rm -rf "$out"
-mkdir -p "$out/s3root" "$out/site"
+mkdir -p "$out/s3root" "$out/_site"
 go build -o "$out/qdn" ./cmd/qdn
 qdn="$PWD/$out/qdn"
 
@@ -49,7 +49,7 @@ awss3 mb s3://aws-bench >/dev/null
 
 # The site: QuickDumpNow's configuration, content and templates, and as many
 # live jobs as make N output files.
-site="$out/site"
+site="$out/_site" # "_": not a Go package for go ./...
 cp -r qdn.yaml content templates "$site/"
 mkdir -p "$site/jobs"
 cat >>"$site/qdn.yaml" <<YAML
