@@ -63,7 +63,8 @@ Refuses when jobs/, content/, templates/ or qdn.yaml have uncommitted
 changes (unless --allow-dirty), when another sync of the environment holds
 its lock, and when it would delete more than --max-deletes objects.
 --dry-run prints the plan, each key with its reason and the exact
-invalidation paths, and changes nothing.
+invalidation paths, and changes nothing in the bucket or on CloudFront (it
+takes no lock; it still builds public/).
 `
 
 // Run syncs the site to an environment.
@@ -71,7 +72,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlags("sync")
 	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
 	fs.StringVar(&c.Env, "env", "", "the environment of qdn.yaml to publish to, such as staging")
-	fs.BoolVar(&c.DryRun, "dry-run", false, "print the plan and change nothing")
+	fs.BoolVar(&c.DryRun, "dry-run", false, "print the plan and change nothing in the bucket or on CloudFront")
 	fs.BoolVar(&c.JSON, "json", false, "print the plan or the result as JSON on stdout")
 	fs.IntVar(&c.Concurrency, "concurrency", deploy.DefaultConcurrency, "`uploads` in flight at once")
 	fs.IntVar(&c.MaxPaths, "max-paths", deploy.DefaultMaxPaths, "exact invalidation `paths` before they collapse to wildcards")
