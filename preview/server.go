@@ -58,7 +58,7 @@ type Server struct {
 	wg      sync.WaitGroup
 
 	// rebuilt is told of each finished rebuild, for tests and benchmarks.
-	rebuilt func(Batch, time.Duration)
+	rebuilt func(Batch, *generator.Result, error, time.Duration)
 
 	mu      sync.Mutex
 	st      *state
@@ -217,7 +217,7 @@ func (s *Server) build(b Batch) {
 
 	s.report(b, res, err, prev, took)
 	if s.rebuilt != nil {
-		s.rebuilt(b, took)
+		s.rebuilt(b, res, err, took)
 	}
 }
 
