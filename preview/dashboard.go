@@ -74,6 +74,9 @@ type dashRow struct {
 	Updated     string `json:"updated"`
 	UpdatedISO  string `json:"updatedISO"`
 	TrackURL    string `json:"track"`
+	// TrackHead and TrackToken split TrackURL where it may wrap.
+	TrackHead  string `json:"-"`
+	TrackToken string `json:"-"`
 	PreviewURL  string `json:"preview"`
 	Expired     bool   `json:"expired"`
 	HasErrors   bool   `json:"errors"`
@@ -134,7 +137,8 @@ func (st *state) rows() []dashRow {
 		}
 		if j.Token != "" && generator.CheckToken(j.Token) == nil {
 			if j.Live(site.Now, cfg.Track.ExpireAfter) {
-				r.TrackURL = strings.TrimSuffix(cfg.Site.BaseURL, "/") + "/track/" + j.Token + "/"
+				r.TrackHead, r.TrackToken = strings.TrimSuffix(cfg.Site.BaseURL, "/")+"/track/", j.Token+"/"
+				r.TrackURL = r.TrackHead + r.TrackToken
 				if st.out != nil {
 					if _, ok := st.out.Files[generator.TrackPath(j.Token)]; ok {
 						r.PreviewURL = "/track/" + j.Token + "/"
