@@ -77,9 +77,9 @@ type dashRow struct {
 	// TrackHead and TrackToken split TrackURL where it may wrap.
 	TrackHead  string `json:"-"`
 	TrackToken string `json:"-"`
-	PreviewURL  string `json:"preview"`
-	Expired     bool   `json:"expired"`
-	HasErrors   bool   `json:"errors"`
+	PreviewURL string `json:"preview"`
+	Expired    bool   `json:"expired"`
+	HasErrors  bool   `json:"errors"`
 }
 
 // rows lists every job of the site as last read, newest id first, with
@@ -228,11 +228,9 @@ func (s *Server) serveDashboard(w http.ResponseWriter, r *http.Request) {
 		if fe == nil {
 			fe = &fileErrors{File: e.File, ID: ids[e.File]}
 			byFile[e.File] = fe
-			d.JobErrors = append(d.JobErrors, fileErrors{})
 		}
 		fe.Errors = append(fe.Errors, e)
 	}
-	d.JobErrors = d.JobErrors[:0]
 	for _, fe := range byFile {
 		d.JobErrors = append(d.JobErrors, *fe)
 	}

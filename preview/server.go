@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,17 +201,36 @@ func (s *Server) build(b Batch) {
 		next.errs = toBuildErrors(err)
 	}
 	s.st = next
+	clients := make([]*client, 0, len(s.clients))
 	for c := range s.clients {
-		if len(next.errs) > 0 {
-			c.push(event{"errors", errorsJSON(next.errs)})
-			continue
+		clients = append(clients, c)
+	}
+	s.mu.Unlock()
+
+	// Versions are worked out without the lock, pages first: the dashboard's
+	// reads every job. Only this goroutine changes a registered client.
+	sort.SliceStable(clients, func(i, j int) bool { return clients[j].key == dashboardKey && clients[i].key != dashboardKey })
+	var msgs [][]event
+	for _, c := range clients {
+		var m []event
+		switch {
+		case len(next.errs) > 0:
+			m = append(m, event{"errors", errorsJSON(next.errs)})
+		default:
+			if len(prev.errs) > 0 {
+				m = append(m, event{"ok", ""})
+			}
+			if v := next.version(c.key); v != c.version {
+				c.version = v
+				m = append(m, event{"reload", ""})
+			}
 		}
-		if len(prev.errs) > 0 {
-			c.push(event{"ok", ""})
-		}
-		if v := next.version(c.key); v != c.version {
-			c.version = v
-			c.push(event{"reload", ""})
+		msgs = append(msgs, m)
+	}
+	s.mu.Lock()
+	for i, c := range clients {
+		for _, e := range msgs[i] {
+			c.push(e)
 		}
 	}
 	s.mu.Unlock()

@@ -308,16 +308,18 @@ func openStream(t testing.TB, base, page, version string) *stream {
 	return s
 }
 
-// expect waits for the event name, skipping none other than those listed.
-func (s *stream) expect(t testing.TB, name string) {
+// expect waits up to three seconds for the next event and checks its name.
+func (s *stream) expect(t testing.TB, name string) { s.expectWithin(t, name, 3*time.Second) }
+
+func (s *stream) expectWithin(t testing.TB, name string, d time.Duration) {
 	t.Helper()
 	select {
 	case got := <-s.events:
 		if got != name {
 			t.Fatalf("event %q; want %q", got, name)
 		}
-	case <-time.After(3 * time.Second):
-		t.Fatalf("no %q event within 3s", name)
+	case <-time.After(d):
+		t.Fatalf("no %q event within %s", name, d)
 	}
 }
 
