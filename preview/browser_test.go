@@ -204,6 +204,7 @@ func TestBrowser(t *testing.T) {
 	markURL := "/track/" + markToken + "/"
 	markFile := filepath.Join(dir, "jobs", "JOB-20261121-001.yaml")
 	mark := readFile(t, markFile)
+	top := t // restarted servers live as long as the whole test
 
 	t.Run("track page at a phone's width", func(t *testing.T) {
 		b.run(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
@@ -255,6 +256,44 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("the page reloaded although it did not change")
 		}
 		b.noConsoleErrors(t, markURL)
+	})
+
+	t.Run("reconnects after the server restarts", func(t *testing.T) {
+		ts.waitClient(t, keyOf(markURL))
+		eval[chromedp.Void](t, b, `window.qdnBeforeReload = true`)
+		start := time.Now()
+		if err := ts.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("Close with a page connected took %s", d)
+		}
+		// The page changes while no server runs.
+		done := strings.Replace(mark, "status: ready_for_pickup", "status: completed", 1) +
+			"  - {status: completed, at: 2026-11-21T16:00:00-07:00}\n"
+		done = strings.Replace(done, "private:\n  phone: \"+1 208 555 0142\"\n  notes: gate code 4411\n", "", 1)
+		if err := os.WriteFile(markFile, []byte(done), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ts = startServerAt(top, dir, strings.TrimSuffix(strings.TrimPrefix(ts.URL(), "http://"), "/"))
+		b.waitFor(t, `window.qdnBeforeReload === undefined && document.querySelector('h1').textContent.includes('your job is completed')`)
+		if !eval[bool](t, b, `document.querySelector('.receipt') !== null`) {
+			t.Errorf("completed job shows no receipt")
+		}
+		// A page that did not change stays as it is across a restart.
+		ts.waitClient(t, keyOf(markURL))
+		eval[chromedp.Void](t, b, `window.qdnBeforeReload = true`)
+		if err := ts.Close(); err != nil {
+			t.Fatal(err)
+		}
+		ts = startServerAt(top, dir, strings.TrimSuffix(strings.TrimPrefix(ts.URL(), "http://"), "/"))
+		ts.waitClient(t, keyOf(markURL))
+		time.Sleep(200 * time.Millisecond)
+		if eval[bool](t, b, `window.qdnBeforeReload === undefined`) {
+			t.Errorf("the page reloaded after a restart although it did not change")
+		}
+		// While the server was down, the browser logged failed reconnects.
+		b.noConsoleErrors(t, markURL, "ERR_CONNECTION_REFUSED")
 	})
 
 	b.run(t, chromedp.EmulateViewport(1280, 900))

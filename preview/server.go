@@ -56,6 +56,7 @@ type Server struct {
 	ln      net.Listener
 	srv     *http.Server
 	done    chan struct{}
+	closed  sync.Once
 	wg      sync.WaitGroup
 
 	// rebuilt is told of each finished rebuild, for tests and benchmarks.
@@ -158,15 +159,26 @@ func (s *Server) Polling() bool { return s.watcher.Polling() }
 
 // Close stops serving, ends the event streams so that open tabs reconnect
 // to the next server, and waits for every goroutine of the server.
+// Closing twice is harmless.
 func (s *Server) Close() error {
-	close(s.done)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := s.srv.Shutdown(ctx)
-	if werr := s.watcher.Close(); err == nil {
-		err = werr
-	}
-	s.wg.Wait()
+	var err error
+	s.closed.Do(func() {
+		close(s.done)
+		// Every response is in memory and the event streams end with done,
+		// so a request in flight finishes within milliseconds. What is left
+		// after a short grace is a browser's preconnected socket that never
+		// sent a request, which Shutdown would wait seconds for.
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		err = s.srv.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = s.srv.Close()
+		}
+		if werr := s.watcher.Close(); err == nil {
+			err = werr
+		}
+		s.wg.Wait()
+	})
 	return err
 }
 

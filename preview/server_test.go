@@ -89,8 +89,13 @@ func (s *syncBuffer) String() string {
 
 func startServer(t testing.TB, dir string) *testServer {
 	t.Helper()
+	return startServerAt(t, dir, "127.0.0.1:0")
+}
+
+func startServerAt(t testing.TB, dir, addr string) *testServer {
+	t.Helper()
 	log := &syncBuffer{mu: make(chan struct{}, 1)}
-	s := NewServer(Options{Dir: dir, Addr: "127.0.0.1:0", Now: func() time.Time { return testNow }, Log: log})
+	s := NewServer(Options{Dir: dir, Addr: addr, Now: func() time.Time { return testNow }, Log: log})
 	ts := &testServer{Server: s, dir: dir, rebuilds: make(chan rebuild, 64), log: log}
 	s.rebuilt = func(b Batch, res *generator.Result, err error, took time.Duration) {
 		ts.rebuilds <- rebuild{b, res, err, took}
