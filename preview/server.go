@@ -59,6 +59,10 @@ type Server struct {
 	closed  sync.Once
 	wg      sync.WaitGroup
 
+	// unbuilt holds the changes since the last good build, which a failed
+	// rebuild did not apply; only the build loop touches it.
+	unbuilt Batch
+
 	// rebuilt is told of each finished rebuild, for tests and benchmarks.
 	rebuilt func(Batch, *generator.Result, error, time.Duration)
 
@@ -197,9 +201,17 @@ func (s *Server) loop() {
 // build rebuilds after the changes in b, swaps in the new state and tells
 // the open pages.
 func (s *Server) build(b Batch) {
+	// After a failed rebuild the next one is given everything that changed
+	// since the last good build, so that no edit is lost in between.
+	changed := s.unbuilt.merge(b)
 	start := time.Now()
-	res, err := s.builder.Rebuild(b.Changed())
+	res, err := s.builder.Rebuild(changed.Changed())
 	took := time.Since(start)
+	if err != nil {
+		s.unbuilt = changed
+	} else {
+		s.unbuilt = Batch{}
+	}
 
 	s.mu.Lock()
 	prev := s.st

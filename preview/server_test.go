@@ -192,6 +192,8 @@ func TestRebuildsMatchACleanBuild(t *testing.T) {
 	ts := startServer(t, dir)
 	markFile := "jobs/JOB-20261121-001.yaml"
 	mark := readFile(t, filepath.Join(dir, markFile))
+	priyaFile, priyaPage := "jobs/JOB-20261122-001.yaml", generator.TrackPath("g35dkbjc7bpdaqtnqwiivfozku")
+	priya := readFile(t, filepath.Join(dir, priyaFile))
 	st := ts.snapshot()
 	var trackPages []string
 	for p := range st.out.Files {
@@ -215,7 +217,8 @@ func TestRebuildsMatchACleanBuild(t *testing.T) {
 		{name: "new job", file: "jobs/JOB-20261123-001.yaml", content: "id: JOB-20261123-001\ntoken: zzzzzzzzzzzzzzzzzzzzzzzzzz\ncustomer: {name: Lee}\nstatus: booked\n",
 			want: generator.Changes{Added: []string{"track/zzzzzzzzzzzzzzzzzzzzzzzzzz/index.html"}}},
 		{name: "broken job", file: markFile, content: strings.Replace(mark, "status: ready_for_pickup", "status: ready", 1), wantErr: true},
-		{name: "fixed job", file: markFile, content: mark, want: generator.Changes{Modified: []string{markPage}}},
+		{name: "another job while one is broken", file: priyaFile, content: strings.Replace(priya, "name: Priya Raman", "name: Priya R.", 1), wantErr: true},
+		{name: "fixed job", file: markFile, content: mark, want: generator.Changes{Modified: []string{markPage, priyaPage}}},
 		{name: "removed job", file: "jobs/JOB-20261123-001.yaml",
 			want: generator.Changes{Removed: []string{"track/zzzzzzzzzzzzzzzzzzzzzzzzzz/index.html"}}},
 		{name: "content page", file: "content/faq.md", content: readFile(t, filepath.Join(dir, "content/faq.md")) + "\nOne more answer.\n",
