@@ -39,7 +39,9 @@ type browser struct {
 
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(testenv.Chromium(t)), chromedp.WindowSize(1280, 900)}
+	// Hidden scrollbars take no width, so a full-page screenshot is as wide
+	// as the layout it shows.
+	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(testenv.Chromium(t)), chromedp.WindowSize(1280, 900), chromedp.Flag("hide-scrollbars", true)}
 	for _, f := range testenv.ChromiumFlags {
 		name, value, ok := strings.Cut(strings.TrimPrefix(f, "--"), "=")
 		if ok {
@@ -328,6 +330,25 @@ func TestBrowser(t *testing.T) {
 		}
 		b.run(t, chromedp.Click("button.copy"))
 		b.waitFor(t, `document.getElementById('copied').textContent !== ''`)
+		b.noConsoleErrors(t, "/_qdn/")
+
+		// A job with mistakes is listed with them, and the overlay says so.
+		good := readFile(t, priya)
+		if err := os.WriteFile(priya, []byte(strings.Replace(good, `amount: "425.00"`, `amount: "four hundred"`, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.waitFor(t, `document.getElementById('problems') !== null && document.getElementById('qdn-overlay') !== null`)
+		problems := eval[string](t, b, `document.getElementById('problems').textContent`)
+		if !strings.Contains(problems, "jobs/JOB-20261122-001.yaml (JOB-20261122-001)") || !strings.Contains(problems, "price.amount") {
+			t.Errorf("problems section says %q", problems)
+		}
+		eval[chromedp.Void](t, b, `document.querySelector('#qdn-overlay button').click()`)
+		b.screenshot(t, "dashboard-errors.png")
+		b.axe(t, axeJS, "/_qdn/ with errors")
+		if err := os.WriteFile(priya, []byte(good), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.waitFor(t, `document.getElementById('problems') === null`)
 		b.noConsoleErrors(t, "/_qdn/")
 	})
 

@@ -80,6 +80,8 @@ type dashRow struct {
 	PreviewURL string `json:"preview"`
 	Expired    bool   `json:"expired"`
 	HasErrors  bool   `json:"errors"`
+	// LastGood means the row shows the job as the last good build has it.
+	LastGood bool `json:"lastGood"`
 }
 
 // rows lists every job of the site as last read, newest id first, with
@@ -101,14 +103,28 @@ func (st *state) rows() []dashRow {
 	for _, e := range st.errs {
 		bad[e.File] = true
 	}
+	// A job file with mistakes is shown as the last good build has it, as
+	// its page is, rather than with the zero values of what failed to parse.
+	good := map[string]*generator.Job{}
+	if len(bad) > 0 && st.site != nil && st.site != site {
+		for _, j := range st.site.Jobs {
+			if bad[j.File] {
+				good[j.File] = j
+			}
+		}
+	}
 	out := make([]dashRow, 0, len(site.Jobs))
 	for _, j := range site.Jobs {
 		if j == nil {
 			continue
 		}
+		g, lastGood := good[j.File]
+		if lastGood {
+			j = g
+		}
 		r := dashRow{
 			ID: j.ID, File: j.File, Status: string(j.Status), Customer: j.Customer.Name, Address: j.Address,
-			Price: j.Price.String(), HasErrors: bad[j.File],
+			Price: j.Price.String(), HasErrors: bad[j.File], LastGood: lastGood,
 		}
 		if r.ID == "" {
 			r.ID = strings.TrimSuffix(strings.TrimPrefix(j.File, generator.JobsDir+"/"), ".yaml")

@@ -240,14 +240,14 @@ func (s *Server) build(b Batch) {
 		switch {
 		case len(next.errs) > 0:
 			m = append(m, event{"errors", errorsJSON(next.errs)})
-		default:
-			if len(prev.errs) > 0 {
-				m = append(m, event{"ok", ""})
-			}
-			if v := next.version(c.key); v != c.version {
-				c.version = v
-				m = append(m, event{"reload", ""})
-			}
+		case len(prev.errs) > 0:
+			m = append(m, event{"ok", ""})
+		}
+		// A failed build keeps the pages as they were, but the dashboard
+		// lists the errors, so its version changes.
+		if v := next.version(c.key); v != c.version {
+			c.version = v
+			m = append(m, event{"reload", ""})
 		}
 		msgs = append(msgs, m)
 	}
