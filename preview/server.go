@@ -231,15 +231,19 @@ func (s *Server) build(b Batch) {
 	}
 	s.mu.Unlock()
 
-	// Versions are worked out without the lock, pages first: the dashboard's
-	// reads every job. Only this goroutine changes a registered client.
+	// Versions are worked out without the lock, and pages are told first:
+	// the dashboard's version reads every job. Only this goroutine changes
+	// a registered client.
 	sort.SliceStable(clients, func(i, j int) bool { return clients[j].key == dashboardKey && clients[i].key != dashboardKey })
-	var msgs [][]event
+	var errs string
+	if len(next.errs) > 0 {
+		errs = errorsJSON(next.errs)
+	}
 	for _, c := range clients {
 		var m []event
 		switch {
 		case len(next.errs) > 0:
-			m = append(m, event{"errors", errorsJSON(next.errs)})
+			m = append(m, event{"errors", errs})
 		case len(prev.errs) > 0:
 			m = append(m, event{"ok", ""})
 		}
@@ -249,15 +253,12 @@ func (s *Server) build(b Batch) {
 			c.version = v
 			m = append(m, event{"reload", ""})
 		}
-		msgs = append(msgs, m)
-	}
-	s.mu.Lock()
-	for i, c := range clients {
-		for _, e := range msgs[i] {
+		s.mu.Lock()
+		for _, e := range m {
 			c.push(e)
 		}
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 
 	s.report(b, res, err, prev, took)
 	if s.rebuilt != nil {
@@ -526,6 +527,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	c := &client{key: keyOf(q.Get("path")), version: q.Get("v"), send: make(chan event, 16)}
+	// push closes the channel when the client falls behind; reading the
+	// closed channel ends this stream.
+	ch := c.send
 	s.mu.Lock()
 	st := s.st
 	if len(st.errs) > 0 {
@@ -552,9 +556,6 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	fl.Flush()
 	ping := time.NewTicker(20 * time.Second)
 	defer ping.Stop()
-	s.mu.Lock()
-	ch := c.send
-	s.mu.Unlock()
 	for {
 		select {
 		case <-s.done:
