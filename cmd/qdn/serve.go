@@ -83,6 +83,9 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "Site:      %s\nDashboard: %s\n", srv.URL(), srv.DashboardURL())
+	if ip := net.ParseIP(c.Bind); ip != nil && !ip.IsLoopback() {
+		fmt.Fprintf(c.Stderr, "qdn: warning: --bind %s lets other computers reach the preview, and the dashboard lists every customer\n", c.Bind)
+	}
 	how := "watching"
 	if srv.Polling() {
 		how = "polling"
