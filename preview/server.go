@@ -11,8 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -201,6 +205,10 @@ func (s *Server) loop() {
 // build rebuilds after the changes in b, swaps in the new state and tells
 // the open pages.
 func (s *Server) build(b Batch) {
+	b = s.dropTransient(b)
+	if !b.All && len(b.Paths) == 0 {
+		return
+	}
 	// After a failed rebuild the next one is given everything that changed
 	// since the last good build, so that no edit is lost in between.
 	changed := s.unbuilt.merge(b)
@@ -294,6 +302,32 @@ func (s *Server) report(b Batch, res *generator.Result, err error, prev *state, 
 	if len(prev.errs) > 0 {
 		fmt.Fprintln(w, "qdn: the site builds again")
 	}
+}
+
+// dropTransient leaves out of b the temporary files that tools such as
+// sed -i create next to a job file and rename over it: a file in jobs/ that
+// is not a job file, is gone, and that no build saw (it would have been an
+// error of the last build). Telling the builder about it would only make it
+// read the whole site again.
+func (s *Server) dropTransient(b Batch) Batch {
+	if b.All {
+		return b
+	}
+	seen := map[string]bool{}
+	for _, e := range s.snapshot().errs {
+		seen[e.File] = true
+	}
+	out := Batch{At: b.At}
+	for _, p := range b.Paths {
+		dir, name := path.Split(p)
+		if dir == generator.JobsDir+"/" && !strings.HasSuffix(name, ".yaml") && !seen[p] {
+			if _, err := os.Lstat(filepath.Join(s.opt.Dir, filepath.FromSlash(p))); errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+		}
+		out.Paths = append(out.Paths, p)
+	}
+	return out
 }
 
 func summarize(paths []string) string {

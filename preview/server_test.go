@@ -445,3 +445,48 @@ func TestPreviewOnlyHeaders(t *testing.T) {
 		t.Errorf("two responses carry the same nonce")
 	}
 }
+
+// TestRenamedTemporaryFile checks the way sed -i saves: a temporary file in
+// jobs/ renamed over the job file. The builder is told only of the job file,
+// so it can rebuild that one page.
+func TestRenamedTemporaryFile(t *testing.T) {
+	dir := exampleSite(t)
+	ts := startServer(t, dir)
+	file := filepath.Join(dir, "jobs", "JOB-20261121-001.yaml")
+	src := strings.Replace(readFile(t, file), "status: ready_for_pickup", "status: in_progress", 1)
+	tmp := filepath.Join(dir, "jobs", "sedX1b2c3")
+	if err := os.WriteFile(tmp, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for {
+		select {
+		case r := <-ts.rebuilds:
+			if r.err != nil {
+				t.Fatalf("rebuild: %v", r.err)
+			}
+			paths = append(paths, r.batch.Paths...)
+			continue
+		case <-time.After(500 * time.Millisecond):
+		}
+		break
+	}
+	if want := []string{"jobs/JOB-20261121-001.yaml"}; !slices.Equal(paths, want) {
+		t.Errorf("rebuilt for %v; want %v", paths, want)
+	}
+	assertCleanBuild(t, ts)
+
+	// A file that is not a job file and stays is an error, and its removal
+	// clears it.
+	ts.edit(t, "jobs/notes.txt", "call back Tuesday")
+	if errs := ts.snapshot().errs; len(errs) != 1 || errs[0].File != "jobs/notes.txt" {
+		t.Fatalf("errors after adding jobs/notes.txt = %+v", errs)
+	}
+	if _, err := ts.edit(t, "jobs/notes.txt", ""); err != nil {
+		t.Fatalf("rebuild after removing jobs/notes.txt: %v", err)
+	}
+	assertCleanBuild(t, ts)
+}
