@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +89,11 @@ type dashRow struct {
 // rows lists every job of the site as last read, newest id first, with
 // links built from the configuration and the output of the last good build.
 func (st *state) rows() []dashRow {
+	st.rowsOnce.Do(func() { st.rowList = st.makeRows() })
+	return st.rowList
+}
+
+func (st *state) makeRows() []dashRow {
 	site := st.src
 	if site == nil || site.Config == nil {
 		site = st.site
@@ -174,10 +181,15 @@ func (st *state) rows() []dashRow {
 func (st *state) dashboardVersion() string {
 	st.dashOnce.Do(func() {
 		h := sha256.New()
-		enc := json.NewEncoder(h)
-		enc.Encode(st.rows())
-		enc.Encode(st.errs)
-		enc.Encode(st.out != nil)
+		for _, r := range st.rows() {
+			for _, f := range []string{r.ID, r.File, r.Status, r.StatusLabel, r.Customer, r.Address, r.Service, r.Price,
+				r.Scheduled, r.Updated, r.TrackURL, r.PreviewURL, strconv.FormatBool(r.Expired), strconv.FormatBool(r.HasErrors), strconv.FormatBool(r.LastGood)} {
+				io.WriteString(h, f)
+				h.Write([]byte{0})
+			}
+		}
+		json.NewEncoder(h).Encode(st.errs)
+		fmt.Fprint(h, st.out != nil)
 		st.dashVer = "d-" + hex.EncodeToString(h.Sum(nil)[:12])
 	})
 	return st.dashVer

@@ -86,6 +86,9 @@ type state struct {
 	// errs are the problems of the last build; empty when it succeeded.
 	errs []buildError
 
+	// The dashboard's rows and version, worked out once per state.
+	rowsOnce sync.Once
+	rowList  []dashRow
 	dashOnce sync.Once
 	dashVer  string
 }
