@@ -67,7 +67,7 @@ type WatcherOptions struct {
 	// gives no events.
 	Poll time.Duration
 	// Quiet is how long the watcher waits after an event for more before it
-	// reports a batch; 0 means 20ms. A burst never waits longer than
+	// reports a batch; 0 means 10ms. A burst never waits longer than
 	// MaxWait (0 means 250ms).
 	Quiet   time.Duration
 	MaxWait time.Duration
@@ -112,7 +112,7 @@ type Watcher struct {
 // Open.
 func NewWatcher(dir string, opt WatcherOptions) *Watcher {
 	if opt.Quiet <= 0 {
-		opt.Quiet = 20 * time.Millisecond
+		opt.Quiet = 10 * time.Millisecond
 	}
 	if opt.MaxWait <= 0 {
 		opt.MaxWait = 250 * time.Millisecond
