@@ -67,7 +67,7 @@ func none(t *testing.T, w *Watcher, during time.Duration) {
 
 func TestWatcherBatchesABurst(t *testing.T) {
 	dir := newSite(t)
-	w := openWatcher(t, dir, WatcherOptions{Quiet: 100 * time.Millisecond, MaxWait: 2 * time.Second})
+	w := openWatcher(t, dir, WatcherOptions{Quiet: 300 * time.Millisecond, MaxWait: 5 * time.Second})
 	if w.Polling() {
 		t.Fatal("watcher polls on a file system with events")
 	}
@@ -178,7 +178,7 @@ func TestWatcherHonoursPollInterval(t *testing.T) {
 	start := w.scans.Load()
 	time.Sleep(time.Second + every/2)
 	// One pass per interval: 5 in 1.1s, give or take a tick of scheduling.
-	if n := w.scans.Load() - start; n < 4 || n > 6 {
+	if n := w.scans.Load() - start; n < 3 || n > 6 {
 		t.Errorf("%d polling passes in %s at an interval of %s; want 5", n, time.Second+every/2, every)
 	}
 	// A change shows up within one interval and a bit.
