@@ -178,13 +178,18 @@ func (r *renderer) view(title, url string) *view {
 	return v
 }
 
+// buffers are reused across pages; each page keeps a copy of its own size,
+// which matters when qdn serve holds 10,000 pages in memory.
+var buffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 16<<10)) }}
+
 func (r *renderer) exec(name string, v *view) ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(16 << 10)
-	if err := r.site.Templates.pages[name].ExecuteTemplate(&b, name, v); err != nil {
+	b := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(b)
+	b.Reset()
+	if err := r.site.Templates.pages[name].ExecuteTemplate(b, name, v); err != nil {
 		return nil, templateError(r.site.Templates.Source[name], err)
 	}
-	return b.Bytes(), nil
+	return bytes.Clone(b.Bytes()), nil
 }
 
 // Render builds every output of the site in memory.

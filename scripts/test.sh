@@ -2,10 +2,11 @@
 # Runs every check and test of qdn on a fresh machine.
 #
 # It first installs what the tests need and the machine lacks (Debian's
-# chromium for the browser tests; versitygw, a second S3 server for the sync
-# tests, built from the Go module proxy; moto's server, which the S3 and
-# CloudFront tests start on loopback, ships with the machine's Python), then
-# runs gofmt, go vet, staticcheck and the whole test suite with the race detector. A
+# chromium for the browser tests, axe-core from npm for their accessibility
+# checks; versitygw, a second S3 server for the sync tests, built from the Go
+# module proxy; moto's server, which the S3 and CloudFront tests start on
+# loopback, ships with the machine's Python), then runs gofmt, go vet,
+# staticcheck and the whole test suite with the race detector. A
 # missing tool fails the run: no test is skipped for want of a server or a
 # browser.
 set -euo pipefail
@@ -24,6 +25,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# axe-core, which the browser tests inject to check accessibility, pinned by
+# tools/axe/package-lock.json.
+if [ ! -f tools/axe/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    say "npm is missing: install Node.js and npm (apt-get install -y npm) for axe-core"
+    exit 1
+  fi
+  say "installing axe-core"
+  npm ci --prefix tools/axe --no-audit --no-fund --loglevel=error
 fi
 
 if ! command -v moto_server >/dev/null 2>&1; then
@@ -46,6 +58,7 @@ export QDN_VERSITYGW
 
 export QDN_CHROMIUM="${QDN_CHROMIUM:-$(command -v chromium)}"
 export QDN_MOTO_SERVER="${QDN_MOTO_SERVER:-$(command -v moto_server)}"
+export QDN_AXE="${QDN_AXE:-$PWD/tools/axe/node_modules/axe-core/axe.min.js}"
 
 say "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,8 +20,12 @@ var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"qdn": func() {
+			// As in main: Ctrl-C (kill -INT in a script) cancels the command.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Now: func() time.Time { return testNow }}
-			os.Exit(report(os.Stderr, m.Run(context.Background(), os.Args[1:])))
+			code := report(os.Stderr, m.Run(ctx, os.Args[1:]))
+			stop()
+			os.Exit(code)
 		},
 	})
 }
@@ -33,11 +40,21 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("QDN_REPO", root)
 			env.Setenv("NO_COLOR", "1")
+			// Free ports for qdn serve, one per script so scripts can run
+			// in parallel.
+			for _, name := range []string{"PORT", "PORT2"} {
+				port, err := freePort()
+				if err != nil {
+					return err
+				}
+				env.Setenv(name, strconv.Itoa(port))
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"example":  cmdExample(root),
 			"jobtoken": cmdJobToken,
+			"get":      cmdGet,
 		},
 	})
 }

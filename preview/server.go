@@ -1,0 +1,621 @@
+package preview
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+// Paths the preview serves itself, under a prefix the generator refuses for
+// content so that they never shadow a page.
+const (
+	adminPrefix      = "/_qdn/"
+	reloadScriptPath = adminPrefix + "reload.js"
+	eventsPath       = adminPrefix + "events"
+	dashboardKey     = "_qdn/"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Dir is the site root, holding qdn.yaml.
+	Dir string
+	// Addr is the host:port to listen on; port 0 picks a free one.
+	Addr string
+	// Poll makes the watcher poll at this interval; 0 listens for events.
+	Poll time.Duration
+	// Now is the build clock; nil means time.Now.
+	Now func() time.Time
+	// Log receives what a person at the terminal wants to know: rebuilds
+	// and build errors.
+	Log io.Writer
+}
+
+// Server is the preview: it builds the site, serves it, watches its sources
+// and rebuilds and reloads as they change. A failed build keeps the last
+// good site up and shows the errors on every page.
+type Server struct {
+	opt     Options
+	builder *generator.Builder
+	watcher *Watcher
+	ln      net.Listener
+	srv     *http.Server
+	done    chan struct{}
+	closed  sync.Once
+	wg      sync.WaitGroup
+
+	// unbuilt holds the changes since the last good build, which a failed
+	// rebuild did not apply; only the build loop touches it.
+	unbuilt Batch
+
+	// rebuilt is told of each finished rebuild, for tests and benchmarks.
+	rebuilt func(Batch, *generator.Result, error, time.Duration)
+
+	mu      sync.Mutex
+	st      *state
+	clients map[*client]struct{}
+}
+
+// state is one build's view of the site; a rebuild replaces it whole.
+type state struct {
+	// out and site are of the last good build; nil before the first.
+	out  *generator.Output
+	site *generator.Site
+	// src is the site as last read, even when it failed to build; the
+	// dashboard lists its jobs.
+	src *generator.Site
+	// errs are the problems of the last build; empty when it succeeded.
+	errs []buildError
+
+	// The dashboard's rows and version, worked out once per state.
+	rowsOnce sync.Once
+	rowList  []dashRow
+	dashOnce sync.Once
+	dashVer  string
+}
+
+// buildError is one build problem as the overlay and dashboard show it.
+type buildError struct {
+	Pos  string `json:"pos"`
+	File string `json:"file"`
+	Msg  string `json:"msg"`
+	Hint string `json:"hint,omitempty"`
+}
+
+// client is one connected page, by the output key its URL routes to.
+type client struct {
+	key     string
+	version string
+	send    chan event
+}
+
+type event struct {
+	name string
+	data string
+}
+
+// NewServer returns a server for the site in opt.Dir. Nothing happens
+// before Open.
+func NewServer(opt Options) *Server {
+	if opt.Log == nil {
+		opt.Log = io.Discard
+	}
+	return &Server{opt: opt, done: make(chan struct{}), clients: map[*client]struct{}{}, st: &state{}}
+}
+
+// Open listens on the address, builds the site once and starts watching and
+// serving. A build error does not stop it: the preview then shows the errors
+// until they are fixed.
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.opt.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.opt.Addr, err)
+	}
+	s.ln = ln
+	s.builder = generator.NewBuilder(s.opt.Dir, generator.Options{Now: s.opt.Now})
+	s.watcher = NewWatcher(s.opt.Dir, WatcherOptions{Poll: s.opt.Poll, Logf: func(format string, args ...any) {
+		fmt.Fprintf(s.opt.Log, "qdn: "+format+"\n", args...)
+	}})
+	s.build(Batch{All: true, At: time.Now()})
+	if err := s.watcher.Open(); err != nil {
+		ln.Close()
+		return fmt.Errorf("watch %s: %w", s.opt.Dir, err)
+	}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(s.opt.Log, "qdn: error: serve: %v\n", err)
+		}
+	}()
+	go s.loop()
+	return nil
+}
+
+// URL is the address of the preview, such as http://127.0.0.1:1313/.
+func (s *Server) URL() string {
+	addr := s.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + "/"
+}
+
+// DashboardURL is the address of the dispatch dashboard.
+func (s *Server) DashboardURL() string { return strings.TrimSuffix(s.URL(), "/") + adminPrefix }
+
+// Polling reports whether the watcher polls instead of listening to events.
+func (s *Server) Polling() bool { return s.watcher.Polling() }
+
+// Close stops serving, ends the event streams so that open tabs reconnect
+// to the next server, and waits for every goroutine of the server.
+// Closing twice is harmless.
+func (s *Server) Close() error {
+	var err error
+	s.closed.Do(func() {
+		close(s.done)
+		// Every response is in memory and the event streams end with done,
+		// so a request in flight finishes within milliseconds. What is left
+		// after a short grace is a browser's preconnected socket that never
+		// sent a request, which Shutdown would wait seconds for.
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		err = s.srv.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = s.srv.Close()
+		}
+		if werr := s.watcher.Close(); err == nil {
+			err = werr
+		}
+		s.wg.Wait()
+	})
+	return err
+}
+
+func (s *Server) loop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.done:
+			return
+		case b := <-s.watcher.Batches():
+			s.build(b)
+		}
+	}
+}
+
+// build rebuilds after the changes in b, swaps in the new state and tells
+// the open pages.
+func (s *Server) build(b Batch) {
+	b = s.dropTransient(b)
+	if !b.All && len(b.Paths) == 0 {
+		return
+	}
+	// After a failed rebuild the next one is given everything that changed
+	// since the last good build, so that no edit is lost in between.
+	changed := s.unbuilt.merge(b)
+	start := time.Now()
+	res, err := s.builder.Rebuild(changed.Changed())
+	took := time.Since(start)
+	if err != nil {
+		s.unbuilt = changed
+	} else {
+		s.unbuilt = Batch{}
+	}
+
+	s.mu.Lock()
+	prev := s.st
+	next := &state{out: prev.out, site: prev.site, src: prev.src}
+	if res != nil && res.Site != nil {
+		next.src = res.Site
+	}
+	if err == nil {
+		next.out, next.site = res.Output, res.Site
+	} else {
+		next.errs = toBuildErrors(err)
+	}
+	s.st = next
+	clients := make([]*client, 0, len(s.clients))
+	for c := range s.clients {
+		clients = append(clients, c)
+	}
+	s.mu.Unlock()
+
+	// Versions are worked out without the lock, and pages are told first:
+	// the dashboard's version reads every job. Only this goroutine changes
+	// a registered client.
+	sort.SliceStable(clients, func(i, j int) bool { return clients[j].key == dashboardKey && clients[i].key != dashboardKey })
+	var errs string
+	if len(next.errs) > 0 {
+		errs = errorsJSON(next.errs)
+	}
+	for _, c := range clients {
+		var m []event
+		switch {
+		case len(next.errs) > 0:
+			m = append(m, event{"errors", errs})
+		case len(prev.errs) > 0:
+			m = append(m, event{"ok", ""})
+		}
+		// A failed build keeps the pages as they were, but the dashboard
+		// lists the errors, so its version changes.
+		if v := next.version(c.key); v != c.version {
+			c.version = v
+			m = append(m, event{"reload", ""})
+		}
+		s.mu.Lock()
+		for _, e := range m {
+			c.push(e)
+		}
+		s.mu.Unlock()
+	}
+
+	s.report(b, res, err, prev, took)
+	if s.rebuilt != nil {
+		s.rebuilt(b, res, err, took)
+	}
+}
+
+func (s *Server) report(b Batch, res *generator.Result, err error, prev *state, took time.Duration) {
+	w := s.opt.Log
+	if err != nil {
+		if list := generator.Errors(err); list != nil {
+			fmt.Fprint(w, list.Format())
+			fmt.Fprintf(w, "qdn: error: %d %s in the site's sources; ", len(list), plural(len(list), "error", "errors"))
+		} else {
+			fmt.Fprintf(w, "qdn: error: %v; ", err)
+		}
+		if prev.out != nil {
+			fmt.Fprintln(w, "still serving the last good build")
+		} else {
+			fmt.Fprintln(w, "the preview shows the errors until they are fixed")
+		}
+		return
+	}
+	what := "built"
+	if prev.out != nil {
+		what = "rebuilt"
+		if len(b.Paths) > 0 && !b.All {
+			what += " " + summarize(b.Paths)
+		}
+	}
+	fmt.Fprintf(w, "qdn: %s in %s: %d added, %d changed, %d removed\n", what, took.Round(100*time.Microsecond),
+		len(res.Changes.Added), len(res.Changes.Modified), len(res.Changes.Removed))
+	if len(prev.errs) > 0 {
+		fmt.Fprintln(w, "qdn: the site builds again")
+	}
+}
+
+// dropTransient leaves out of b the temporary files that tools such as
+// sed -i create next to a job file and rename over it: a file in jobs/ that
+// is not a job file, is gone, and that no build saw (it would have been an
+// error of the last build). Telling the builder about it would only make it
+// read the whole site again.
+func (s *Server) dropTransient(b Batch) Batch {
+	if b.All {
+		return b
+	}
+	seen := map[string]bool{}
+	for _, e := range s.snapshot().errs {
+		seen[e.File] = true
+	}
+	out := Batch{At: b.At}
+	for _, p := range b.Paths {
+		dir, name := path.Split(p)
+		if dir == generator.JobsDir+"/" && !strings.HasSuffix(name, ".yaml") && !seen[p] {
+			if _, err := os.Lstat(filepath.Join(s.opt.Dir, filepath.FromSlash(p))); errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+		}
+		out.Paths = append(out.Paths, p)
+	}
+	return out
+}
+
+func summarize(paths []string) string {
+	if len(paths) == 1 {
+		return paths[0]
+	}
+	return fmt.Sprintf("%s and %d more", paths[0], len(paths)-1)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func toBuildErrors(err error) []buildError {
+	list := generator.Errors(err)
+	if list == nil {
+		return []buildError{{Msg: err.Error()}}
+	}
+	out := make([]buildError, len(list))
+	for i, e := range list {
+		out[i] = buildError{Pos: e.Pos.String(), File: e.Pos.File, Msg: e.Msg, Hint: e.Hint}
+	}
+	return out
+}
+
+func errorsJSON(errs []buildError) string {
+	b, _ := json.Marshal(errs)
+	return string(b)
+}
+
+// push queues an event for the client. A client too slow to take it is
+// dropped; its page reconnects and catches up by version.
+func (c *client) push(e event) {
+	select {
+	case c.send <- e:
+	default:
+		if c.send != nil {
+			close(c.send)
+			c.send = nil
+		}
+	}
+}
+
+// version names what a page at key shows in this state: the bytes of its
+// object, or of 404.html when it has none. The event stream compares it with
+// the version the page was served with.
+func (st *state) version(key string) string {
+	if key == dashboardKey {
+		return st.dashboardVersion()
+	}
+	if st.out == nil {
+		return "unbuilt"
+	}
+	body, ok := st.out.Files[key]
+	prefix := ""
+	if !ok {
+		body, prefix = st.out.Files["404.html"], "404-"
+	}
+	sum := sha256.Sum256(body)
+	return prefix + hex.EncodeToString(sum[:12])
+}
+
+// keyOf returns the output key a page URL shows, as the edge routes it.
+func keyOf(urlPath string) string {
+	if urlPath == strings.TrimSuffix(adminPrefix, "/") || strings.HasPrefix(urlPath, adminPrefix) {
+		return dashboardKey
+	}
+	r, err := route((&url.URL{Path: urlPath}).EscapedPath(), "")
+	if err == nil && r.Status != 0 {
+		r, err = route(strings.SplitN(r.Redirect, "?", 2)[0], "")
+	}
+	if err != nil {
+		return strings.TrimPrefix(urlPath, "/")
+	}
+	return strings.TrimPrefix(r.URI, "/")
+}
+
+func (s *Server) snapshot() *state {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st
+}
+
+// ServeHTTP answers as production would, plus the preview's own /_qdn/.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == strings.TrimSuffix(adminPrefix, "/") || strings.HasPrefix(r.URL.Path, adminPrefix) {
+		s.serveAdmin(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	rr, err := route(r.URL.EscapedPath(), r.URL.RawQuery)
+	if err != nil {
+		// Only a broken rewrite.js gets here; its tests keep it from shipping.
+		http.Error(w, "edge function: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if rr.Status != 0 {
+		w.Header().Set("Location", rr.Redirect)
+		w.WriteHeader(rr.Status)
+		return
+	}
+	st := s.snapshot()
+	if st.out == nil {
+		s.serveUnbuilt(w, r)
+		return
+	}
+	key := strings.TrimPrefix(rr.URI, "/")
+	status := http.StatusOK
+	body, ok := st.out.Files[key]
+	if !ok {
+		key, status = "404.html", http.StatusNotFound
+		if body, ok = st.out.Files[key]; !ok {
+			http.NotFound(w, r)
+			return
+		}
+	}
+	h := st.site.Config.ObjectHeaders(key)
+	w.Header().Set("Content-Type", h.ContentType)
+	w.Header().Set("Cache-Control", h.CacheControl)
+	if strings.HasPrefix(h.ContentType, "text/html") {
+		page := inject(body, newNonce(), st.version(keyOf(r.URL.Path)))
+		w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+		w.WriteHeader(status)
+		if r.Method != http.MethodHead {
+			w.Write(page)
+		}
+		return
+	}
+	if status != http.StatusOK {
+		w.WriteHeader(status)
+		w.Write(body)
+		return
+	}
+	sum := sha256.Sum256(body)
+	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+func newNonce() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// serveUnbuilt answers while no build has succeeded yet: a page that shows
+// the errors and reloads as soon as the site builds.
+func (s *Server) serveUnbuilt(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", adminCSP)
+	w.WriteHeader(http.StatusServiceUnavailable)
+	fmt.Fprintf(w, `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>The site does not build yet · qdn serve</title>
+<script src="%s" data-version="unbuilt" defer></script></head>
+<body><main><h1>The site does not build yet</h1>
+<p>Fix the errors shown here and in the terminal; this page reloads when the site builds.</p></main></body></html>
+`, reloadScriptPath)
+}
+
+// adminCSP is the policy of the pages the preview makes itself.
+const adminCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	if !s.allowedHost(r.Host) {
+		// A page on another site that resolves its own name to 127.0.0.1
+		// (DNS rebinding) must not read the dashboard.
+		http.Error(w, "forbidden host", http.StatusForbidden)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("Content-Security-Policy", adminCSP)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	switch r.URL.Path {
+	case strings.TrimSuffix(adminPrefix, "/"):
+		http.Redirect(w, r, adminPrefix, http.StatusMovedPermanently)
+	case adminPrefix:
+		s.serveDashboard(w, r)
+	case eventsPath:
+		s.serveEvents(w, r)
+	default:
+		name := strings.TrimPrefix(r.URL.Path, adminPrefix)
+		b, err := assets.ReadFile("assets/" + name)
+		if err != nil || strings.Contains(name, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		ct := "text/javascript; charset=utf-8"
+		if strings.HasSuffix(name, ".css") {
+			ct = "text/css; charset=utf-8"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(b)
+	}
+}
+
+// allowedHost reports whether a request for the preview's own pages names
+// this server. Bound to loopback, only loopback names are accepted; bound
+// to another address, the person chose to share the preview.
+func (s *Server) allowedHost(hostport string) bool {
+	tcp := s.ln.Addr().(*net.TCPAddr)
+	if !tcp.IP.IsLoopback() {
+		return true
+	}
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// serveEvents is the event stream of one open page: "reload" when the page
+// it shows changed, "errors" with the build errors, "ok" when they are
+// fixed. A page that reconnects (after the server restarted) says which
+// version it shows and is reloaded only if that is out of date.
+func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	q := r.URL.Query()
+	c := &client{key: keyOf(q.Get("path")), version: q.Get("v"), send: make(chan event, 16)}
+	// push closes the channel when the client falls behind; reading the
+	// closed channel ends this stream.
+	ch := c.send
+	s.mu.Lock()
+	st := s.st
+	if len(st.errs) > 0 {
+		c.push(event{"errors", errorsJSON(st.errs)})
+	} else {
+		c.push(event{"ok", ""})
+	}
+	if v := st.version(c.key); v != c.version {
+		c.version = v
+		c.push(event{"reload", ""})
+	}
+	s.clients[c] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.clients, c)
+		s.mu.Unlock()
+	}()
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, "retry: 1000\n\n")
+	fl.Flush()
+	ping := time.NewTicker(20 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-r.Context().Done():
+			return
+		case <-ping.C:
+			io.WriteString(w, ": ping\n\n")
+		case e, ok := <-ch:
+			if !ok {
+				return
+			}
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.name, e.data)
+		}
+		fl.Flush()
+	}
+}
