@@ -62,7 +62,7 @@ func (b *S3) Copy(ctx context.Context, src CopySource, key string) (string, erro
 		MetadataDirective: s3types.MetadataDirectiveCopy,
 	}
 	if src.ETag != "" {
-		in.CopySourceIfMatch = aws.String(src.ETag)
+		in.CopySourceIfMatch = aws.String(`"` + src.ETag + `"`)
 	}
 	out, err := b.client.CopyObject(ctx, in)
 	if err != nil {
@@ -78,7 +78,7 @@ func (b *S3) Copy(ctx context.Context, src CopySource, key string) (string, erro
 	if out.CopyObjectResult == nil {
 		return "", fmt.Errorf("copy s3://%s/%s to %s: no result in the response", src.Bucket, src.Key, key)
 	}
-	return aws.ToString(out.CopyObjectResult.ETag), nil
+	return etag(out.CopyObjectResult.ETag), nil
 }
 
 // Source is the environment a promotion copies from, as one listing and
@@ -433,22 +433,24 @@ func (p *Promoter) copy(ctx context.Context, copier Copier, group []Copy, etags 
 	g := new(errgroup.Group)
 	g.SetLimit(max(1, p.To.Concurrency))
 	for _, c := range group {
+		if ctx.Err() != nil {
+			break
+		}
 		g.Go(func() error {
-			var etag string
-			err := ctx.Err()
-			if err == nil {
-				etag, err = copier.Copy(ctx, CopySource{Bucket: p.FromBucket, Key: c.From, ETag: c.ETag}, c.Key)
-			}
+			etag, err := copier.Copy(ctx, CopySource{Bucket: p.FromBucket, Key: c.From, ETag: c.ETag}, c.Key)
 			// A server that ignores x-amz-copy-source-if-match is caught
 			// here: a single-part object's ETag is the MD5 of its bytes,
 			// and its copy's too.
 			if err == nil && !strings.Contains(c.ETag, "-") && etag != c.ETag {
-				err = fmt.Errorf("%w: the copy has ETag %s, the source's manifest %s", ErrSourceChanged, etag, c.ETag)
+				err = fmt.Errorf("copy %s to %s: %w: the copy has ETag %s, the source's manifest %s", c.From, c.Key, ErrSourceChanged, etag, c.ETag)
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, fmt.Errorf("copy %s: %w", c.Key, err))
+				// An interruption is reported once below, not per key.
+				if ctx.Err() == nil {
+					errs = append(errs, err)
+				}
 				return nil
 			}
 			etags[c.Key] = etag
@@ -461,6 +463,9 @@ func (p *Promoter) copy(ctx context.Context, copier Copier, group []Copy, etags 
 		})
 	}
 	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, fmt.Errorf("interrupted after %d copies: %w", res.Copied, err))
+	}
 	if len(errs) > 1 {
 		return fmt.Errorf("%d of %d copies failed:\n%w", len(errs), len(group), errors.Join(errs...))
 	}

@@ -21,16 +21,20 @@ import (
 	"github.com/quickdumpnow/qdn/generator"
 )
 
-// These tests promote between two environments on moto's S3 and
-// CloudFront: staging, synced from the example site under the prefix site/,
-// and production, a bucket and a distribution of its own with no prefix.
+// These tests promote between two environments on each S3 server (moto's
+// and versitygw) with moto's CloudFront: staging, synced from the example
+// site under the prefix site/, and production, a bucket of the same server
+// and a distribution of its own, with no prefix.
 
-func newStagingProduction(t *testing.T) (staging, production *env) {
-	t.Helper()
-	staging = newEnv(t)
-	production = newEnv(t)
-	production.prefix = ""
-	return staging, production
+// onEachServer runs test against each S3 implementation.
+func onEachServer(t *testing.T, test func(t *testing.T, staging, production *env)) {
+	for _, server := range []string{"moto", "versitygw"} {
+		t.Run(server, func(t *testing.T) {
+			staging, production := newEnv(t, server), newEnv(t, server)
+			production.prefix = ""
+			test(t, staging, production)
+		})
+	}
 }
 
 func promoter(from, to *env) (*deploy.Promoter, *deploy.S3) {
@@ -118,8 +122,9 @@ func copiedPaths(pr *deploy.Promotion) []string {
 	return out
 }
 
-func TestPromote(t *testing.T) {
-	staging, production := newStagingProduction(t)
+func TestPromote(t *testing.T) { onEachServer(t, testPromote) }
+
+func testPromote(t *testing.T, staging, production *env) {
 	files := staging.files(testNow)
 	staging.sync(files)
 
@@ -206,8 +211,9 @@ func TestPromote(t *testing.T) {
 
 // TestPromoteDeletes promotes a staging that lost a job's page: production
 // deletes it, within the delete limit, and invalidates its paths.
-func TestPromoteDeletes(t *testing.T) {
-	staging, production := newStagingProduction(t)
+func TestPromoteDeletes(t *testing.T) { onEachServer(t, testPromoteDeletes) }
+
+func testPromoteDeletes(t *testing.T, staging, production *env) {
 	staging.sync(staging.files(testNow))
 	promote(t, staging, production)
 	staging.edit("jobs/JOB-20261121-001.yaml", "token: amjmobezssjp5pia4iukcejbpm", "token: zzzzmobezssjp5pia4iukcejbpm")
@@ -247,8 +253,9 @@ func TestPromoteDeletes(t *testing.T) {
 
 // TestPromoteRefuses checks that a staging which is not what its last sync
 // published is not promoted, and that production is left alone.
-func TestPromoteRefuses(t *testing.T) {
-	staging, production := newStagingProduction(t)
+func TestPromoteRefuses(t *testing.T) { onEachServer(t, testPromoteRefuses) }
+
+func testPromoteRefuses(t *testing.T, staging, production *env) {
 	p, _ := promoter(staging, production)
 	ctx := context.Background()
 
@@ -301,8 +308,9 @@ func TestPromoteRefuses(t *testing.T) {
 // before production's manifest is written, with its invalidation pending;
 // once staging is synced again the next promotion copies what is needed
 // and still makes the invalidation.
-func TestPromoteSourceChanged(t *testing.T) {
-	staging, production := newStagingProduction(t)
+func TestPromoteSourceChanged(t *testing.T) { onEachServer(t, testPromoteSourceChanged) }
+
+func testPromoteSourceChanged(t *testing.T, staging, production *env) {
 	staging.sync(staging.files(testNow))
 	promote(t, staging, production)
 	ids := []string{"JOB-20261121-001", "JOB-20261122-001"}
@@ -328,7 +336,7 @@ func TestPromoteSourceChanged(t *testing.T) {
 	}
 	_, err = p.Apply(context.Background(), pr)
 	var se *deploy.StepError
-	if !errors.As(err, &se) || se.Step != "copy" || !errors.Is(err, deploy.ErrSourceChanged) || !strings.Contains(err.Error(), second.Key) {
+	if !errors.As(err, &se) || se.Step != "copy" || !errors.Is(err, deploy.ErrSourceChanged) || !strings.Contains(err.Error(), " to "+second.Key) {
 		t.Fatalf("Apply while staging changed = %v; want the step copy to fail for %s with ErrSourceChanged", err, second.Key)
 	}
 	keys := production.listing()
