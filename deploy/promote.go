@@ -340,11 +340,14 @@ func (p *Promoter) Fetch(ctx context.Context) (*Source, *Remote, error) {
 			// even if it has finished since.
 			from.Lock = &Lock{Holder: "a sync that has released the lock since", Since: o.LastModified}
 			b, err := p.From.Bucket.Get(gctx, o.Key)
-			if err == nil {
-				err = json.Unmarshal(b, from.Lock)
+			if errors.Is(err, ErrNotFound) {
+				continue
 			}
-			if err != nil && !errors.Is(err, ErrNotFound) {
+			if err != nil {
 				return fmt.Errorf("read %s: %w", o.Key, err)
+			}
+			if err := json.Unmarshal(b, from.Lock); err != nil {
+				from.Lock.Holder = "unknown (unreadable lock: " + err.Error() + ")"
 			}
 		}
 		return nil

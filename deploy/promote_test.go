@@ -465,3 +465,113 @@ environments:
 		}
 	}
 }
+
+// TestNewPromotion plans a promotion between two prefixes without any
+// server: every reason a key is copied, a delete, qdn's state and keys
+// outside the prefix left alone, and an invalidation carried over from an
+// unfinished promotion.
+func TestNewPromotion(t *testing.T) {
+	entry := func(hash, headers, etag string) deploy.Entry {
+		return deploy.Entry{Hash: hash, Headers: headers, Size: 10, ETag: etag}
+	}
+	listing := func(prefix string, m map[string]deploy.Entry, extra ...deploy.Object) []deploy.Object {
+		var objs []deploy.Object
+		for path, e := range m {
+			objs = append(objs, deploy.Object{Key: prefix + path, Size: e.Size, ETag: e.ETag})
+		}
+		return append(objs, extra...)
+	}
+	staging := map[string]deploy.Entry{
+		"a.css":            entry("h-a", "f-css", "e-a"),
+		"b.js":             entry("h-b", "f-js", "e-b"),
+		"index.html":       entry("h-index-2", "f-html", "e-index-2"),
+		"about/index.html": entry("h-about", "f-html-2", "e-about"),
+		"new/index.html":   entry("h-new", "f-html", "e-new"),
+	}
+	production := map[string]deploy.Entry{
+		"a.css":            entry("h-a", "f-css", "e-a"),
+		"b.js":             entry("h-b", "f-js", "e-b"),
+		"index.html":       entry("h-index-1", "f-html", "e-index-1"),
+		"about/index.html": entry("h-about", "f-html", "e-about"),
+		"gone.html":        entry("h-gone", "f-html", "e-gone"),
+	}
+	toObjects := listing("p/", production,
+		deploy.Object{Key: "p/.qdn/manifest.json"}, deploy.Object{Key: "elsewhere/x.html"})
+	for i := range toObjects {
+		if toObjects[i].Key == "p/b.js" {
+			toObjects[i].ETag = "e-b-by-hand" // changed in the bucket by hand
+		}
+	}
+	from := &deploy.Source{Remote: deploy.Remote{
+		Objects:  listing("s/", staging, deploy.Object{Key: "s/.qdn/manifest.json"}, deploy.Object{Key: "p/index.html"}),
+		Manifest: &deploy.Manifest{Version: 1, Commit: "c0ffee", Objects: staging},
+	}}
+	to := &deploy.Remote{
+		Objects:  toObjects,
+		Manifest: &deploy.Manifest{Version: 1, Objects: production},
+		Pending:  &deploy.Pending{ID: "earlier", Paths: []string{"/faq/"}},
+	}
+	opt := planOpts
+	opt.Prefix, opt.Invalidate, opt.Now = "p/", true, testNow
+	pr, err := deploy.NewPromotion(from, to, deploy.PromoteOptions{FromPrefix: "s/", PlanOptions: opt})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var copies []string
+	for _, c := range pr.Copies {
+		copies = append(copies, c.From+" → "+c.Key+" "+c.ETag+": "+c.Reason)
+	}
+	wantCopies := []string{
+		"s/b.js → p/b.js e-b: " + deploy.ReasonChangedOutside,
+		"s/about/index.html → p/about/index.html e-about: " + deploy.ReasonHeaders,
+		"s/index.html → p/index.html e-index-2: " + deploy.ReasonContent,
+		"s/new/index.html → p/new/index.html e-new: " + deploy.ReasonNew,
+	}
+	if !slices.Equal(copies, wantCopies) {
+		t.Errorf("copies:\n%s\nwant:\n%s", strings.Join(copies, "\n"), strings.Join(wantCopies, "\n"))
+	}
+	if len(pr.Deletes) != 1 || pr.Deletes[0].Key != "p/gone.html" || pr.Deletes[0].Reason != deploy.ReasonNotInSource {
+		t.Errorf("deletes = %+v; want p/gone.html, %s", pr.Deletes, deploy.ReasonNotInSource)
+	}
+	if pr.Unchanged != 1 || pr.Commit != "c0ffee" || pr.Bytes() != 40 {
+		t.Errorf("unchanged %d, commit %q, bytes %d; want 1, c0ffee, 40", pr.Unchanged, pr.Commit, pr.Bytes())
+	}
+	wantExact := []string{"/", "/about/", "/about/index.html", "/b.js", "/faq/", "/gone.html", "/index.html"}
+	if !slices.Equal(pr.Invalidation.Exact, wantExact) || !slices.Equal(pr.Invalidation.Paths, wantExact) {
+		t.Errorf("invalidation exact %q, paths %q; want both %q", pr.Invalidation.Exact, pr.Invalidation.Paths, wantExact)
+	}
+	if want := []string{"/faq/"}; !slices.Equal(pr.Invalidation.Carried, want) {
+		t.Errorf("carried = %q; want %q", pr.Invalidation.Carried, want)
+	}
+
+	// Without a distribution nothing is invalidated; the rest is the same.
+	opt.Invalidate = false
+	pr, err = deploy.NewPromotion(from, to, deploy.PromoteOptions{FromPrefix: "s/", PlanOptions: opt})
+	if err != nil || len(pr.Copies) != 4 || len(pr.Invalidation.Paths) != 0 {
+		t.Errorf("without a distribution: %v, %d copies, invalidation %q; want 4 copies, no invalidation", err, len(pr.Copies), pr.Invalidation.Paths)
+	}
+}
+
+// TestPromoteHeaders changes a header rule: staging's sync uploads the
+// object again with the new header, and promotion copies it for that
+// reason alone, the header with it.
+func TestPromoteHeaders(t *testing.T) { onEachServer(t, testPromoteHeaders) }
+
+func testPromoteHeaders(t *testing.T, staging, production *env) {
+	staging.sync(staging.files(testNow))
+	promote(t, staging, production)
+	staging.edit(generator.ConfigFile, "environments:", "headers:\n  - match: robots.txt\n    cache_control: max-age=60\n\nenvironments:")
+	staging.sync(staging.files(testNow))
+	res, _ := promote(t, staging, production)
+	if got, want := copiedPaths(res.Promotion), []string{"robots.txt: " + deploy.ReasonHeaders}; !slices.Equal(got, want) {
+		t.Errorf("copies = %q; want %q", got, want)
+	}
+	if got := aws.ToString(production.head("robots.txt").CacheControl); got != "max-age=60" {
+		t.Errorf("Cache-Control of robots.txt on production = %q; want max-age=60", got)
+	}
+	paths, _ := production.invalidations()
+	if want := [][]string{{"/robots.txt"}}; !slices.EqualFunc(paths, want, slices.Equal) {
+		t.Errorf("production invalidations = %q; want %q", paths, want)
+	}
+}
