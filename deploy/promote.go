@@ -27,8 +27,8 @@ const ReasonNotInSource = "not in the source environment"
 // longer the one the promotion read.
 var ErrSourceChanged = errors.New("the source object changed since it was listed")
 
-// Copier is a Bucket that copies objects into itself from another bucket of
-// the same storage service, without the bytes passing through qdn.
+// Copier is storage that copies objects into itself from another bucket of
+// the same service, without the bytes passing through qdn. S3 is one.
 type Copier interface {
 	// Copy copies src to key with its bytes and headers and returns the
 	// ETag of the copy, or an error wrapping ErrSourceChanged when src no
@@ -47,8 +47,8 @@ type CopySource struct {
 // Copy implements Copier with CopyObject, conditional on
 // x-amz-copy-source-if-match. The metadata directive is COPY, so the copy
 // keeps the Content-Type and Cache-Control the source was uploaded with.
-// CopyObject takes objects up to 5 GiB; a site has none that large. It
-// counts as a put in Requests, as S3 bills it.
+// CopyObject takes objects up to 5 GiB; a larger one fails with S3's
+// error. A copy counts as a put in Requests, as S3 bills it.
 func (b *S3) Copy(ctx context.Context, src CopySource, key string) (string, error) {
 	b.puts.Add(1)
 	segs := strings.Split(src.Key, "/")
