@@ -1,6 +1,7 @@
 // Package deploy publishes a built site to S3 and invalidates what changed on
-// CloudFront (qdn sync), and publishes the edge function to CloudFront
-// Functions (Function, qdn edge publish).
+// CloudFront (qdn sync), promotes one environment to another (qdn promote),
+// and publishes the edge function to CloudFront Functions (Function, qdn edge
+// publish).
 //
 // Data flows in two steps. Planning is pure: NewPlan compares the local
 // output (Files, built by package generator) with one listing of the bucket
@@ -17,6 +18,13 @@
 // accepted them, so a sync that was killed is finished by the next one. A
 // lock object (.qdn/lock.json, written with If-None-Match: *) keeps two syncs
 // of one environment from interleaving.
+//
+// Promotion (qdn promote) follows the same two steps between two
+// environments: NewPromotion compares the manifests and listings of the
+// source and the destination and returns a Promotion, and Promoter.Apply
+// copies what differs server-side (a Copier, such as S3 with CopyObject),
+// deletes, writes the destination's manifest and invalidates, under the
+// destination's lock and pending invalidation, as a sync does.
 //
 // A sync talks to storage through the small Bucket interface and to the CDN
 // through Invalidator; S3 and CloudFront implement them with the AWS SDK.

@@ -169,10 +169,16 @@ const (
 type TooManyDeletesError struct {
 	Deletes []Action
 	Max     int
+	// Op names what would delete: "sync" when empty, or "promotion".
+	Op string
 }
 
 func (e *TooManyDeletesError) Error() string {
-	return fmt.Sprintf("the sync would delete %d objects, more than the limit of %d; nothing was changed", len(e.Deletes), e.Max)
+	op := e.Op
+	if op == "" {
+		op = "sync"
+	}
+	return fmt.Sprintf("the %s would delete %d objects, more than the limit of %d; nothing was changed", op, len(e.Deletes), e.Max)
 }
 
 // NewPlan decides what a sync does: local are the files of the build,
@@ -246,8 +252,15 @@ func NewPlan(local []File, remote []Object, m *Manifest, pending *Pending, opt P
 }
 
 func uploadReason(f File, remote map[string]Object, m *Manifest, key string) string {
+	return changeReason(f.Path, Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers)}, remote, m, key)
+}
+
+// changeReason says why the object at key, published as path, must be
+// written so that it holds want's bytes and headers, or "" when it already
+// does: remote is the listing and m the manifest of the bucket.
+func changeReason(path string, want Entry, remote map[string]Object, m *Manifest, key string) string {
 	o, inBucket := remote[key]
-	e, inManifest := m.Objects[f.Path]
+	e, inManifest := m.Objects[path]
 	switch {
 	case !inBucket && !inManifest:
 		return ReasonNew
@@ -255,11 +268,11 @@ func uploadReason(f File, remote map[string]Object, m *Manifest, key string) str
 		return ReasonMissing
 	case !inManifest:
 		return ReasonNotInManifest
-	case e.Hash != f.Hash:
+	case e.Hash != want.Hash:
 		return ReasonContent
 	case o.ETag != e.ETag || o.Size != e.Size:
 		return ReasonChangedOutside
-	case e.Headers != Fingerprint(f.Headers):
+	case e.Headers != want.Headers:
 		return ReasonHeaders
 	}
 	return ""

@@ -230,26 +230,9 @@ func (e *StepError) Unwrap() error { return e.Err }
 func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) {
 	res := &Result{Plan: p, Unchanged: p.Unchanged}
 	inv := p.Invalidation
-	pending := p.pending
-	if len(inv.Exact) > 0 && (pending == nil || !slices.Equal(pending.Paths, inv.Exact)) {
-		next := &Pending{Since: s.now().UTC(), Paths: inv.Exact}
-		if pending != nil {
-			next.ID, next.Since = pending.ID, pending.Since
-		} else {
-			id, err := s.newID()
-			if err != nil {
-				return res, err
-			}
-			next.ID = id
-		}
-		b, err := json.MarshalIndent(next, "", "  ")
-		if err != nil {
-			return res, err
-		}
-		if _, err := s.Bucket.Put(ctx, s.Prefix+PendingKey, b, stateHeaders); err != nil {
-			return res, &StepError{Step: "record pending invalidation", Err: fmt.Errorf("put %s: %w", s.Prefix+PendingKey, err)}
-		}
-		pending = next
+	pending, err := s.recordPending(ctx, p.pending, inv.Exact)
+	if err != nil {
+		return res, err
 	}
 
 	etags := map[string]string{}
@@ -267,40 +250,92 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 		}
 	}
 
-	if len(p.Deletes) > 0 {
-		keys := make([]string, len(p.Deletes))
-		for i, a := range p.Deletes {
-			keys[i] = a.Key
-		}
-		if err := s.Bucket.Delete(ctx, keys); err != nil {
-			return res, &StepError{Step: "delete", Err: err}
-		}
-		res.Deleted = len(keys)
+	if err := s.delete(ctx, p.Deletes); err != nil {
+		return res, err
 	}
+	res.Deleted = len(p.Deletes)
 
 	if len(p.Uploads) > 0 || len(p.Deletes) > 0 || len(inv.Paths) > 0 || p.manifest.Version == 0 {
-		m := s.nextManifest(p, etags, d)
-		b, err := json.Marshal(m)
-		if err != nil {
+		if err := s.putManifest(ctx, s.nextManifest(p, etags, d)); err != nil {
 			return res, err
-		}
-		if _, err := s.Bucket.Put(ctx, s.Prefix+ManifestKey, b, stateHeaders); err != nil {
-			return res, &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", s.Prefix+ManifestKey, err)}
 		}
 	}
 
-	if len(inv.Paths) > 0 && s.Invalidator != nil {
-		res.CallerReference = callerReference(pending.ID, inv.Paths)
-		id, err := s.Invalidator.Invalidate(ctx, res.CallerReference, inv.Paths)
-		if err != nil {
-			return res, &StepError{Step: "invalidate", Err: err}
-		}
-		res.InvalidationID = id
-		if err := s.Bucket.Delete(ctx, []string{s.Prefix + PendingKey}); err != nil {
-			return res, &StepError{Step: "clear pending invalidation", Err: err}
-		}
+	res.CallerReference, res.InvalidationID, err = s.invalidate(ctx, pending, inv.Paths)
+	return res, err
+}
+
+// delete removes the keys of deletes in batches.
+func (s *Syncer) delete(ctx context.Context, deletes []Action) error {
+	if len(deletes) == 0 {
+		return nil
 	}
-	return res, nil
+	keys := make([]string, len(deletes))
+	for i, a := range deletes {
+		keys[i] = a.Key
+	}
+	if err := s.Bucket.Delete(ctx, keys); err != nil {
+		return &StepError{Step: "delete", Err: err}
+	}
+	return nil
+}
+
+// putManifest writes m as the environment's manifest.
+func (s *Syncer) putManifest(ctx context.Context, m *Manifest) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Bucket.Put(ctx, s.Prefix+ManifestKey, b, stateHeaders); err != nil {
+		return &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", s.Prefix+ManifestKey, err)}
+	}
+	return nil
+}
+
+// recordPending writes the invalidation of exact to the pending record
+// before anything is changed, keeping the id of an invalidation already
+// pending, and returns the record (nil when there is nothing to
+// invalidate).
+func (s *Syncer) recordPending(ctx context.Context, pending *Pending, exact []string) (*Pending, error) {
+	if len(exact) == 0 || (pending != nil && slices.Equal(pending.Paths, exact)) {
+		return pending, nil
+	}
+	next := &Pending{Since: s.now().UTC(), Paths: exact}
+	if pending != nil {
+		next.ID, next.Since = pending.ID, pending.Since
+	} else {
+		id, err := s.newID()
+		if err != nil {
+			return nil, err
+		}
+		next.ID = id
+	}
+	b, err := json.MarshalIndent(next, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Bucket.Put(ctx, s.Prefix+PendingKey, b, stateHeaders); err != nil {
+		return nil, &StepError{Step: "record pending invalidation", Err: fmt.Errorf("put %s: %w", s.Prefix+PendingKey, err)}
+	}
+	return next, nil
+}
+
+// invalidate asks the Invalidator for paths, under a CallerReference
+// derived from the pending record, and clears the record once CloudFront
+// accepted them. It does nothing without paths or an Invalidator.
+func (s *Syncer) invalidate(ctx context.Context, pending *Pending, paths []string) (ref, id string, err error) {
+	if len(paths) == 0 || s.Invalidator == nil {
+		return "", "", nil
+	}
+	ref = callerReference(pending.ID, paths)
+	id, err = s.Invalidator.Invalidate(ctx, ref, paths)
+	if err != nil {
+		return ref, "", &StepError{Step: "invalidate", Err: err}
+	}
+	if err := s.Bucket.Delete(ctx, []string{s.Prefix + PendingKey}); err != nil {
+		return ref, id, &StepError{Step: "clear pending invalidation", Err: err}
+	}
+	return ref, id, nil
 }
 
 // stateHeaders are the headers of qdn's own objects: never cached.
@@ -358,15 +393,21 @@ func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manif
 		}
 		m.Objects[f.Path] = p.manifest.Objects[f.Path]
 	}
-	month := now.Format("2006-01")
-	m.Invalidated = MonthCount{Month: month}
-	if p.manifest.Invalidated.Month == month {
-		m.Invalidated.Paths = p.manifest.Invalidated.Paths
+	m.Invalidated = s.countInvalidated(p.manifest.Invalidated, len(p.Invalidation.Paths))
+	return m
+}
+
+// countInvalidated adds paths to the month's count of invalidation paths
+// that prev holds, starting over in a new month.
+func (s *Syncer) countInvalidated(prev MonthCount, paths int) MonthCount {
+	c := MonthCount{Month: s.now().UTC().Format("2006-01")}
+	if prev.Month == c.Month {
+		c.Paths = prev.Paths
 	}
 	if s.Invalidator != nil {
-		m.Invalidated.Paths += len(p.Invalidation.Paths)
+		c.Paths += paths
 	}
-	return m
+	return c
 }
 
 func (s *Syncer) newID() (string, error) {

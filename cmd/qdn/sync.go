@@ -121,32 +121,10 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	}
 	release := func(context.Context) error { return nil }
 	if !c.DryRun {
-		unlock, err := s.Lock(ctx, deploy.Lock{Holder: lockHolder(), Since: c.Now().UTC(), Commit: commit}, deploy.DefaultLockTTL, c.ForceUnlock)
-		if err != nil {
-			var le *deploy.LockedError
-			if errors.As(err, &le) {
-				hint := "wait for that sync to finish, then run qdn sync again"
-				if le.Stale {
-					hint = fmt.Sprintf("the lock is older than %s: if no sync is running, run again with --force-unlock", deploy.DefaultLockTTL)
-				}
-				return withHint(err, hint)
-			}
+		if release, err = c.lock(ctx, s, deploy.Lock{Holder: lockHolder(), Since: c.Now().UTC(), Commit: commit}, "sync", c.ForceUnlock); err != nil {
 			return err
 		}
-		var once sync.Once
-		release = func(ctx context.Context) (err error) {
-			once.Do(func() { err = unlock(ctx) })
-			return err
-		}
-		defer func() {
-			// Released even after Ctrl-C or a failure, so that the next sync
-			// is not locked out.
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			if err := release(rctx); err != nil {
-				fmt.Fprintf(c.Stderr, "qdn: warning: %v\n", err)
-			}
-		}()
+		defer c.releaseOnReturn(ctx, release)
 	}
 
 	// The bucket is listed while the site builds.
@@ -322,6 +300,39 @@ func gitErr(err error) error {
 		return errors.New(strings.TrimSpace(string(ee.Stderr)))
 	}
 	return err
+}
+
+// lock takes the lock of s's environment for the command cmd, with a hint
+// of what to do when another holds it. The returned release may be called
+// more than once.
+func (m *Main) lock(ctx context.Context, s *deploy.Syncer, l deploy.Lock, cmd string, force bool) (release func(context.Context) error, err error) {
+	unlock, err := s.Lock(ctx, l, deploy.DefaultLockTTL, force)
+	if err != nil {
+		var le *deploy.LockedError
+		if errors.As(err, &le) {
+			hint := "wait for that sync to finish, then run qdn " + cmd + " again"
+			if le.Stale {
+				hint = fmt.Sprintf("the lock is older than %s: if no sync is running, run again with --force-unlock", deploy.DefaultLockTTL)
+			}
+			return nil, withHint(err, hint)
+		}
+		return nil, err
+	}
+	var once sync.Once
+	return func(ctx context.Context) (err error) {
+		once.Do(func() { err = unlock(ctx) })
+		return err
+	}, nil
+}
+
+// releaseOnReturn releases a lock when a command returns, even after
+// Ctrl-C or a failure, so that the next sync is not locked out.
+func (m *Main) releaseOnReturn(ctx context.Context, release func(context.Context) error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := release(rctx); err != nil {
+		fmt.Fprintf(m.Stderr, "qdn: warning: %v\n", err)
+	}
 }
 
 func lockHolder() string {

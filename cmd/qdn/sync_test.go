@@ -25,12 +25,14 @@ import (
 )
 
 // TestSyncScripts runs the scenarios of testdata/sync against moto's S3
-// and CloudFront on loopback. `awsenv` gives the script a bucket and a
-// distribution of its own and points qdn.yaml's staging environment at
-// them; `bucket` prints every object with its headers; `invalidations`
-// prints the paths of each invalidation; `replace FILE OLD NEW` edits a
-// file; `lock HOLDER AGE` writes the lock as a
-// sync that started AGE ago, and is running or died, left it.
+// and CloudFront on loopback. `awsenv [production]` gives the script a
+// bucket and a distribution of its own and points qdn.yaml's staging
+// environment at them ($BUCKET, $DIST), or its production environment
+// ($PRODUCTION_BUCKET, $PRODUCTION_DIST); `bucket [NAME]` prints every
+// object of $BUCKET or NAME with its headers; `invalidations [DIST]` prints
+// the paths of each invalidation of $DIST or DIST; `replace FILE OLD NEW`
+// edits a file; `lock HOLDER AGE` writes the lock as a sync that started AGE
+// ago, and is running or died, left it.
 func TestSyncScripts(t *testing.T) {
 	root := repoRoot(t)
 	endpoint := testenv.Moto(t)
@@ -56,6 +58,20 @@ func TestSyncScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"example": cmdExample(root),
 			"awsenv": func(ts *testscript.TestScript, neg bool, args []string) {
+				// The bucket and distribution id of each environment in the
+				// example qdn.yaml.
+				placeholders := map[string][2]string{
+					"staging":    {"quickdumpnow-staging", "E2QDNSTAGING01"},
+					"production": {"quickdumpnow-site", "E1QDNPRODUCT01"},
+				}
+				name := "staging"
+				if len(args) == 1 {
+					name = args[0]
+				}
+				ph, ok := placeholders[name]
+				if len(args) > 1 || !ok {
+					ts.Fatalf("usage: awsenv [production]")
+				}
 				b := make([]byte, 6)
 				_, _ = rand.Read(b)
 				bucket := "qdn-cli-" + hex.EncodeToString(b)
@@ -82,10 +98,15 @@ func TestSyncScripts(t *testing.T) {
 				if err != nil {
 					ts.Fatalf("%v", err)
 				}
-				src = bytes.Replace(src, []byte("quickdumpnow-staging"), []byte(bucket), 1)
-				src = bytes.Replace(src, []byte("E2QDNSTAGING01"), []byte(dist), 1)
+				src = bytes.Replace(src, []byte(ph[0]), []byte(bucket), 1)
+				src = bytes.Replace(src, []byte(ph[1]), []byte(dist), 1)
 				if err := os.WriteFile(cfgFile, src, 0o644); err != nil {
 					ts.Fatalf("%v", err)
+				}
+				if name == "production" {
+					ts.Setenv("PRODUCTION_BUCKET", bucket)
+					ts.Setenv("PRODUCTION_DIST", dist)
+					return
 				}
 				ts.Setenv("BUCKET", bucket)
 				ts.Setenv("DIST", dist)
@@ -93,12 +114,16 @@ func TestSyncScripts(t *testing.T) {
 			"bucket": func(ts *testscript.TestScript, neg bool, args []string) {
 				w := ts.Stdout() // an empty bucket prints nothing, and stdout says so
 				ctx := context.Background()
-				list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(ts.Getenv("BUCKET"))})
+				bucket := ts.Getenv("BUCKET")
+				if len(args) == 1 {
+					bucket = args[0]
+				}
+				list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 				if err != nil {
 					ts.Fatalf("list: %v", err)
 				}
 				for _, o := range list.Contents {
-					h, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(ts.Getenv("BUCKET")), Key: o.Key})
+					h, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: o.Key})
 					if err != nil {
 						ts.Fatalf("head: %v", err)
 					}
@@ -109,6 +134,9 @@ func TestSyncScripts(t *testing.T) {
 				w := ts.Stdout()
 				ctx := context.Background()
 				dist := aws.String(ts.Getenv("DIST"))
+				if len(args) == 1 {
+					dist = aws.String(args[0])
+				}
 				list, err := cf.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: dist})
 				if err != nil {
 					ts.Fatalf("list invalidations: %v", err)
