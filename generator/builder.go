@@ -122,17 +122,26 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 			b.jobErrs[p] = list
 		}
 	}
-	// A new site value that shares everything but the jobs with the last.
+	// A new site value that shares everything but the jobs with the last;
+	// its jobs stay in file order, as Load gives them.
 	s := *b.base
 	s.Now = time.Now()
 	if b.opt.Now != nil {
 		s.Now = b.opt.Now()
 	}
-	s.Jobs = make([]*Job, 0, len(b.jobs))
-	for _, j := range b.jobs {
-		s.Jobs = append(s.Jobs, j)
+	s.Jobs = slices.Clone(b.base.Jobs)
+	for _, p := range changed {
+		i, found := slices.BinarySearchFunc(s.Jobs, p, func(j *Job, file string) int { return strings.Compare(j.File, file) })
+		j, ok := b.jobs[p]
+		switch {
+		case found && ok:
+			s.Jobs[i] = j
+		case found:
+			s.Jobs = slices.Delete(s.Jobs, i, i+1)
+		case ok:
+			s.Jobs = slices.Insert(s.Jobs, i, j)
+		}
 	}
-	slices.SortFunc(s.Jobs, func(a, b *Job) int { return strings.Compare(a.File, b.File) })
 	list := append(ErrorList{}, b.rest...)
 	for _, l := range b.jobErrs {
 		list = append(list, l...)

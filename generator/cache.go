@@ -30,8 +30,15 @@ import (
 const cacheVersion = 1
 
 // racyWindow is how close to the cache's write time a modification time must
-// be for the file to be hashed again regardless.
-const racyWindow = 2 * time.Second
+// be for the file to be hashed again regardless: a little more than the
+// kernel's timestamp tick, or two seconds on a file system that keeps whole
+// seconds only (a modification time without a fraction).
+func racyWindow(mtime int64) int64 {
+	if mtime%int64(time.Second) == 0 {
+		return int64(2 * time.Second)
+	}
+	return int64(50 * time.Millisecond)
+}
 
 type stamp struct {
 	Size  int64
@@ -167,7 +174,7 @@ func readCache(cacheDir, dir string) *buildCache {
 // cache recorded for it without reading it again.
 func (c *buildCache) fresh(recorded stamp, info fs.FileInfo) bool {
 	s := stampOf(info)
-	return s == recorded && s.Mtime < c.Written-int64(racyWindow)
+	return s == recorded && s.Mtime < c.Written-racyWindow(s.Mtime)
 }
 
 func (c *buildCache) write(cacheDir, dir string) error {

@@ -287,7 +287,7 @@ func (s *Site) checkJobs(list *ErrorList) {
 				tokens[j.Token] = j
 			}
 		}
-		if j.Service != "" && slugRE.MatchString(j.Service) && !services[j.Service] {
+		if j.Service != "" && !services[j.Service] && slugRE.MatchString(j.Service) {
 			var known []string
 			for k := range services {
 				known = append(known, k)
