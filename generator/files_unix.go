@@ -63,17 +63,7 @@ func writeFileAtomic(path string, b []byte) error {
 	if err != nil {
 		return &fs.PathError{Op: "create", Path: tmp, Err: err}
 	}
-	for n := 0; n < len(b); {
-		m, werr := syscall.Write(fd, b[n:])
-		if werr == syscall.EINTR {
-			continue
-		}
-		if werr != nil {
-			err = werr
-			break
-		}
-		n += m
-	}
+	err = writeAll(fd, b)
 	if cerr := syscall.Close(fd); err == nil {
 		err = cerr
 	}
@@ -102,17 +92,7 @@ func writeFileNew(path string, b []byte) error {
 	if err != nil {
 		return &fs.PathError{Op: "create", Path: path, Err: err}
 	}
-	for n := 0; n < len(b); {
-		m, werr := syscall.Write(fd, b[n:])
-		if werr == syscall.EINTR {
-			continue
-		}
-		if werr != nil {
-			err = werr
-			break
-		}
-		n += m
-	}
+	err = writeAll(fd, b)
 	if cerr := syscall.Close(fd); err == nil {
 		err = cerr
 	}
@@ -130,4 +110,19 @@ func mkdir(path string) error {
 		return nil
 	}
 	return os.MkdirAll(path, 0o755)
+}
+
+// writeAll writes all of b to fd.
+func writeAll(fd int, b []byte) error {
+	for n := 0; n < len(b); {
+		m, err := syscall.Write(fd, b[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		n += m
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"github.com/quickdumpnow/qdn/internal/sitegen"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,29 +29,11 @@ func exampleSite(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, name := range []string{"qdn.yaml", "content", "jobs", "templates"} {
-		if err := copyTree(filepath.Join("..", name), filepath.Join(dir, name)); err != nil {
+		if err := sitegen.CopyTree(filepath.Join("..", name), filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return dir
-}
-
-func copyTree(src, dst string) error {
-	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
 }
 
 // rebuild is one finished rebuild as the test hook saw it.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/quickdumpnow/qdn/internal/sitegen"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,7 +39,7 @@ func TestJobExitCodes(t *testing.T) {
 	}
 	site := t.TempDir()
 	for _, name := range []string{"qdn.yaml", "content", "jobs"} {
-		if err := copyTree(filepath.Join(root, name), filepath.Join(site, name)); err != nil {
+		if err := sitegen.CopyTree(filepath.Join(root, name), filepath.Join(site, name)); err != nil {
 			t.Fatal(err)
 		}
 	}

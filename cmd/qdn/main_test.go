@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/quickdumpnow/qdn/internal/sitegen"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -72,27 +73,9 @@ func repoRoot(t *testing.T) string {
 func cmdExample(root string) func(ts *testscript.TestScript, neg bool, args []string) {
 	return func(ts *testscript.TestScript, neg bool, args []string) {
 		for _, name := range []string{"qdn.yaml", "content", "jobs", "templates"} {
-			if err := copyTree(filepath.Join(root, name), ts.MkAbs(name)); err != nil {
+			if err := sitegen.CopyTree(filepath.Join(root, name), ts.MkAbs(name)); err != nil {
 				ts.Fatalf("copy %s: %v", name, err)
 			}
 		}
 	}
-}
-
-func copyTree(src, dst string) error {
-	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
 }

@@ -65,7 +65,7 @@ history:
 // and templates/ from the example site at from.
 func Write(from, dir string, n int) error {
 	for _, name := range []string{"qdn.yaml", "content", "templates"} {
-		if err := copyTree(filepath.Join(from, name), filepath.Join(dir, name)); err != nil {
+		if err := CopyTree(filepath.Join(from, name), filepath.Join(dir, name)); err != nil {
 			return err
 		}
 	}
@@ -81,7 +81,9 @@ func Write(from, dir string, n int) error {
 	return nil
 }
 
-func copyTree(src, dst string) error {
+// CopyTree copies the file or directory src to dst, making the
+// directories it needs.
+func CopyTree(src, dst string) error {
 	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
 		if err != nil {
 			return err
