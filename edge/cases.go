@@ -26,7 +26,20 @@ const token = "amjmobezssjp5pia4iukcejbpm"
 // longPath is a path of 60 directories, close to 1,000 bytes.
 var longPath = strings.Repeat("/aaaaaaaaaaaaaa", 60)
 
+func notFound() Result { return Result{Status: 404} }
+
 var cases = []Case{
+	// qdn's state in the bucket is never served: its manifest names every
+	// tracking page.
+	{Name: "manifest", URI: "/.qdn/manifest.json", Want: notFound()},
+	{Name: "pending invalidation", URI: "/.qdn/pending.json", Want: notFound()},
+	{Name: "state directory", URI: "/.qdn/", Want: notFound()},
+	{Name: "state directory without slash", URI: "/.qdn", Want: notFound()},
+	{Name: "encoded dot", URI: "/%2Eqdn/manifest.json", Want: notFound()},
+	{Name: "encoded dot, lower case", URI: "/%2eqdn/lock.json", Want: notFound()},
+	{Name: "encoded slash", URI: "/.qdn%2Fmanifest.json", Want: notFound()},
+	{Name: "a page that merely starts like it", URI: "/.qdnotes/", Want: origin("/.qdnotes/index.html")},
+
 	// Directories get their index.html.
 	{Name: "root", URI: "/", Want: origin("/index.html")},
 	{Name: "root with query", URI: "/", Query: "utm_source=sms", Want: origin("/index.html")},

@@ -56,8 +56,13 @@ func FuzzRewrite(f *testing.F) {
 					break
 				}
 			}
+		case 404:
+			lower := strings.ToLower(uri)
+			if !strings.HasPrefix(lower, "/.qdn") && !strings.HasPrefix(lower, "/%2eqdn") {
+				t.Errorf("Rewrite(%q, %q) = 404; only qdn's state under /.qdn/ is hidden", uri, query)
+			}
 		default:
-			t.Errorf("Rewrite(%q, %q) = %v; want a 301 or the origin", uri, query, got)
+			t.Errorf("Rewrite(%q, %q) = %v; want a 301, a 404 for /.qdn/ or the origin", uri, query, got)
 		}
 	})
 }

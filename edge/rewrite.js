@@ -6,6 +6,7 @@
 //   /x/          -> /x/index.html
 //   /track/TOKEN -> 301 /track/TOKEN/   (query string kept)
 //   /book/SLUG   -> 301 /book/SLUG/     (query string kept)
+//   /.qdn/...    -> 404                 (qdn's state in the bucket)
 //
 // and leaves every other URI as it is. A redirect happens only when the
 // last segment is spelled in the alphabet of tokens (lowercase letters and
@@ -17,6 +18,11 @@
 // table of cases here and on CloudFront. Keep it ES 5.1 and under 10 KB.
 
 var PRETTY = /^\/(?:track\/[a-z0-9]+|book\/[a-z0-9]+(?:-[a-z0-9]+)*)$/;
+
+// qdn's own state (.qdn/manifest.json lists every object, tracking pages
+// included) lives next to the site in the bucket: never serve it, however
+// the viewer spells the dot or the slash.
+var STATE = /^\/(?:\.|%2e)qdn(?:\/|%2f|$)/i;
 
 // Runs of characters that may not stand in a query string as they are (RFC
 // 3986). '%' is allowed because CloudFront hands the function the viewer's
@@ -54,6 +60,9 @@ function queryString(qs) {
 function handler(event) {
     var request = event.request;
     var uri = request.uri;
+    if (STATE.test(uri)) {
+        return { statusCode: 404, statusDescription: 'Not Found' };
+    }
     if (PRETTY.test(uri)) {
         return {
             statusCode: 301,

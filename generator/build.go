@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // Result is what a build made.
@@ -26,6 +27,8 @@ type Result struct {
 // loads them from public/. Such jobs in the returned Site carry only their
 // file, id, token, service, status and end: use Load for complete jobs.
 func Build(dir string, opt Options) (*Result, error) {
+	// Stamps are trusted only when older than the moment reading began.
+	started := time.Now()
 	var cache *buildCache
 	var key [32]byte
 	if opt.CacheDir != "" {
@@ -63,7 +66,9 @@ func Build(dir string, opt Options) (*Result, error) {
 	}
 	if key != ([32]byte{}) {
 		// A cache that cannot be written only makes the next build slower.
-		_ = s.cacheFor(key, pub, out, have, stamps, trusted).write(opt.CacheDir, dir)
+		c := s.cacheFor(key, pub, out, have, stamps, trusted)
+		c.Written = started.UnixNano()
+		_ = c.write(opt.CacheDir, dir)
 	}
 	return &Result{Site: s, Output: out, Changes: c}, nil
 }
@@ -163,11 +168,21 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, have map[string][
 			}
 			if trusted[path.Dir(p)] && j.cached != nil {
 				e.DirStat = j.cached.DirStat
-			} else if info, err := os.Lstat(filepath.Dir(full)); err == nil {
-				e.DirStat = stampOf(info)
+			} else if onlyPage(filepath.Dir(full)) {
+				if info, err := os.Lstat(filepath.Dir(full)); err == nil {
+					e.DirStat = stampOf(info)
+				}
 			}
 		}
 		c.Jobs[j.File] = e
 	}
 	return c
+}
+
+// onlyPage reports whether the page directory dir holds index.html and
+// nothing else, so that its modification time alone can tell it unchanged
+// next time. A subdirectory could gain files without touching it.
+func onlyPage(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	return err == nil && len(entries) == 1 && entries[0].Name() == "index.html" && entries[0].Type().IsRegular()
 }

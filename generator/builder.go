@@ -34,6 +34,11 @@ type Builder struct {
 	jobErrs map[string]ErrorList
 	// rest are the errors of the last load outside job files.
 	rest ErrorList
+	// pending are the paths changed since the last good build, and
+	// pendingAll says a full rebuild is owed: a failed rebuild leaves its
+	// changes for the next one.
+	pending    map[string]bool
+	pendingAll bool
 }
 
 // NewBuilder returns a Builder for the site at dir. Nothing is read until
@@ -52,10 +57,27 @@ func NewBuilder(dir string, opt Options) *Builder {
 func (b *Builder) Rebuild(changed []string) (*Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.base == nil || b.base.Config == nil || b.base.Templates == nil || len(b.rest) > 0 || changed == nil || !onlyJobs(changed) {
+	if changed == nil {
+		b.pendingAll = true
+	}
+	if b.pending == nil {
+		b.pending = map[string]bool{}
+	}
+	for _, p := range changed {
+		b.pending[p] = true
+	}
+	all := make([]string, 0, len(b.pending))
+	for p := range b.pending {
+		all = append(all, p)
+	}
+	sort.Strings(all)
+	if b.pendingAll || b.base == nil || b.base.Config == nil || b.base.Templates == nil || len(b.rest) > 0 || !onlyJobs(all) {
+		// A failed full rebuild owes the next one a full rebuild too: its
+		// errors, filed by job, may involve files that do not change again.
+		b.pendingAll = true
 		return b.full()
 	}
-	return b.incremental(changed)
+	return b.incremental(all)
 }
 
 // onlyJobs reports whether every changed path is a job file (or an editor's
@@ -196,6 +218,7 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 }
 
 func (b *Builder) commit(s *Site, out *Output) *Result {
+	b.pending, b.pendingAll = nil, false
 	c := diff(b.out, out)
 	b.site, b.out = s, out
 	return &Result{Site: s, Output: out, Changes: c}

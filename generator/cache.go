@@ -101,7 +101,8 @@ func fmtHex(b []byte) string {
 }
 
 // cacheKey hashes everything but the job files that tracking pages depend
-// on: the qdn binary, qdn.yaml, every template and every service.
+// on: the qdn binary, qdn.yaml, every template, every service and the
+// markdown pages (whose titles make the navigation).
 func cacheKey(dir string) ([32]byte, error) {
 	h := sha256.New()
 	h.Write([]byte{cacheVersion})
@@ -127,7 +128,9 @@ func cacheKey(dir string) ([32]byte, error) {
 		b, _ := templates.FS.ReadFile(name)
 		add("default/"+name, b)
 	}
-	for _, pattern := range []string{filepath.Join(TemplatesDir, "*"), filepath.Join(BookDir, "*")} {
+	// Templates may show any page's data on tracking pages: the services,
+	// and the navigation made from the pages of content/.
+	for _, pattern := range []string{filepath.Join(TemplatesDir, "*"), filepath.Join(BookDir, "*"), filepath.Join(ContentDir, "*.md"), filepath.Join(ContentDir, "*", "*.md")} {
 		files, _ := filepath.Glob(filepath.Join(dir, pattern))
 		sort.Strings(files)
 		for _, f := range files {
@@ -177,8 +180,10 @@ func (c *buildCache) fresh(recorded stamp, info fs.FileInfo) bool {
 	return s == recorded && s.Mtime < c.Written-racyWindow(s.Mtime)
 }
 
+// write saves the cache. c.Written must be the time the build began
+// reading: a file changed after that, even within the same timestamp tick,
+// then counts as racy on the next build.
 func (c *buildCache) write(cacheDir, dir string) error {
-	c.Written = time.Now().UnixNano()
 	file := cacheFile(cacheDir, dir)
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return err

@@ -174,7 +174,8 @@ func loadJobFile(dir, name string, loc *time.Location, cache *buildCache, list *
 	if cache != nil {
 		e = cache.Jobs[file]
 	}
-	info, err := os.Lstat(p)
+	// Stat, not Lstat: a job file may be a link, and its target is read.
+	info, err := os.Stat(p)
 	if err != nil {
 		return nil, jobSource{}, err
 	}

@@ -403,7 +403,7 @@ func keyOf(urlPath string) string {
 		return dashboardKey
 	}
 	r, err := route((&url.URL{Path: urlPath}).EscapedPath(), "")
-	if err == nil && r.Status != 0 {
+	if err == nil && r.Redirect != "" {
 		r, err = route(strings.SplitN(r.Redirect, "?", 2)[0], "")
 	}
 	if err != nil {
@@ -436,7 +436,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rr.Status != 0 {
-		w.Header().Set("Location", rr.Redirect)
+		// A response made by the edge function itself: a redirect, or the
+		// bare 404 that hides qdn's state in the bucket.
+		if rr.Redirect != "" {
+			w.Header().Set("Location", rr.Redirect)
+		}
 		w.WriteHeader(rr.Status)
 		return
 	}
@@ -521,6 +525,12 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case strings.TrimSuffix(adminPrefix, "/"):
 		http.Redirect(w, r, adminPrefix, http.StatusMovedPermanently)
 	case adminPrefix:
+		if !fromLoopback(r.RemoteAddr) {
+			// Even with --bind, every customer's address and link stay on
+			// this computer; the site's pages are what is shared.
+			http.Error(w, "the dashboard is only served to this computer", http.StatusForbidden)
+			return
+		}
 		s.serveDashboard(w, r)
 	case eventsPath:
 		s.serveEvents(w, r)
@@ -539,6 +549,16 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Write(b)
 	}
+}
+
+// fromLoopback reports whether a request came from this computer.
+func fromLoopback(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // allowedHost reports whether a request for the preview's own pages names
