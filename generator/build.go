@@ -5,8 +5,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
-	"sync"
 	"time"
 )
 
@@ -92,36 +90,27 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 	}
 	live := s.LiveJobs()
 	res := make([]found, len(live))
-	var wg sync.WaitGroup
-	n := runtime.GOMAXPROCS(0)
-	for w := 0; w < n; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(live); i += n {
-				e := live[i].cached
-				if e == nil || e.Page == ([32]byte{}) {
-					continue
-				}
-				p := filepath.Join(pub, filepath.FromSlash(TrackPath(e.Token)))
-				if info, err := os.Lstat(p); err == nil && cache.fresh(e.PageStat, info) {
-					// As the last build left it: trust it without reading.
-					res[i] = found{stat: e.PageStat, ok: true}
-				} else {
-					b, st, err := readFileStat(p)
-					if err != nil || sha256.Sum256(b) != e.Page {
-						continue
-					}
-					res[i] = found{page: b, stat: st, ok: true}
-				}
-				if info, err := os.Lstat(filepath.Dir(p)); err == nil && cache.fresh(e.DirStat, info) {
-					res[i].trusted = true
-				}
+	parallel(len(live), 0, func(i int) {
+		e := live[i].cached
+		if e == nil || e.Page == ([32]byte{}) {
+			return
+		}
+		p := filepath.Join(pub, filepath.FromSlash(TrackPath(e.Token)))
+		if info, err := os.Lstat(p); err == nil && cache.fresh(e.PageStat, info) {
+			// As the last build left it: trust it without reading.
+			res[i] = found{stat: e.PageStat, ok: true}
+		} else {
+			b, st, err := readFileStat(p)
+			if err != nil || sha256.Sum256(b) != e.Page {
+				return
 			}
-		}(w)
-	}
-	wg.Wait()
-	loc := s.Config.Site.Location
+			res[i] = found{page: b, stat: st, ok: true}
+		}
+		if info, err := os.Lstat(filepath.Dir(p)); err == nil && cache.fresh(e.DirStat, info) {
+			res[i].trusted = true
+		}
+	})
+	loc := siteLocation(s.Config)
 	for i, j := range live {
 		p := TrackPath(j.Token)
 		if res[i].ok {

@@ -121,10 +121,7 @@ func (b *Builder) full() (*Result, error) {
 
 // incremental parses the changed job files again and renders their pages.
 func (b *Builder) incremental(changed []string) (*Result, error) {
-	loc := b.base.Config.Site.Location
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := siteLocation(b.base.Config)
 	for _, p := range changed {
 		if ignoredName(path.Base(p)) {
 			continue

@@ -9,7 +9,6 @@ import (
 	"html/template"
 	"net/url"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -123,10 +122,7 @@ type renderer struct {
 }
 
 func newRenderer(s *Site) (*renderer, error) {
-	r := &renderer{site: s, loc: s.Config.Site.Location}
-	if r.loc == nil {
-		r.loc = time.UTC
-	}
+	r := &renderer{site: s, loc: siteLocation(s.Config)}
 	var css bytes.Buffer
 	if err := s.Templates.pages[Template404].ExecuteTemplate(&css, "style", nil); err != nil {
 		return nil, fmt.Errorf("render style: %w", err)
@@ -251,18 +247,9 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 	}
 	pages := make([][]byte, len(jobs))
 	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
-	n := runtime.GOMAXPROCS(0)
-	for w := 0; w < n; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(jobs); i += n {
-				pages[i], errs[i] = r.Track(jobs[i])
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallel(len(jobs), 0, func(i int) {
+		pages[i], errs[i] = r.Track(jobs[i])
+	})
 	for i, j := range jobs {
 		add(TrackPath(j.Token), pages[i], errs[i])
 	}

@@ -7,10 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -66,10 +64,7 @@ func load(dir string, opt Options, cache *buildCache) (*Site, error) {
 	if cfg == nil {
 		return s, list.Err()
 	}
-	loc := cfg.Site.Location
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := siteLocation(cfg)
 	tpl, err := LoadTemplates(dir)
 	if l := Errors(err); l != nil {
 		list = append(list, l...)
@@ -233,22 +228,9 @@ func (s *Site) loadJobs(loc *time.Location, cache *buildCache, list *ErrorList) 
 	sources := make([]jobSource, len(names))
 	lists := make([]ErrorList, len(names))
 	readErrs := make([]error, len(names))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				jobs[i], sources[i], readErrs[i] = loadJobFile(dir, names[i], loc, cache, &lists[i])
-			}
-		}()
-	}
-	for i := range names {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel(len(names), 0, func(i int) {
+		jobs[i], sources[i], readErrs[i] = loadJobFile(dir, names[i], loc, cache, &lists[i])
+	})
 	if err := errors.Join(readErrs...); err != nil {
 		return err
 	}

@@ -90,47 +90,39 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 	results := make([]int, len(paths))
 	errs := make([]error, len(paths))
 	var made sync.Map
-	var wg sync.WaitGroup
-	const workers = 8
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(paths); i += workers {
-				p := paths[i]
-				if current[p] && existing[p] {
-					continue
-				}
-				target := filepath.Join(dir, filepath.FromSlash(p))
-				if existing[p] {
-					old, err := readFile(target)
-					if err == nil && bytes.Equal(old, out.Files[p]) {
-						continue
-					}
-					results[i] = modified
-				} else {
-					results[i] = added
-				}
-				parent := filepath.Dir(target)
-				if _, ok := made.Load(parent); !ok {
-					if err := mkdir(parent); err != nil {
-						errs[i] = err
-						continue
-					}
-					made.Store(parent, true)
-				}
-				if results[i] == added {
-					// Nothing to replace: write in place. A file cut short by
-					// a killed build differs from its page, so the next
-					// build replaces it.
-					errs[i] = writeFileNew(target, out.Files[p])
-				} else {
-					errs[i] = writeFileAtomic(target, out.Files[p])
-				}
+	// Eight at a time: writing is mostly waiting on the file system.
+	parallel(len(paths), 8, func(i int) {
+		p := paths[i]
+		if current[p] && existing[p] {
+			return
+		}
+		target := filepath.Join(dir, filepath.FromSlash(p))
+		if existing[p] {
+			old, err := readFile(target)
+			if err == nil && bytes.Equal(old, out.Files[p]) {
+				return
 			}
-		}(w)
-	}
-	wg.Wait()
+			results[i] = modified
+		} else {
+			results[i] = added
+		}
+		parent := filepath.Dir(target)
+		if _, ok := made.Load(parent); !ok {
+			if err := mkdir(parent); err != nil {
+				errs[i] = err
+				return
+			}
+			made.Store(parent, true)
+		}
+		if results[i] == added {
+			// Nothing to replace: write in place. A file cut short by
+			// a killed build differs from its page, so the next
+			// build replaces it.
+			errs[i] = writeFileNew(target, out.Files[p])
+		} else {
+			errs[i] = writeFileAtomic(target, out.Files[p])
+		}
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,27 @@
+package generator
+
+import (
+	"runtime"
+	"sync"
+)
+
+// parallel calls fn(i) for every i below n on `workers` goroutines (one per
+// CPU when workers is 0) and returns when all calls have. Each fn writes
+// only its own slot of the caller's result slices, so nothing is locked;
+// errors are collected by the caller, every one of them.
+func parallel(n, workers int, fn func(i int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				fn(i)
+			}
+		}(w)
+	}
+	wg.Wait()
+}
