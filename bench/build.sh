@@ -7,6 +7,8 @@
 # (bench/gensite.go) and reports the median wall time of RUNS runs (default
 # 5) of:
 #   clean    a build into an empty public/ with an empty cache
+#   first    the rebuild right after it, nothing changed (it reads back the
+#            pages the clean build wrote, which are too new to trust)
 #   no-op    a rebuild when nothing changed
 #   one-job  a rebuild after one job file changed (must rewrite one file)
 # Only public tools: Go, bash, date, sort, awk.
@@ -33,11 +35,13 @@ timed() { # prints seconds taken by "$@", with its stderr kept in $work/last
   awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'
 }
 
-clean=() noop=() one=()
+clean=() first=() noop=() one=()
 for i in $(seq 1 "$runs"); do
   rm -rf "$site/public" "$QDN_CACHE_DIR"
   clean+=("$(timed "$work/qdn" build --site "$site")")
   sleep 2.1 # past the cache's racy window, as between two builds by hand
+  first+=("$(timed "$work/qdn" build --site "$site")")
+  grep -q ': 0 added, 0 changed, 0 removed$' "$work/last" || { cat "$work/last"; echo "first rebuild changed files" >&2; exit 1; }
   noop+=("$(timed "$work/qdn" build --site "$site")")
   grep -q ': 0 added, 0 changed, 0 removed$' "$work/last" || { cat "$work/last"; echo "no-op build changed files" >&2; exit 1; }
   sed -i "s/^crew: .*/crew: Crew$i/" "$job"
@@ -46,5 +50,6 @@ for i in $(seq 1 "$runs"); do
 done
 printf 'jobs=%s runs=%s cores=%s\n' "$n" "$runs" "$(nproc)"
 printf 'clean   median %.3f s  (%s)\n' "$(printf '%s\n' "${clean[@]}" | median)" "${clean[*]}"
+printf 'first   median %.3f s  (%s)\n' "$(printf '%s\n' "${first[@]}" | median)" "${first[*]}"
 printf 'no-op   median %.3f s  (%s)\n' "$(printf '%s\n' "${noop[@]}" | median)" "${noop[*]}"
 printf 'one-job median %.3f s  (%s)\n' "$(printf '%s\n' "${one[@]}" | median)" "${one[*]}"
