@@ -64,10 +64,6 @@ type Server struct {
 	closed  sync.Once
 	wg      sync.WaitGroup
 
-	// unbuilt holds the changes since the last good build, which a failed
-	// rebuild did not apply; only the build loop touches it.
-	unbuilt Batch
-
 	// rebuilt is told of each finished rebuild, for tests and benchmarks.
 	rebuilt func(Batch, *generator.Result, error, time.Duration)
 
@@ -213,17 +209,11 @@ func (s *Server) build(b Batch) {
 	if !b.All && len(b.Paths) == 0 {
 		return
 	}
-	// After a failed rebuild the next one is given everything that changed
-	// since the last good build, so that no edit is lost in between.
-	changed := s.unbuilt.merge(b)
+	// The Builder carries the changes of a failed rebuild over to the next
+	// one, so that no edit is lost in between.
 	start := time.Now()
-	res, err := s.builder.Rebuild(changed.Changed())
+	res, err := s.builder.Rebuild(b.Changed())
 	took := time.Since(start)
-	if err != nil {
-		s.unbuilt = changed
-	} else {
-		s.unbuilt = Batch{}
-	}
 
 	s.mu.Lock()
 	prev := s.st

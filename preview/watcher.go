@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -43,21 +42,6 @@ func (b Batch) Changed() []string {
 		return nil
 	}
 	return b.Paths
-}
-
-// merge returns the changes of b and of c together.
-func (b Batch) merge(c Batch) Batch {
-	out := Batch{All: b.All || c.All, At: c.At}
-	if !b.At.IsZero() && b.At.Before(c.At) {
-		out.At = b.At
-	}
-	if out.All {
-		return out
-	}
-	out.Paths = append(slices.Clone(b.Paths), c.Paths...)
-	slices.Sort(out.Paths)
-	out.Paths = slices.Compact(out.Paths)
-	return out
 }
 
 // WatcherOptions adjust a Watcher.
