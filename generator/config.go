@@ -9,8 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/goccy/go-yaml/ast"
 )
 
 // ConfigFile is the name of the site configuration at the site root.
@@ -212,7 +210,7 @@ func (c *Config) parseSite(e errs, f field) {
 	}
 }
 
-func (c *Config) parseStatuses(e errs, n ast.Node) {
+func (c *Config) parseStatuses(e errs, n *node) {
 	for _, f := range mapping(e, "statuses", n, nil) {
 		st := Status(f.Name)
 		if !st.Known() {
@@ -237,7 +235,7 @@ func (c *Config) parseStatuses(e errs, n ast.Node) {
 	}
 }
 
-func (c *Config) parseHeaders(e errs, n ast.Node) {
+func (c *Config) parseHeaders(e errs, n *node) {
 	for _, item := range sequence(e, "headers", n) {
 		var r HeaderRule
 		l, col := pos(item)
@@ -265,7 +263,7 @@ func (c *Config) parseHeaders(e errs, n ast.Node) {
 	}
 }
 
-func (c *Config) parseEnvironments(e errs, n ast.Node) {
+func (c *Config) parseEnvironments(e errs, n *node) {
 	for _, f := range mapping(e, "environments", n, nil) {
 		if !envNameRE.MatchString(f.Name) {
 			e.at(f.Line, f.Col, "use lowercase letters, digits, - and _, such as staging", "environment name %q is not valid", f.Name)

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/goccy/go-yaml/ast"
 	"github.com/yuin/goldmark"
 	gast "github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -125,7 +124,7 @@ func frontMatter(src []byte) (fm []byte, body []byte, ok bool) {
 	return nil, src, false
 }
 
-func parseFrontMatter(e errs, src []byte) (ast.Node, []byte) {
+func parseFrontMatter(e errs, src []byte) (*node, []byte) {
 	fm, body, ok := frontMatter(src)
 	if !ok {
 		e.at(1, 1, "close the front matter with a line of three dashes: ---", "front matter is not closed")

@@ -204,7 +204,7 @@ func parseDoc(file string, src []byte) (*yamlDoc, error) {
 		return nil, fmt.Errorf("%s does not hold a mapping of job fields", file)
 	}
 	if len(d.fields) > 0 {
-		_, c := pos(d.fields[0].Key)
+		_, c := astPos(d.fields[0].Key)
 		d.indent = c - 1
 	}
 	return d, nil
@@ -212,7 +212,7 @@ func parseDoc(file string, src []byte) (*yamlDoc, error) {
 
 func (d *yamlDoc) field(name string) *ast.MappingValueNode {
 	for _, f := range d.fields {
-		if s, _ := scalar(f.Key); s == name {
+		if s, _ := astScalar(f.Key); s == name {
 			return f
 		}
 	}
@@ -273,7 +273,7 @@ func (d *yamlDoc) span(n ast.Node) (int, int, error) {
 // Comment lines and blank lines after the last such line are left to what
 // follows.
 func (d *yamlDoc) blockEnd(f *ast.MappingValueNode) int {
-	kl, _ := pos(f.Key)
+	kl, _ := astPos(f.Key)
 	last := kl
 	for i := kl + 1; i <= len(d.lineStart); i++ {
 		text := d.line(i)
@@ -294,7 +294,7 @@ func (d *yamlDoc) blockEnd(f *ast.MappingValueNode) int {
 // noValue reports whether nothing but a comment follows the colon of f on
 // its line, and returns the offset just past the colon.
 func (d *yamlDoc) noValue(f *ast.MappingValueNode) (int, bool) {
-	l, c := pos(f)
+	l, c := astPos(f)
 	off, err := d.offset(l, c)
 	if err != nil || d.src[off] != ':' {
 		return 0, false
@@ -324,7 +324,7 @@ func (d *yamlDoc) setScalar(name, value, after string) (edit, error) {
 		if len(d.fields) == 0 {
 			return d.insertLines(len(d.src), line), nil
 		}
-		kl, _ := pos(d.fields[0].Key)
+		kl, _ := astPos(d.fields[0].Key)
 		return d.insertLines(d.lineStart[kl-1], line), nil
 	}
 	v := unwrap(f.Value)
@@ -335,8 +335,8 @@ func (d *yamlDoc) setScalar(name, value, after string) (edit, error) {
 		}
 	case *ast.StringNode, *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
 	default:
-		l, c := pos(f.Value)
-		return edit{}, fmt.Errorf("%s:%d:%d: %s must be a single value, not a %s", d.file, l, c, name, kind(f.Value))
+		l, c := astPos(f.Value)
+		return edit{}, fmt.Errorf("%s:%d:%d: %s must be a single value, not a %s", d.file, l, c, name, astKind(f.Value))
 	}
 	start, end, err := d.span(v)
 	if err != nil {
@@ -361,7 +361,7 @@ func (d *yamlDoc) appendEvent(ev Event, loc *time.Location) (edit, error) {
 	switch v := unwrap(f.Value).(type) {
 	case *ast.NullNode:
 		if _, ok := d.noValue(f); ok {
-			kl, _ := pos(f.Key)
+			kl, _ := astPos(f.Key)
 			return d.insertLines(d.lineEnd(kl), strings.Repeat(" ", d.indent)+"  - "+flow+d.nl), nil
 		}
 		start, end, err := d.span(v)
@@ -398,13 +398,13 @@ func (d *yamlDoc) appendEvent(ev Event, loc *time.Location) (edit, error) {
 		dash := strings.Repeat(" ", last.Start.Position.Column-1)
 		text := dash + "- " + flow + d.nl
 		if m, ok := unwrap(last.Value).(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
-			_, kc := pos(m.Values[0].Key)
+			_, kc := astPos(m.Values[0].Key)
 			text = blockEvent(ev, loc, dash, strings.Repeat(" ", kc-1), d.nl)
 		}
 		return d.insertLines(d.blockEnd(f), text), nil
 	}
-	l, c := pos(f.Value)
-	return edit{}, fmt.Errorf("%s:%d:%d: history must be a list, not a %s", d.file, l, c, kind(f.Value))
+	l, c := astPos(f.Value)
+	return edit{}, fmt.Errorf("%s:%d:%d: history must be a list, not a %s", d.file, l, c, astKind(f.Value))
 }
 
 // blockEvent writes a history entry with one key per line.

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/goccy/go-yaml/ast"
 )
 
 // JobsDir is the directory of job files under the site root.
@@ -154,12 +152,26 @@ var jobKeys = []string{"id", "legacy_id", "token", "customer", "address", "servi
 // recorded in list; the job is returned even when it has errors, so callers
 // can show what is known about it.
 func ParseJob(file string, src []byte, loc *time.Location, list *ErrorList) *Job {
+	if root, ok := readFast(src); ok {
+		var found ErrorList
+		if j := decodeJob(errs{file: file, list: &found}, root, loc); len(found) == 0 {
+			return j
+		}
+		// Report from the full parser, whose messages name every
+		// value's type.
+	}
 	e := errs{file: file, list: list}
-	j := &Job{File: file, where: map[string]Pos{}}
 	root := parseYAML(e, src)
 	if root == nil {
-		return j
+		return &Job{File: file, where: map[string]Pos{}}
 	}
+	return decodeJob(e, root, loc)
+}
+
+// decodeJob decodes the syntax tree of a job file.
+func decodeJob(e errs, root *node, loc *time.Location) *Job {
+	file := e.file
+	j := &Job{File: file, where: make(map[string]Pos, len(jobKeys))}
 	for _, f := range mapping(e, "the job", root, jobKeys) {
 		l, c := pos(f.Value)
 		// Errors about a value point at the value; about a section, at its key.
@@ -282,7 +294,7 @@ func (j *Job) checkHistory(e errs) {
 	}
 }
 
-func parsePrice(e errs, n ast.Node) *Price {
+func parsePrice(e errs, n *node) *Price {
 	p := &Price{}
 	var seen bool
 	for _, g := range mapping(e, "price", n, []string{"amount", "note"}) {
@@ -306,7 +318,7 @@ func parsePrice(e errs, n ast.Node) *Price {
 	return p
 }
 
-func parseSchedule(e errs, n ast.Node, loc *time.Location) *Schedule {
+func parseSchedule(e errs, n *node, loc *time.Location) *Schedule {
 	s := &Schedule{}
 	for _, g := range mapping(e, "scheduled", n, []string{"date", "window"}) {
 		v := str(e, "scheduled."+g.Name, g.Value)
@@ -338,7 +350,7 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a time", s)
 }
 
-func parseHistory(e errs, n ast.Node, loc *time.Location) []Event {
+func parseHistory(e errs, n *node, loc *time.Location) []Event {
 	var out []Event
 	for i, item := range sequence(e, "history", n) {
 		var ev Event

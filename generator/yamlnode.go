@@ -16,9 +16,41 @@ import (
 // with the line and column of the offending key or value, and numbers such as
 // prices are read from their literal text, never through a float.
 
-// parseYAML parses src and returns the body of its single document, or nil
-// after recording why it cannot be used.
-func parseYAML(e errs, src []byte) ast.Node {
+// node is a YAML value with its position: the tree that the decoders of
+// qdn.yaml, job files and front matter walk. It comes from goccy/go-yaml's
+// syntax tree (fromAST), or for job files in the plain form qdn writes, from
+// a much faster reader of that form alone (yamlfast.go).
+type node struct {
+	kind      nodeKind
+	line, col int
+	// text is a scalar as written: quoted strings without their quotes,
+	// numbers and dates exactly as typed.
+	text string
+	// typ names the node's type in messages ("string", "integer", ...).
+	// The fast reader leaves it empty on plain scalars: messages about a
+	// file always come from the full parser.
+	typ   string
+	pairs []pair  // of a mapping, in source order
+	items []*node // of a list
+}
+
+type nodeKind uint8
+
+const (
+	nullNode nodeKind = iota
+	scalarNode
+	mapNode
+	seqNode
+	otherNode // an alias, or anything else no decoder accepts
+)
+
+type pair struct {
+	key, value *node
+}
+
+// parseYAML parses src with the full YAML parser and returns the body of its
+// single document, or nil after recording why it cannot be used.
+func parseYAML(e errs, src []byte) *node {
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		var ye interface {
@@ -44,14 +76,48 @@ func parseYAML(e errs, src []byte) ast.Node {
 		e.at(1, 1, "the file must hold one YAML mapping", "file is empty")
 		return nil
 	case len(docs) > 1:
-		l, c := pos(docs[1].Body)
+		l, c := astPos(docs[1].Body)
 		e.at(l, c, "keep one document per file; remove the second `---`", "more than one YAML document")
 		return nil
 	}
-	return unwrap(docs[0].Body)
+	return fromAST(docs[0].Body)
 }
 
-func pos(n ast.Node) (int, int) {
+// fromAST converts a goccy/go-yaml node. A node's position is that of the
+// node as written, before any tag or anchor is looked through.
+func fromAST(n ast.Node) *node {
+	l, c := astPos(n)
+	out := &node{line: l, col: c}
+	switch v := unwrap(n).(type) {
+	case nil, *ast.NullNode:
+		out.typ = "null"
+	case *ast.MappingNode:
+		out.kind, out.typ = mapNode, "mapping"
+		out.pairs = make([]pair, len(v.Values))
+		for i, mv := range v.Values {
+			out.pairs[i] = pair{fromAST(mv.Key), fromAST(mv.Value)}
+		}
+	case *ast.MappingValueNode:
+		out.kind, out.typ = mapNode, "mapping"
+		out.pairs = []pair{{fromAST(v.Key), fromAST(v.Value)}}
+	case *ast.SequenceNode:
+		out.kind, out.typ = seqNode, "list"
+		out.items = make([]*node, len(v.Values))
+		for i, x := range v.Values {
+			out.items[i] = fromAST(x)
+		}
+	default:
+		out.typ = astKind(v)
+		if s, ok := astScalar(v); ok {
+			out.kind, out.text = scalarNode, s
+		} else {
+			out.kind = otherNode
+		}
+	}
+	return out
+}
+
+func astPos(n ast.Node) (int, int) {
 	if n == nil || n.GetToken() == nil {
 		return 0, 0
 	}
@@ -73,18 +139,9 @@ func unwrap(n ast.Node) ast.Node {
 	}
 }
 
-func isNull(n ast.Node) bool {
-	n = unwrap(n)
-	if n == nil {
-		return true
-	}
-	_, ok := n.(*ast.NullNode)
-	return ok
-}
-
-// scalar returns the text of a scalar node as written: quoted strings without
-// their quotes, numbers and dates exactly as typed.
-func scalar(n ast.Node) (string, bool) {
+// astScalar returns the text of a scalar node as written: quoted strings
+// without their quotes, numbers and dates exactly as typed.
+func astScalar(n ast.Node) (string, bool) {
 	switch v := unwrap(n).(type) {
 	case *ast.StringNode:
 		return v.Value, true
@@ -98,18 +155,7 @@ func scalar(n ast.Node) (string, bool) {
 	return "", false
 }
 
-// str decodes a scalar as a string, recording an error for anything else.
-func str(e errs, key string, n ast.Node) string {
-	s, ok := scalar(n)
-	if !ok {
-		l, c := pos(n)
-		e.at(l, c, fmt.Sprintf("write %s as a single value, quoted if it contains a colon or a #", key),
-			"%s must be a text value, not a %s", key, kind(n))
-	}
-	return strings.TrimSpace(s)
-}
-
-func kind(n ast.Node) string {
+func astKind(n ast.Node) string {
 	switch unwrap(n).(type) {
 	case *ast.MappingNode, *ast.MappingValueNode:
 		return "mapping"
@@ -121,50 +167,96 @@ func kind(n ast.Node) string {
 	return strings.ToLower(unwrap(n).Type().String())
 }
 
+func pos(n *node) (int, int) {
+	if n == nil {
+		return 0, 0
+	}
+	return n.line, n.col
+}
+
+func isNull(n *node) bool {
+	return n == nil || n.kind == nullNode
+}
+
+// scalar returns the text of a scalar node as written; a null is "".
+func scalar(n *node) (string, bool) {
+	switch {
+	case isNull(n):
+		return "", true
+	case n.kind == scalarNode:
+		return n.text, true
+	}
+	return "", false
+}
+
+// str decodes a scalar as a string, recording an error for anything else.
+func str(e errs, key string, n *node) string {
+	s, ok := scalar(n)
+	if !ok {
+		l, c := pos(n)
+		e.at(l, c, fmt.Sprintf("write %s as a single value, quoted if it contains a colon or a #", key),
+			"%s must be a text value, not a %s", key, kind(n))
+	}
+	return strings.TrimSpace(s)
+}
+
+func kind(n *node) string {
+	switch {
+	case n == nil:
+		return "null"
+	case n.typ == "":
+		return "string"
+	}
+	return n.typ
+}
+
 // field is one key of a mapping with the position of the key.
 type field struct {
 	Name      string
-	Key       ast.Node
-	Value     ast.Node
+	Key       *node
+	Value     *node
 	Line, Col int
 }
 
 // mapping returns the fields of a mapping node in source order. Keys not in
 // known, duplicated keys and non-mapping nodes are recorded as errors. A nil
 // known accepts every key.
-func mapping(e errs, what string, n ast.Node, known []string) []field {
-	n = unwrap(n)
-	var values []*ast.MappingValueNode
-	switch v := n.(type) {
-	case *ast.MappingNode:
-		values = v.Values
-	case *ast.MappingValueNode:
-		values = []*ast.MappingValueNode{v}
-	case *ast.NullNode:
+func mapping(e errs, what string, n *node, known []string) []field {
+	switch {
+	case isNull(n):
 		return nil
-	default:
+	case n.kind != mapNode:
 		l, c := pos(n)
 		e.at(l, c, fmt.Sprintf("write %s as `key: value` lines", what), "%s must be a mapping, not a %s", what, kind(n))
 		return nil
 	}
-	seen := map[string]bool{}
-	var out []field
-	for _, mv := range values {
-		name, _ := scalar(mv.Key)
-		l, c := pos(mv.Key)
-		if seen[name] {
+	out := make([]field, 0, len(n.pairs))
+	for i, mv := range n.pairs {
+		name, _ := scalar(mv.key)
+		l, c := pos(mv.key)
+		if seenBefore(n.pairs[:i], name) {
 			e.at(l, c, "remove one of the two", "duplicate key %q in %s", name, what)
 			continue
 		}
-		seen[name] = true
 		if known != nil && !contains(known, name) {
 			e.at(l, c, "known keys are "+strings.Join(sorted(known), ", ")+suggest(name, known),
 				"unknown key %q in %s", name, what)
 			continue
 		}
-		out = append(out, field{Name: name, Key: mv.Key, Value: mv.Value, Line: l, Col: c})
+		out = append(out, field{Name: name, Key: mv.key, Value: mv.value, Line: l, Col: c})
 	}
 	return out
+}
+
+// seenBefore reports whether one of pairs has the key name. Mappings are
+// small: a scan is cheaper than a map.
+func seenBefore(pairs []pair, name string) bool {
+	for _, p := range pairs {
+		if s, _ := scalar(p.key); s == name {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {
@@ -219,12 +311,12 @@ func distance(a, b string) int {
 
 // sequence returns the items of a list node, recording an error for
 // anything else.
-func sequence(e errs, what string, n ast.Node) []ast.Node {
-	switch v := unwrap(n).(type) {
-	case *ast.SequenceNode:
-		return v.Values
-	case *ast.NullNode:
+func sequence(e errs, what string, n *node) []*node {
+	switch {
+	case isNull(n):
 		return nil
+	case n.kind == seqNode:
+		return n.items
 	}
 	l, c := pos(n)
 	e.at(l, c, fmt.Sprintf("write %s as a list of `- ` items", what), "%s must be a list, not a %s", what, kind(n))
