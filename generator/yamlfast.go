@@ -362,8 +362,8 @@ func (r *fastReader) flowSpace(indent int) bool {
 	return r.peek() != '#'
 }
 
-// quoted reads a quoted scalar on one line: single-quoted with ” for a
-// quote, or double-quoted without escapes.
+// quoted reads a quoted scalar on one line: single-quoted, a quote doubled
+// inside it, or double-quoted without escapes.
 func (r *fastReader) quoted(q byte) (*node, bool) {
 	n := &node{kind: scalarNode, typ: "string", line: r.line, col: r.col(r.off)}
 	start := r.off + 1
