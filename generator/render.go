@@ -87,6 +87,12 @@ type bookingView struct {
 }
 
 // trackView is a job as its tracking page shows it.
+//
+// The fields after the first group hold, already formatted, what the
+// default template would otherwise get through template funcs (lower, date,
+// when, day, mapURL) and method calls: every call from a template goes
+// through reflection, and a tracking page is rendered 10,000 times a build.
+// A site's own track.html may use either.
 type trackView struct {
 	ID           string
 	CustomerName string
@@ -101,6 +107,22 @@ type trackView struct {
 	Service      *Service
 	Price        *Price
 	Crew         string
+
+	// StatusLower is StatusLabel | lower.
+	StatusLower string
+	// EndedDate is EndedAt as date formats it, on a cancelled job;
+	// EndedWhen is EndedAt as when formats it, on a completed one.
+	EndedDate string
+	EndedWhen string
+	// ScheduledText is the day and window of Scheduled: "Saturday,
+	// November 21, 2026, 1–5 pm".
+	ScheduledText string
+	// MapURL is mapURL of Address.
+	MapURL template.URL
+	// PriceText is Price.String; AmountText is the amount with its note in
+	// parentheses, as the receipt shows it.
+	PriceText  string
+	AmountText string
 }
 
 type step struct {
@@ -110,6 +132,10 @@ type step struct {
 	Current   bool
 	At        time.Time
 	Note      string
+	// AtISO and AtWhen are At as iso and when format it, empty when At is
+	// zero.
+	AtISO  string
+	AtWhen string
 }
 
 // renderer holds what every page of one build shares.
@@ -337,6 +363,31 @@ func (r *renderer) Track(j *Job) ([]byte, error) {
 		Crew:         j.CrewFirstName(),
 		Steps:        r.steps(j),
 	}
+	t.StatusLower = strings.ToLower(t.StatusLabel)
+	switch {
+	case t.Cancelled:
+		t.EndedDate = formatDate(t.EndedAt)
+	case t.Completed:
+		t.EndedWhen = formatWhen(t.EndedAt)
+	}
+	if sc := j.Scheduled; sc != nil {
+		t.ScheduledText = sc.Window
+		if !sc.Date.IsZero() {
+			t.ScheduledText = formatDay(sc.Date)
+			if sc.Window != "" {
+				t.ScheduledText += ", " + sc.Window
+			}
+		}
+	}
+	if t.Address != "" {
+		t.MapURL = mapURL(t.Address)
+	}
+	if p := j.Price; p != nil {
+		t.PriceText, t.AmountText = p.String(), p.Amount.String()
+		if p.Note != "" {
+			t.AmountText += " (" + p.Note + ")"
+		}
+	}
 	v := r.view("Job "+j.ID, "")
 	v.Private, v.Track = true, t
 	v.SMSURL = template.URL("sms:" + c.Site.TelURI() + "?&body=" + uriEscape("Hi, this is about job "+j.ID+": "))
@@ -385,13 +436,21 @@ func (r *renderer) steps(j *Job) []step {
 		default:
 			st.State, st.StateText = "upcoming", "Not yet"
 		}
-		out = append(out, st)
+		out = append(out, st.withTimes())
 	}
 	if j.Status == Cancelled {
-		out = append(out, step{Label: c.StatusLabel(Cancelled), State: "cancelled", StateText: "Current status", Current: true,
-			At: r.in(j.Reached(Cancelled)), Note: noteFor(j, Cancelled)})
+		st := step{Label: c.StatusLabel(Cancelled), State: "cancelled", StateText: "Current status", Current: true,
+			At: r.in(j.Reached(Cancelled)), Note: noteFor(j, Cancelled)}
+		out = append(out, st.withTimes())
 	}
 	return out
+}
+
+func (st step) withTimes() step {
+	if !st.At.IsZero() {
+		st.AtISO, st.AtWhen = formatISO(st.At), formatWhen(st.At)
+	}
+	return st
 }
 
 func noteFor(j *Job, s Status) string {
