@@ -65,6 +65,10 @@ type view struct {
 	TelURL      template.URL
 	SMSURL      template.URL
 	HasHeading  bool
+	// Footer is the page template's "footer" (from _base.html unless the
+	// page template defines its own), rendered once per build with the
+	// site's data only: it is the same on every page.
+	Footer template.HTML
 
 	Page     *Page
 	Service  *Service
@@ -145,6 +149,8 @@ type renderer struct {
 	policy string
 	nav    []navItem
 	loc    *time.Location
+	// footers holds the rendered "footer" of each page template.
+	footers map[string]template.HTML
 }
 
 func newRenderer(s *Site) (*renderer, error) {
@@ -165,6 +171,17 @@ func newRenderer(s *Site) (*renderer, error) {
 	sort.SliceStable(menu, func(i, j int) bool { return menu[i].Menu < menu[j].Menu })
 	for _, p := range menu {
 		r.nav = append(r.nav, navItem{Title: p.Title, URL: p.URL()})
+	}
+	r.footers = map[string]template.HTML{}
+	for name, set := range s.Templates.pages {
+		if set.Lookup("footer") == nil {
+			continue
+		}
+		css.Reset()
+		if err := set.ExecuteTemplate(&css, "footer", r.view("", "")); err != nil {
+			return nil, templateError(s.Templates.Source[name], err)
+		}
+		r.footers[name] = template.HTML(css.String())
 	}
 	return r, nil
 }
@@ -208,6 +225,7 @@ func (r *renderer) exec(name string, v *view) ([]byte, error) {
 	b := buffers.Get().(*bytes.Buffer)
 	defer buffers.Put(b)
 	b.Reset()
+	v.Footer = r.footers[name]
 	if err := r.site.Templates.pages[name].ExecuteTemplate(b, name, v); err != nil {
 		return nil, templateError(r.site.Templates.Source[name], err)
 	}
