@@ -65,6 +65,8 @@ type view struct {
 	TelURL      template.URL
 	SMSURL      template.URL
 	HasHeading  bool
+	// FullTitle is Title · Site.Name, the default <title>.
+	FullTitle string
 	// Footer is the page template's "footer" (from _base.html unless the
 	// page template defines its own), rendered once per build with the
 	// site's data only: it is the same on every page.
@@ -203,12 +205,13 @@ func (r *renderer) csp() string {
 func (r *renderer) view(title, url string) *view {
 	c := r.site.Config
 	v := &view{
-		Site:   c.Site,
-		Title:  title,
-		Style:  r.style,
-		CSP:    r.policy,
-		TelURL: template.URL("tel:" + c.Site.TelURI()),
-		SMSURL: template.URL("sms:" + c.Site.TelURI()),
+		Site:      c.Site,
+		Title:     title,
+		Style:     r.style,
+		CSP:       r.policy,
+		TelURL:    template.URL("tel:" + c.Site.TelURI()),
+		SMSURL:    template.URL("sms:" + c.Site.TelURI()),
+		FullTitle: title + " · " + c.Site.Name,
 	}
 	for _, n := range r.nav {
 		n.Current = n.URL == url
