@@ -138,6 +138,10 @@ type step struct {
 	Current   bool
 	At        time.Time
 	Note      string
+	// The state again, one flag each, for templates that print the
+	// state's class and text as literals rather than escaping State and
+	// StateText: Current is set for current and cancelled alike.
+	Done, Skipped, Upcoming, Cancelled bool
 	// AtISO and AtWhen are At as iso and when format it, empty when At is
 	// zero.
 	AtISO  string
@@ -448,19 +452,19 @@ func (r *renderer) steps(j *Job) []step {
 		case j.Status == Cancelled && i > cur:
 			continue
 		case j.Status == Cancelled || i < cur:
-			st.State, st.StateText = "done", "Done"
+			st.State, st.StateText, st.Done = "done", "Done", true
 			if st.At.IsZero() {
-				st.State, st.StateText = "skipped", "Skipped"
+				st.State, st.StateText, st.Done, st.Skipped = "skipped", "Skipped", false, true
 			}
 		case i == cur:
 			st.State, st.StateText, st.Current = "current", "Current status", true
 		default:
-			st.State, st.StateText = "upcoming", "Not yet"
+			st.State, st.StateText, st.Upcoming = "upcoming", "Not yet", true
 		}
 		out = append(out, st.withTimes())
 	}
 	if j.Status == Cancelled {
-		st := step{Label: c.StatusLabel(Cancelled), State: "cancelled", StateText: "Current status", Current: true,
+		st := step{Label: c.StatusLabel(Cancelled), State: "cancelled", StateText: "Current status", Current: true, Cancelled: true,
 			At: r.in(j.Reached(Cancelled)), Note: noteFor(j, Cancelled)}
 		out = append(out, st.withTimes())
 	}
