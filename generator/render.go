@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -155,12 +156,13 @@ type renderer struct {
 	policy string
 	nav    []navItem
 	loc    *time.Location
+	tel    string
 	// footers holds the rendered "footer" of each page template.
 	footers map[string]template.HTML
 }
 
 func newRenderer(s *Site) (*renderer, error) {
-	r := &renderer{site: s, loc: siteLocation(s.Config)}
+	r := &renderer{site: s, loc: siteLocation(s.Config), tel: s.Config.Site.TelURI()}
 	var css bytes.Buffer
 	if err := s.Templates.pages[Template404].ExecuteTemplate(&css, "style", nil); err != nil {
 		return nil, fmt.Errorf("render style: %w", err)
@@ -213,13 +215,21 @@ func (r *renderer) view(title, url string) *view {
 		Title:     title,
 		Style:     r.style,
 		CSP:       r.policy,
-		TelURL:    template.URL("tel:" + c.Site.TelURI()),
-		SMSURL:    template.URL("sms:" + c.Site.TelURI()),
+		TelURL:    template.URL("tel:" + r.tel),
+		SMSURL:    template.URL("sms:" + r.tel),
 		FullTitle: title + " · " + c.Site.Name,
+		// Templates do not change what they are given: a page that is
+		// none of the nav's shares the renderer's.
+		Nav: r.nav,
 	}
-	for _, n := range r.nav {
-		n.Current = n.URL == url
-		v.Nav = append(v.Nav, n)
+	for i, n := range r.nav {
+		if n.URL != url {
+			continue
+		}
+		if len(v.Nav) > 0 && &v.Nav[0] == &r.nav[0] {
+			v.Nav = slices.Clone(r.nav)
+		}
+		v.Nav[i].Current = true
 	}
 	return v
 }
@@ -415,7 +425,7 @@ func (r *renderer) Track(j *Job) ([]byte, error) {
 	}
 	v := r.view("Job "+j.ID, "")
 	v.Private, v.Track = true, t
-	v.SMSURL = template.URL("sms:" + c.Site.TelURI() + "?&body=" + uriEscape("Hi, this is about job "+j.ID+": "))
+	v.SMSURL = template.URL("sms:" + r.tel + "?&body=" + uriEscape("Hi, this is about job "+j.ID+": "))
 	return r.exec(TemplateTrack, v)
 }
 
