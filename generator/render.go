@@ -66,6 +66,10 @@ type view struct {
 	TelURL      template.URL
 	SMSURL      template.URL
 	HasHeading  bool
+	// Tel is the phone number as a tel: or sms: URI takes it. A template
+	// that writes href="tel:{{.Tel}}" spares html/template the check of a
+	// whole URL that href="{{.TelURL}}" costs.
+	Tel string
 	// FullTitle is Title · Site.Name, the default <title>.
 	FullTitle string
 	// Footer is the page template's "footer" (from _base.html unless the
@@ -124,8 +128,10 @@ type trackView struct {
 	// ScheduledText is the day and window of Scheduled: "Saturday,
 	// November 21, 2026, 1–5 pm".
 	ScheduledText string
-	// MapURL is mapURL of Address.
-	MapURL template.URL
+	// MapQuery is Address escaped for the query of a URL, as mapURL puts
+	// it in the map link: a template that prints it after query= spares
+	// html/template the check of a whole URL.
+	MapQuery template.URL
 	// PriceText is Price.String; AmountText is the amount with its note in
 	// parentheses, as the receipt shows it.
 	PriceText  string
@@ -215,6 +221,7 @@ func (r *renderer) view(title, url string) *view {
 		Title:     title,
 		Style:     r.style,
 		CSP:       r.policy,
+		Tel:       r.tel,
 		TelURL:    template.URL("tel:" + r.tel),
 		SMSURL:    template.URL("sms:" + r.tel),
 		FullTitle: title + " · " + c.Site.Name,
@@ -415,7 +422,7 @@ func (r *renderer) Track(j *Job) ([]byte, error) {
 		}
 	}
 	if t.Address != "" {
-		t.MapURL = mapURL(t.Address)
+		t.MapQuery = template.URL(url.QueryEscape(t.Address))
 	}
 	if p := j.Price; p != nil {
 		t.PriceText, t.AmountText = p.String(), p.Amount.String()
