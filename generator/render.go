@@ -163,12 +163,15 @@ type renderer struct {
 	nav    []navItem
 	loc    *time.Location
 	tel    string
+	// smsJob starts the sms: link of a tracking page, up to the job's id.
+	smsJob string
 	// footers holds the rendered "footer" of each page template.
 	footers map[string]template.HTML
 }
 
 func newRenderer(s *Site) (*renderer, error) {
 	r := &renderer{site: s, loc: siteLocation(s.Config), tel: s.Config.Site.TelURI()}
+	r.smsJob = "sms:" + r.tel + "?&body=" + uriEscape("Hi, this is about job ")
 	var css bytes.Buffer
 	if err := s.Templates.pages[Template404].ExecuteTemplate(&css, "style", nil); err != nil {
 		return nil, fmt.Errorf("render style: %w", err)
@@ -425,14 +428,18 @@ func (r *renderer) Track(j *Job) ([]byte, error) {
 		t.MapQuery = template.URL(url.QueryEscape(t.Address))
 	}
 	if p := j.Price; p != nil {
-		t.PriceText, t.AmountText = p.String(), p.Amount.String()
+		// As Price.String and Amount.String, with the amount formatted once.
+		amount := p.Amount.String()
+		t.PriceText, t.AmountText = amount, amount
 		if p.Note != "" {
-			t.AmountText += " (" + p.Note + ")"
+			t.PriceText = strings.TrimSpace(amount + " " + p.Note)
+			t.AmountText = amount + " (" + p.Note + ")"
 		}
 	}
 	v := r.view("Job "+j.ID, "")
 	v.Private, v.Track = true, t
-	v.SMSURL = template.URL("sms:" + r.tel + "?&body=" + uriEscape("Hi, this is about job "+j.ID+": "))
+	// uriEscape escapes byte by byte, so the message escapes in parts.
+	v.SMSURL = template.URL(r.smsJob + uriEscape(j.ID+": "))
 	return r.exec(TemplateTrack, v)
 }
 
@@ -462,7 +469,7 @@ func (r *renderer) steps(j *Job) []step {
 			}
 		}
 	}
-	var out []step
+	out := make([]step, 0, len(Flow)+1)
 	for i, s := range Flow {
 		st := step{Label: c.StatusLabel(s), At: r.in(j.Reached(s)), Note: noteFor(j, s)}
 		switch {
