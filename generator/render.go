@@ -271,7 +271,10 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Output{Files: map[string][]byte{}}
+	live := s.LiveJobs()
+	// Room for every output: the tracking pages, the assets and pages, and
+	// /book/, the services, 404.html, robots.txt and index.html.
+	out := &Output{Files: make(map[string][]byte, len(live)+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
 	var list ErrorList
 	add := func(path string, b []byte, err error) {
 		if err != nil {
@@ -308,21 +311,23 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 		add("index.html", b, err)
 	}
 
-	var jobs []*Job
-	for _, j := range s.LiveJobs() {
-		if b, ok := have[TrackPath(j.Token)]; ok {
-			out.Files[TrackPath(j.Token)] = b
+	jobs := make([]*Job, 0, len(live))
+	paths := make([]string, 0, len(live))
+	for _, j := range live {
+		p := TrackPath(j.Token)
+		if b, ok := have[p]; ok {
+			out.Files[p] = b
 			continue
 		}
-		jobs = append(jobs, j)
+		jobs, paths = append(jobs, j), append(paths, p)
 	}
 	pages := make([][]byte, len(jobs))
 	errs := make([]error, len(jobs))
 	parallel(len(jobs), 0, func(i int) {
 		pages[i], errs[i] = r.Track(jobs[i])
 	})
-	for i, j := range jobs {
-		add(TrackPath(j.Token), pages[i], errs[i])
+	for i, p := range paths {
+		add(p, pages[i], errs[i])
 	}
 	return out, list.Err()
 }
