@@ -190,15 +190,16 @@ func newRenderer(s *Site) (*renderer, error) {
 		r.nav = append(r.nav, navItem{Title: p.Title, URL: p.URL()})
 	}
 	r.footers = map[string]template.HTML{}
-	for name, set := range s.Templates.pages {
-		if set.Lookup("footer") == nil {
+	for _, name := range pageTemplates {
+		set := s.Templates.pages[name]
+		if set == nil || set.Lookup("footer") == nil {
 			continue
 		}
-		css.Reset()
-		if err := set.ExecuteTemplate(&css, "footer", r.view("", "")); err != nil {
+		var b bytes.Buffer
+		if err := set.ExecuteTemplate(&b, "footer", r.view("", "")); err != nil {
 			return nil, templateError(s.Templates.Source[name], err)
 		}
-		r.footers[name] = template.HTML(css.String())
+		r.footers[name] = template.HTML(b.String())
 	}
 	return r, nil
 }
