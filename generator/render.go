@@ -234,12 +234,13 @@ func (r *renderer) view(title, url string) *view {
 		// none of the nav's shares the renderer's.
 		Nav: r.nav,
 	}
+	cloned := false
 	for i, n := range r.nav {
 		if n.URL != url {
 			continue
 		}
-		if len(v.Nav) > 0 && &v.Nav[0] == &r.nav[0] {
-			v.Nav = slices.Clone(r.nav)
+		if !cloned {
+			v.Nav, cloned = slices.Clone(r.nav), true
 		}
 		v.Nav[i].Current = true
 	}
@@ -344,9 +345,9 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 // for about 10 MB more peak memory.
 const renderGCPercent = 400
 
-// gc is the GC percent to restore after rendering; renders at the same
-// time share one raise.
-var gc struct {
+// renderGC is the GC percent to restore after rendering; renders at the
+// same time share one raise.
+var renderGC struct {
 	sync.Mutex
 	renders, percent int
 }
@@ -354,20 +355,20 @@ var gc struct {
 // raiseGC sets the GC percent to at least renderGCPercent until the
 // returned func is called.
 func raiseGC() (restore func()) {
-	gc.Lock()
-	defer gc.Unlock()
-	if gc.renders == 0 {
-		gc.percent = debug.SetGCPercent(renderGCPercent)
-		if gc.percent < 0 || gc.percent > renderGCPercent {
-			debug.SetGCPercent(gc.percent)
+	renderGC.Lock()
+	defer renderGC.Unlock()
+	if renderGC.renders == 0 {
+		renderGC.percent = debug.SetGCPercent(renderGCPercent)
+		if renderGC.percent < 0 || renderGC.percent > renderGCPercent {
+			debug.SetGCPercent(renderGC.percent)
 		}
 	}
-	gc.renders++
+	renderGC.renders++
 	return func() {
-		gc.Lock()
-		defer gc.Unlock()
-		if gc.renders--; gc.renders == 0 {
-			debug.SetGCPercent(gc.percent)
+		renderGC.Lock()
+		defer renderGC.Unlock()
+		if renderGC.renders--; renderGC.renders == 0 {
+			debug.SetGCPercent(renderGC.percent)
 		}
 	}
 }
