@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/internal/sitegen"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -181,5 +182,32 @@ func TestBookPages(t *testing.T) {
 	}
 	if strings.Contains(svc, "<form") {
 		t.Errorf("service page has a form although booking.form_action is not set")
+	}
+}
+
+// TestTemplatesBefore renders the example site with its own track.html and
+// _base.html as they were before the view model carried preformatted
+// strings and the footer was rendered once (testdata/templates-before):
+// templates written against the funcs and fields of then still give the
+// same pages.
+func TestTemplatesBefore(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"qdn.yaml", "content", "jobs"} {
+		if err := sitegen.CopyTree(filepath.Join(exampleSite, name), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sitegen.CopyTree(filepath.Join("testdata", "templates-before"), filepath.Join(dir, generator.TemplatesDir)); err != nil {
+		t.Fatal(err)
+	}
+	_, want := render(t, exampleSite)
+	_, got := render(t, dir)
+	if diff := cmp.Diff(want.Paths(), got.Paths()); diff != "" {
+		t.Fatalf("output paths differ (-defaults +before):\n%s", diff)
+	}
+	for _, p := range want.Paths() {
+		if !bytes.Equal(want.Files[p], got.Files[p]) {
+			t.Errorf("%s differs (-defaults +before):\n%s", p, cmp.Diff(string(want.Files[p]), string(got.Files[p])))
+		}
 	}
 }

@@ -42,13 +42,20 @@ type Templates struct {
 
 var funcs = template.FuncMap{
 	"lower":  strings.ToLower,
-	"iso":    func(t time.Time) string { return t.Format(time.RFC3339) },
+	"iso":    formatISO,
 	"mapURL": mapURL,
 	// Times reach the templates already in the site's time zone.
-	"when": func(t time.Time) string { return t.Format("Mon, Jan 2 at 3:04 pm") },
-	"day":  func(t time.Time) string { return t.Format("Monday, January 2, 2006") },
-	"date": func(t time.Time) string { return t.Format("January 2, 2006") },
+	"when": formatWhen,
+	"day":  formatDay,
+	"date": formatDate,
 }
+
+// The time formats of the template funcs, which the view model also uses to
+// hand templates strings ready to print.
+func formatISO(t time.Time) string  { return t.Format(time.RFC3339) }
+func formatWhen(t time.Time) string { return t.Format("Mon, Jan 2 at 3:04 pm") }
+func formatDay(t time.Time) string  { return t.Format("Monday, January 2, 2006") }
+func formatDate(t time.Time) string { return t.Format("January 2, 2006") }
 
 // LoadTemplates parses the default templates, replaced by name by the
 // site's own templates/*.html.
