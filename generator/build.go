@@ -64,7 +64,7 @@ func Build(dir string, opt Options) (*Result, error) {
 	}
 	if key != ([32]byte{}) {
 		// A cache that cannot be written only makes the next build slower.
-		c := s.cacheFor(key, pub, out, have, stamps, trusted)
+		c := s.cacheFor(key, pub, out, c, have, stamps, trusted)
 		c.Written = started.UnixNano()
 		_ = c.write(opt.CacheDir, dir)
 	}
@@ -138,17 +138,35 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 	return have, stamps, trusted, nil
 }
 
-// cacheFor records this build for the next one.
-func (s *Site) cacheFor(key [32]byte, pub string, out *Output, have map[string][]byte, stamps map[string]stamp, trusted map[string]bool) *buildCache {
-	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs))}
-	for i, j := range s.Jobs {
+// cacheFor records this build for the next one. A page this build wrote
+// gets its hash but no stamps: its modification time, and its directory's,
+// are newer than the moment this build began reading, so the next build
+// could not trust them anyway (see buildCache.fresh) and reads the page back
+// once.
+func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp, trusted map[string]bool) *buildCache {
+	written := make(map[string]bool, len(changes.Added)+len(changes.Modified))
+	for _, p := range changes.Added {
+		written[p] = true
+	}
+	for _, p := range changes.Modified {
+		written[p] = true
+	}
+	entries := make([]*cacheEntry, len(s.Jobs))
+	parallel(len(s.Jobs), 0, func(i int) {
+		j := s.Jobs[i]
 		e := &cacheEntry{Src: s.sources[i].hash, SrcStat: s.sources[i].stat, ID: j.ID, Token: j.Token,
 			Service: j.Service, Status: j.Status}
+		entries[i] = e
 		if end := j.EndedAt(); !end.IsZero() {
 			e.Ended = end.UnixNano()
 		}
 		p := TrackPath(j.Token)
-		if b, ok := out.Files[p]; ok {
+		b, ok := out.Files[p]
+		switch {
+		case !ok:
+		case written[p]:
+			e.Page = sha256.Sum256(b)
+		default:
 			full := filepath.Join(pub, filepath.FromSlash(p))
 			if _, ok := have[p]; ok && j.cached != nil {
 				e.Page, e.PageStat = j.cached.Page, stamps[p]
@@ -163,7 +181,10 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, have map[string][
 				}
 			}
 		}
-		c.Jobs[j.File] = e
+	})
+	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs))}
+	for i, j := range s.Jobs {
+		c.Jobs[j.File] = entries[i]
 	}
 	return c
 }
