@@ -205,9 +205,18 @@ func TestTemplatesBefore(t *testing.T) {
 	if diff := cmp.Diff(want.Paths(), got.Paths()); diff != "" {
 		t.Fatalf("output paths differ (-defaults +before):\n%s", diff)
 	}
+	// The old _base.html calls {{block "title" .}}, which qdn's home.html
+	// and 404.html no longer define (qdn's _base.html prints .FullTitle):
+	// there, it gives its own default title.
+	ownTitle := map[string]bool{"index.html": true, "404.html": true}
+	title := regexp.MustCompile(`<title>.*</title>`)
 	for _, p := range want.Paths() {
-		if !bytes.Equal(want.Files[p], got.Files[p]) {
-			t.Errorf("%s differs (-defaults +before):\n%s", p, cmp.Diff(string(want.Files[p]), string(got.Files[p])))
+		w, g := want.Files[p], got.Files[p]
+		if ownTitle[p] {
+			w, g = title.ReplaceAll(w, nil), title.ReplaceAll(g, nil)
+		}
+		if !bytes.Equal(w, g) {
+			t.Errorf("%s differs (-defaults +before):\n%s", p, cmp.Diff(string(w), string(g)))
 		}
 	}
 }

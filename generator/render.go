@@ -9,12 +9,14 @@ import (
 	"html/template"
 	"net/url"
 	"path/filepath"
-	"runtime/debug"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/quickdumpnow/qdn/internal/htmlexec"
 )
 
 // Output is a built site in memory: output path (slash-separated, relative
@@ -71,7 +73,8 @@ type view struct {
 	// that writes href="tel:{{.Tel}}" spares html/template the check of a
 	// whole URL that href="{{.TelURL}}" costs.
 	Tel string
-	// FullTitle is Title · Site.Name, the default <title>.
+	// FullTitle is the page's <title>: Title · Site.Name, or on the home
+	// page the site's name and its description.
 	FullTitle string
 	// Footer is the page template's "footer" (from _base.html unless the
 	// page template defines its own), rendered once per build with the
@@ -168,6 +171,10 @@ type renderer struct {
 	smsJob string
 	// footers holds the rendered "footer" of each page template.
 	footers map[string]template.HTML
+	// track runs track.html without html/template's reflection, once
+	// trackOnce has seen it give the first page's bytes (see fastTrack).
+	trackOnce sync.Once
+	track     *htmlexec.Template
 }
 
 func newRenderer(s *Site) (*renderer, error) {
@@ -326,51 +333,13 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 	}
 	pages := make([][]byte, len(jobs))
 	errs := make([]error, len(jobs))
-	restore := raiseGC()
 	parallel(len(jobs), 0, func(i int) {
 		pages[i], errs[i] = r.Track(jobs[i])
 	})
-	restore()
 	for i, p := range paths {
 		add(p, pages[i], errs[i])
 	}
 	return out, list.Err()
-}
-
-// renderGCPercent is the garbage collector's target while tracking pages
-// render, unless GOGC or debug.SetGCPercent already asks for more. A page
-// leaves about 8 KB of garbage (html/template's reflection) beside a live
-// heap of the site and the pages so far; collecting a quarter as often
-// takes about 6% off the CPU and the wall time of rendering 10,000 pages,
-// for about 10 MB more peak memory.
-const renderGCPercent = 400
-
-// renderGC is the GC percent to restore after rendering; renders at the
-// same time share one raise.
-var renderGC struct {
-	sync.Mutex
-	renders, percent int
-}
-
-// raiseGC sets the GC percent to at least renderGCPercent until the
-// returned func is called.
-func raiseGC() (restore func()) {
-	renderGC.Lock()
-	defer renderGC.Unlock()
-	if renderGC.renders == 0 {
-		renderGC.percent = debug.SetGCPercent(renderGCPercent)
-		if renderGC.percent < 0 || renderGC.percent > renderGCPercent {
-			debug.SetGCPercent(renderGC.percent)
-		}
-	}
-	renderGC.renders++
-	return func() {
-		renderGC.Lock()
-		defer renderGC.Unlock()
-		if renderGC.renders--; renderGC.renders == 0 {
-			debug.SetGCPercent(renderGC.percent)
-		}
-	}
 }
 
 // ServicePath returns the output path of a service's booking page.
@@ -390,6 +359,10 @@ func (r *renderer) Page(p *Page) ([]byte, error) {
 	v.HasHeading = hasH1(p.Body)
 	if p.Out == "index.html" {
 		v.Services = r.site.Services
+		v.FullTitle = r.site.Config.Site.Name
+		if p.Description != "" {
+			v.FullTitle += " · " + p.Description
+		}
 		return r.exec(TemplateHome, v)
 	}
 	return r.exec(TemplatePage, v)
@@ -438,6 +411,11 @@ func (r *renderer) NotFound() ([]byte, error) {
 
 // Track renders the tracking page of one job.
 func (r *renderer) Track(j *Job) ([]byte, error) {
+	return r.fastTrack(r.trackPage(j))
+}
+
+// trackPage is the view of a job's tracking page.
+func (r *renderer) trackPage(j *Job) *view {
 	c := r.site.Config
 	t := &trackView{
 		ID:           j.ID,
@@ -486,7 +464,52 @@ func (r *renderer) Track(j *Job) ([]byte, error) {
 	v.Private, v.Track = true, t
 	// uriEscape escapes byte by byte, so the message escapes in parts.
 	v.SMSURL = template.URL(r.smsJob + uriEscape(j.ID+": "))
+	return v
+}
+
+// fastTrack renders a tracking page with htmlexec, which gives the bytes
+// html/template gives about ten times as fast, and with html/template when
+// htmlexec cannot run the page (a site's track.html may call functions it
+// leaves alone). The first page of a build is rendered both ways: htmlexec
+// needs the templates html/template escaped while running it, and is used
+// for the build only if the two pages are the same.
+func (r *renderer) fastTrack(v *view) ([]byte, error) {
+	first := false
+	var page []byte
+	var err error
+	r.trackOnce.Do(func() {
+		first = true
+		if page, err = r.exec(TemplateTrack, v); err != nil {
+			return
+		}
+		t, cerr := htmlexec.Compile(r.site.Templates.pages[TemplateTrack], TemplateTrack, reflect.TypeOf(v))
+		if cerr != nil {
+			return
+		}
+		if fast, ferr := r.execFast(t, v); ferr == nil && bytes.Equal(fast, page) {
+			r.track = t
+		}
+	})
+	if first {
+		return page, err
+	}
+	if r.track != nil {
+		if page, err := r.execFast(r.track, v); err == nil {
+			return page, nil
+		}
+	}
 	return r.exec(TemplateTrack, v)
+}
+
+func (r *renderer) execFast(t *htmlexec.Template, v *view) ([]byte, error) {
+	b := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(b)
+	b.Reset()
+	v.Footer = r.footers[TemplateTrack]
+	if err := t.Execute(b, v); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(b.Bytes()), nil
 }
 
 func (r *renderer) in(t time.Time) time.Time {

@@ -1,0 +1,77 @@
+package generator
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/quickdumpnow/qdn/internal/sitegen"
+)
+
+// TestFastTrack renders every tracking page of several sites with
+// html/template and with htmlexec: the bytes must be the same. qdn's own
+// track.html must run on htmlexec for every job, with no page left to
+// html/template; the track.html of before calls template funcs, so it runs
+// on html/template alone, and still gives its pages.
+func TestFastTrack(t *testing.T) {
+	now := func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+	generated := t.TempDir()
+	if err := sitegen.Write("..", generated, 600); err != nil {
+		t.Fatal(err)
+	}
+	before := t.TempDir()
+	for _, name := range []string{"qdn.yaml", "content", "jobs"} {
+		if err := sitegen.CopyTree(filepath.Join("..", name), filepath.Join(before, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sitegen.CopyTree(filepath.Join("testdata", "templates-before"), filepath.Join(before, TemplatesDir)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, dir string
+		fast      bool
+	}{
+		{"example", "..", true},
+		{"hostile", filepath.Join("testdata", "sites", "hostile"), true},
+		{"generated", generated, true},
+		{"templates of before", before, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Load(tc.dir, Options{Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := newRenderer(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			live := s.LiveJobs()
+			if len(live) < 2 {
+				t.Fatalf("%d live jobs; want some", len(live))
+			}
+			for i, j := range live {
+				want, err := r.exec(TemplateTrack, r.trackPage(j))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := r.Track(j)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s: Track gives other bytes than html/template:\n got %q\nwant %q", j.File, got, want)
+				}
+				if i == 0 && (r.track != nil) != tc.fast {
+					t.Fatalf("htmlexec in use: %v; want %v", r.track != nil, tc.fast)
+				}
+				if tc.fast {
+					if _, err := r.execFast(r.track, r.trackPage(j)); err != nil {
+						t.Errorf("%s: htmlexec left the page to html/template: %v", j.File, err)
+					}
+				}
+			}
+		})
+	}
+}
