@@ -220,3 +220,38 @@ func TestTemplatesBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestUnusedTemplate: a define of a site's own that no page calls is an
+// error, since qdn would otherwise ignore it without a word; a partial's
+// define that only one page calls is not.
+func TestUnusedTemplate(t *testing.T) {
+	home := "{{template \"base\" .}}\n{{define \"main\"}}{{template \"hero\" .}}{{end}}\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"title of before", map[string]string{"home.html": "{{template \"base\" .}}\n{{define \"title\"}}Home{{end}}\n{{define \"main\"}}<h1>Home</h1>{{end}}\n"},
+			`templates/home.html:2:18: template "title" is defined but no page uses it`},
+		{"typo", map[string]string{"_extra.html": `{{define "heroo"}}<p>hi</p>{{end}}`, "home.html": home},
+			`templates/_extra.html:1:18: template "heroo" is defined but no page uses it`},
+		{"used by one page", map[string]string{"_extra.html": `{{define "hero"}}<p>hi</p>{{end}}`, "home.html": home}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copySite(t, exampleSite)
+			for name, src := range tc.files {
+				if err := os.WriteFile(filepath.Join(dir, generator.TemplatesDir, name), []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := generator.Load(dir, generator.Options{Now: testNow})
+			got := ""
+			if err != nil {
+				got = generator.Errors(err)[0].Error()
+			}
+			if got != tc.want {
+				t.Errorf("Load = %q; want %q", got, tc.want)
+			}
+		})
+	}
+}

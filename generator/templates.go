@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"text/template/parse"
 	"time"
 
 	"github.com/quickdumpnow/qdn/templates"
@@ -115,7 +117,83 @@ func LoadTemplates(dir string) (*Templates, error) {
 		}
 		t.pages[name] = set
 	}
+	if len(list) == 0 {
+		list = append(list, t.unused()...)
+	}
 	return t, list.Err()
+}
+
+// unused reports the templates a site's own files define that no page
+// reaches: a define qdn's templates never call (such as "title", which
+// qdn's _base.html does not call: it prints .FullTitle) would otherwise be
+// ignored without a word.
+func (t *Templates) unused() ErrorList {
+	used := map[string]bool{}
+	for _, set := range t.pages {
+		// qdn itself runs each page template, "footer" and "style".
+		todo := append(slices.Clone(pageTemplates), "footer", "style")
+		seen := map[string]bool{}
+		for len(todo) > 0 {
+			name := todo[len(todo)-1]
+			todo = todo[:len(todo)-1]
+			tmpl := set.Lookup(name)
+			if seen[name] || tmpl == nil || tmpl.Tree == nil {
+				continue
+			}
+			seen[name], used[tmpl.Tree.ParseName+"\x00"+name] = true, true
+			todo = append(todo, calls(tmpl.Tree.Root)...)
+		}
+	}
+	var list ErrorList
+	for _, name := range pageTemplates {
+		set := t.pages[name]
+		for _, tmpl := range set.Templates() {
+			if tmpl.Tree == nil {
+				continue
+			}
+			// A file's own top level is not a define: a partial's is
+			// never run.
+			file := tmpl.Tree.ParseName
+			if file == tmpl.Name() || !strings.HasPrefix(t.Source[file], TemplatesDir+"/") || used[file+"\x00"+tmpl.Name()] {
+				continue
+			}
+			used[file+"\x00"+tmpl.Name()] = true // report it once
+			e := &Error{Pos: Pos{File: t.Source[file]}, Msg: fmt.Sprintf("template %q is defined but no page uses it", tmpl.Name()),
+				Hint: fmt.Sprintf("call it with {{template %q .}} or remove the define", tmpl.Name())}
+			if tmpl.Name() == "title" {
+				e.Hint = "qdn's _base.html prints .FullTitle as the <title>; remove the define, or print it from a templates/_base.html of your own"
+			}
+			// The location is "file:line:col" of the define's body.
+			loc, _ := tmpl.Tree.ErrorContext(tmpl.Tree.Root)
+			if parts := strings.Split(loc, ":"); len(parts) >= 3 {
+				e.Pos.Line, _ = strconv.Atoi(parts[len(parts)-2])
+				e.Pos.Col, _ = strconv.Atoi(parts[len(parts)-1])
+			}
+			list = append(list, e)
+		}
+	}
+	return list
+}
+
+// calls lists the templates a tree calls with {{template}}.
+func calls(list *parse.ListNode) []string {
+	var out []string
+	if list == nil {
+		return nil
+	}
+	for _, n := range list.Nodes {
+		switch n := n.(type) {
+		case *parse.TemplateNode:
+			out = append(out, n.Name)
+		case *parse.IfNode:
+			out = append(append(out, calls(n.List)...), calls(n.ElseList)...)
+		case *parse.WithNode:
+			out = append(append(out, calls(n.List)...), calls(n.ElseList)...)
+		case *parse.RangeNode:
+			out = append(append(out, calls(n.List)...), calls(n.ElseList)...)
+		}
+	}
+	return out
 }
 
 var templateLineRE = regexp.MustCompile(`^template: [^:]+:(\d+):(?:(\d+):)? ?(.*)$`)
