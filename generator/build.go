@@ -2,6 +2,7 @@ package generator
 
 import (
 	"crypto/sha256"
+	"errors"
 	"os"
 	"path"
 	"path/filepath"
@@ -110,7 +111,7 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 			res[i].trusted = true
 		}
 	})
-	loc := siteLocation(s.Config)
+	var again []*Job
 	for i, j := range live {
 		p := TrackPath(j.Token)
 		if res[i].ok {
@@ -118,22 +119,29 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 			if res[i].trusted {
 				trusted[path.Dir(p)] = true
 			}
-			continue
+		} else if j.cached != nil {
+			again = append(again, j)
 		}
-		if j.cached == nil {
-			continue
-		}
-		// The page is gone or was changed by hand: parse and render again.
+	}
+	// The pages that are gone (all of them after rm -rf public) or were
+	// changed by hand: parse their jobs to render them again.
+	loc := siteLocation(s.Config)
+	errs := make([]error, len(again))
+	parallel(len(again), 0, func(i int) {
+		j := again[i]
 		src, err := readFile(filepath.Join(s.Dir, filepath.FromSlash(j.File)))
 		if err != nil {
-			return nil, nil, nil, err
+			errs[i] = err
+			return
 		}
 		var list ErrorList
 		full := ParseJob(j.File, src, loc, &list)
-		if err := list.Err(); err != nil {
-			return nil, nil, nil, err
+		if errs[i] = list.Err(); errs[i] == nil {
+			*j = *full
 		}
-		*j = *full
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, nil, err
 	}
 	return have, stamps, trusted, nil
 }

@@ -169,19 +169,22 @@ func loadJobFile(dir, name string, loc *time.Location, cache *buildCache, list *
 	if cache != nil {
 		e = cache.Jobs[file]
 	}
-	// Stat, not Lstat: a job file may be a link, and its target is read.
-	info, err := os.Stat(p)
+	if e != nil {
+		// Stat, not Lstat: a job file may be a link, and its target is
+		// read.
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, jobSource{}, err
+		}
+		if cache.fresh(e.SrcStat, info) {
+			return cachedJob(file, e), jobSource{hash: e.Src, stat: e.SrcStat}, nil
+		}
+	}
+	src, st, err := readFileStat(p)
 	if err != nil {
 		return nil, jobSource{}, err
 	}
-	if e != nil && cache.fresh(e.SrcStat, info) {
-		return cachedJob(file, e), jobSource{hash: e.Src, stat: e.SrcStat}, nil
-	}
-	src, err := readFile(p)
-	if err != nil {
-		return nil, jobSource{}, err
-	}
-	js := jobSource{hash: sha256.Sum256(src), stat: stampOf(info)}
+	js := jobSource{hash: sha256.Sum256(src), stat: st}
 	if e != nil && e.Src == js.hash {
 		return cachedJob(file, e), js, nil
 	}
