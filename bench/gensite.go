@@ -6,11 +6,16 @@
 //
 // The site is the example site of this repository (qdn.yaml, content/,
 // templates/) with its jobs replaced by N generated ones, in every status.
+// Its track.expire_after is a century: the generated jobs ended in November
+// 2026, and a benchmark must build the same pages whatever day it runs.
 package main
 
 import (
 	"flag"
 	"log"
+	"os"
+	"path/filepath"
+	"regexp"
 
 	"github.com/quickdumpnow/qdn/internal/sitegen"
 )
@@ -24,6 +29,18 @@ func main() {
 		log.Fatal("-out is required")
 	}
 	if err := sitegen.Write(*from, *out, *n); err != nil {
+		log.Fatal(err)
+	}
+	config := filepath.Join(*out, "qdn.yaml")
+	b, err := os.ReadFile(config)
+	if err != nil {
+		log.Fatal(err)
+	}
+	expire := regexp.MustCompile(`(?m)^(\s+expire_after:).*$`)
+	if !expire.Match(b) {
+		log.Fatalf("%s has no track.expire_after to lengthen", config)
+	}
+	if err := os.WriteFile(config, expire.ReplaceAll(b, []byte("${1} 876000h")), 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
