@@ -11,7 +11,9 @@
 #            pages the clean build wrote, which are too new to trust)
 #   no-op    a rebuild when nothing changed
 #   one-job  a rebuild after one job file changed (must rewrite one file)
-# Only public tools: Go, bash, date, sort, awk.
+#   cp -r    copying the public/ a clean build made, as the file system's
+#            floor for writing that many directories and files
+# Only public tools: Go, bash, cp, date, sort, awk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
@@ -35,10 +37,12 @@ timed() { # prints seconds taken by "$@", with its stderr kept in $work/last
   awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'
 }
 
-clean=() first=() noop=() one=()
+clean=() first=() noop=() one=() copy=()
 for i in $(seq 1 "$runs"); do
   rm -rf "$site/public" "$QDN_CACHE_DIR"
   clean+=("$(timed "$work/qdn" build --site "$site")")
+  copy+=("$(timed cp -r "$site/public" "$work/copy")")
+  rm -rf "$work/copy"
   sleep 2.1 # past the cache's racy window, as between two builds by hand
   first+=("$(timed "$work/qdn" build --site "$site")")
   grep -q ': 0 added, 0 changed, 0 removed$' "$work/last" || { cat "$work/last"; echo "first rebuild changed files" >&2; exit 1; }
@@ -53,3 +57,4 @@ printf 'clean   median %.3f s  (%s)\n' "$(printf '%s\n' "${clean[@]}" | median)"
 printf 'first   median %.3f s  (%s)\n' "$(printf '%s\n' "${first[@]}" | median)" "${first[*]}"
 printf 'no-op   median %.3f s  (%s)\n' "$(printf '%s\n' "${noop[@]}" | median)" "${noop[*]}"
 printf 'one-job median %.3f s  (%s)\n' "$(printf '%s\n' "${one[@]}" | median)" "${one[*]}"
+printf 'cp -r   median %.3f s  (%s)\n' "$(printf '%s\n' "${copy[@]}" | median)" "${copy[*]}"

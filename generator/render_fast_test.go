@@ -75,3 +75,39 @@ func TestFastTrack(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkTrackPage renders one tracking page of the example site (Mark's
+// job, ready for pickup) with html/template and with htmlexec.
+func BenchmarkTrackPage(b *testing.B) {
+	s, err := Load("..", Options{Now: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := newRenderer(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var job *Job
+	for _, j := range s.Jobs {
+		if j.Status == ReadyForPickup {
+			job = j
+		}
+	}
+	if _, err := r.Track(job); err != nil || r.track == nil {
+		b.Fatalf("htmlexec not in use: %v", err)
+	}
+	b.Run("html-template", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := r.exec(TemplateTrack, r.trackPage(job)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("htmlexec", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := r.Track(job); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
