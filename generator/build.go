@@ -67,7 +67,9 @@ func Build(dir string, opt Options) (*Result, error) {
 		// A cache that cannot be written only makes the next build slower.
 		c := s.cacheFor(key, pub, out, c, have, stamps, trusted)
 		c.Written = started.UnixNano()
-		_ = c.write(opt.CacheDir, dir)
+		if !c.sameAs(cache) {
+			_ = c.write(opt.CacheDir, dir)
+		}
 	}
 	return &Result{Site: s, Output: out, Changes: c}, nil
 }

@@ -180,6 +180,26 @@ func (c *buildCache) fresh(recorded stamp, info fs.FileInfo) bool {
 	return s == recorded && s.Mtime < c.Written-racyWindow(s.Mtime)
 }
 
+// sameAs reports whether c records what old does, and old already trusts
+// every stamp in it: writing c would change nothing but the time it was
+// written, and a build that changed nothing need not write it.
+func (c *buildCache) sameAs(old *buildCache) bool {
+	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) {
+		return false
+	}
+	for f, e := range c.Jobs {
+		if o, ok := old.Jobs[f]; !ok || *o != *e {
+			return false
+		}
+		for _, s := range []stamp{e.SrcStat, e.PageStat, e.DirStat} {
+			if s != (stamp{}) && s.Mtime >= old.Written-racyWindow(s.Mtime) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // write saves the cache. c.Written must be the time the build began
 // reading: a file changed after that, even within the same timestamp tick,
 // then counts as racy on the next build.

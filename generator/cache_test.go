@@ -113,3 +113,62 @@ func TestCachedBuildIsExact(t *testing.T) {
 		t.Errorf("bad job with cache: err = %v; want one error at jobs/JOB-20261121-001.yaml:11:9", err)
 	}
 }
+
+// TestNoopBuildKeepsCache: a build that finds everything as the cache
+// already trusts it does not rewrite the cache; one that changes something
+// does, and the build after it sees the change.
+func TestNoopBuildKeepsCache(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	cache := t.TempDir()
+	opt := generator.Options{Now: testNow, CacheDir: cache}
+	old := time.Now().Add(-time.Minute)
+	age := func() {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil {
+				os.Chtimes(p, old, old)
+			}
+			return nil
+		})
+	}
+	cacheFile := func() []byte {
+		files, _ := filepath.Glob(filepath.Join(cache, "build", "*.gob"))
+		if len(files) != 1 {
+			t.Fatalf("cache files %v; want one", files)
+		}
+		b, err := os.ReadFile(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	build := func() *generator.Result {
+		res, err := generator.Build(dir, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	build()
+	age()
+	build() // reads back the pages the first build wrote, and trusts them from now on
+	before := cacheFile()
+	if res := build(); res.Changes.Len() != 0 {
+		t.Fatalf("no-op build changed %v", res.Changes.All())
+	}
+	if !bytes.Equal(cacheFile(), before) {
+		t.Error("a build that changed nothing rewrote the cache")
+	}
+	job := filepath.Join(dir, "jobs", "JOB-20261121-001.yaml")
+	b, _ := os.ReadFile(job)
+	os.WriteFile(job, bytes.Replace(b, []byte("status: ready_for_pickup"), []byte("status: in_progress"), 1), 0o644)
+	os.Chtimes(job, old.Add(time.Second), old.Add(time.Second))
+	if res := build(); res.Changes.Len() != 1 {
+		t.Fatalf("after an edit, changes %v; want one page", res.Changes.All())
+	}
+	if bytes.Equal(cacheFile(), before) {
+		t.Error("a build that changed a page left the cache as it was")
+	}
+	if res := build(); res.Changes.Len() != 0 {
+		t.Errorf("the build after the edit changed %v", res.Changes.All())
+	}
+}
