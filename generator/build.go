@@ -93,13 +93,15 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 	}
 	live := s.LiveJobs()
 	res := make([]found, len(live))
+	track := openStatDir(filepath.Join(pub, "track"))
+	defer track.close()
 	parallel(len(live), 0, func(i int) {
 		e := live[i].cached
 		if e == nil || e.Page == ([32]byte{}) {
 			return
 		}
 		p := filepath.Join(pub, filepath.FromSlash(TrackPath(e.Token)))
-		if info, err := os.Lstat(p); err == nil && cache.fresh(e.PageStat, info) {
+		if st, err := track.stat(e.Token+"/index.html", false); err == nil && cache.fresh(e.PageStat, st) {
 			// As the last build left it: trust it without reading.
 			res[i] = found{stat: e.PageStat, ok: true}
 		} else {
@@ -109,7 +111,7 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 			}
 			res[i] = found{page: b, stat: st, ok: true}
 		}
-		if info, err := os.Lstat(filepath.Dir(p)); err == nil && cache.fresh(e.DirStat, info) {
+		if st, err := track.stat(e.Token, false); err == nil && cache.fresh(e.DirStat, st) {
 			res[i].trusted = true
 		}
 	})

@@ -173,11 +173,10 @@ func readCache(cacheDir, dir string) *buildCache {
 	return c
 }
 
-// fresh reports whether a file with info can be trusted to hold what the
-// cache recorded for it without reading it again.
-func (c *buildCache) fresh(recorded stamp, info fs.FileInfo) bool {
-	s := stampOf(info)
-	return s == recorded && s.Mtime < c.Written-racyWindow(s.Mtime)
+// fresh reports whether a file whose stamp is now can be trusted to hold
+// what the cache recorded for it without reading it again.
+func (c *buildCache) fresh(recorded, now stamp) bool {
+	return now == recorded && now.Mtime < c.Written-racyWindow(now.Mtime)
 }
 
 // sameAs reports whether c records what old does, and old already trusts

@@ -4,6 +4,7 @@ package generator
 
 import (
 	"os"
+	"path/filepath"
 )
 
 func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
@@ -37,3 +38,21 @@ func writeFileNew(path string, b []byte) error {
 }
 
 func mkdir(path string) error { return os.MkdirAll(path, 0o755) }
+
+type statDir struct{ path string }
+
+func openStatDir(path string) *statDir { return &statDir{path: path} }
+
+func (d *statDir) stat(name string, follow bool) (stamp, error) {
+	p := filepath.Join(d.path, filepath.FromSlash(name))
+	info, err := os.Lstat(p)
+	if follow {
+		info, err = os.Stat(p)
+	}
+	if err != nil {
+		return stamp{}, err
+	}
+	return stampOf(info), nil
+}
+
+func (d *statDir) close() {}

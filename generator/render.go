@@ -468,7 +468,7 @@ func (r *renderer) trackPage(j *Job) *view {
 }
 
 // fastTrack renders a tracking page with htmlexec, which gives the bytes
-// html/template gives about ten times as fast, and with html/template when
+// html/template gives in a fifth of the time, and with html/template when
 // htmlexec cannot run the page (a site's track.html may call functions it
 // leaves alone). The first page of a build is rendered both ways: htmlexec
 // needs the templates html/template escaped while running it, and is used

@@ -162,21 +162,17 @@ type jobSource struct {
 
 // loadJobFile reads one job file. When the cache holds the file as it is, the
 // job is not parsed: it is made from the cache entry.
-func loadJobFile(dir, name string, loc *time.Location, cache *buildCache, list *ErrorList) (*Job, jobSource, error) {
-	p := filepath.Join(dir, name)
+func loadJobFile(dir *statDir, name string, loc *time.Location, cache *buildCache, list *ErrorList) (*Job, jobSource, error) {
+	p := filepath.Join(dir.path, name)
 	file := JobsDir + "/" + name
 	var e *cacheEntry
 	if cache != nil {
 		e = cache.Jobs[file]
 	}
 	if e != nil {
-		// Stat, not Lstat: a job file may be a link, and its target is
-		// read.
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, jobSource{}, err
-		}
-		if cache.fresh(e.SrcStat, info) {
+		// Following links: a job file may be a link, and its target is
+		// read. A file that cannot be stat'ed is read, which reports why.
+		if st, err := dir.stat(name, true); err == nil && cache.fresh(e.SrcStat, st) {
 			return cachedJob(file, e), jobSource{hash: e.Src, stat: e.SrcStat}, nil
 		}
 	}
@@ -231,8 +227,10 @@ func (s *Site) loadJobs(loc *time.Location, cache *buildCache, list *ErrorList) 
 	sources := make([]jobSource, len(names))
 	lists := make([]ErrorList, len(names))
 	readErrs := make([]error, len(names))
+	jobsDir := openStatDir(dir)
+	defer jobsDir.close()
 	parallel(len(names), 0, func(i int) {
-		jobs[i], sources[i], readErrs[i] = loadJobFile(dir, names[i], loc, cache, &lists[i])
+		jobs[i], sources[i], readErrs[i] = loadJobFile(jobsDir, names[i], loc, cache, &lists[i])
 	})
 	if err := errors.Join(readErrs...); err != nil {
 		return err
