@@ -100,12 +100,11 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 		if e == nil || e.Page == ([32]byte{}) {
 			return
 		}
-		p := filepath.Join(pub, filepath.FromSlash(TrackPath(e.Token)))
 		if st, err := track.stat(e.Token+"/index.html", false); err == nil && cache.fresh(e.PageStat, st) {
 			// As the last build left it: trust it without reading.
 			res[i] = found{stat: e.PageStat, ok: true}
 		} else {
-			b, st, err := readFileStat(p)
+			b, st, err := readFileStat(filepath.Join(pub, filepath.FromSlash(TrackPath(e.Token))))
 			if err != nil || sha256.Sum256(b) != e.Page {
 				return
 			}

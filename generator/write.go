@@ -50,6 +50,7 @@ func Write(dir string, out *Output) (*Changes, error) {
 // directories in trusted hold nothing but their one page, so neither needs
 // to be read again.
 func write(dir string, out *Output, current, trusted map[string]bool) (*Changes, error) {
+	dir = filepath.Clean(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -58,11 +59,11 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == "." {
+		if p == dir {
 			return nil
 		}
-		rel = filepath.ToSlash(rel)
+		// WalkDir gives every path as dir, a separator and the rest.
+		rel := filepath.ToSlash(p[len(dir)+1:])
 		if d.IsDir() {
 			if trusted[rel] {
 				existing[rel+"/index.html"] = true
