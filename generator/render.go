@@ -9,7 +9,6 @@ import (
 	"html/template"
 	"net/url"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -470,24 +469,19 @@ func (r *renderer) trackPage(j *Job) *view {
 // fastTrack renders a tracking page with htmlexec, which gives the bytes
 // html/template gives in a fifth of the time, and with html/template when
 // htmlexec cannot run the page (a site's track.html may call functions it
-// leaves alone). The first page of a build is rendered both ways: htmlexec
-// needs the templates html/template escaped while running it, and is used
-// for the build only if the two pages are the same.
+// leaves alone). The first page of a build goes through htmlexec.Compile,
+// which renders it with html/template and uses htmlexec for the build only
+// if it gives that page's bytes too.
 func (r *renderer) fastTrack(v *view) ([]byte, error) {
 	first := false
 	var page []byte
 	var err error
 	r.trackOnce.Do(func() {
 		first = true
-		if page, err = r.exec(TemplateTrack, v); err != nil {
-			return
-		}
-		t, cerr := htmlexec.Compile(r.site.Templates.pages[TemplateTrack], TemplateTrack, reflect.TypeOf(v))
-		if cerr != nil {
-			return
-		}
-		if fast, ferr := r.execFast(t, v); ferr == nil && bytes.Equal(fast, page) {
-			r.track = t
+		v.Footer = r.footers[TemplateTrack]
+		r.track, page, err = htmlexec.Compile(r.site.Templates.pages[TemplateTrack], TemplateTrack, v)
+		if err != nil {
+			err = templateError(r.site.Templates.Source[TemplateTrack], err)
 		}
 	})
 	if first {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"reflect"
-	"strings"
 	"text/template/parse"
 )
 
@@ -26,7 +25,18 @@ type compiled struct {
 }
 
 // step writes the output of a node for dot, with dollar as $.
-type step func(b *bytes.Buffer, dot, dollar reflect.Value) error
+type step func(st *state, dot, dollar reflect.Value) error
+
+// state is one run of a template.
+type state struct {
+	b *bytes.Buffer
+	// depth counts the {{template}} calls in progress. text/template
+	// fails past 100,000 and a loop of calls would overflow the stack:
+	// deep calls are left to it.
+	depth int
+}
+
+const maxDepth = 1000
 
 type compiler struct {
 	set  *template.Template
@@ -38,25 +48,45 @@ type compileKey struct {
 	typ  reflect.Type
 }
 
-// Compile prepares the template called name in set for data of type typ.
-// The set must have been executed once, so that html/template has escaped
-// it: a template that was not escaped is refused, since its actions would
-// print their values as they are.
-func Compile(set *template.Template, name string, typ reflect.Type) (*Template, error) {
-	t := set.Lookup(name)
-	if t == nil || t.Tree == nil {
-		return nil, fmt.Errorf("htmlexec: no template %q", name)
+// Compile runs the template called name in set for data with html/template
+// and returns its output and error, as ExecuteTemplate would. html/template
+// escapes the template and every template it calls on that first run; the
+// escaped tree is then compiled for data's type, and run for data too. The
+// Template is returned only when that gives html/template's bytes: nil
+// means every run must go through html/template.
+//
+// Compiling anything but the template just run would take trees that
+// html/template escaped for other contexts, or not at all, which is why
+// Compile runs it itself. The set must not be run with other templates
+// while Compile reads it.
+func Compile(set *template.Template, name string, data any) (*Template, []byte, error) {
+	var want bytes.Buffer
+	if err := set.ExecuteTemplate(&want, name, data); err != nil {
+		return nil, nil, err
 	}
-	if !escaped(t.Tree.Root) {
-		return nil, fmt.Errorf("htmlexec: template %q has not been escaped", name)
+	typ := reflect.TypeOf(data)
+	if typ == nil || typ == reflect.TypeFor[reflect.Value]() {
+		// text/template unwraps a reflect.Value given as data.
+		return nil, want.Bytes(), nil
+	}
+	t := set.Lookup(name)
+	if t == nil || t.Tree == nil || !escaped(t.Tree.Root) {
+		return nil, want.Bytes(), nil
 	}
 	c := &compiler{set: set, done: map[compileKey]*compiled{}}
-	return &Template{typ: typ, root: c.template(name, typ)}, nil
+	ct := &Template{typ: typ, root: c.template(name, typ)}
+	var got bytes.Buffer
+	if err := ct.Execute(&got, data); err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
+		return nil, want.Bytes(), nil
+	}
+	return ct, want.Bytes(), nil
 }
 
-// escaped reports whether a tree went through html/template's escaper:
-// every action that prints then ends in one of its functions. A tree with
-// no printing action is the same either way.
+// escaped reports whether every action of a tree that prints ends in one
+// of html/template's escaping functions. Compile runs a template before
+// compiling it, which escapes every tree it reaches; this stands guard over
+// the trees it calls all the same. (A tree without printing actions passes
+// whether escaped or not, which is why it is no more than a guard.)
 func escaped(list *parse.ListNode) bool {
 	if list == nil {
 		return true
@@ -91,12 +121,12 @@ func (t *Template) Execute(b *bytes.Buffer, data any) error {
 	if !v.IsValid() || v.Type() != t.typ {
 		return fmt.Errorf("%w: data of type %T, compiled for %s", ErrUnsupported, data, t.typ)
 	}
-	return t.root.run(b, v, v)
+	return t.root.run(&state{b: b}, v, v)
 }
 
 func unsupported(why string, args ...any) step {
 	err := fmt.Errorf("%w: %s", ErrUnsupported, fmt.Sprintf(why, args...))
-	return func(*bytes.Buffer, reflect.Value, reflect.Value) error { return err }
+	return func(*state, reflect.Value, reflect.Value) error { return err }
 }
 
 // template compiles the named template for a dot of type typ, once: a
@@ -126,7 +156,7 @@ func (c *compiler) template(name string, typ reflect.Type) *compiled {
 
 func (c *compiler) list(l *parse.ListNode, dot, dollar reflect.Type) step {
 	if l == nil {
-		return func(*bytes.Buffer, reflect.Value, reflect.Value) error { return nil }
+		return func(*state, reflect.Value, reflect.Value) error { return nil }
 	}
 	var steps []step
 	for _, n := range l.Nodes {
@@ -134,9 +164,9 @@ func (c *compiler) list(l *parse.ListNode, dot, dollar reflect.Type) step {
 			steps = append(steps, s)
 		}
 	}
-	return func(b *bytes.Buffer, d, dl reflect.Value) error {
+	return func(st *state, d, dl reflect.Value) error {
 		for _, s := range steps {
-			if err := s(b, d, dl); err != nil {
+			if err := s(st, d, dl); err != nil {
 				return err
 			}
 		}
@@ -148,8 +178,8 @@ func (c *compiler) node(n parse.Node, dot, dollar reflect.Type) step {
 	switch n := n.(type) {
 	case *parse.TextNode:
 		text := n.Text
-		return func(b *bytes.Buffer, _, _ reflect.Value) error {
-			b.Write(text)
+		return func(st *state, _, _ reflect.Value) error {
+			st.b.Write(text)
 			return nil
 		}
 	case *parse.CommentNode:
@@ -248,18 +278,31 @@ func chain(names []string, typ reflect.Type) (func(reflect.Value) (reflect.Value
 	}, typ, true
 }
 
-var errNil = fmt.Errorf("%w: nil pointer", ErrUnsupported)
+var (
+	errNil   = fmt.Errorf("%w: nil pointer", ErrUnsupported)
+	errDepth = fmt.Errorf("%w: templates called %d deep", ErrUnsupported, maxDepth)
+)
 
 // escapers counts the escaping functions html/template put at the end of a
 // pipeline.
 func escapers(p *parse.PipeNode) int {
 	n := 0
 	for _, cmd := range p.Cmds {
-		if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok && strings.HasPrefix(id.Ident, "_html_template_") {
+		if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok && htmlEscapers[id.Ident] {
 			n++
 		}
 	}
 	return n
+}
+
+// htmlEscapers are the functions html/template adds to pipelines.
+var htmlEscapers = map[string]bool{
+	"_html_template_attrescaper": true, "_html_template_commentescaper": true, "_html_template_cssescaper": true,
+	"_html_template_cssvaluefilter": true, "_html_template_htmlnamefilter": true, "_html_template_htmlescaper": true,
+	"_html_template_jsregexpescaper": true, "_html_template_jsstrescaper": true, "_html_template_jstmpllitescaper": true,
+	"_html_template_jsvalescaper": true, "_html_template_nospaceescaper": true, "_html_template_rcdataescaper": true,
+	"_html_template_srcsetescaper": true, "_html_template_urlescaper": true, "_html_template_urlfilter": true,
+	"_html_template_urlnormalizer": true,
 }
 
 // action compiles {{.X | escaper | ...}}: the value, then each escaper.
@@ -291,7 +334,7 @@ func (c *compiler) action(n *parse.ActionNode, dot, dollar reflect.Type) step {
 		}
 		fns = append(fns, fn)
 	}
-	return func(b *bytes.Buffer, d, dl reflect.Value) error {
+	return func(st *state, d, dl reflect.Value) error {
 		v, ok := get(d, dl)
 		if !ok {
 			return errNil
@@ -300,7 +343,7 @@ func (c *compiler) action(n *parse.ActionNode, dot, dollar reflect.Type) step {
 		for _, fn := range fns {
 			s = fn(s)
 		}
-		b.WriteString(s)
+		st.b.WriteString(s)
 		return nil
 	}
 }
@@ -342,18 +385,18 @@ func (c *compiler) ifOrWith(n *parse.BranchNode, with bool, dot, dollar reflect.
 	}
 	then := c.list(n.List, inner, dollar)
 	otherwise := c.list(n.ElseList, dot, dollar)
-	return func(b *bytes.Buffer, d, dl reflect.Value) error {
+	return func(st *state, d, dl reflect.Value) error {
 		v, ok := get(d, dl)
 		if !ok {
 			return errNil
 		}
 		switch {
 		case !isTrue(v):
-			return otherwise(b, d, dl)
+			return otherwise(st, d, dl)
 		case with:
-			return then(b, v, dl)
+			return then(st, v, dl)
 		default:
-			return then(b, d, dl)
+			return then(st, d, dl)
 		}
 	}
 }
@@ -372,7 +415,7 @@ func (c *compiler) rangeNode(n *parse.RangeNode, dot, dollar reflect.Type) step 
 	}
 	body := c.list(n.List, typ.Elem(), dollar)
 	otherwise := c.list(n.ElseList, dot, dollar)
-	return func(b *bytes.Buffer, d, dl reflect.Value) error {
+	return func(st *state, d, dl reflect.Value) error {
 		v, ok := get(d, dl)
 		if !ok {
 			return errNil
@@ -384,10 +427,10 @@ func (c *compiler) rangeNode(n *parse.RangeNode, dot, dollar reflect.Type) step 
 			v = v.Elem()
 		}
 		if v.Len() == 0 {
-			return otherwise(b, d, dl)
+			return otherwise(st, d, dl)
 		}
 		for i := 0; i < v.Len(); i++ {
-			if err := body(b, v.Index(i), dl); err != nil {
+			if err := body(st, v.Index(i), dl); err != nil {
 				return err
 			}
 		}
@@ -403,11 +446,17 @@ func (c *compiler) call(n *parse.TemplateNode, dot, dollar reflect.Type) step {
 		return unsupported("%s", n)
 	}
 	t := c.template(n.Name, typ)
-	return func(b *bytes.Buffer, d, dl reflect.Value) error {
+	return func(st *state, d, dl reflect.Value) error {
 		v, ok := get(d, dl)
 		if !ok {
 			return errNil
 		}
-		return t.run(b, v, v)
+		if st.depth == maxDepth {
+			return errDepth
+		}
+		st.depth++
+		err := t.run(st, v, v)
+		st.depth--
+		return err
 	}
 }

@@ -55,21 +55,22 @@ func sample() *data {
 }
 
 // both executes src with html/template and with this package and returns
-// the two outputs and this package's error.
-func both(t *testing.T, src string, d *data) (want, got string, err error) {
+// the two outputs; got is "" when Compile found the template unsupported.
+func both(t *testing.T, src string, d *data) (want, got string, ok bool) {
 	t.Helper()
 	set := template.Must(template.New("page").Funcs(template.FuncMap{"lower": strings.ToLower}).Parse(src))
-	var w bytes.Buffer
-	if err := set.Execute(&w, d); err != nil {
-		t.Fatalf("html/template: %v", err)
-	}
-	c, err := Compile(set, "page", reflect.TypeOf(d))
+	c, out, err := Compile(set, "page", d)
 	if err != nil {
 		t.Fatalf("Compile: %v", err)
 	}
+	if c == nil {
+		return string(out), "", false
+	}
 	var g bytes.Buffer
-	err = c.Execute(&g, d)
-	return w.String(), g.String(), err
+	if err := c.Execute(&g, d); err != nil {
+		t.Fatalf("Execute: %v", err)
+	}
+	return string(out), g.String(), true
 }
 
 // TestSupported runs templates this package compiles completely: its
@@ -91,9 +92,9 @@ func TestSupported(t *testing.T) {
 		{"comments", `a{{/* nothing */}}b`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			want, got, err := both(t, tc.src, sample())
-			if err != nil {
-				t.Fatalf("Execute: %v", err)
+			want, got, ok := both(t, tc.src, sample())
+			if !ok {
+				t.Fatal("Compile found the template unsupported")
 			}
 			if got != want {
 				t.Errorf("Execute = %q; want %q", got, want)
@@ -103,7 +104,8 @@ func TestSupported(t *testing.T) {
 }
 
 // TestUnsupported runs templates with something this package leaves to
-// html/template: Execute must say so rather than print anything else.
+// html/template: Compile must say so, and a Template compiled for data that
+// does not reach it must stop there rather than print anything else.
 func TestUnsupported(t *testing.T) {
 	for _, tc := range []struct{ name, src string }{
 		{"method", `{{.Method}}`},
@@ -115,8 +117,8 @@ func TestUnsupported(t *testing.T) {
 		{"interface", `{{.Any}}`},
 		{"named string", `{{.Named}}`},
 		{"int", `{{.N}}`},
-		{"derived template", `<title>{{template "t" .}}</title>{{define "t"}}{{.S}}{{end}}`},
-		{"block in attribute", `<a title="{{block "t" .}}{{.S}}{{end}}">x</a>`},
+		{"derived template", `<title>{{template "t" .}}</title>`},
+		{"template in attribute", `<a title="{{template "t" .}}">x</a>`},
 		{"unquoted attribute", `<a title={{.S}}>x</a>`},
 		{"script", `<script>var s = {{.S}};</script>`},
 		{"html in attribute", `<a title="{{.H}}">x</a>`},
@@ -128,59 +130,102 @@ func TestUnsupported(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := sample()
-			set := template.Must(template.New("page").Funcs(template.FuncMap{"lower": strings.ToLower}).Parse(tc.src))
-			var w bytes.Buffer
-			_ = set.Execute(&w, d) // escapes; "nil pointer" fails here too
-			c, err := Compile(set, "page", reflect.TypeOf(d))
-			if err != nil {
-				t.Fatalf("Compile: %v", err)
+			src := `{{if .Inner.URL}}` + tc.src + `{{end}}{{define "t"}}{{.S}}{{end}}`
+			set := template.Must(template.New("page").Funcs(template.FuncMap{"lower": strings.ToLower}).Parse(src))
+			c, _, err := Compile(set, "page", d)
+			if err != nil || c == nil {
+				t.Fatalf("Compile for data that does not reach it = %v, %v; want a Template", c, err)
 			}
-			var g bytes.Buffer
-			if err := c.Execute(&g, d); !errors.Is(err, ErrUnsupported) {
-				t.Errorf("Execute = %q, %v; want ErrUnsupported", g.String(), err)
+			d.Inner.URL = "/reach"
+			if err := c.Execute(new(bytes.Buffer), d); !errors.Is(err, ErrUnsupported) {
+				t.Errorf("Execute = %v; want ErrUnsupported", err)
+			}
+			set = template.Must(template.New("page").Funcs(template.FuncMap{"lower": strings.ToLower}).Parse(src))
+			if c, _, _ := Compile(set, "page", d); c != nil {
+				t.Error("Compile for data that reaches it gave a Template; want nil")
 			}
 		})
 	}
 }
 
-// TestCompileUnescaped refuses a template html/template has not escaped
-// yet: its actions would print their values unescaped.
-func TestCompileUnescaped(t *testing.T) {
-	set := template.Must(template.New("page").Parse(`<p>{{.S}}</p>`))
-	if _, err := Compile(set, "page", reflect.TypeOf(sample())); err == nil {
-		t.Error("Compile of a template never executed succeeded; want an error")
+// TestCompileRunsIt: a template is escaped for the contexts it is called
+// in only once html/template runs it, so Compile runs the very template it
+// compiles, even when another one of the set ran first.
+func TestCompileRunsIt(t *testing.T) {
+	src := `{{define "x"}}{{.S}}{{end}}<p>{{template "x" .}}</p>` +
+		`{{define "other"}}<!-- secret --><p>1 < 2</p><a title="{{template "x" .}}">l</a>{{end}}`
+	set := template.Must(template.New("page").Parse(src))
+	d := sample()
+	if err := set.Execute(new(bytes.Buffer), d); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := Compile(set, "missing", reflect.TypeOf(sample())); err == nil {
-		t.Error("Compile of a missing template succeeded; want an error")
+	var want bytes.Buffer
+	clone := template.Must(template.Must(template.New("page").Parse(src)).Clone())
+	if err := clone.ExecuteTemplate(&want, "other", d); err != nil {
+		t.Fatal(err)
 	}
-}
-
-// TestCalledUnescaped: a template that html/template did not escape, as
-// one it never reached, is not run either.
-func TestCalledUnescaped(t *testing.T) {
-	set := template.Must(template.New("page").Parse(`{{template "a" .}}`))
-	c, err := Compile(set, "page", reflect.TypeOf(sample()))
+	c, out, err := Compile(set, "other", d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	template.Must(set.New("a").Parse(`<p>{{.S}}</p>`))
-	var g bytes.Buffer
-	if err := c.Execute(&g, sample()); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("Execute = %q, %v; want ErrUnsupported", g.String(), err)
+	if string(out) != want.String() {
+		t.Errorf("Compile's output = %q; want %q", out, want.String())
+	}
+	if c != nil {
+		var g bytes.Buffer
+		if err := c.Execute(&g, d); err != nil || g.String() != want.String() {
+			t.Errorf("Execute = %q, %v; want %q", g.String(), err, want.String())
+		}
+	}
+}
+
+// TestDeepCalls: templates that call themselves deeper than maxDepth stop
+// with ErrUnsupported (html/template then runs them, and fails past its
+// own limit) rather than overflow the stack.
+func TestDeepCalls(t *testing.T) {
+	type node struct {
+		Name string
+		Next *node
+	}
+	set := template.Must(template.New("page").Parse(`{{define "r"}}{{.Name}}{{with .Next}}{{template "r" .}}{{end}}{{end}}{{template "r" .}}`))
+	short := &node{Name: "a", Next: &node{Name: "b"}}
+	c, out, err := Compile(set, "page", short)
+	if err != nil || c == nil || string(out) != "ab" {
+		t.Fatalf("Compile = %v, %q, %v; want a Template and \"ab\"", c, out, err)
+	}
+	long := &node{Name: "x"}
+	for i := 0; i < maxDepth+5; i++ {
+		long = &node{Name: "x", Next: long}
+	}
+	if err := c.Execute(new(bytes.Buffer), long); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Execute %d deep = %v; want ErrUnsupported", maxDepth+5, err)
+	}
+	cycle := &node{Name: "c"}
+	cycle.Next = cycle
+	if err := c.Execute(new(bytes.Buffer), cycle); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Execute of a cycle = %v; want ErrUnsupported", err)
 	}
 }
 
 func TestWrongType(t *testing.T) {
-	set := template.Must(template.New("page").Parse(`<p>{{.S}}</p>`))
-	set.Execute(new(bytes.Buffer), sample())
-	c, err := Compile(set, "page", reflect.TypeOf(sample()))
-	if err != nil {
-		t.Fatal(err)
+	set := template.Must(template.New("page").Parse(`<p>{{.S}}</p>{{if .}}yes{{else}}no{{end}}`))
+	c, _, err := Compile(set, "page", sample())
+	if err != nil || c == nil {
+		t.Fatal(c, err)
 	}
-	for _, d := range []any{nil, *sample(), "x"} {
+	for _, d := range []any{nil, *sample(), "x", reflect.ValueOf(sample())} {
 		if err := c.Execute(new(bytes.Buffer), d); !errors.Is(err, ErrUnsupported) {
 			t.Errorf("Execute(%T) = %v; want ErrUnsupported", d, err)
 		}
+	}
+	// text/template unwraps a reflect.Value given as data.
+	set = template.Must(template.New("page").Parse(`{{if .}}yes{{else}}no{{end}}`))
+	if c, out, err := Compile(set, "page", reflect.ValueOf(false)); c != nil || string(out) != "no" || err != nil {
+		t.Errorf("Compile(reflect.Value) = %v, %q, %v; want nil, \"no\", nil", c, out, err)
+	}
+	set = template.Must(template.New("page").Parse(`{{.S}}`))
+	if c, _, err := Compile(set, "page", nil); c != nil {
+		t.Errorf("Compile(nil) = %v, %v; want no Template", c, err)
 	}
 }
 
@@ -204,14 +249,18 @@ func FuzzEscapers(f *testing.F) {
 		f.Add(s)
 	}
 	set := template.Must(template.New("page").Parse(escapeContexts))
+	var c *Template
 	f.Fuzz(func(t *testing.T, s string) {
 		d := &data{S: s, H: template.HTML(s), U: template.URL(s), C: template.CSS(s)}
 		var w bytes.Buffer
-		if err := set.Execute(&w, d); err != nil {
-			t.Fatal(err)
+		if c == nil {
+			// Compile compares the two for its own data already.
+			var err error
+			if c, _, err = Compile(set, "page", d); err != nil || c == nil {
+				t.Fatalf("Compile = %v, %v", c, err)
+			}
 		}
-		c, err := Compile(set, "page", reflect.TypeOf(d))
-		if err != nil {
+		if err := set.Execute(&w, d); err != nil {
 			t.Fatal(err)
 		}
 		var g bytes.Buffer
