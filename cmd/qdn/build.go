@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/quickdumpnow/qdn/generator"
@@ -45,6 +47,7 @@ func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
+	collectLess()
 	start := time.Now()
 	opt := generator.Options{Now: c.Now}
 	if !c.NoCache {
@@ -58,4 +61,16 @@ func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 		len(res.Output.Files), len(res.Site.LiveJobs()), time.Since(start).Round(time.Millisecond),
 		len(res.Changes.Added), len(res.Changes.Modified), len(res.Changes.Removed))
 	return nil
+}
+
+// collectLess has the garbage collector run a quarter as often as Go's
+// default, for a command that builds the site once and exits: what a build
+// allocates mostly lives until it ends (the site and its pages), so
+// collecting sooner frees little. A clean build of 10,000 jobs takes about
+// 0.1 s less for about 20 MB more. GOGC, when set, decides; qdn serve,
+// which lives on, keeps the default.
+func collectLess() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

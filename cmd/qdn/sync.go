@@ -143,6 +143,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	if !c.NoCache {
 		bopt.CacheDir = c.CacheDir()
 	}
+	collectLess()
 	res, err := generator.Build(c.Site, bopt)
 	if err == nil {
 		// A cached build leaves the pages it did not render on disk only.
