@@ -45,10 +45,11 @@ func openStatDir(path string) *statDir { return &statDir{path: path} }
 
 func (d *statDir) stat(name string, follow bool) (stamp, error) {
 	p := filepath.Join(d.path, filepath.FromSlash(name))
-	info, err := os.Lstat(p)
+	stat := os.Lstat
 	if follow {
-		info, err = os.Stat(p)
+		stat = os.Stat
 	}
+	info, err := stat(p)
 	if err != nil {
 		return stamp{}, err
 	}

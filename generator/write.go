@@ -62,8 +62,8 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 		if p == dir {
 			return nil
 		}
-		// WalkDir gives every path as dir, a separator and the rest.
-		rel := filepath.ToSlash(p[len(dir)+1:])
+		// WalkDir gives every path below dir as dir joined with the rest.
+		rel := filepath.ToSlash(strings.TrimPrefix(p[len(dir):], string(filepath.Separator)))
 		if d.IsDir() {
 			if trusted[rel] {
 				existing[rel+"/index.html"] = true

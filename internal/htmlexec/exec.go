@@ -98,21 +98,23 @@ func escaped(list *parse.ListNode) bool {
 				return false
 			}
 		case *parse.IfNode:
-			if !escaped(n.List) || !escaped(n.ElseList) {
+			if !branchEscaped(&n.BranchNode) {
 				return false
 			}
 		case *parse.WithNode:
-			if !escaped(n.List) || !escaped(n.ElseList) {
+			if !branchEscaped(&n.BranchNode) {
 				return false
 			}
 		case *parse.RangeNode:
-			if !escaped(n.List) || !escaped(n.ElseList) {
+			if !branchEscaped(&n.BranchNode) {
 				return false
 			}
 		}
 	}
 	return true
 }
+
+func branchEscaped(n *parse.BranchNode) bool { return escaped(n.List) && escaped(n.ElseList) }
 
 // Execute writes the template's output for data to b. On any error,
 // ErrUnsupported among them, b holds part of a page: discard it.

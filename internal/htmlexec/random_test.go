@@ -94,19 +94,11 @@ func qGen(r *rand.Rand, depth int) string {
 		case k < 3 || depth > 3:
 			c := qCtx[r.Intn(len(qCtx))]
 			b.WriteString(c[0] + "{{" + qFields[r.Intn(len(qFields))] + "}}" + c[1])
-		case k == 3:
-			b.WriteString("{{if " + qConds[r.Intn(len(qConds))] + "}}" + qGen(r, depth+1))
+		case k == 3 || k == 4:
+			kw := []string{"if", "with"}[k-3]
+			b.WriteString("{{" + kw + " " + qConds[r.Intn(len(qConds))] + "}}" + qGen(r, depth+1))
 			if r.Intn(2) == 0 {
-				b.WriteString("{{else if " + qConds[r.Intn(len(qConds))] + "}}" + qGen(r, depth+1))
-			}
-			if r.Intn(2) == 0 {
-				b.WriteString("{{else}}" + qGen(r, depth+1))
-			}
-			b.WriteString("{{end}}")
-		case k == 4:
-			b.WriteString("{{with " + qConds[r.Intn(len(qConds))] + "}}" + qGen(r, depth+1))
-			if r.Intn(2) == 0 {
-				b.WriteString("{{else with " + qConds[r.Intn(len(qConds))] + "}}" + qGen(r, depth+1))
+				b.WriteString("{{else " + kw + " " + qConds[r.Intn(len(qConds))] + "}}" + qGen(r, depth+1))
 			}
 			if r.Intn(2) == 0 {
 				b.WriteString("{{else}}" + qGen(r, depth+1))
