@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -259,4 +260,31 @@ func BenchmarkRewrite(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestOriginGetsNoQuery checks that the request sent on to the origin holds
+// no query string, so that S3 never reads a parameter of the viewer's, such
+// as versionId or response-content-type.
+func TestOriginGetsNoQuery(t *testing.T) {
+	f, err := Compile("rewrite.js", Code())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, uri := range []string{"/", "/track/" + token + "/", "/a.css"} {
+		out, err := f.Run(Event(uri, "versionId=3HL4kqtJlcpXroDTDmJ&response-content-type=text/html&partNumber=1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Request struct {
+				QueryString map[string]any `json:"querystring"`
+			} `json:"request"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Request.QueryString) != 0 {
+			t.Errorf("the origin gets the query %v for %s; want none", got.Request.QueryString, uri)
+		}
+	}
 }

@@ -111,5 +111,9 @@ function handler(event) {
     if (uri.charAt(uri.length - 1) === '/') {
         request.uri = uri + 'index.html';
     }
+    // S3 reads some query parameters (versionId, response-content-type,
+    // partNumber) as part of the request. The pages need none, so none
+    // reaches the origin, whatever the cache policy forwards.
+    request.querystring = {};
     return request;
 }
