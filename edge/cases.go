@@ -41,6 +41,9 @@ var cases = []Case{
 	{Name: "encoded dot, lower case", URI: "/%2eqdn/lock.json", Want: notFound()},
 	{Name: "encoded slash", URI: "/.qdn%2Fmanifest.json", Want: notFound()},
 	{Name: "a page that merely starts like it", URI: "/.qdnotes/", Want: origin("/.qdnotes/index.html")},
+	{Name: "a page that merely ends like it", URI: "/x.qdn/", Want: origin("/x.qdn/index.html")},
+	{Name: "a dot directory", URI: "/.well-known/security.txt", Want: origin("/.well-known/security.txt")},
+	{Name: "a name of two dots and more", URI: "/..notes/", Want: origin("/..notes/index.html")},
 	// S3 decodes the URI into a key, so every spelling that decodes to
 	// qdn's state is its state, and S3 keys are case-sensitive but the
 	// function does not rely on it.

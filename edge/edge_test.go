@@ -288,3 +288,41 @@ func TestOriginGetsNoQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestStateUnderEverySpelling tries every mix of raw, upper-case, encoded
+// and double-encoded spellings of "/.qdn/" behind the prefixes a viewer
+// could use to reach it: none reaches the origin or is redirected.
+func TestStateUnderEverySpelling(t *testing.T) {
+	spell := func(c byte) []string {
+		up := strings.ToUpper(string(c))
+		return []string{string(c), up, fmt.Sprintf("%%%x", c), fmt.Sprintf("%%%X", up[0]), fmt.Sprintf("%%25%X", c)}
+	}
+	dots := []string{".", "%2e", "%2E", "%252E"}
+	seps := []string{"/", "%2f", "%5C", "%252F"}
+	prefixes := []string{"", "/x/..", "/.", "/"}
+	n := 0
+	for _, dot := range dots {
+		for _, q := range spell('q') {
+			for _, d := range spell('d') {
+				for _, nn := range spell('n') {
+					for _, sep := range seps {
+						for _, p := range prefixes {
+							uri := p + "/" + dot + q + d + nn + sep + "manifest.json"
+							got, err := Rewrite(uri, "")
+							if err != nil {
+								t.Fatal(err)
+							}
+							n++
+							if got.Status != 404 && got.Status != 400 {
+								t.Errorf("Rewrite(%q) = %v; want 404 or 400", uri, got)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if n < 8000 {
+		t.Errorf("tried %d spellings; want at least 8000", n)
+	}
+}
