@@ -32,6 +32,8 @@ var STATE = /(?:^|[\/\\])\.qdn(?:[\/\\]|$)/i;
 var DOTS = /\/\.\.?(?:\/|$)/;
 var UNSAFE_ESCAPE = /%(?:[01][0-9A-F]|7F|5C|25)/;
 
+var SLASHES = /%2F/g;
+
 // A tracking or booking page in lower case, with or without its slash or
 // index.html; $1 is the page without the trailing slash.
 var PRETTY = /^(\/(?:track\/[a-z0-9]+|book(?:\/[a-z0-9]+(?:-[a-z0-9]+)*)?))(?:\/(?:index\.html)?)?$/;
@@ -79,7 +81,7 @@ function handler(event) {
     var path, canonical;
     try {
         path = decodeURIComponent(uri);
-        canonical = encodeURIComponent(path).replace(/%2F/g, '/');
+        canonical = encodeURIComponent(path).replace(SLASHES, '/');
     } catch (e) {
         // Not percent-encoded UTF-8 (a stray '%', an overlong or truncated
         // sequence, a surrogate): no key has that name.
