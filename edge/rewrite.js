@@ -2,7 +2,7 @@
 //
 // Every rule reads the path decoded, as S3 reads it to find a key:
 //
-//   not a clean path             -> 400   (see DOTS below)
+//   not a clean path (below)     -> 400
 //   a segment .qdn, in any case  -> 404   (qdn's state in the bucket)
 //   a spelling other than the
 //   canonical one                -> 301 to the canonical one (query kept)
@@ -25,13 +25,16 @@
 // the viewer spells it, at any depth.
 var STATE = /(?:^|[\/\\])\.qdn(?:[\/\\]|$)/i;
 
-// A dot segment in a decoded path. With an empty segment, or a control
-// character, a backslash or a '%' (the viewer encoded twice), found by
-// UNSAFE_ESCAPE in the path encoded again, it makes a path that S3, a
-// browser and these rules could each read another way.
+// A decoded path is clean when it starts with a slash and holds no empty
+// segment, no dot segment (DOTS), and no control character, backslash or
+// '%' (the viewer encoded twice), which UNSAFE_ESCAPE finds in the path
+// encoded again. Any of these makes a path that S3, a browser and these
+// rules could each read another way.
 var DOTS = /\/\.\.?(?:\/|$)/;
 var UNSAFE_ESCAPE = /%(?:[01][0-9A-F]|7F|5C|25)/;
 
+// encodeURIComponent encodes the slashes too; the canonical spelling keeps
+// them.
 var SLASHES = /%2F/g;
 
 // A tracking or booking page in lower case, with or without its slash or
