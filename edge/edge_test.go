@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
 	"github.com/google/go-cmp/cmp"
 	"github.com/quickdumpnow/qdn/generator"
 )
@@ -324,5 +325,23 @@ func TestStateUnderEverySpelling(t *testing.T) {
 	}
 	if n < 8000 {
 		t.Errorf("tried %d spellings; want at least 8000", n)
+	}
+}
+
+// TestLoneSurrogate hands the handler a URI that no Go string and no
+// JSON.parse of goja can hold, one with a lone UTF-16 surrogate, built in
+// the runtime: encodeURIComponent cannot encode it, and the function
+// refuses it rather than fail.
+func TestLoneSurrogate(t *testing.T) {
+	rt := goja.New()
+	if _, err := rt.RunScript("rewrite.js", string(Code())); err != nil {
+		t.Fatal(err)
+	}
+	got, err := rt.RunString(`handler({request: {method: 'GET', uri: '/a' + String.fromCharCode(0xD800) + 'b/', querystring: {}, headers: {}, cookies: {}}}).statusCode`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ToInteger() != 400 {
+		t.Errorf("handler on a URI with a lone surrogate answers %v; want 400", got)
 	}
 }
