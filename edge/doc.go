@@ -4,8 +4,11 @@
 //
 // rewrite.js is embedded as it is published: Code returns its bytes, Rewrite
 // runs it (in goja) on a viewer request, and ViewerURIs answers the reverse
-// question that qdn sync asks: under which viewer URIs can an object be
-// cached. Cases is the one table of requests and expected answers; the Go
+// question that qdn sync asks: which URIs to invalidate when an object
+// changes. rewrite.js reads every URI decoded, as S3 does, so that no
+// spelling reaches qdn's state, and lets only one spelling of each object
+// through to the origin, the one Escape writes, so that each object has one
+// cache key. Cases is the one table of requests and expected answers; the Go
 // tests run it here and qdn edge publish sends the same events to
 // CloudFront's TestFunction before anything reaches the LIVE stage.
 //

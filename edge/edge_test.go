@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
 	"github.com/google/go-cmp/cmp"
 	"github.com/quickdumpnow/qdn/generator"
 )
@@ -131,6 +133,9 @@ func TestViewerURIs(t *testing.T) {
 		{"notindex.html", []string{"/notindex.html"}},
 		{"about us/index.html", []string{"/about%20us/index.html", "/about%20us/"}},
 		{"café/menu.pdf", []string{"/caf%C3%A9/menu.pdf"}},
+		{"a+b.pdf", []string{"/a%2Bb.pdf"}},
+		{"a:b/index.html", []string{"/a%3Ab/index.html", "/a%3Ab/"}},
+		{"~ann/(1).pdf", []string{"/~ann/(1).pdf"}},
 	} {
 		if got := ViewerURIs(tc.key); !cmp.Equal(got, tc.want) {
 			t.Errorf("ViewerURIs(%q) = %q; want %q", tc.key, got, tc.want)
@@ -138,9 +143,33 @@ func TestViewerURIs(t *testing.T) {
 	}
 }
 
+// TestEscapeAgreesWithEncodeURIComponent holds Escape to the encoding
+// rewrite.js uses for the cache key, over every ASCII character and a few
+// longer ones.
+func TestEscapeAgreesWithEncodeURIComponent(t *testing.T) {
+	var b strings.Builder
+	for c := 1; c < 0x80; c++ {
+		b.WriteByte(byte(c))
+	}
+	s := b.String() + "é€🚚\u0000"
+	f, err := Compile("encode.js", []byte(`function handler(event) { return { uri: encodeURIComponent(event.request.uri).replace(/%2F/g, '/') }; }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.Rewrite(s, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := Escape(s); got.URI != want {
+		t.Errorf("encodeURIComponent with slashes kept gives %q; Escape gives %q", got.URI, want)
+	}
+}
+
 // TestViewerURIsAgreeWithRewrite checks ViewerURIs against rewrite.js for
-// every page of the example site and a few odd keys: each URI returned must
-// rewrite to the object's own URI, and no other obvious spelling may.
+// every page of the example site and a few odd keys: the object's page is
+// reached through a listed URI that rewrites to the object's own URI (the
+// cache key), every listed URI but the own one rewrites to it, and no
+// other obvious spelling is served from it.
 func TestViewerURIsAgreeWithRewrite(t *testing.T) {
 	site, err := generator.Load("..", generator.Options{Now: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
@@ -150,21 +179,27 @@ func TestViewerURIsAgreeWithRewrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := append(out.Paths(), "a.css", "about us/index.html", "café/index.html", "x/y/z/index.html", "x/index.htm")
+	keys := append(out.Paths(), "a.css", "about us/index.html", "café/index.html", "x/y/z/index.html", "x/index.htm", "a+b/index.html")
 	if len(keys) < 15 {
-		t.Fatalf("the example site has %d outputs; want at least 10", len(keys)-5)
+		t.Fatalf("the example site has %d outputs; want at least 10", len(keys)-6)
 	}
 	for _, key := range keys {
 		uris := ViewerURIs(key)
 		own := uris[0]
-		for _, uri := range uris {
+		reached := false
+		for i, uri := range uris {
 			got, err := Rewrite(uri, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != (Result{URI: own}) {
+			if got == (Result{URI: own}) {
+				reached = true
+			} else if i > 0 {
 				t.Errorf("ViewerURIs(%q) lists %q, which rewrites to %v; want %s", key, uri, got, own)
 			}
+		}
+		if !reached {
+			t.Errorf("no URI of ViewerURIs(%q) = %q reaches the object", key, uris)
 		}
 		// The directory without its slash is never a cached spelling.
 		if len(uris) == 2 && uris[1] != "/" {
@@ -226,4 +261,87 @@ func BenchmarkRewrite(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestOriginGetsNoQuery checks that the request sent on to the origin holds
+// no query string, so that S3 never reads a parameter of the viewer's, such
+// as versionId or response-content-type.
+func TestOriginGetsNoQuery(t *testing.T) {
+	f, err := Compile("rewrite.js", Code())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, uri := range []string{"/", "/track/" + token + "/", "/a.css"} {
+		out, err := f.Run(Event(uri, "versionId=3HL4kqtJlcpXroDTDmJ&response-content-type=text/html&partNumber=1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Request struct {
+				QueryString map[string]any `json:"querystring"`
+			} `json:"request"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Request.QueryString) != 0 {
+			t.Errorf("the origin gets the query %v for %s; want none", got.Request.QueryString, uri)
+		}
+	}
+}
+
+// TestStateUnderEverySpelling tries every mix of raw, upper-case, encoded
+// and double-encoded spellings of "/.qdn/" behind the prefixes a viewer
+// could use to reach it: none reaches the origin or is redirected.
+func TestStateUnderEverySpelling(t *testing.T) {
+	spell := func(c byte) []string {
+		up := strings.ToUpper(string(c))
+		return []string{string(c), up, fmt.Sprintf("%%%x", c), fmt.Sprintf("%%%X", up[0]), fmt.Sprintf("%%25%X", c)}
+	}
+	dots := []string{".", "%2e", "%2E", "%252E"}
+	seps := []string{"/", "%2f", "%5C", "%252F"}
+	prefixes := []string{"", "/x/..", "/.", "/"}
+	n := 0
+	for _, dot := range dots {
+		for _, q := range spell('q') {
+			for _, d := range spell('d') {
+				for _, nn := range spell('n') {
+					for _, sep := range seps {
+						for _, p := range prefixes {
+							uri := p + "/" + dot + q + d + nn + sep + "manifest.json"
+							got, err := Rewrite(uri, "")
+							if err != nil {
+								t.Fatal(err)
+							}
+							n++
+							if got.Status != 404 && got.Status != 400 {
+								t.Errorf("Rewrite(%q) = %v; want 404 or 400", uri, got)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if n < 8000 {
+		t.Errorf("tried %d spellings; want at least 8000", n)
+	}
+}
+
+// TestLoneSurrogate hands the handler a URI that no Go string and no
+// JSON.parse of goja can hold, one with a lone UTF-16 surrogate, built in
+// the runtime: encodeURIComponent cannot encode it, and the function
+// refuses it rather than fail.
+func TestLoneSurrogate(t *testing.T) {
+	rt := goja.New()
+	if _, err := rt.RunScript("rewrite.js", string(Code())); err != nil {
+		t.Fatal(err)
+	}
+	got, err := rt.RunString(`handler({request: {method: 'GET', uri: '/a' + String.fromCharCode(0xD800) + 'b/', querystring: {}, headers: {}, cookies: {}}}).statusCode`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ToInteger() != 400 {
+		t.Errorf("handler on a URI with a lone surrogate answers %v; want 400", got)
+	}
 }

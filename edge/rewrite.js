@@ -1,28 +1,45 @@
 // qdn's viewer-request function for CloudFront (runtime cloudfront-js-2.0).
 //
-// It maps pretty URLs onto the objects that qdn build writes:
+// Every rule reads the path decoded, as S3 reads it to find a key:
 //
+//   not a clean path (below)     -> 400
+//   a segment .qdn, in any case  -> 404   (qdn's state in the bucket)
+//   a spelling other than the
+//   canonical one                -> 301 to the canonical one (query kept)
 //   /            -> /index.html
 //   /x/          -> /x/index.html
-//   /track/TOKEN -> 301 /track/TOKEN/   (query string kept)
-//   /book/SLUG   -> 301 /book/SLUG/     (query string kept)
-//   /.qdn/...    -> 404                 (qdn's state in the bucket)
 //
-// and leaves every other URI as it is. A redirect happens only when the
-// last segment is spelled in the alphabet of tokens (lowercase letters and
-// digits) or of service slugs (the same, with single dashes inside), so the
-// Location header never carries anything the viewer could inject.
+// and every other URI goes to the origin as it is. The canonical spelling
+// of a path is the path decoded, then encoded as encodeURIComponent does
+// with the slashes kept; a tracking or booking page's is lowercase with the
+// trailing slash and without index.html: /track/TOKEN/, /book/SLUG/, /book/.
+// So each object has one cache key, the one qdn sync invalidates, and the
+// Location header carries nothing but that spelling and the query.
 //
 // The file is the single source of the rules: qdn publishes it to
 // CloudFront, runs it locally for qdn serve, and its tests run the same
 // table of cases here and on CloudFront. Keep it ES 5.1 and under 10 KB.
 
-var PRETTY = /^\/(?:track\/[a-z0-9]+|book\/[a-z0-9]+(?:-[a-z0-9]+)*)$/;
-
 // qdn's own state (.qdn/manifest.json lists every object, tracking pages
 // included) lives next to the site in the bucket: never serve it, however
-// the viewer spells the dot or the slash.
-var STATE = /^\/(?:\.|%2e)qdn(?:\/|%2f|$)/i;
+// the viewer spells it, at any depth.
+var STATE = /(?:^|[\/\\])\.qdn(?:[\/\\]|$)/i;
+
+// A decoded path is clean when it starts with a slash and holds no empty
+// segment, no dot segment (DOTS), and no control character, backslash or
+// '%' (the viewer encoded twice), which UNSAFE_ESCAPE finds in the path
+// encoded again. Any of these makes a path that S3, a browser and these
+// rules could each read another way.
+var DOTS = /\/\.\.?(?:\/|$)/;
+var UNSAFE_ESCAPE = /%(?:[01][0-9A-F]|7F|5C|25)/;
+
+// encodeURIComponent encodes the slashes too; the canonical spelling keeps
+// them.
+var SLASHES = /%2F/g;
+
+// A tracking or booking page in lower case, with or without its slash or
+// index.html; $1 is the page without the trailing slash.
+var PRETTY = /^(\/(?:track\/[a-z0-9]+|book(?:\/[a-z0-9]+(?:-[a-z0-9]+)*)?))(?:\/(?:index\.html)?)?$/;
 
 // Runs of characters that may not stand in a query string as they are (RFC
 // 3986). '%' is allowed because CloudFront hands the function the viewer's
@@ -57,23 +74,51 @@ function queryString(qs) {
     return parts.length ? '?' + parts.join('&') : '';
 }
 
+function answer(code, text) {
+    return { statusCode: code, statusDescription: text };
+}
+
 function handler(event) {
     var request = event.request;
     var uri = request.uri;
-    if (STATE.test(uri)) {
-        return { statusCode: 404, statusDescription: 'Not Found' };
+    var path, canonical;
+    try {
+        path = decodeURIComponent(uri);
+        canonical = encodeURIComponent(path).replace(SLASHES, '/');
+    } catch (e) {
+        // Not percent-encoded UTF-8 (a stray '%', an overlong or truncated
+        // sequence, a surrogate): no key has that name.
+        return answer(400, 'Bad Request');
     }
-    if (PRETTY.test(uri)) {
+    var lower = canonical.toLowerCase();
+    // The cheap indexOf tests spare most requests the regular expressions.
+    if (lower.indexOf('.qdn') >= 0 && STATE.test(path)) {
+        return answer(404, 'Not Found');
+    }
+    if (path.charAt(0) !== '/' || path.indexOf('//') >= 0 ||
+        (path.indexOf('/.') >= 0 && DOTS.test(path)) ||
+        (canonical.indexOf('%') >= 0 && UNSAFE_ESCAPE.test(canonical))) {
+        return answer(400, 'Bad Request');
+    }
+    var first = lower.substring(0, 6);
+    if ((first === '/track' || first === '/book' || first === '/book/') && PRETTY.test(lower)) {
+        canonical = lower.replace(PRETTY, '$1/');
+    }
+    if (canonical !== uri) {
         return {
             statusCode: 301,
             statusDescription: 'Moved Permanently',
             headers: {
-                location: { value: uri + '/' + queryString(request.querystring || {}) }
+                location: { value: canonical + queryString(request.querystring || {}) }
             }
         };
     }
     if (uri.charAt(uri.length - 1) === '/') {
         request.uri = uri + 'index.html';
     }
+    // S3 reads some query parameters (versionId, response-content-type,
+    // partNumber) as part of the request. The pages need none, so none
+    // reaches the origin, whatever the cache policy forwards.
+    request.querystring = {};
     return request;
 }

@@ -18,6 +18,11 @@ func TestRoute(t *testing.T) {
 		{"/book/logo.png", "", routeResult{URI: "/book/logo.png"}},
 		{"/caf%C3%A9/", "", routeResult{URI: "/café/index.html"}},
 		{"/robots.txt", "", routeResult{URI: "/robots.txt"}},
+		{"/.%71dn/manifest.json", "", routeResult{Status: 404}},
+		{"/track/%61bc/", "x=1", routeResult{Redirect: "/track/abc/?x=1", Status: 301}},
+		{"/track/abc/index.html", "", routeResult{Redirect: "/track/abc/", Status: 301}},
+		{"/caf%c3%a9/", "", routeResult{Redirect: "/caf%C3%A9/", Status: 301}},
+		{"/%C0%AE/", "", routeResult{Status: 400}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.uri+"?"+tt.query, func(t *testing.T) {
