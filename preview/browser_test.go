@@ -314,13 +314,13 @@ func TestBrowser(t *testing.T) {
 		// A status change shows up by itself.
 		priya := filepath.Join(dir, "jobs", "JOB-20261122-001.yaml")
 		src := readFile(t, priya)
-		src = strings.Replace(src, "status: booked", "status: ready_for_pickup", 1) +
-			"  - {status: ready_for_pickup, at: 2026-11-22T10:00:00-07:00}\n"
+		src = strings.Replace(src, "status: booked", "status: in_progress", 1) +
+			"  - {status: in_progress, at: 2026-11-22T10:00:00-07:00}\n"
 		src = strings.Replace(src, "private:\n  phone: \"+1 208 555 0177\"\n", "", 1) + "private:\n  phone: \"+1 208 555 0177\"\n"
 		if err := os.WriteFile(priya, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		b.waitFor(t, `[...document.querySelectorAll('tbody tr')].some(r => r.textContent.includes('Priya Raman') && r.querySelector('.status').textContent === 'Ready for pickup')`)
+		b.waitFor(t, `[...document.querySelectorAll('tbody tr')].some(r => r.textContent.includes('Priya Raman') && r.querySelector('.status').textContent === 'In progress')`)
 		ts.waitClient(t, dashboardKey)
 		b.screenshot(t, "dashboard.png")
 		b.axe(t, axeJS, "/_qdn/")
