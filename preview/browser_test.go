@@ -241,6 +241,16 @@ func TestBrowser(t *testing.T) {
 				if w := eval[int64](t, b, `document.documentElement.scrollWidth`); w > width {
 					t.Errorf("%s is %d px wide", page, w)
 				}
+				if p.name == "dashboard" {
+					// Every field of a job is on screen, not in a table
+					// scrolled sideways.
+					out := eval[[]string](t, b, `[...document.querySelectorAll('tbody tr:first-child > *')]
+						.filter(c => c.textContent.trim() !== '' && c.getBoundingClientRect().right > innerWidth + 1)
+						.map(c => c.textContent.trim().slice(0, 30))`)
+					if len(out) > 0 {
+						t.Errorf("%s: fields of the first job end past the screen's edge: %q", page, out)
+					}
+				}
 				if strings.HasPrefix(p.name, "track-") {
 					colors[eval[string](t, b, `getComputedStyle(document.querySelector('.status')).color`)] = p.name
 				}
