@@ -34,6 +34,15 @@ type Service struct {
 	Includes []string
 	Order    int
 	Body     template.HTML
+
+	// PriceLine is how pages show the price: the front matter's
+	// price_line with {price} replaced by the amount, such as "From $350
+	// (half a truck)", or else Price.String.
+	PriceLine string
+	// Steps are the statuses of the flow a job of this service goes
+	// through, in flow order: the front matter's steps, or all of Flow.
+	// A job may also be cancelled before it is completed.
+	Steps []Status
 }
 
 // Page is a markdown page of the site, such as content/about.md, built to
@@ -149,7 +158,8 @@ func parseService(file string, src []byte, list *ErrorList) *Service {
 		return s
 	}
 	var sawTitle, sawPrice bool
-	for _, f := range mapping(e, "the front matter", fm, []string{"title", "summary", "price", "price_note", "includes", "order"}) {
+	var priceLine string
+	for _, f := range mapping(e, "the front matter", fm, []string{"title", "summary", "price", "price_note", "price_line", "includes", "order", "steps"}) {
 		l, c := pos(f.Value)
 		switch f.Name {
 		case "title":
@@ -173,6 +183,13 @@ func parseService(file string, src []byte, list *ErrorList) *Service {
 				s.Price = &Price{}
 			}
 			s.Price.Note = str(e, "price_note", f.Value)
+		case "price_line":
+			priceLine = str(e, "price_line", f.Value)
+			if rest := strings.ReplaceAll(priceLine, "{price}", ""); strings.ContainsAny(rest, "{}") {
+				e.at(l, c, "write {price} where the amount goes, such as price_line: From {price} (half a truck)", "price_line %q holds a { or } that is not {price}", priceLine)
+			}
+		case "steps":
+			s.Steps = parseSteps(e, f.Value)
 		case "includes":
 			for _, item := range sequence(e, "includes", f.Value) {
 				s.Includes = append(s.Includes, str(e, "includes item", item))
@@ -191,6 +208,17 @@ func parseService(file string, src []byte, list *ErrorList) *Service {
 	}
 	if !sawPrice {
 		e.at(1, 1, `add price: "600.00" to the front matter`, "service has no price")
+	}
+	s.PriceLine = s.Price.String()
+	if priceLine != "" {
+		amount := ""
+		if s.Price != nil {
+			amount = s.Price.Amount.String()
+		}
+		s.PriceLine = strings.ReplaceAll(priceLine, "{price}", amount)
+	}
+	if s.Steps == nil {
+		s.Steps = Flow
 	}
 	html, err := renderMarkdown(body)
 	if err != nil {

@@ -36,13 +36,15 @@ type StatusChange struct {
 type MoveError struct {
 	ID       string
 	From, To Status
+	// Steps are the steps of the job's service; nil means the whole flow.
+	Steps []Status
 }
 
 func (e *MoveError) Error() string {
 	if e.From == e.To {
 		return fmt.Sprintf("%s is already %s", e.ID, e.To)
 	}
-	next := e.From.Next()
+	next := e.Allowed()
 	if len(next) == 0 {
 		return fmt.Sprintf("%s cannot move from %s to %s: no status follows %s", e.ID, e.From, e.To, e.From)
 	}
@@ -50,7 +52,12 @@ func (e *MoveError) Error() string {
 }
 
 // Allowed lists the statuses the job may move to.
-func (e *MoveError) Allowed() []Status { return e.From.Next() }
+func (e *MoveError) Allowed() []Status {
+	if e.Steps == nil {
+		return e.From.Next()
+	}
+	return e.From.NextIn(e.Steps)
+}
 
 // ErrHistoryOrder is returned for a status change dated before the last
 // history entry of the job.
@@ -65,9 +72,11 @@ var ErrHistoryOrder = errors.New("the history goes from oldest to newest")
 // back from the file; on error it returns the job as it was, when it could
 // be read, and writes nothing.
 //
-// A refused move is a *MoveError. If the file changes between the read and
-// the write (another dispatcher, an editor), nothing is written and the
-// error says to try again. SetStatus needs only qdn.yaml and the job file.
+// A refused move is a *MoveError; a status that is not a step of the job's
+// service (Service.Steps) is a *StepError, even with opt.Force. If the file
+// changes between the read and the write (another dispatcher, an editor),
+// nothing is written and the error says to try again. SetStatus needs only
+// qdn.yaml, the job file and its service's file.
 func SetStatus(dir, id string, to Status, opt StatusChange) (*Job, error) {
 	if !to.Known() {
 		return nil, fmt.Errorf("unknown status %q (known: %s)", to, statusNames(Statuses))
@@ -85,9 +94,20 @@ func SetStatus(dir, id string, to Status, opt StatusChange) (*Job, error) {
 	if err := list.Err(); err != nil {
 		return old, err
 	}
+	sv, err := readService(dir, old.Service)
+	if err != nil {
+		return old, err
+	}
+	steps := Flow
+	if sv != nil {
+		steps = sv.Steps
+	}
+	if !to.OnSteps(steps) {
+		return old, &StepError{ID: old.ID, Status: to, Service: sv, Allowed: old.Status.NextIn(steps)}
+	}
 	allowed := old.Status.CanMove(to)
 	if old.Status == to || !allowed && !opt.Force {
-		return old, &MoveError{ID: old.ID, From: old.Status, To: to}
+		return old, &MoveError{ID: old.ID, From: old.Status, To: to, Steps: steps}
 	}
 	at := opt.At
 	if at.IsZero() {

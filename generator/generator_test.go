@@ -98,7 +98,7 @@ func TestTrackPage(t *testing.T) {
 		`1234 Soderblom Ave, Boise, ID`,
 		`rel="noreferrer">Open in maps</a>`,
 		`Trailer dump`,
-		`$600 all-inclusive`,
+		`$600 (all-inclusive)`,
 		`<dd>Sergio</dd>`,
 		`Your trailer is ready.`, // the override in qdn.yaml
 		`href="tel:&#43;12085550100"`,

@@ -162,6 +162,13 @@ func checkNewJob(dir string, j *Job) error {
 		if err := CheckService(dir, j.Service); err != nil {
 			return err
 		}
+		sv, err := readService(dir, j.Service)
+		if err != nil {
+			return err
+		}
+		if sv != nil && !j.Status.OnSteps(sv.Steps) {
+			return &StepError{Status: j.Status, Service: sv}
+		}
 	}
 	return nil
 }

@@ -110,17 +110,20 @@ type bookingView struct {
 type trackView struct {
 	ID           string
 	CustomerName string
-	StatusLabel  string
-	Next         string
-	Cancelled    bool
-	Completed    bool
-	EndedAt      time.Time
-	Steps        []step
-	Scheduled    *Schedule
-	Address      string
-	Service      *Service
-	Price        *Price
-	Crew         string
+	// Status is the status's name, such as ready_for_pickup: the page's
+	// colour for it is the class s-<name>.
+	Status      string
+	StatusLabel string
+	Next        string
+	Cancelled   bool
+	Completed   bool
+	EndedAt     time.Time
+	Steps       []step
+	Scheduled   *Schedule
+	Address     string
+	Service     *Service
+	Price       *Price
+	Crew        string
 
 	// StatusLower is StatusLabel | lower.
 	StatusLower string
@@ -150,7 +153,8 @@ type step struct {
 	Note      string
 	// The state again, one flag each, for templates that print the
 	// state's class and text as literals rather than escaping State and
-	// StateText: Current is set for current and cancelled alike.
+	// StateText: Current is set for current and cancelled alike, and on
+	// the last step of a completed job, which is Done as well.
 	Done, Skipped, Upcoming, Cancelled bool
 	// AtISO and AtWhen are At as iso and when format it, empty when At is
 	// zero.
@@ -419,6 +423,7 @@ func (r *renderer) trackPage(j *Job) *view {
 	t := &trackView{
 		ID:           j.ID,
 		CustomerName: j.Customer.Name,
+		Status:       string(j.Status),
 		StatusLabel:  c.StatusLabel(j.Status),
 		Next:         c.Statuses[j.Status].Next,
 		Cancelled:    j.Status == Cancelled,
@@ -513,27 +518,28 @@ func (r *renderer) in(t time.Time) time.Time {
 	return t.In(r.loc)
 }
 
-// steps lays out the status flow for a job: what is done, what was skipped,
+// steps lays out the steps of a job's service (Site.StepsOf): what is done, what was skipped,
 // where it is now and what is still to come. A cancelled job shows the steps
 // it reached and then the cancellation.
 func (r *renderer) steps(j *Job) []step {
 	c := r.site.Config
+	flow := r.site.StepsOf(j)
 	cur := -1
-	for i, s := range Flow {
+	for i, s := range flow {
 		if s == j.Status {
 			cur = i
 		}
 	}
 	if j.Status == Cancelled {
 		// The furthest step of the flow reached before cancelling.
-		for i, s := range Flow {
+		for i, s := range flow {
 			if !j.Reached(s).IsZero() {
 				cur = i
 			}
 		}
 	}
-	out := make([]step, 0, len(Flow)+1)
-	for i, s := range Flow {
+	out := make([]step, 0, len(flow)+1)
+	for i, s := range flow {
 		st := step{Label: c.StatusLabel(s), At: r.in(j.Reached(s)), Note: noteFor(j, s)}
 		switch {
 		case j.Status == Cancelled && i > cur:
@@ -543,6 +549,9 @@ func (r *renderer) steps(j *Job) []step {
 			if st.At.IsZero() {
 				st.State, st.StateText, st.Done, st.Skipped = "skipped", "Skipped", false, true
 			}
+		case i == cur && j.Status == Completed:
+			// The job is over: its last step is done, not under way.
+			st.State, st.StateText, st.Done, st.Current = "done", "Done", true, true
 		case i == cur:
 			st.State, st.StateText, st.Current = "current", "Current status", true
 		default:

@@ -244,7 +244,7 @@ func (s *Site) loadJobs(loc *time.Location, cache *buildCache, list *ErrorList) 
 }
 
 // checkJobs validates what only the whole set of jobs can tell: unique ids
-// and tokens, and services that exist.
+// and tokens, services that exist, and statuses on their service's steps.
 func (s *Site) checkJobs(list *ErrorList) {
 	services := map[string]bool{}
 	for _, sv := range s.Services {
@@ -282,6 +282,7 @@ func (s *Site) checkJobs(list *ErrorList) {
 			}
 			*list = append(*list, &Error{Pos: j.Pos("service"), Msg: fmt.Sprintf("service %q has no %s/%s.md", j.Service, BookDir, j.Service), Hint: hint + suggest(j.Service, known)})
 		}
+		s.checkSteps(j, list)
 	}
 }
 

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -62,6 +63,25 @@ func (s Status) Next() []Status {
 		}
 	}
 	return out
+}
+
+// NextIn lists the statuses a job in s may move to when its service goes
+// through steps (see Service.Steps): the moves of Next that stay on those
+// steps. Cancelled is always among them before completed.
+func (s Status) NextIn(steps []Status) []Status {
+	var out []Status
+	for _, n := range s.Next() {
+		if n == Cancelled || slices.Contains(steps, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// OnSteps reports whether a job whose service goes through steps may be in
+// status s: s is one of the steps, or cancelled.
+func (s Status) OnSteps(steps []Status) bool {
+	return s == Cancelled || slices.Contains(steps, s)
 }
 
 func statusNames(list []Status) string {

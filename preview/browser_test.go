@@ -2,6 +2,7 @@ package preview
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -208,6 +209,70 @@ func TestBrowser(t *testing.T) {
 	mark := readFile(t, markFile)
 	top := t // restarted servers live as long as the whole test
 
+	t.Run("every page type and status at 390 and 1280 px", func(t *testing.T) {
+		pages := []struct{ name, path string }{
+			{"home", "/"},
+			{"book", "/book/"},
+			{"service-trailer-dump", "/book/trailer-dump/"},
+			{"service-junk-removal", "/book/junk-removal/"},
+			{"page-about", "/about/"},
+			{"404", "/404.html"},
+			{"track-booked", "/track/g35dkbjc7bpdaqtnqwiivfozku/"},
+			{"track-booked-no-service", "/track/3f1c9a7be40d52e86a1c0f9d3b7e2a64/"},
+			{"track-ready_for_pickup", "/track/amjmobezssjp5pia4iukcejbpm/"},
+			{"track-in_progress", "/track/gnpwtovg6kxp6tjqvyyyw65dly/"},
+			{"track-completed", "/track/4rfjvuwrl7eyrv2gvjfkkbneqe/"},
+			{"track-cancelled", "/track/6oyy7utby5zefaz5v23nysof2i/"},
+			{"dashboard", "/_qdn/"},
+		}
+		for _, width := range []int64{390, 1280} {
+			if width == 390 {
+				b.run(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+			} else {
+				b.run(t, chromedp.EmulateViewport(1280, 900))
+			}
+			colors := map[string]string{}
+			for _, p := range pages {
+				page := fmt.Sprintf("%s at %d px", p.path, width)
+				b.open(t, ts, p.path)
+				b.screenshot(t, fmt.Sprintf("%d-%s.png", width, p.name))
+				b.axe(t, axeJS, page)
+				// Nothing is wider than the screen: no sideways scrolling.
+				if w := eval[int64](t, b, `document.documentElement.scrollWidth`); w > width {
+					t.Errorf("%s is %d px wide", page, w)
+				}
+				if p.name == "dashboard" {
+					// Every field of a job is on screen, not in a table
+					// scrolled sideways.
+					out := eval[[]string](t, b, `[...document.querySelectorAll('tbody tr:first-child > *')]
+						.filter(c => c.textContent.trim() !== '' && c.getBoundingClientRect().right > innerWidth + 1)
+						.map(c => c.textContent.trim().slice(0, 30))`)
+					if len(out) > 0 {
+						t.Errorf("%s: fields of the first job end past the screen's edge: %q", page, out)
+					}
+				}
+				if strings.HasPrefix(p.name, "track-") {
+					colors[eval[string](t, b, `getComputedStyle(document.querySelector('.status')).color`)] = p.name
+				}
+				if p.name == "404" {
+					b.noConsoleErrors(t, page, "status of 404")
+				} else {
+					b.noConsoleErrors(t, page)
+				}
+			}
+			// Each status has its own colour.
+			if len(colors) != 5 {
+				t.Errorf("the six tracking pages show %d colours of status: %v; want 5, one per status", len(colors), colors)
+			}
+		}
+		// A completed job's last step has the done mark, not the current dot.
+		b.open(t, ts, "/track/4rfjvuwrl7eyrv2gvjfkkbneqe/")
+		if mark := eval[string](t, b, `getComputedStyle(document.querySelector('[aria-current=step]'), '::before').content`); !strings.Contains(mark, "\u2713") {
+			t.Errorf("the last step of a completed job is marked %s; want a check mark", mark)
+		}
+		b.noConsoleErrors(t, "completed job")
+	})
+
 	t.Run("track page at a phone's width", func(t *testing.T) {
 		b.run(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 		b.open(t, ts, markURL)
@@ -314,13 +379,13 @@ func TestBrowser(t *testing.T) {
 		// A status change shows up by itself.
 		priya := filepath.Join(dir, "jobs", "JOB-20261122-001.yaml")
 		src := readFile(t, priya)
-		src = strings.Replace(src, "status: booked", "status: ready_for_pickup", 1) +
-			"  - {status: ready_for_pickup, at: 2026-11-22T10:00:00-07:00}\n"
+		src = strings.Replace(src, "status: booked", "status: in_progress", 1) +
+			"  - {status: in_progress, at: 2026-11-22T10:00:00-07:00}\n"
 		src = strings.Replace(src, "private:\n  phone: \"+1 208 555 0177\"\n", "", 1) + "private:\n  phone: \"+1 208 555 0177\"\n"
 		if err := os.WriteFile(priya, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		b.waitFor(t, `[...document.querySelectorAll('tbody tr')].some(r => r.textContent.includes('Priya Raman') && r.querySelector('.status').textContent === 'Ready for pickup')`)
+		b.waitFor(t, `[...document.querySelectorAll('tbody tr')].some(r => r.textContent.includes('Priya Raman') && r.querySelector('.status').textContent === 'In progress')`)
 		ts.waitClient(t, dashboardKey)
 		b.screenshot(t, "dashboard.png")
 		b.axe(t, axeJS, "/_qdn/")

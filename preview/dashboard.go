@@ -27,6 +27,10 @@ var dashboardSource string
 
 var dashboardTemplate = template.Must(template.New("dashboard").Parse(dashboardSource))
 
+// staleAfter is how long a job that has not ended may go without a move
+// before the dashboard flags it.
+const staleAfter = 3 * 24 * time.Hour
+
 // maxRows bounds the table: a page of 10,000 rows helps nobody, and the
 // search narrows it down.
 const maxRows = 500
@@ -39,9 +43,11 @@ type dashboard struct {
 	Total    int
 	Counts   []statusCount
 	Status   string
-	Query    string
-	Rows     []dashRow
-	Matched  int
+	// StatusLabel is the label of the status filter, empty for all jobs.
+	StatusLabel string
+	Query       string
+	Rows        []dashRow
+	Matched     int
 	// JobErrors are the job files with validation errors; OtherErrors the
 	// rest (configuration, content, templates).
 	JobErrors   []fileErrors
@@ -84,7 +90,13 @@ type dashRow struct {
 	HasErrors  bool   `json:"errors"`
 	// LastGood means the row shows the job as the last good build has it.
 	LastGood bool `json:"lastGood"`
+	// Attention says why the job needs a look, besides errors: it is past
+	// its scheduled day, or has not moved in a while, and has not ended.
+	Attention []string `json:"attention"`
 }
+
+// NeedsAttention reports whether the dashboard flags the job.
+func (r dashRow) NeedsAttention() bool { return r.HasErrors || len(r.Attention) > 0 }
 
 // rows lists every job of the site as last read, newest id first, with
 // links built from the configuration and the output of the last good build.
@@ -158,6 +170,7 @@ func (st *state) makeRows() []dashRow {
 			r.Updated = t.In(loc).Format("Jan 2, 3:04 pm")
 			r.UpdatedISO = t.Format(time.RFC3339)
 		}
+		r.Attention = attention(j, site.Now, loc)
 		if j.Token != "" && generator.CheckToken(j.Token) == nil {
 			if j.Live(site.Now, cfg.Track.ExpireAfter) {
 				r.TrackHead, r.TrackToken = strings.TrimSuffix(cfg.Site.BaseURL, "/")+"/track/", j.Token+"/"
@@ -177,13 +190,32 @@ func (st *state) makeRows() []dashRow {
 	return out
 }
 
+// attention says why a job that has not ended needs a look at now: its
+// scheduled day is over, or it has not moved for staleAfter.
+func attention(j *generator.Job, now time.Time, loc *time.Location) []string {
+	if j.Status.Ended() || !j.Status.Known() || now.IsZero() {
+		return nil
+	}
+	var out []string
+	n := now.In(loc)
+	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)
+	if sc := j.Scheduled; sc != nil && !sc.Date.IsZero() && sc.Date.Before(today) {
+		out = append(out, "past its scheduled day")
+	}
+	if t := j.UpdatedAt(); !t.IsZero() && now.Sub(t) > staleAfter {
+		out = append(out, fmt.Sprintf("no move in %d days", int(now.Sub(t)/(24*time.Hour))))
+	}
+	return out
+}
+
 // dashboardVersion changes exactly when what the dashboard shows changes.
 func (st *state) dashboardVersion() string {
 	st.dashOnce.Do(func() {
 		h := sha256.New()
 		for _, r := range st.rows() {
 			for _, f := range []string{r.ID, r.File, r.Status, r.StatusLabel, r.Customer, r.Address, r.Service, r.Price,
-				r.Scheduled, r.Updated, r.TrackURL, r.PreviewURL, strconv.FormatBool(r.Expired), strconv.FormatBool(r.HasErrors), strconv.FormatBool(r.LastGood)} {
+				r.Scheduled, r.Updated, r.TrackURL, r.PreviewURL, strconv.FormatBool(r.Expired), strconv.FormatBool(r.HasErrors), strconv.FormatBool(r.LastGood),
+				strings.Join(r.Attention, ",")} {
 				io.WriteString(h, f)
 				h.Write([]byte{0})
 			}
@@ -209,14 +241,18 @@ func (s *Server) serveDashboard(w http.ResponseWriter, r *http.Request) {
 	rows := st.rows()
 	d.Total = len(rows)
 	count := map[string]int{}
-	errCount := 0
+	errCount, attnCount := 0, 0
 	for _, row := range rows {
 		count[row.Status]++
 		if row.HasErrors {
 			errCount++
 		}
+		if row.NeedsAttention() {
+			attnCount++
+		}
 	}
 	d.Counts = append(d.Counts, statusCount{Status: "", Label: "All", N: len(rows), URL: dashURL("", d.Query), Active: d.Status == ""})
+	d.Counts = append(d.Counts, statusCount{Status: "attention", Label: "Needs attention", N: attnCount, URL: dashURL("attention", d.Query), Active: d.Status == "attention"})
 	for _, sv := range generator.Statuses {
 		label := string(sv)
 		if site != nil && site.Config != nil && site.Config.StatusLabel(sv) != "" {
@@ -225,13 +261,20 @@ func (s *Server) serveDashboard(w http.ResponseWriter, r *http.Request) {
 		d.Counts = append(d.Counts, statusCount{Status: string(sv), Label: label, N: count[string(sv)], URL: dashURL(string(sv), d.Query), Active: d.Status == string(sv)})
 	}
 	d.Counts = append(d.Counts, statusCount{Status: "errors", Label: "With errors", N: errCount, URL: dashURL("errors", d.Query), Active: d.Status == "errors"})
+	for _, c := range d.Counts {
+		if c.Active && c.Status != "" {
+			d.StatusLabel = c.Label
+		}
+	}
 
 	needle := strings.ToLower(d.Query)
 	for _, row := range rows {
 		switch {
 		case d.Status == "errors" && !row.HasErrors:
 			continue
-		case d.Status != "" && d.Status != "errors" && row.Status != d.Status:
+		case d.Status == "attention" && !row.NeedsAttention():
+			continue
+		case d.Status != "" && d.Status != "errors" && d.Status != "attention" && row.Status != d.Status:
 			continue
 		case needle != "" && !row.matches(needle):
 			continue

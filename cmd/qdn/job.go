@@ -140,7 +140,10 @@ func resolveJob(site, query string) (string, error) {
 func jobError(err error, id string) error {
 	var me *generator.MoveError
 	var se *generator.ServiceError
+	var ste *generator.StepError
 	switch {
+	case errors.As(err, &ste):
+		return withHint(err, ste.Hint())
 	case errors.As(err, &me) && me.From == me.To:
 		return withHint(err, "'qdn job show "+id+"' shows its history")
 	case errors.As(err, &me) && len(me.Allowed()) == 0:

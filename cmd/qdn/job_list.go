@@ -138,7 +138,7 @@ func (c *JobShowCommand) Run(ctx context.Context, args []string) error {
 	row("scheduled", scheduled(j))
 	row("crew", j.Crew)
 	status := string(j.Status)
-	if next := j.Status.Next(); len(next) > 0 {
+	if next := j.Status.NextIn(s.StepsOf(j)); len(next) > 0 {
 		var names []string
 		for _, n := range next {
 			names = append(names, string(n))

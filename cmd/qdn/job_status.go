@@ -26,7 +26,9 @@ The note is shown to the customer with that step. Jobs move forward through
 booked, ready_for_pickup, in_progress and completed, and may skip steps; a
 job can be cancelled at any status before completed. Any other move is
 refused with the statuses allowed next, unless --force is given, which the
-history then records as forced: true.
+history then records as forced: true. A status that is not one of the steps
+of the job's service (steps: in content/book/<service>.md) is refused even
+with --force.
 
 Only the status line and the new history entry change in the file: its
 comments and layout stay as they are.

@@ -33,12 +33,14 @@ var streets = []string{"Soderblom Ave", "W Hays St", "N 28th St", "E Parkcenter 
 // different version gives the same job a later status.
 func Job(i, version int) []byte {
 	statuses := []string{"booked", "ready_for_pickup", "in_progress", "completed", "cancelled"}
-	st := (i + version) % len(statuses)
 	day := time.Date(2026, 11, 1, 9, 0, 0, 0, time.FixedZone("MST", -7*3600)).AddDate(0, 0, i%21)
 	svc, price := "trailer-dump", "600.00"
 	if i%3 == 0 {
+		// Junk removal has no ready_for_pickup step.
 		svc, price = "junk-removal", "350.00"
+		statuses = []string{"booked", "in_progress", "completed", "cancelled"}
 	}
+	st := (i + version) % len(statuses)
 	hist := fmt.Sprintf("  - {status: booked, at: %s}\n", day.Format(time.RFC3339))
 	if st > 0 {
 		hist += fmt.Sprintf("  - {status: %s, at: %s, note: Update %d}\n", statuses[st], day.Add(time.Duration(st)*time.Hour+time.Duration(version)*time.Minute).Format(time.RFC3339), version)

@@ -1,6 +1,5 @@
-// The dispatch dashboard of qdn serve: copy buttons for tracking links, and
-// a status filter that applies as soon as it is chosen. Everything also
-// works without this script, except copying.
+// The dispatch dashboard of qdn serve: copy buttons for tracking links.
+// Everything else works without this script.
 (function () {
   'use strict';
   var said = document.getElementById('copied');
@@ -34,9 +33,4 @@
       copied(button, fallbackCopy(text));
     }
   });
-
-  var status = document.getElementById('status');
-  if (status) {
-    status.addEventListener('change', function () { status.form.submit(); });
-  }
 })();
