@@ -17,9 +17,14 @@ const (
 	// indented block, every dash of a list and every bracket. qdn's own
 	// files nest four deep.
 	maxYAMLDepth = 32
+	// maxYAMLEntries bounds the lines and the items of flow collections
+	// of a document: the parser's time grows with the square of the keys
+	// of a mapping. A job file has some thirty.
+	maxYAMLEntries = 2000
 )
 
-// yamlLimits reports where src first goes past maxYAMLSize or maxYAMLDepth,
+// yamlLimits reports where src first goes past maxYAMLSize, maxYAMLDepth or
+// maxYAMLEntries,
 // with a message, or ok when it stays within them.
 //
 // It is not a YAML parser. It follows what makes a document nest, the
@@ -40,8 +45,9 @@ func yamlLimits(src []byte) (line, col int, msg string, ok bool) {
 		// prev is the last character that was not a space: a bracket or
 		// a quote opens a node only after one of "-?:,[{" or at the
 		// start of a line.
-		prev  byte = '\n'
-		block      = -1 // the indentation of a block scalar's parent, or -1
+		prev    byte = '\n'
+		block        = -1 // the indentation of a block scalar's parent, or -1
+		entries int       // lines and flow items so far
 	)
 	deep := func(dashes int) bool { return len(indents)+dashes+flow > maxYAMLDepth }
 	nodeStart := func() bool {
@@ -75,6 +81,10 @@ func yamlLimits(src []byte) (line, col int, msg string, ok bool) {
 			continue
 		}
 		dashes := 0
+		if entries++; entries > maxYAMLEntries {
+			l, c := lineCol(src, i)
+			return l, c, fmt.Sprintf("YAML document with more than %d lines and items", maxYAMLEntries), false
+		}
 		if flow == 0 {
 			prev = '\n'
 			for len(indents) > 0 && indents[len(indents)-1] > indent {
@@ -145,6 +155,10 @@ func yamlLimits(src []byte) (line, col int, msg string, ok bool) {
 				i++
 				continue
 			case c == ',' && flow > 0:
+				if entries++; entries > maxYAMLEntries {
+					l, col := lineCol(src, i)
+					return l, col, fmt.Sprintf("YAML document with more than %d lines and items", maxYAMLEntries), false
+				}
 				prev = c
 				i++
 				continue

@@ -52,7 +52,7 @@ type pair struct {
 // single document, or nil after recording why it cannot be used.
 func parseYAML(e errs, src []byte) *node {
 	if line, col, msg, ok := yamlLimits(src); !ok {
-		e.at(line, col, fmt.Sprintf("qdn's YAML files nest a few levels deep and hold at most %s: remove the extra nesting", sizeText(maxYAMLSize)), "%s", msg)
+		e.at(line, col, fmt.Sprintf("qdn's YAML files nest at most %d levels deep and hold at most %d lines and %s: remove what is extra, or split the file", maxYAMLDepth, maxYAMLEntries, sizeText(maxYAMLSize)), "%s", msg)
 		return nil
 	}
 	f, err := parser.ParseBytes(src, 0)
