@@ -176,12 +176,22 @@ func TestLinkInsideSite(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "shared", "logo.txt"), []byte("logo\n"), 0o644)
 	symlink("../shared/logo.txt", "content", "logo.txt")(t, dir, "")
 	symlink("about.md", "content", "about-us.md")(t, dir, "")
+	// A job file kept elsewhere in the site: the link leaves jobs/ but
+	// not the site.
+	job := filepath.Join("jobs", "JOB-20261121-001.yaml")
+	if err := os.Rename(filepath.Join(dir, job), filepath.Join(dir, "shared", "job.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	symlink("../shared/job.yaml", "jobs", "JOB-20261121-001.yaml")(t, dir, "")
 	res, err := generator.Build(dir, generator.Options{Now: testNow})
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
 	if got := string(res.Output.Files["logo.txt"]); got != "logo\n" {
 		t.Errorf("logo.txt = %q; want %q", got, "logo\n")
+	}
+	if got := len(res.Site.Jobs); got != 7 {
+		t.Errorf("Build read %d jobs; want 7, the linked one with them", got)
 	}
 	if us := res.Output.Files["about-us/index.html"]; !bytes.Contains(us, []byte("We are a small crew based in Boise.")) {
 		t.Errorf("about-us/index.html does not hold the text of about.md:\n%s", us)
