@@ -1,6 +1,9 @@
 package generator
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // The full YAML parser takes time and memory far beyond linear in how deep
 // a document nests: 80 KB of nested brackets took it 40 seconds and 2.5 GB.
@@ -45,9 +48,12 @@ func yamlLimits(src []byte) (line, col int, msg string, ok bool) {
 		// prev is the last character that was not a space: a bracket or
 		// a quote opens a node only after one of "-?:,[{" or at the
 		// start of a line.
-		prev    byte = '\n'
-		block        = -1 // the indentation of a block scalar's parent, or -1
-		entries int       // lines and flow items so far
+		prev  byte = '\n'
+		block      = -1 // the indentation of a block scalar's parent, or -1
+		// blockText is the indentation of a block scalar's first line of
+		// text: a line less indented ends the scalar, as in YAML.
+		blockText     = -1
+		entries   int // lines and flow items so far
 	)
 	deep := func(dashes int) bool { return len(indents)+dashes+flow > maxYAMLDepth }
 	nodeStart := func() bool {
@@ -61,17 +67,22 @@ func yamlLimits(src []byte) (line, col int, msg string, ok bool) {
 	for i < len(src) {
 		// The start of a line.
 		start := i
-		for i < len(src) && src[i] == ' ' {
+		// A tab counts as one column: YAML allows none in indentation,
+		// and counting it keeps a lenient parser's levels counted.
+		for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
 			i++
 		}
 		indent := i - start
 		blank := i == len(src) || src[i] == '\n' || src[i] == '\r' || src[i] == '#'
 		if block >= 0 {
-			if blank || indent > block {
+			if !blank && blockText < 0 && indent > block {
+				blockText = indent
+			}
+			if blank || blockText >= 0 && indent >= blockText {
 				i = nextLine(src, i)
 				continue
 			}
-			block = -1
+			block, blockText = -1, -1
 		}
 		if blank {
 			i = nextLine(src, i)
@@ -147,10 +158,16 @@ func yamlLimits(src []byte) (line, col int, msg string, ok bool) {
 				i++
 				continue
 			case (c == '|' || c == '>') && flow == 0 && nodeStart():
-				block = indent
+				// The scalar's parent is where the line's
+				// content starts, after any dashes: its text
+				// must be indented deeper than that.
+				block = contentIndent(src, start, i)
 				i = lineEnd(src, i)
 				continue
-			case c == ':' && (i+1 == len(src) || src[i+1] == ' ' || src[i+1] == '\n' || src[i+1] == '\r' || flow > 0):
+			case c == ':' && (i+1 == len(src) || strings.IndexByte(" \t\r\n[{", src[i+1]) >= 0 || flow > 0 || strings.IndexByte("\"']}", prev) >= 0):
+				// A colon and a space end a key; so does a colon
+				// after a quoted key or in a flow collection, and
+				// a colon before a bracket is counted as if.
 				prev = c
 				i++
 				continue
@@ -172,6 +189,24 @@ func yamlLimits(src []byte) (line, col int, msg string, ok bool) {
 		}
 	}
 	return 0, 0, "", true
+}
+
+// contentIndent returns the column where the content of the line that
+// starts at start begins, after its indentation and any "- " dashes, but
+// not past end.
+func contentIndent(src []byte, start, end int) int {
+	i := start
+	for i < end {
+		switch {
+		case src[i] == ' ' || src[i] == '\t':
+			i++
+		case src[i] == '-' && i+1 < end && (src[i+1] == ' ' || src[i+1] == '\t'):
+			i += 2
+		default:
+			return i - start
+		}
+	}
+	return i - start
 }
 
 // nextLine returns the offset after the line break at or after i.

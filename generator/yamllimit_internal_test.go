@@ -28,3 +28,32 @@ func TestYAMLLimitsPass(t *testing.T) {
 		}
 	}
 }
+
+// TestYAMLLimitsRefuse checks nesting that hides behind what looks like
+// text: each must still be counted.
+func TestYAMLLimitsRefuse(t *testing.T) {
+	deep := strings.Repeat("[", 40) + strings.Repeat("]", 40)
+	tabs := ""
+	for i := range 40 {
+		tabs += strings.Repeat("\t", i) + "a:\n"
+	}
+	for _, src := range []string{
+		// A line less indented than the text of a block scalar ends it.
+		"- a: |\n    text\n " + deep + "\n",
+		"a: |\n\n  text\n " + deep + "\n",
+		// A quoted key and a colon without a space.
+		"\"a\":" + deep + "\n",
+		"a:" + deep + "\n",
+		// Tabs for indentation.
+		tabs,
+		// An anchor or a tag before the brackets.
+		"a: &x " + deep + "\n",
+		"a: !!seq " + deep + "\n",
+		// A flow collection over many lines.
+		"a: [\n" + strings.Repeat("[\n", 40) + strings.Repeat("]\n", 40) + "]\n",
+	} {
+		if _, _, _, ok := yamlLimits([]byte(src)); ok {
+			t.Errorf("yamlLimits(%.60q) = ok; want refused", src)
+		}
+	}
+}
