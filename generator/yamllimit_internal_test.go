@@ -57,3 +57,42 @@ func TestYAMLLimitsRefuse(t *testing.T) {
 		}
 	}
 }
+
+// depth is how deep n nests: 1 for a scalar.
+func depth(n *node) int {
+	d := 0
+	for _, p := range n.pairs {
+		d = max(d, depth(p.key), depth(p.value))
+	}
+	for _, x := range n.items {
+		d = max(d, depth(x))
+	}
+	return d + 1
+}
+
+// FuzzYAMLLimits checks that the pre-check never counts fewer levels than
+// the parser finds: a document it passes nests no deeper than its limit.
+func FuzzYAMLLimits(f *testing.F) {
+	for _, s := range []string{
+		"a: [[1]]\n", "- - - a\n", "a:\n  b:\n    c: [1, {d: 2}]\n", "a: |\n  x\n b: [[1]]\n",
+		"\"a\":[[1]]\n", "a: &x [[1]]\n", "? [a]\n: [[b]]\n", "a: 'x' [[1]]\n", "a: >\n  [[\nb: {c: [d]}\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if len(src) > 4096 {
+			return
+		}
+		// Repeat the input's brackets so that a miscount shows as
+		// a depth past the limit.
+		deep := strings.NewReplacer("[[", strings.Repeat("[", 40), "]]", strings.Repeat("]", 40)).Replace(src)
+		if _, _, _, ok := yamlLimits([]byte(deep)); !ok {
+			return
+		}
+		var list ErrorList
+		n := parseYAML(errs{file: "f.yaml", list: &list}, []byte(deep))
+		if n != nil && depth(n) > maxYAMLDepth+1 {
+			t.Errorf("yamlLimits passed %q, which nests %d deep", deep, depth(n))
+		}
+	})
+}
