@@ -31,6 +31,9 @@ func Build(dir string, opt Options) (*Result, error) {
 	var cache *buildCache
 	var key [32]byte
 	if opt.CacheDir != "" {
+		if err := CheckCacheDir(opt.CacheDir); err != nil {
+			return &Result{}, err
+		}
 		cache = readCache(opt.CacheDir, dir)
 		if cache != nil {
 			key = cache.Key
@@ -104,7 +107,7 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 			// As the last build left it: trust it without reading.
 			res[i] = found{stat: e.PageStat, ok: true}
 		} else {
-			b, st, err := readFileStat(filepath.Join(pub, filepath.FromSlash(TrackPath(e.Token))))
+			b, st, err := readOutput(filepath.Join(pub, filepath.FromSlash(TrackPath(e.Token))))
 			if err != nil || sha256.Sum256(b) != e.Page {
 				return
 			}
@@ -130,9 +133,17 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 	// changed by hand: parse their jobs to render them again.
 	loc := siteLocation(s.Config)
 	errs := make([]error, len(again))
+	var root *os.Root
+	if len(again) > 0 {
+		var err error
+		if root, err = openSite(s.Dir); err != nil {
+			return nil, nil, nil, err
+		}
+		defer root.Close()
+	}
 	parallel(len(again), 0, func(i int) {
 		j := again[i]
-		src, err := readFile(filepath.Join(s.Dir, filepath.FromSlash(j.File)))
+		src, _, err := readSource(root, j.File, maxSourceSize)
 		if err != nil {
 			errs[i] = err
 			return

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"path"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -122,14 +121,24 @@ func (b *Builder) full() (*Result, error) {
 // incremental parses the changed job files again and renders their pages.
 func (b *Builder) incremental(changed []string) (*Result, error) {
 	loc := siteLocation(b.base.Config)
+	root, err := openSite(b.dir)
+	if err != nil {
+		return &Result{Site: b.base, Output: b.out}, err
+	}
+	defer root.Close()
 	for _, p := range changed {
 		if ignoredName(path.Base(p)) {
 			continue
 		}
 		delete(b.jobs, p)
 		delete(b.jobErrs, p)
-		src, err := readFile(filepath.Join(b.dir, filepath.FromSlash(p)))
+		src, _, err := readSource(root, p, maxSourceSize)
 		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if l := Errors(err); l != nil {
+			b.jobs[p] = &Job{File: p, where: map[string]Pos{}}
+			b.jobErrs[p] = l
 			continue
 		}
 		if err != nil {

@@ -3,10 +3,13 @@ package generator
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/quickdumpnow/qdn/templates"
@@ -118,7 +121,12 @@ func cacheKey(dir string) ([32]byte, error) {
 		h.Write(int64Bytes(int64(len(b))))
 		h.Write(b)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	r, err := openSite(dir)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	defer r.Close()
+	b, _, err := readSource(r, ConfigFile, maxSourceSize)
 	if err != nil {
 		return [32]byte{}, err
 	}
@@ -130,15 +138,29 @@ func cacheKey(dir string) ([32]byte, error) {
 	}
 	// Templates may show any page's data on tracking pages: the services,
 	// and the navigation made from the pages of content/.
-	for _, pattern := range []string{filepath.Join(TemplatesDir, "*"), filepath.Join(BookDir, "*"), filepath.Join(ContentDir, "*.md"), filepath.Join(ContentDir, "*", "*.md")} {
-		files, _ := filepath.Glob(filepath.Join(dir, pattern))
-		sort.Strings(files)
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				continue // a directory, or gone since the glob
+	// A file that cannot be read is left out: the load reports it, and a
+	// build with errors writes no cache.
+	var files []string
+	list := func(dir string, md bool) {
+		entries, _ := readSourceDir(r, dir)
+		for _, d := range entries {
+			if !md || strings.HasSuffix(d.Name(), ".md") {
+				files = append(files, dir+"/"+d.Name())
 			}
-			add(f[len(dir):], b)
+		}
+	}
+	list(TemplatesDir, false)
+	list(BookDir, false)
+	list(ContentDir, true)
+	entries, _ := readSourceDir(r, ContentDir)
+	for _, d := range entries {
+		if d.IsDir() {
+			list(ContentDir+"/"+d.Name(), true)
+		}
+	}
+	for _, f := range files {
+		if b, _, err := readSource(r, f, maxAssetSize); err == nil {
+			add(f, b)
 		}
 	}
 	var key [32]byte
@@ -162,7 +184,7 @@ func readCache(cacheDir, dir string) *buildCache {
 		return nil
 	}
 	empty := &buildCache{Version: cacheVersion, Key: key, Jobs: map[string]*cacheEntry{}}
-	b, err := os.ReadFile(cacheFile(cacheDir, dir))
+	b, err := readCacheFile(cacheFile(cacheDir, dir))
 	if err != nil {
 		return empty
 	}
@@ -207,11 +229,78 @@ func (c *buildCache) write(cacheDir, dir string) error {
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return err
 	}
-	tmp := file + tmpPrefix
-	if err := os.WriteFile(tmp, c.encode(), 0o600); err != nil {
+	if err := CheckCacheDir(cacheDir); err != nil {
 		return err
 	}
-	return os.Rename(tmp, file)
+	// A new file of a random name, created here and nowhere else: a file
+	// planted under a name known in advance would be written through.
+	f, err := os.CreateTemp(filepath.Dir(file), filepath.Base(file)+tmpPrefix+"*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(c.encode())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, file)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// maxCacheSize bounds the cache file read back: some 300 bytes a job.
+const maxCacheSize = 256 << 20
+
+// readCacheFile reads the cache file when it is a regular file, without
+// waiting on a named pipe or reading without end.
+func readCacheFile(file string) ([]byte, error) {
+	f, err := os.OpenFile(file, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, _, err := readOpen(f, file, maxCacheSize)
+	return b, err
+}
+
+// CacheDirError is a build cache directory that another user could write
+// in: they could plant a cache that puts pages of their choosing on the
+// site, or read the tokens the cache holds.
+type CacheDirError struct {
+	Dir string
+}
+
+func (e *CacheDirError) Error() string {
+	return fmt.Sprintf("the build cache directory %s can be written by another user; qdn will not use it", e.Dir)
+}
+
+// Hint says how to fix the directory.
+func (e *CacheDirError) Hint() string {
+	return "run chmod go-w on it if it is yours, or set QDN_CACHE_DIR to a directory only you can write"
+}
+
+// CheckCacheDir returns a *CacheDirError when the cache directory dir, or
+// the directory of build caches in it, belongs to another user or can be
+// written by one. A directory that does not exist yet is fine: qdn makes it
+// for its user alone.
+func CheckCacheDir(dir string) error {
+	for _, d := range []string{dir, filepath.Join(dir, "build")} {
+		info, err := os.Stat(d)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("build cache: %w", err)
+		}
+		if writableByOthers(info) {
+			return &CacheDirError{Dir: d}
+		}
+	}
+	return nil
 }
 
 // The cache file is a flat binary record per job: it is read and written on

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -99,7 +98,21 @@ var (
 
 // LoadConfig reads and validates dir/qdn.yaml.
 func LoadConfig(dir string) (*Config, error) {
-	src, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, &Error{Pos: Pos{File: ConfigFile}, Msg: fmt.Sprintf("cannot read site configuration: %v", err),
+			Hint: "run qdn in the site's root directory, or pass --site DIR"}
+	}
+	defer r.Close()
+	return loadConfig(r)
+}
+
+// loadConfig reads and validates qdn.yaml in the site root r.
+func loadConfig(r *os.Root) (*Config, error) {
+	src, _, err := readSource(r, ConfigFile, maxSourceSize)
+	if e := Errors(err); e != nil {
+		return nil, e
+	}
 	if err != nil {
 		return nil, &Error{Pos: Pos{File: ConfigFile}, Msg: fmt.Sprintf("cannot read site configuration: %v", err),
 			Hint: "run qdn in the site's root directory, or pass --site DIR"}

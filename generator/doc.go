@@ -8,6 +8,10 @@
 // hold exactly that Output, rewriting only files whose bytes changed, and
 // returns the Changes that qdn serve and qdn sync act on.
 //
+// Every source is read by readSource (source.go), through an os.Root on the
+// site: a regular file inside the site, of bounded size, or an error naming
+// it. YAML is measured by yamlLimits before the parser sees it.
+//
 // The package does no network I/O and imports nothing of deploy, preview or
 // the AWS SDK.
 package generator

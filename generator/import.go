@@ -70,6 +70,26 @@ type legacyRecord struct {
 	job   Job
 }
 
+// maxImportSize bounds the export file that ReadImport reads: the old
+// system's jobs.json of 10,000 jobs is some 5 MiB.
+const maxImportSize = 64 << 20
+
+// ReadImport reads the export file at path, given on the command line, for
+// ImportLegacy. It must be a regular file of at most 64 MiB: a named pipe or
+// a device is refused at once, and a bigger file with an error.
+func ReadImport(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, _, err := readOpen(f, path, maxImportSize)
+	if e, ok := err.(*Error); ok && e.Msg != "" {
+		return nil, fmt.Errorf("%s: %s", path, e.Msg)
+	}
+	return b, err
+}
+
 // ImportLegacy reads the old system's jobs.json (data, read from file) and
 // writes one job file per record to dir/jobs. Every record is checked
 // first, and so is every file about to be written (with ParseJob, exactly
@@ -160,12 +180,17 @@ func ImportLegacy(dir, file string, data []byte, opt ImportOptions) ([]Imported,
 		return nil, err
 	}
 
+	root, err := openSite(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
 	var written []string
 	for i, r := range recs {
-		p := filepath.Join(dir, filepath.FromSlash(r.job.File))
-		if err := createFile(p, srcs[i]); err != nil {
+		p := filepath.FromSlash(r.job.File)
+		if err := createFile(root, r.job.File, srcs[i]); err != nil {
 			for _, w := range written {
-				os.Remove(w)
+				root.Remove(w)
 			}
 			if errors.Is(err, os.ErrExist) {
 				err = fmt.Errorf("%s was created by someone else during the import", r.job.File)

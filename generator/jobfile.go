@@ -41,12 +41,17 @@ func (e *AmbiguousError) Error() string {
 // JobIDs lists the ids of the job files in dir/jobs, sorted. The id is the
 // file name without .yaml; the files are not read.
 func JobIDs(dir string) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(dir, JobsDir))
+	r, err := openSite(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	entries, err := readSourceDir(r, JobsDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", JobsDir, err)
+		return nil, err
 	}
 	var ids []string
 	for _, d := range entries {
@@ -99,8 +104,13 @@ func ResolveID(dir, query string) (string, error) {
 // readJob reads and parses jobs/<id>.yaml with the site's time zone. The
 // errors of the file are in list.
 func readJob(dir, id string, loc *time.Location, list *ErrorList) (*Job, []byte, error) {
+	r, err := openSite(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
 	file := JobFile(id)
-	src, err := readSiteFile(dir, file)
+	src, _, err := readSource(r, file, maxSourceSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, &NotFoundError{Query: id}
 	}
@@ -108,6 +118,14 @@ func readJob(dir, id string, loc *time.Location, list *ErrorList) (*Job, []byte,
 		return nil, nil, err
 	}
 	return ParseJob(file, src, loc, list), src, nil
+}
+
+// ReadJob reads and parses jobs/<id>.yaml of the site at dir with the
+// site's time zone loc, checked as Load checks every source. The errors of
+// the file are in list.
+func ReadJob(dir, id string, loc *time.Location, list *ErrorList) (*Job, error) {
+	j, _, err := readJob(dir, id, loc, list)
+	return j, err
 }
 
 // siteLocation returns the site's time zone from a loaded configuration.
@@ -122,55 +140,47 @@ func siteLocation(cfg *Config) *time.Location {
 // an edit made by someone else between the read and the write is reported
 // instead of silently undone.
 func replaceJobFile(dir, id string, old, src []byte) error {
+	r, err := openSite(dir)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
 	file := JobFile(id)
-	cur, err := readSiteFile(dir, file)
+	cur, _, err := readSource(r, file, maxSourceSize)
 	if err != nil {
 		return err
 	}
 	if !bytes.Equal(cur, old) {
 		return fmt.Errorf("%s changed while qdn was editing it; nothing was written, run the command again", file)
 	}
-	return writeAtomic(filepath.Join(dir, filepath.FromSlash(file)), src)
+	return writeAtomic(r, file, src)
 }
 
-// createFile writes data to path, which must not exist: it returns an error
-// matching fs.ErrExist when it does. The data is written to a temporary file
-// first and then linked to path, which fails when path exists, so the file
-// appears complete or not at all and two writers can never both create it.
-func createFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), tmpPrefix+"*")
+// createFile writes data to rel (slash-separated, under the site root r),
+// which must not exist: it returns an error matching fs.ErrExist when it
+// does. The data is written to a temporary file first and then linked to
+// rel, which fails when rel exists, so the file appears complete or not at
+// all and two writers can never both create it.
+func createFile(r *os.Root, rel string, data []byte) error {
+	tmp, err := writeTemp(r, rel, data)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	err = os.Link(tmp, path)
+	defer r.Remove(filepath.FromSlash(tmp))
+	err = r.Link(filepath.FromSlash(tmp), filepath.FromSlash(rel))
 	if err == nil || errors.Is(err, fs.ErrExist) {
 		return err
 	}
 	// Some file systems have no hard links: claim the name with O_EXCL, then
 	// rename the finished file over it.
-	claim, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	claim, err := r.OpenFile(filepath.FromSlash(rel), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
 	claim.Close()
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(path)
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := r.Rename(filepath.FromSlash(tmp), filepath.FromSlash(rel)); err != nil {
+		r.Remove(filepath.FromSlash(rel))
+		return fmt.Errorf("write %s: %w", rel, err)
 	}
 	return nil
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -64,8 +62,13 @@ func CreateJob(dir string, j Job, opt CreateOptions) (*Job, error) {
 		}
 	}
 	j.History = []Event{{Status: j.Status, At: now}}
-	if err := os.MkdirAll(filepath.Join(dir, JobsDir), 0o755); err != nil {
+	root, err := openSite(dir)
+	if err != nil {
 		return nil, err
+	}
+	defer root.Close()
+	if err := root.MkdirAll(JobsDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", JobsDir, err)
 	}
 	day := now.Format("20060102")
 	for try := 0; try < maxCreateTries; try++ {
@@ -80,7 +83,7 @@ func CreateJob(dir string, j Job, opt CreateOptions) (*Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = createFile(filepath.Join(dir, filepath.FromSlash(j.File)), src)
+		err = createFile(root, j.File, src)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -194,7 +197,12 @@ func (e *ServiceError) Hint() string {
 // CheckService reports whether slug names a bookable service of the site at
 // dir, a file content/book/<slug>.md, the way Load finds services.
 func CheckService(dir, slug string) error {
-	entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(BookDir)))
+	root, err := openSite(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	entries, err := readSourceDir(root, BookDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

@@ -300,9 +300,16 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 		}
 		out.Files[path] = b
 	}
-	for p, file := range s.Assets {
-		b, err := readSiteFile(s.Dir, file)
-		add(p, b, err)
+	if len(s.Assets) > 0 {
+		root, err := openSite(s.Dir)
+		if err != nil {
+			return nil, err
+		}
+		for p, file := range s.Assets {
+			b, _, err := readSource(root, file, maxAssetSize)
+			add(p, b, err)
+		}
+		root.Close()
 	}
 	for _, p := range s.Pages {
 		b, err := r.Page(p)

@@ -53,8 +53,14 @@ func load(dir string, opt Options, cache *buildCache) (*Site, error) {
 		now = opt.Now
 	}
 	s := &Site{Dir: dir, Now: now(), Assets: map[string]string{}}
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, &Error{Pos: Pos{File: ConfigFile}, Msg: fmt.Sprintf("cannot read site configuration: %v", err),
+			Hint: "run qdn in the site's root directory, or pass --site DIR"}
+	}
+	defer r.Close()
 	var list ErrorList
-	cfg, err := LoadConfig(dir)
+	cfg, err := loadConfig(r)
 	if l := Errors(err); l != nil {
 		list = append(list, l...)
 	} else if err != nil {
@@ -65,50 +71,52 @@ func load(dir string, opt Options, cache *buildCache) (*Site, error) {
 		return s, list.Err()
 	}
 	loc := siteLocation(cfg)
-	tpl, err := LoadTemplates(dir)
+	tpl, err := loadTemplates(r)
 	if l := Errors(err); l != nil {
 		list = append(list, l...)
 	} else if err != nil {
 		return nil, err
 	}
 	s.Templates = tpl
-	if err := s.loadContent(&list); err != nil {
+	if err := s.loadContent(r, &list); err != nil {
 		return nil, err
 	}
-	if err := s.loadJobs(loc, cache, &list); err != nil {
+	if err := s.loadJobs(r, loc, cache, &list); err != nil {
 		return nil, err
 	}
 	s.checkJobs(&list)
 	return s, list.Err()
 }
 
-func (s *Site) loadContent(list *ErrorList) error {
-	root := filepath.Join(s.Dir, ContentDir)
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+// loadContent reads content/ through the site root r. content/ itself may
+// be a link that stays inside the site; below it, the walk enters real
+// directories only (see walkSources).
+func (s *Site) loadContent(r *os.Root, list *ErrorList) error {
+	walkSources(r, ContentDir, func(file string, d fs.DirEntry, err error) {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == root {
-				return nil
+			// A directory that is gone was removed during the walk,
+			// or content/ does not exist: nothing to read.
+			if e := Errors(err); e != nil {
+				*list = append(*list, e...)
 			}
-			return err
+			return
 		}
-		name := d.Name()
-		if p != root && ignoredName(name) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		file := ContentDir + "/" + rel
-		src, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
+		rel := strings.TrimPrefix(file, ContentDir+"/")
 		out, isPage := contentOut(rel)
+		var src []byte
+		if isPage {
+			src, _, err = readSource(r, file, maxSourceSize)
+		} else {
+			// An asset is read when the site is rendered; check now
+			// what can be, so that qdn check reports it.
+			err = checkAsset(r, file)
+		}
+		if err != nil {
+			if e := Errors(err); e != nil {
+				*list = append(*list, e...)
+			}
+			return
+		}
 		switch {
 		case rel == "book/index.md":
 			s.BookIntro = parsePage(file, "book/index.html", src, list)
@@ -122,11 +130,7 @@ func (s *Site) loadContent(list *ErrorList) error {
 		default:
 			s.Assets[out] = file
 		}
-		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("read %s: %w", ContentDir, err)
-	}
 	sort.Slice(s.Services, func(i, j int) bool {
 		a, b := s.Services[i], s.Services[j]
 		if a.Order != b.Order {
@@ -162,8 +166,7 @@ type jobSource struct {
 
 // loadJobFile reads one job file. When the cache holds the file as it is, the
 // job is not parsed: it is made from the cache entry.
-func loadJobFile(dir *statDir, name string, loc *time.Location, cache *buildCache, list *ErrorList) (*Job, jobSource, error) {
-	p := filepath.Join(dir.path, name)
+func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Location, cache *buildCache, list *ErrorList) (*Job, jobSource, error) {
 	file := JobsDir + "/" + name
 	var e *cacheEntry
 	if cache != nil {
@@ -176,7 +179,19 @@ func loadJobFile(dir *statDir, name string, loc *time.Location, cache *buildCach
 			return cachedJob(file, e), jobSource{hash: e.Src, stat: e.SrcStat}, nil
 		}
 	}
-	src, st, err := readFileStat(p)
+	var src []byte
+	var st stamp
+	err := errors.New("no jobs root")
+	if jobsRoot != nil {
+		src, st, err = readSource(jobsRoot, name, maxSourceSize)
+	}
+	if err != nil {
+		src, st, err = readSource(r, file, maxSourceSize)
+	}
+	if e := Errors(err); e != nil {
+		*list = append(*list, e...)
+		return &Job{File: file, where: map[string]Pos{}}, jobSource{}, nil
+	}
 	if err != nil {
 		return nil, jobSource{}, err
 	}
@@ -195,10 +210,14 @@ func cachedJob(file string, e *cacheEntry) *Job {
 	return j
 }
 
-func (s *Site) loadJobs(loc *time.Location, cache *buildCache, list *ErrorList) error {
+func (s *Site) loadJobs(r *os.Root, loc *time.Location, cache *buildCache, list *ErrorList) error {
 	dir := filepath.Join(s.Dir, JobsDir)
-	entries, err := os.ReadDir(dir)
+	entries, err := readSourceDir(r, JobsDir)
 	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if e := Errors(err); e != nil {
+		*list = append(*list, e...)
 		return nil
 	}
 	if err != nil {
@@ -229,8 +248,15 @@ func (s *Site) loadJobs(loc *time.Location, cache *buildCache, list *ErrorList) 
 	readErrs := make([]error, len(names))
 	jobsDir := openStatDir(dir)
 	defer jobsDir.close()
+	// jobs/ opened once as a root of its own: a job file then costs one
+	// open instead of two. A file it refuses, such as a link to elsewhere
+	// in the site, is read again from the site root, which decides.
+	jobsRoot, err := r.OpenRoot(JobsDir)
+	if err == nil {
+		defer jobsRoot.Close()
+	}
 	parallel(len(names), 0, func(i int) {
-		jobs[i], sources[i], readErrs[i] = loadJobFile(jobsDir, names[i], loc, cache, &lists[i])
+		jobs[i], sources[i], readErrs[i] = loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, &lists[i])
 	})
 	if err := errors.Join(readErrs...); err != nil {
 		return err

@@ -98,7 +98,12 @@ func readService(dir, slug string) (*Service, error) {
 		return nil, nil
 	}
 	file := BookDir + "/" + slug + ".md"
-	src, err := readSiteFile(dir, file)
+	root, err := openSite(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	src, _, err := readSource(root, file, maxSourceSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

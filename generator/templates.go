@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -62,6 +61,15 @@ func formatDate(t time.Time) string { return t.Format("January 2, 2006") }
 // LoadTemplates parses the default templates, replaced by name by the
 // site's own templates/*.html.
 func LoadTemplates(dir string) (*Templates, error) {
+	r, err := openSite(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return loadTemplates(r)
+}
+
+func loadTemplates(r *os.Root) (*Templates, error) {
 	files := map[string][]byte{}
 	source := map[string]string{}
 	defaults, _ := fs.Glob(templates.FS, "*.html")
@@ -72,21 +80,26 @@ func LoadTemplates(dir string) (*Templates, error) {
 		}
 		files[name], source[name] = b, "(default) "+name
 	}
-	own, err := os.ReadDir(filepath.Join(dir, TemplatesDir))
+	var list ErrorList
+	own, err := readSourceDir(r, TemplatesDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("read %s: %w", TemplatesDir, err)
+		return nil, err
 	}
 	for _, d := range own {
 		if d.IsDir() || !strings.HasSuffix(d.Name(), ".html") || ignoredName(d.Name()) {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, TemplatesDir, d.Name()))
+		file := TemplatesDir + "/" + d.Name()
+		b, _, err := readSource(r, file, maxSourceSize)
+		if e := Errors(err); e != nil {
+			list = append(list, e...)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		files[d.Name()], source[d.Name()] = b, TemplatesDir+"/"+d.Name()
+		files[d.Name()], source[d.Name()] = b, file
 	}
-	var list ErrorList
 	var partials []string
 	for name := range files {
 		if strings.HasPrefix(name, "_") {

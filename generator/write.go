@@ -75,6 +75,12 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 			// Left over by a build that was killed mid-write.
 			return os.Remove(p)
 		}
+		if !d.Type().IsRegular() {
+			// A link, a named pipe, a socket or a device is none of
+			// qdn's output: reading it could wait for ever or read
+			// outside the site, and writing could go through it.
+			return os.Remove(p)
+		}
 		existing[rel] = true
 		return nil
 	})

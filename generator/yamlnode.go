@@ -51,6 +51,10 @@ type pair struct {
 // parseYAML parses src with the full YAML parser and returns the body of its
 // single document, or nil after recording why it cannot be used.
 func parseYAML(e errs, src []byte) *node {
+	if line, col, msg, ok := yamlLimits(src); !ok {
+		e.at(line, col, fmt.Sprintf("qdn's YAML files nest at most %d levels deep and hold at most %d lines and %s: remove what is extra, or split the file", maxYAMLDepth, maxYAMLEntries, sizeText(maxYAMLSize)), "%s", msg)
+		return nil
+	}
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		var ye interface {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/quickdumpnow/qdn/generator"
@@ -49,7 +48,7 @@ func (c *JobImportCommand) Run(ctx context.Context, args []string) error {
 		return &usageError{msg: "qdn job import takes one FILE", hint: "for example: qdn job import jobs.json"}
 	}
 	file := args[0]
-	data, err := os.ReadFile(file)
+	data, err := generator.ReadImport(file)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -95,12 +93,12 @@ func readStatus(site, id string, cfg *generator.Config) (generator.Status, error
 	if loc == nil {
 		loc = time.UTC
 	}
-	src, err := os.ReadFile(filepath.Join(site, filepath.FromSlash(generator.JobFile(id))))
+	var ignored generator.ErrorList
+	j, err := generator.ReadJob(site, id, loc, &ignored)
 	if err != nil {
 		return "", err
 	}
-	var ignored generator.ErrorList
-	return generator.ParseJob(generator.JobFile(id), src, loc, &ignored).Status, nil
+	return j.Status, nil
 }
 
 // parseAt reads --at: a time as job files hold it, or a clock time today in

@@ -173,8 +173,11 @@ func report(w io.Writer, err error) int {
 	}
 	fmt.Fprintf(w, "qdn: error: %s\n", strings.TrimSpace(err.Error()))
 	var he *hintError
+	var hinter interface{ Hint() string }
 	if errors.As(err, &he) {
 		fmt.Fprintf(w, "qdn: hint: %s\n", he.hint)
+	} else if errors.As(err, &hinter) {
+		fmt.Fprintf(w, "qdn: hint: %s\n", hinter.Hint())
 	}
 	if errors.Is(err, context.Canceled) {
 		return 130

@@ -1,0 +1,240 @@
+package generator_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+// secret is what a file outside the site holds; it must never reach an
+// error message or public/.
+const secret = "AWS_SESSION_TOKEN=secret-7f3a9c"
+
+// plant is one hostile change to a site at dir; out is a directory outside
+// the site holding secret.txt and secret.md.
+type plant struct {
+	name  string
+	setup func(t *testing.T, dir, out string)
+	// want is the start of the error's line: file and message.
+	want string
+}
+
+// outside makes a directory outside the site with files holding secret.
+func outside(t *testing.T) string {
+	t.Helper()
+	out := t.TempDir()
+	for _, name := range []string{"secret.txt", "secret.md", "secret.yaml", "secret.html"} {
+		if err := os.WriteFile(filepath.Join(out, name), []byte(secret+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func symlink(old string, parts ...string) func(t *testing.T, dir, out string) {
+	return func(t *testing.T, dir, out string) {
+		t.Helper()
+		target := old
+		if strings.HasPrefix(old, "OUT/") {
+			target = filepath.Join(out, strings.TrimPrefix(old, "OUT/"))
+		} else if old == "OUT" {
+			target = out
+		}
+		p := filepath.Join(append([]string{dir}, parts...)...)
+		if err := os.RemoveAll(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			if runtime.GOOS == "windows" {
+				// Making a link needs a privilege or developer
+				// mode there.
+				t.Skipf("cannot make a link on Windows: %v", err)
+			}
+			t.Fatal(err)
+		}
+	}
+}
+
+func writeSize(n int, parts ...string) func(t *testing.T, dir, out string) {
+	return func(t *testing.T, dir, out string) {
+		t.Helper()
+		b := bytes.Repeat([]byte("a"), n)
+		if err := os.WriteFile(filepath.Join(append([]string{dir}, parts...)...), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// buildWithin runs Build and fails the test when it has not returned within
+// a minute: a build that waits on a named pipe or reads without end never
+// does.
+func buildWithin(t *testing.T, dir string, opt generator.Options) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := generator.Build(dir, opt)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		t.Fatalf("Build(%s) did not return within a minute", dir)
+		return nil
+	}
+}
+
+// checkRefused builds a good copy of the example site, plants p in it and
+// checks that the build fails with p's error, leaves public/ as it was and
+// shows the secret nowhere, with the build cache and without.
+func checkRefused(t *testing.T, p plant) {
+	for _, cached := range []bool{false, true} {
+		name := p.name
+		if cached {
+			name += "/cached"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := copySite(t, exampleSite)
+			out := outside(t)
+			opt := generator.Options{Now: testNow}
+			if cached {
+				opt.CacheDir = t.TempDir()
+			}
+			if err := buildWithin(t, dir, opt); err != nil {
+				t.Fatalf("Build of the good site: %v", err)
+			}
+			pub := filepath.Join(dir, generator.PublicDir)
+			files, mtimes := snapshot(t, pub)
+			p.setup(t, dir, out)
+			err := buildWithin(t, dir, opt)
+			list := generator.Errors(err)
+			if list == nil {
+				t.Fatalf("Build = %v; want source errors", err)
+			}
+			text := list.Format()
+			if !strings.Contains(text, "\n"+p.want) && !strings.HasPrefix(text, p.want) {
+				t.Errorf("Build errors:\n%s\nwant a line starting %q", text, p.want)
+			}
+			if !strings.Contains(text, "hint: ") {
+				t.Errorf("Build errors:\n%s\nwant a hint", text)
+			}
+			if strings.Contains(text, "secret-7f3a9c") {
+				t.Errorf("Build errors show the secret:\n%s", text)
+			}
+			files2, mtimes2 := snapshot(t, pub)
+			if !cmp.Equal(files, files2) || !cmp.Equal(mtimes, mtimes2) {
+				t.Errorf("a refused build changed public/")
+			}
+			for f, b := range files2 {
+				if bytes.Contains(b, []byte("secret-7f3a9c")) {
+					t.Errorf("public/%s holds the secret", f)
+				}
+			}
+		})
+	}
+}
+
+// sourcePlants are the hostile changes every system can make.
+var sourcePlants = []plant{
+	{"asset links out", symlink("OUT/secret.txt", "content", "env.txt"), "content/env.txt: a link that leads out of the site"},
+	{"page links out", symlink("OUT/secret.md", "content", "env.md"), "content/env.md: a link that leads out of the site"},
+	{"service links out", symlink("OUT/secret.md", "content", "book", "leak.md"), "content/book/leak.md: a link that leads out of the site"},
+	{"qdn.yaml links out", symlink("OUT/secret.yaml", "qdn.yaml"), "qdn.yaml: a link that leads out of the site"},
+	{"job links out", symlink("OUT/secret.yaml", "jobs", "JOB-20261121-001.yaml"), "jobs/JOB-20261121-001.yaml: a link that leads out of the site"},
+	{"template links out", func(t *testing.T, dir, out string) {
+		os.Mkdir(filepath.Join(dir, "templates"), 0o755)
+		symlink("OUT/secret.html", "templates", "page.html")(t, dir, out)
+	}, "templates/page.html: a link that leads out of the site"},
+	{"directory in content links out", symlink("OUT", "content", "leak"), "content/leak: a link that leads out of the site"},
+	{"content links out", symlink("OUT", "content"), "content: a link that leads out of the site"},
+	{"jobs links out", symlink("OUT", "jobs"), "jobs: a link that leads out of the site"},
+	{"link by a relative path out", symlink("../../../../../../../../../../../../etc/hosts", "content", "hosts.txt"), "content/hosts.txt: a link that leads out of the site"},
+	{"link loop", func(t *testing.T, dir, out string) {
+		symlink("b.txt", "content", "a.txt")(t, dir, out)
+		symlink("a.txt", "content", "b.txt")(t, dir, out)
+	}, "content/a.txt: a link that loops"},
+	{"link to a directory inside", symlink("book", "content", "more"), "content/more: a directory where a file was expected"},
+	{"page too large", writeSize(1<<20+1, "content", "big.md"), "content/big.md: larger than 1 MiB"},
+	{"job too large", writeSize(1<<20+1, "jobs", "JOB-20261121-001.yaml"), "jobs/JOB-20261121-001.yaml: larger than 1 MiB"},
+	{"qdn.yaml too large", writeSize(1<<20+1, "qdn.yaml"), "qdn.yaml: larger than 1 MiB"},
+}
+
+// TestSourcesRefused checks that every file qdn reads is a regular file
+// inside the site, not too large.
+func TestSourcesRefused(t *testing.T) {
+	for _, p := range sourcePlants {
+		checkRefused(t, p)
+	}
+}
+
+// TestLinkInsideSite checks that links that stay inside the site are
+// followed: a page, an asset and a job file.
+func TestLinkInsideSite(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	os.MkdirAll(filepath.Join(dir, "shared"), 0o755)
+	os.WriteFile(filepath.Join(dir, "shared", "logo.txt"), []byte("logo\n"), 0o644)
+	symlink("../shared/logo.txt", "content", "logo.txt")(t, dir, "")
+	symlink("about.md", "content", "about-us.md")(t, dir, "")
+	// A job file kept elsewhere in the site: the link leaves jobs/ but
+	// not the site.
+	job := filepath.Join("jobs", "JOB-20261121-001.yaml")
+	if err := os.Rename(filepath.Join(dir, job), filepath.Join(dir, "shared", "job.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	symlink("../shared/job.yaml", "jobs", "JOB-20261121-001.yaml")(t, dir, "")
+	res, err := generator.Build(dir, generator.Options{Now: testNow})
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if got := string(res.Output.Files["logo.txt"]); got != "logo\n" {
+		t.Errorf("logo.txt = %q; want %q", got, "logo\n")
+	}
+	if got := len(res.Site.Jobs); got != 7 {
+		t.Errorf("Build read %d jobs; want 7, the linked one with them", got)
+	}
+	if us := res.Output.Files["about-us/index.html"]; !bytes.Contains(us, []byte("We are a small crew based in Boise.")) {
+		t.Errorf("about-us/index.html does not hold the text of about.md:\n%s", us)
+	}
+}
+
+// TestJobCommandsRefuseLinks checks that the commands that edit a job
+// neither read nor write through a link out of the site.
+func TestJobCommandsRefuseLinks(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	out := outside(t)
+	job := filepath.Join(dir, "jobs", "JOB-20261121-001.yaml")
+	src, err := os.ReadFile(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(out, "job.yaml")
+	os.WriteFile(target, src, 0o644)
+	symlink("OUT/job.yaml", "jobs", "JOB-20261121-001.yaml")(t, dir, out)
+	_, err = generator.SetStatus(dir, "JOB-20261121-001", "completed", generator.StatusChange{Force: true})
+	if err == nil || !strings.Contains(err.Error(), "jobs/JOB-20261121-001.yaml: a link that leads out of the site") {
+		t.Errorf("SetStatus through a link out = %v; want it refused", err)
+	}
+	if b, _ := os.ReadFile(target); !bytes.Equal(b, src) {
+		t.Errorf("SetStatus wrote through the link")
+	}
+
+	// jobs/ itself a link out: a new job is not created there.
+	dir = copySite(t, exampleSite)
+	os.RemoveAll(filepath.Join(dir, "jobs"))
+	symlink("OUT", "jobs")(t, dir, out)
+	before, _ := os.ReadDir(out)
+	_, err = generator.CreateJob(dir, generator.Job{Customer: generator.Customer{Name: "Ann"}, Address: "1 Main St", Service: "trailer-dump"}, generator.CreateOptions{Now: testNow()})
+	if err == nil {
+		t.Errorf("CreateJob with jobs/ linked out of the site = nil; want an error")
+	}
+	if after, _ := os.ReadDir(out); len(after) != len(before) {
+		t.Errorf("CreateJob wrote %d files out of the site", len(after)-len(before))
+	}
+}
