@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,6 +116,7 @@ func TestHostAndOrigin(t *testing.T) {
 		{name: "site by network address", target: "/", host: "192.0.2.7:PORT", loop: forbidden, wide: ok},
 		{name: "site by IPv6 network address", target: "/", host: "[2001:db8::7]:PORT", loop: forbidden, wide: ok},
 		{name: "site by host name", target: "/", host: hostname + ":PORT", loop: forbidden, wide: ok},
+		{name: "site by host name in another domain", target: "/", host: hostname + ".attacker.example:PORT", loop: forbidden, wide: forbidden},
 		{name: "site by rebinding name", target: "/", host: "attacker.example:PORT", loop: forbidden, wide: forbidden},
 		{name: "tracking page by rebinding name", target: "/track/" + markToken + "/", host: "attacker.example", loop: forbidden, wide: forbidden},
 		{name: "site by localhost subdomain of another site", target: "/", host: "localhost.attacker.example:PORT", loop: forbidden, wide: forbidden},
@@ -206,6 +208,12 @@ func TestNetworkClient(t *testing.T) {
 	port := ts.ln.Addr().(*net.TCPAddr).Port
 	addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
 	base := "http://" + addr + "/"
+	if urls := ts.NetworkURLs(); !slices.Contains(urls, base) {
+		t.Errorf("NetworkURLs() = %q; want it to hold %s", urls, base)
+	}
+	if urls := startServer(t, dir).NetworkURLs(); urls != nil {
+		t.Errorf("NetworkURLs() on loopback = %q; want none", urls)
+	}
 
 	tests := []struct {
 		target string

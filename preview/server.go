@@ -155,10 +155,13 @@ func (s *Server) Open() error {
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 		s.network = true
 		s.dashPath = adminPrefix + newSecret() + "/"
+		// This computer's name, as a phone finds it over mDNS. A name with
+		// a domain may be resolved by a DNS server that another controls;
+		// only its .local form is safe.
 		if h, err := os.Hostname(); err == nil && h != "" {
-			h = strings.ToLower(h)
-			s.names[h] = true
+			h = strings.TrimSuffix(strings.ToLower(h), ".local")
 			if !strings.Contains(h, ".") {
+				s.names[h] = true
 				s.names[h+".local"] = true
 			}
 		}
@@ -200,6 +203,32 @@ func (s *Server) DashboardURL() string { return strings.TrimSuffix(s.URL(), "/")
 
 // Network reports whether other computers can connect to the preview.
 func (s *Server) Network() bool { return s.network }
+
+// NetworkURLs are the addresses at which other computers find the site on
+// a network bind, one per address of this computer; none on loopback.
+func (s *Server) NetworkURLs() []string {
+	if !s.network {
+		return nil
+	}
+	addr := s.ln.Addr().(*net.TCPAddr)
+	port := strconv.Itoa(addr.Port)
+	if !addr.IP.IsUnspecified() {
+		return []string{"http://" + net.JoinHostPort(addr.IP.String(), port) + "/"}
+	}
+	ifaddrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var urls []string
+	for _, a := range ifaddrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || n.IP.IsLoopback() || n.IP.IsLinkLocalUnicast() || (n.IP.To4() == nil && addr.IP.To4() != nil) {
+			continue
+		}
+		urls = append(urls, "http://"+net.JoinHostPort(n.IP.String(), port)+"/")
+	}
+	return urls
+}
 
 func newSecret() string {
 	b := make([]byte, 16)

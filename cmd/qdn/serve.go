@@ -44,12 +44,12 @@ that). Stop it with Ctrl-C.
 It listens on loopback only, since the dashboard shows every customer.
 --bind 0.0.0.0 (or an address of this computer) lets other computers, such
 as a phone on the same network, see the site's pages at this computer's
-address; their pages reload but are not shown build errors. The dashboard
-then moves to a secret address, printed at start and new on each run:
-anyone who has it sees every customer, so do not share it. Every request
-must name the server by localhost, an address or, on a network bind, this
-computer's host name; other names are refused, so that no web page can
-read the preview through a name of its own.
+address (printed as Network:); their pages reload but are not shown build
+errors. The dashboard then moves to a secret address, printed at start and
+new on each run: anyone who has it sees every customer, so do not share it.
+Every request must name the server by localhost, an address or, on a
+network bind, this computer's host name; other names are refused, so that
+no web page can read the preview through a name of its own.
 `
 
 // Run serves the site until ctx is cancelled.
@@ -91,7 +91,11 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintf(c.Stdout, "Site:      %s\nDashboard: %s\n", srv.URL(), srv.DashboardURL())
+	fmt.Fprintf(c.Stdout, "Site:      %s\n", srv.URL())
+	for _, u := range srv.NetworkURLs() {
+		fmt.Fprintf(c.Stdout, "Network:   %s\n", u)
+	}
+	fmt.Fprintf(c.Stdout, "Dashboard: %s\n", srv.DashboardURL())
 	if srv.Network() {
 		fmt.Fprintf(c.Stderr, "qdn: warning: --bind %s lets other computers on the network see the site; the dashboard's address is secret, keep it to yourself\n", c.Bind)
 	}
