@@ -232,6 +232,17 @@ func TestNetworkClient(t *testing.T) {
 		}
 	}
 
+	// The dashboard's own links and search keep its secret.
+	_, html := rawRequest(t, addr, "GET", ts.dashPath, "HTTP/1.1", addr, nil)
+	for _, want := range []string{`action="` + ts.dashPath + `"`, `href="` + ts.dashPath + `?status=booked"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the dashboard at its secret path does not hold %s", want)
+		}
+	}
+	if strings.Contains(html, `"/_qdn/?`) || strings.Contains(html, `"/_qdn/"`) {
+		t.Errorf("the dashboard at its secret path links to /_qdn/ without it")
+	}
+
 	// A build error quotes the sources: the terminal, the pages on this
 	// computer and the dashboard show it; a page on the phone only stays
 	// as it is.
