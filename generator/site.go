@@ -148,13 +148,6 @@ func reserved(out string) bool {
 		strings.HasPrefix(out, "_qdn/") || (strings.HasPrefix(out, "book/") && strings.Count(out, "/") == 2 && strings.HasSuffix(out, "/index.html"))
 }
 
-// ignoredName reports whether a file is an editor's or the system's, never
-// part of the site: hidden files, swap and backup files.
-func ignoredName(name string) bool {
-	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "#") || strings.HasSuffix(name, "~") ||
-		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, ".swx") || strings.HasSuffix(name, ".tmp")
-}
-
 // JobFile returns the path of a job's file relative to the site root.
 func JobFile(id string) string { return JobsDir + "/" + id + ".yaml" }
 

@@ -138,7 +138,7 @@ next:
 func (b *browser) open(t *testing.T, ts *testServer, page string) {
 	t.Helper()
 	b.run(t, chromedp.Navigate(strings.TrimSuffix(ts.URL(), "/")+page))
-	ts.waitClient(t, keyOf(page))
+	ts.waitClient(t, ts.keyOf(page))
 }
 
 // waitClient waits until a page showing key follows the event stream.
@@ -294,7 +294,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("overlay shows a build error until it is fixed", func(t *testing.T) {
-		ts.waitClient(t, keyOf(markURL))
+		ts.waitClient(t, ts.keyOf(markURL))
 		broken := strings.Replace(mark, "status: ready_for_pickup", "status: complete", 1)
 		if err := os.WriteFile(markFile, []byte(broken), 0o644); err != nil {
 			t.Fatal(err)
@@ -326,7 +326,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("reconnects after the server restarts", func(t *testing.T) {
-		ts.waitClient(t, keyOf(markURL))
+		ts.waitClient(t, ts.keyOf(markURL))
 		eval[chromedp.Void](t, b, `window.qdnBeforeReload = true`)
 		start := time.Now()
 		if err := ts.Close(); err != nil {
@@ -348,13 +348,13 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("completed job shows no receipt")
 		}
 		// A page that did not change stays as it is across a restart.
-		ts.waitClient(t, keyOf(markURL))
+		ts.waitClient(t, ts.keyOf(markURL))
 		eval[chromedp.Void](t, b, `window.qdnBeforeReload = true`)
 		if err := ts.Close(); err != nil {
 			t.Fatal(err)
 		}
 		ts = startServerAt(top, dir, strings.TrimSuffix(strings.TrimPrefix(ts.URL(), "http://"), "/"))
-		ts.waitClient(t, keyOf(markURL))
+		ts.waitClient(t, ts.keyOf(markURL))
 		time.Sleep(200 * time.Millisecond)
 		if eval[bool](t, b, `window.qdnBeforeReload === undefined`) {
 			t.Errorf("the page reloaded after a restart although it did not change")

@@ -37,6 +37,9 @@ const maxRows = 500
 
 // dashboard is what the dispatch dashboard shows.
 type dashboard struct {
+	// Base is the dashboard's own path, which on a network bind holds its
+	// secret.
+	Base     string
 	SiteName string
 	Version  string
 	Built    bool
@@ -230,7 +233,7 @@ func (st *state) dashboardVersion() string {
 func (s *Server) serveDashboard(w http.ResponseWriter, r *http.Request) {
 	st := s.snapshot()
 	q := r.URL.Query()
-	d := &dashboard{Version: st.version(dashboardKey), Built: st.out != nil, Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q"))}
+	d := &dashboard{Base: s.dashPath, Version: st.version(dashboardKey), Built: st.out != nil, Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q"))}
 	site := st.src
 	if site == nil || site.Config == nil {
 		site = st.site
@@ -251,16 +254,16 @@ func (s *Server) serveDashboard(w http.ResponseWriter, r *http.Request) {
 			attnCount++
 		}
 	}
-	d.Counts = append(d.Counts, statusCount{Status: "", Label: "All", N: len(rows), URL: dashURL("", d.Query), Active: d.Status == ""})
-	d.Counts = append(d.Counts, statusCount{Status: "attention", Label: "Needs attention", N: attnCount, URL: dashURL("attention", d.Query), Active: d.Status == "attention"})
+	d.Counts = append(d.Counts, statusCount{Status: "", Label: "All", N: len(rows), URL: dashURL(d.Base, "", d.Query), Active: d.Status == ""})
+	d.Counts = append(d.Counts, statusCount{Status: "attention", Label: "Needs attention", N: attnCount, URL: dashURL(d.Base, "attention", d.Query), Active: d.Status == "attention"})
 	for _, sv := range generator.Statuses {
 		label := string(sv)
 		if site != nil && site.Config != nil && site.Config.StatusLabel(sv) != "" {
 			label = site.Config.StatusLabel(sv)
 		}
-		d.Counts = append(d.Counts, statusCount{Status: string(sv), Label: label, N: count[string(sv)], URL: dashURL(string(sv), d.Query), Active: d.Status == string(sv)})
+		d.Counts = append(d.Counts, statusCount{Status: string(sv), Label: label, N: count[string(sv)], URL: dashURL(d.Base, string(sv), d.Query), Active: d.Status == string(sv)})
 	}
-	d.Counts = append(d.Counts, statusCount{Status: "errors", Label: "With errors", N: errCount, URL: dashURL("errors", d.Query), Active: d.Status == "errors"})
+	d.Counts = append(d.Counts, statusCount{Status: "errors", Label: "With errors", N: errCount, URL: dashURL(d.Base, "errors", d.Query), Active: d.Status == "errors"})
 	for _, c := range d.Counts {
 		if c.Active && c.Status != "" {
 			d.StatusLabel = c.Label
@@ -327,7 +330,7 @@ func (r dashRow) matches(needle string) bool {
 	return false
 }
 
-func dashURL(status, q string) string {
+func dashURL(base, status, q string) string {
 	v := make([]string, 0, 2)
 	if status != "" {
 		v = append(v, "status="+template.URLQueryEscaper(status))
@@ -336,7 +339,7 @@ func dashURL(status, q string) string {
 		v = append(v, "q="+template.URLQueryEscaper(q))
 	}
 	if len(v) == 0 {
-		return adminPrefix
+		return base
 	}
-	return adminPrefix + "?" + strings.Join(v, "&")
+	return base + "?" + strings.Join(v, "&")
 }

@@ -9,5 +9,6 @@
 // routed with the rules of the CloudFront Function (route) and answered with
 // the headers qdn sync gives each object. The reload script and the local
 // dispatch dashboard at /_qdn/ exist only in the preview's responses; the
-// output, and so public/, never holds them.
+// output, and so public/, never holds them. Server's doc says what each bind
+// serves, and to whom.
 package preview

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -54,6 +55,17 @@ type Options struct {
 // Server is the preview: it builds the site, serves it, watches its sources
 // and rebuilds and reloads as they change. A failed build keeps the last
 // good site up and shows the errors on every page.
+//
+// Bound to loopback, only this computer can connect to the preview:
+// the site and the dashboard at /_qdn/. Bound to another address, other
+// computers see the site's pages, for a check on a phone; the dashboard
+// lists every customer, so it moves to /_qdn/<secret>/, a path with 128
+// random bits that only DashboardURL tells. The event stream gives build
+// errors, which quote the sources, only to this computer and to the
+// dashboard; other pages are only told to reload. On every bind the Host
+// header must name this server (localhost, a loopback address, or on a
+// network bind any address or this computer's name), so that a web page
+// whose own name resolves to this computer (DNS rebinding) reads nothing.
 type Server struct {
 	opt     Options
 	builder *generator.Builder
@@ -66,6 +78,13 @@ type Server struct {
 
 	// rebuilt is told of each finished rebuild, for tests and benchmarks.
 	rebuilt func(Batch, *generator.Result, error, time.Duration)
+
+	// network is true when other computers can connect; dashPath is where
+	// the dashboard is served and names are the host names (lower case)
+	// the Host header may hold besides addresses.
+	network  bool
+	dashPath string
+	names    map[string]bool
 
 	mu      sync.Mutex
 	st      *state
@@ -99,9 +118,12 @@ type buildError struct {
 }
 
 // client is one connected page, by the output key its URL routes to.
+// Only a private client, on this computer or showing the dashboard, is
+// told of build errors.
 type client struct {
 	key     string
 	version string
+	private bool
 	send    chan event
 }
 
@@ -128,6 +150,22 @@ func (s *Server) Open() error {
 		return fmt.Errorf("listen on %s: %w", s.opt.Addr, err)
 	}
 	s.ln = ln
+	s.names = map[string]bool{"localhost": true}
+	s.dashPath = adminPrefix
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		s.network = true
+		s.dashPath = adminPrefix + newSecret() + "/"
+		// This computer's name, as a phone finds it over mDNS. A name with
+		// a domain may be resolved by a DNS server that another controls;
+		// only its .local form is safe.
+		if h, err := os.Hostname(); err == nil && h != "" {
+			h = strings.TrimSuffix(strings.ToLower(h), ".local")
+			if !strings.Contains(h, ".") {
+				s.names[h] = true
+				s.names[h+".local"] = true
+			}
+		}
+	}
 	s.builder = generator.NewBuilder(s.opt.Dir, generator.Options{Now: s.opt.Now})
 	s.watcher = NewWatcher(s.opt.Dir, WatcherOptions{Poll: s.opt.Poll, Logf: func(format string, args ...any) {
 		fmt.Fprintf(s.opt.Log, "qdn: "+format+"\n", args...)
@@ -159,8 +197,44 @@ func (s *Server) URL() string {
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + "/"
 }
 
-// DashboardURL is the address of the dispatch dashboard.
-func (s *Server) DashboardURL() string { return strings.TrimSuffix(s.URL(), "/") + adminPrefix }
+// DashboardURL is the address of the dispatch dashboard. On a network bind
+// it holds the secret without which the dashboard is not served.
+func (s *Server) DashboardURL() string { return strings.TrimSuffix(s.URL(), "/") + s.dashPath }
+
+// Network reports whether other computers can connect to the preview.
+func (s *Server) Network() bool { return s.network }
+
+// NetworkURLs are the addresses at which other computers find the site on
+// a network bind, one per address of this computer; none on loopback.
+func (s *Server) NetworkURLs() []string {
+	if !s.network {
+		return nil
+	}
+	addr := s.ln.Addr().(*net.TCPAddr)
+	port := strconv.Itoa(addr.Port)
+	if !addr.IP.IsUnspecified() {
+		return []string{"http://" + net.JoinHostPort(addr.IP.String(), port) + "/"}
+	}
+	ifaddrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var urls []string
+	for _, a := range ifaddrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || n.IP.IsLoopback() || n.IP.IsLinkLocalUnicast() || (n.IP.To4() == nil && addr.IP.To4() != nil) {
+			continue
+		}
+		urls = append(urls, "http://"+net.JoinHostPort(n.IP.String(), port)+"/")
+	}
+	return urls
+}
+
+func newSecret() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
 
 // Polling reports whether the watcher polls instead of listening to events.
 func (s *Server) Polling() bool { return s.watcher.Polling() }
@@ -244,6 +318,7 @@ func (s *Server) build(b Batch) {
 	for _, c := range clients {
 		var m []event
 		switch {
+		case !c.private:
 		case len(next.errs) > 0:
 			m = append(m, event{"errors", errs})
 		case len(prev.errs) > 0:
@@ -388,9 +463,13 @@ func (st *state) version(key string) string {
 }
 
 // keyOf returns the output key a page URL shows, as the edge routes it.
-func keyOf(urlPath string) string {
-	if urlPath == strings.TrimSuffix(adminPrefix, "/") || strings.HasPrefix(urlPath, adminPrefix) {
+// Another path under /_qdn/ shows no object.
+func (s *Server) keyOf(urlPath string) string {
+	if s.isDashboard(urlPath) {
 		return dashboardKey
+	}
+	if urlPath == strings.TrimSuffix(adminPrefix, "/") || strings.HasPrefix(urlPath, adminPrefix) {
+		return adminPrefix[1:] + "-"
 	}
 	r, err := route((&url.URL{Path: urlPath}).EscapedPath(), "")
 	if err == nil && r.Redirect != "" {
@@ -408,8 +487,21 @@ func (s *Server) snapshot() *state {
 	return s.st
 }
 
+// isDashboard reports whether urlPath is the dashboard's, comparing the
+// secret in constant time.
+func (s *Server) isDashboard(urlPath string) bool {
+	return len(urlPath) == len(s.dashPath) && subtle.ConstantTimeCompare([]byte(urlPath), []byte(s.dashPath)) == 1
+}
+
 // ServeHTTP answers as production would, plus the preview's own /_qdn/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.allowedHost(r.Host) {
+		// A page on another site that resolves its own name to this
+		// computer (DNS rebinding) must read nothing, not even the site:
+		// it holds every tracking page.
+		http.Error(w, "forbidden host: open the address qdn serve printed", http.StatusForbidden)
+		return
+	}
 	if r.URL.Path == strings.TrimSuffix(adminPrefix, "/") || strings.HasPrefix(r.URL.Path, adminPrefix) {
 		s.serveAdmin(w, r)
 		return
@@ -453,7 +545,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", h.ContentType)
 	w.Header().Set("Cache-Control", h.CacheControl)
 	if strings.HasPrefix(h.ContentType, "text/html") {
-		page := inject(body, newNonce(), st.version(keyOf(r.URL.Path)))
+		page := inject(body, newNonce(), st.version(s.keyOf(r.URL.Path)))
 		w.Header().Set("Content-Length", strconv.Itoa(len(page)))
 		w.WriteHeader(status)
 		if r.Method != http.MethodHead {
@@ -497,10 +589,11 @@ func (s *Server) serveUnbuilt(w http.ResponseWriter, r *http.Request) {
 const adminCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
-	if !s.allowedHost(r.Host) {
-		// A page on another site that resolves its own name to 127.0.0.1
-		// (DNS rebinding) must not read the dashboard.
-		http.Error(w, "forbidden host", http.StatusForbidden)
+	if !sameOrigin(r) {
+		// Another site's script, style sheet, image or event stream: a
+		// page may read what it loads from its own origin only, and the
+		// dashboard and the build errors are no one else's.
+		http.Error(w, "forbidden: a request from another site", http.StatusForbidden)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -511,23 +604,22 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", adminCSP)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	switch r.URL.Path {
-	case strings.TrimSuffix(adminPrefix, "/"):
-		http.Redirect(w, r, adminPrefix, http.StatusMovedPermanently)
-	case adminPrefix:
-		if !fromLoopback(r.RemoteAddr) {
-			// Even with --bind, every customer's address and link stay on
-			// this computer; the site's pages are what is shared.
-			http.Error(w, "the dashboard is only served to this computer", http.StatusForbidden)
-			return
-		}
+	w.Header().Set("Cross-Origin-Resource-Policy", "same-origin")
+	switch p := r.URL.Path; {
+	case s.isDashboard(p):
 		s.serveDashboard(w, r)
-	case eventsPath:
+	case s.isDashboard(p + "/"):
+		http.Redirect(w, r, p+"/", http.StatusMovedPermanently)
+	case p == eventsPath:
 		s.serveEvents(w, r)
 	default:
-		name := strings.TrimPrefix(r.URL.Path, adminPrefix)
+		name := strings.TrimPrefix(p, adminPrefix)
 		b, err := assets.ReadFile("assets/" + name)
-		if err != nil || strings.Contains(name, "/") {
+		if err != nil || name == "" || strings.Contains(name, "/") {
+			if s.network && (p == adminPrefix || p == strings.TrimSuffix(adminPrefix, "/")) {
+				http.Error(w, "on a network bind the dashboard is at the secret address qdn serve printed", http.StatusNotFound)
+				return
+			}
 			http.NotFound(w, r)
 			return
 		}
@@ -541,6 +633,26 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// sameOrigin reports whether a request to the preview's own paths comes
+// from one of its own pages, or is a navigation, such as a click on the
+// address in the terminal. Browsers say where a request comes from in
+// Sec-Fetch-Site and, for event streams and other CORS requests, Origin;
+// a client that sends neither is not a browser page, and the Host check
+// already holds for it.
+func sameOrigin(r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "http" || !strings.EqualFold(u.Host, r.Host) {
+			return false
+		}
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+		return true
+	}
+	return r.Header.Get("Sec-Fetch-Mode") == "navigate"
+}
+
 // fromLoopback reports whether a request came from this computer.
 func fromLoopback(remoteAddr string) bool {
 	host, _, err := net.SplitHostPort(remoteAddr)
@@ -551,24 +663,25 @@ func fromLoopback(remoteAddr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// allowedHost reports whether a request for the preview's own pages names
-// this server. Bound to loopback, only loopback names are accepted; bound
-// to another address, the person chose to share the preview.
+// allowedHost reports whether the Host of a request names this server: a
+// name that no other site can make resolve here. On every bind that is
+// localhost and the loopback addresses; on a network bind also any address
+// (a page at an address is that address's) and this computer's host name,
+// as a phone on the network may use them.
 func (s *Server) allowedHost(hostport string) bool {
-	tcp := s.ln.Addr().(*net.TCPAddr)
-	if !tcp.IP.IsLoopback() {
-		return true
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
 	}
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		host = hostport
+	if host == "" {
+		return false
 	}
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback() || s.network
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return s.names[strings.ToLower(host)]
 }
 
 // serveEvents is the event stream of one open page: "reload" when the page
@@ -582,15 +695,18 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	c := &client{key: keyOf(q.Get("path")), version: q.Get("v"), send: make(chan event, 16)}
+	c := &client{key: s.keyOf(q.Get("path")), version: q.Get("v"), send: make(chan event, 16)}
+	c.private = c.key == dashboardKey || fromLoopback(r.RemoteAddr)
 	// push closes the channel when the client falls behind; reading the
 	// closed channel ends this stream.
 	ch := c.send
 	s.mu.Lock()
 	st := s.st
-	if len(st.errs) > 0 {
+	switch {
+	case !c.private:
+	case len(st.errs) > 0:
 		c.push(event{"errors", errorsJSON(st.errs)})
-	} else {
+	default:
 		c.push(event{"ok", ""})
 	}
 	if v := st.version(c.key); v != c.version {

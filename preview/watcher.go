@@ -14,13 +14,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
-)
-
-// The sources a site is built from, relative to its root: the configuration
-// file and three trees.
-var (
-	watchedFile  = "qdn.yaml"
-	watchedTrees = []string{"jobs", "content", "templates"}
+	"github.com/quickdumpnow/qdn/generator"
 )
 
 // Batch is a set of source changes reported together.
@@ -68,10 +62,11 @@ type WatcherOptions struct {
 // by itself.
 const DefaultPoll = 500 * time.Millisecond
 
-// Watcher reports changes to a site's sources: qdn.yaml and everything under
-// jobs/, content/ and templates/, including directories created after Open.
-// It ignores permission-only changes and the temporary, swap and backup files
-// of editors, and batches a burst of events into one Batch. Where the file
+// Watcher reports changes to a site's sources, as generator.SourceFile
+// defines them: qdn.yaml and the files the build reads under content/, jobs/
+// and templates/, including in directories created after Open. It ignores
+// permission-only changes and the temporary, swap and backup files of
+// editors, and batches a burst of events into one Batch. Where the file
 // system gives no events it polls instead, at the interval it was given.
 type Watcher struct {
 	dir string
@@ -158,7 +153,7 @@ func (w *Watcher) addRoot() error {
 	if err := w.fsw.Add(w.dir); err != nil {
 		return err
 	}
-	for _, t := range watchedTrees {
+	for _, t := range generator.SourceDirs() {
 		if err := w.addTree(t, false); err != nil {
 			return err
 		}
@@ -179,7 +174,7 @@ func (w *Watcher) addTree(rel string, report bool) error {
 			return err
 		}
 		r := w.rel(p)
-		if p != root && ignored(d.Name()) {
+		if p != root && generator.IgnoredName(d.Name()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -190,9 +185,8 @@ func (w *Watcher) addTree(rel string, report bool) error {
 				return fmt.Errorf("watch %s: %w", r, err)
 			}
 			w.dirs[r] = true
-			return nil
 		}
-		if report {
+		if report && reported(r, d.IsDir()) {
 			w.initial[r] = true
 		}
 		return nil
@@ -235,31 +229,22 @@ func (w *Watcher) probe() bool {
 	}
 }
 
-// ignored reports whether a file name belongs to an editor or the system
-// rather than the site: hidden files, swap, backup and temporary files.
-func ignored(name string) bool {
-	switch {
-	case strings.HasPrefix(name, "."), strings.HasPrefix(name, "#"), strings.HasSuffix(name, "~"):
-		return true
-	case name == "4913": // vim checks that it may write in a directory
-		return true
-	case strings.Contains(name, "___jb_"): // JetBrains safe write
-		return true
-	}
-	switch path.Ext(name) {
-	case ".swp", ".swx", ".swo", ".tmp", ".temp", ".bak", ".orig", ".crdownload", ".part":
-		return true
-	}
-	return false
+// reported reports whether a change to rel is a change of the sources: a
+// source file, or a directory in jobs/, which the build refuses.
+func reported(rel string, dir bool) bool {
+	return generator.SourceFile(rel) && (!dir || path.Dir(rel) == generator.JobsDir)
 }
 
-// source reports whether rel is a file or directory the site is built from.
-func source(rel string) bool {
-	if rel == watchedFile {
-		return true
-	}
-	for _, t := range watchedTrees {
+// inTree reports whether rel is one of the source directories or under
+// one, and no part of it is ignored: a directory there is watched.
+func inTree(rel string) bool {
+	for _, t := range generator.SourceDirs() {
 		if rel == t || strings.HasPrefix(rel, t+"/") {
+			for _, part := range strings.Split(rel, "/") {
+				if generator.IgnoredName(part) {
+					return false
+				}
+			}
 			return true
 		}
 	}
@@ -274,28 +259,16 @@ func (w *Watcher) note(ev fsnotify.Event, pending map[string]bool) bool {
 		return false
 	}
 	r := w.rel(ev.Name)
-	if !source(r) {
-		return false
-	}
-	for _, part := range strings.Split(r, "/") {
-		if ignored(part) {
-			return false
-		}
-	}
-	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-		if w.dirs[r] {
-			for d := range w.dirs {
-				if d == r || strings.HasPrefix(d, r+"/") {
-					delete(w.dirs, d)
-				}
+	if (ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)) && w.dirs[r] {
+		for d := range w.dirs {
+			if d == r || strings.HasPrefix(d, r+"/") {
+				delete(w.dirs, d)
 			}
-			pending["*"] = true
-			return true
 		}
-		pending[r] = true
+		pending["*"] = true
 		return true
 	}
-	if ev.Has(fsnotify.Create) {
+	if ev.Has(fsnotify.Create) && inTree(r) {
 		if st, err := os.Stat(ev.Name); err == nil && st.IsDir() {
 			if err := w.addTree(r, true); err != nil {
 				w.opt.Logf("%v", err)
@@ -304,10 +277,10 @@ func (w *Watcher) note(ev fsnotify.Event, pending map[string]bool) bool {
 				pending[p] = true
 			}
 			clear(w.initial)
-			return true
+			return len(pending) > 0
 		}
 	}
-	if r == "jobs" || r == "content" || r == "templates" {
+	if !generator.SourceFile(r) {
 		return false
 	}
 	pending[r] = true
@@ -460,10 +433,10 @@ func (w *Watcher) poll(every time.Duration, prev map[string]fileState) {
 func (w *Watcher) scan() (map[string]fileState, error) {
 	w.scans.Add(1)
 	out := map[string]fileState{}
-	if st, err := os.Stat(filepath.Join(w.dir, watchedFile)); err == nil {
-		out[watchedFile] = fileState{st.Size(), st.ModTime(), st.Mode()}
+	if st, err := os.Stat(filepath.Join(w.dir, generator.ConfigFile)); err == nil {
+		out[generator.ConfigFile] = fileState{st.Size(), st.ModTime(), st.Mode()}
 	}
-	for _, t := range watchedTrees {
+	for _, t := range generator.SourceDirs() {
 		root := filepath.Join(w.dir, t)
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -472,13 +445,19 @@ func (w *Watcher) scan() (map[string]fileState, error) {
 				}
 				return err
 			}
-			if p != root && ignored(d.Name()) {
+			if p != root && generator.IgnoredName(d.Name()) {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
 				return nil
 			}
+			r := w.rel(p)
+			if !reported(r, d.IsDir()) {
+				return nil
+			}
 			if d.IsDir() {
+				// Whether it is there is all that counts.
+				out[r] = fileState{mode: fs.ModeDir}
 				return nil
 			}
 			st, err := d.Info()
@@ -488,7 +467,7 @@ func (w *Watcher) scan() (map[string]fileState, error) {
 				}
 				return err
 			}
-			out[w.rel(p)] = fileState{st.Size(), st.ModTime(), st.Mode()}
+			out[r] = fileState{st.Size(), st.ModTime(), st.Mode()}
 			return nil
 		})
 		if err != nil {

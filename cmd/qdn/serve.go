@@ -39,8 +39,17 @@ and here. The dispatch dashboard at /_qdn/ lists every job with its tracking
 link.
 
 The preview is built in memory: public/ is not written (run qdn build for
-that). It listens on loopback only, since the dashboard shows every
-customer; --bind 0.0.0.0 shares it with the network. Stop it with Ctrl-C.
+that). Stop it with Ctrl-C.
+
+It listens on loopback only, since the dashboard shows every customer.
+--bind 0.0.0.0 (or an address of this computer) lets other computers, such
+as a phone on the same network, see the site's pages at this computer's
+address (printed as Network:); their pages reload but are not shown build
+errors. The dashboard then moves to a secret address, printed at start and
+new on each run: anyone who has it sees every customer, so do not share it.
+Every request must name the server by localhost, an address or, on a
+network bind, this computer's host name; other names are refused, so that
+no web page can read the preview through a name of its own.
 `
 
 // Run serves the site until ctx is cancelled.
@@ -82,9 +91,13 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintf(c.Stdout, "Site:      %s\nDashboard: %s\n", srv.URL(), srv.DashboardURL())
-	if ip := net.ParseIP(c.Bind); ip != nil && !ip.IsLoopback() {
-		fmt.Fprintf(c.Stderr, "qdn: warning: --bind %s lets other computers reach the preview, and the dashboard lists every customer\n", c.Bind)
+	fmt.Fprintf(c.Stdout, "Site:      %s\n", srv.URL())
+	for _, u := range srv.NetworkURLs() {
+		fmt.Fprintf(c.Stdout, "Network:   %s\n", u)
+	}
+	fmt.Fprintf(c.Stdout, "Dashboard: %s\n", srv.DashboardURL())
+	if srv.Network() {
+		fmt.Fprintf(c.Stderr, "qdn: warning: --bind %s lets other computers on the network see the site; the dashboard's address is secret, keep it to yourself\n", c.Bind)
 	}
 	how := "watching"
 	if srv.Polling() {

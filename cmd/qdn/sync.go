@@ -287,8 +287,8 @@ func gitState(dir string) (commit, dirty string, err error) {
 		return "", "", fmt.Errorf("git rev-parse HEAD in %s: %w", dir, gitErr(err))
 	}
 	commit = strings.TrimSpace(string(out))
-	out, err = exec.Command("git", "-C", dir, "status", "--porcelain", "--untracked-files=all", "--",
-		"jobs", "content", "templates", generator.ConfigFile).Output()
+	out, err = exec.Command("git", append([]string{"-C", dir, "status", "--porcelain", "--untracked-files=all", "--"},
+		generator.SourcePathspecs()...)...).Output()
 	if err != nil {
 		return commit, "", fmt.Errorf("git status in %s: %w", dir, gitErr(err))
 	}
