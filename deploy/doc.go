@@ -28,4 +28,6 @@
 //
 // A sync talks to storage through the small Bucket interface and to the CDN
 // through Invalidator; S3 and CloudFront implement them with the AWS SDK.
+// Open is the one place that builds the AWS clients of an environment, for
+// every command: it documents which setting wins where two could apply.
 package deploy

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quickdumpnow/qdn/edge"
-	"github.com/quickdumpnow/qdn/generator"
 	"github.com/quickdumpnow/qdn/internal/cffunctions"
 )
 
@@ -319,48 +316,4 @@ func TestDiff(t *testing.T) {
 	if n := countOp(srv, "UpdateFunction"); n != 1 {
 		t.Errorf("UpdateFunction called %d times; want 1, by Publish only", n)
 	}
-}
-
-// TestNewFunction builds the client the way qdn does, from the AWS chain
-// and the environment's endpoint, and publishes through it.
-func TestNewFunction(t *testing.T) {
-	srv, _ := startFunctions(t)
-	dir := t.TempDir()
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDQDNTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_PROFILE", "")
-	os.Unsetenv("AWS_PROFILE")
-
-	t.Run("endpoint key", func(t *testing.T) {
-		fn, err := NewFunction(context.Background(), &generator.Environment{Name: "staging", Function: "from-endpoint", Endpoint: srv.URL})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fn.Publish(context.Background()); err != nil {
-			t.Fatalf("Publish: %v", err)
-		}
-		if _, ok := srv.Code("from-endpoint", cffunctions.Live); !ok {
-			t.Error("the function did not reach LIVE")
-		}
-	})
-	t.Run("AWS_ENDPOINT_URL_CLOUDFRONT", func(t *testing.T) {
-		t.Setenv("AWS_ENDPOINT_URL_CLOUDFRONT", srv.URL)
-		fn, err := NewFunction(context.Background(), &generator.Environment{Name: "staging", Function: "from-env"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fn.Test(context.Background()); err != nil {
-			t.Fatalf("Test: %v", err)
-		}
-		if _, ok := srv.Code("from-env", cffunctions.Development); !ok {
-			t.Error("the function was not created")
-		}
-	})
-	t.Run("no function name", func(t *testing.T) {
-		if _, err := NewFunction(context.Background(), &generator.Environment{Name: "staging"}); err == nil {
-			t.Error("NewFunction without a function name succeeded")
-		}
-	})
 }

@@ -104,23 +104,21 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 	}
 	start := time.Now()
 
-	// The AWS clients and the JSON output are those of qdn sync.
-	sc := &SyncCommand{Main: c.Main, Concurrency: c.Concurrency}
-	fromBucket, _, err := sc.clients(ctx, from)
+	// The JSON output is that of qdn sync.
+	sc := &SyncCommand{Main: c.Main}
+	fromTarget, err := c.open(ctx, from, c.Concurrency)
 	if err != nil {
 		return err
 	}
-	toBucket, inv, err := sc.clients(ctx, to)
+	toTarget, err := c.open(ctx, to, c.Concurrency)
 	if err != nil {
 		return err
 	}
+	toBucket := toTarget.Bucket
 	p := &deploy.Promoter{
-		From:       &deploy.Syncer{Bucket: fromBucket, Prefix: from.Prefix, Now: c.Now},
+		From:       &deploy.Syncer{Bucket: fromTarget.Bucket, Prefix: from.Prefix, Now: c.Now},
 		FromBucket: from.Bucket,
-		To:         &deploy.Syncer{Bucket: toBucket, Prefix: to.Prefix, Concurrency: c.Concurrency, Now: c.Now},
-	}
-	if inv != nil {
-		p.To.Invalidator = inv
+		To:         &deploy.Syncer{Bucket: toBucket, Prefix: to.Prefix, Invalidator: toTarget.Invalidator(), Concurrency: c.Concurrency, Now: c.Now},
 	}
 	release := func(context.Context) error { return nil }
 	if !c.DryRun {
@@ -171,7 +169,7 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	elapsed := time.Since(start)
-	if len(plan.Invalidation.Paths) > 0 && inv != nil {
+	if len(plan.Invalidation.Paths) > 0 && p.To.Invalidator != nil {
 		fmt.Fprintf(c.Stderr, "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
 	}
 	fmt.Fprintf(c.Stderr, "qdn: promoted %s%s to %s: copied %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",

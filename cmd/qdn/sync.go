@@ -13,11 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/quickdumpnow/qdn/deploy"
 	"github.com/quickdumpnow/qdn/edge"
 	"github.com/quickdumpnow/qdn/generator"
@@ -111,14 +106,12 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.Stderr, "qdn: warning: the site's sources have uncommitted changes\n")
 	}
 
-	bucket, inv, err := c.clients(ctx, env)
+	target, err := c.open(ctx, env, c.Concurrency)
 	if err != nil {
 		return err
 	}
-	s := &deploy.Syncer{Bucket: bucket, Prefix: env.Prefix, Concurrency: c.Concurrency, Now: c.Now}
-	if inv != nil {
-		s.Invalidator = inv
-	}
+	bucket := target.Bucket
+	s := &deploy.Syncer{Bucket: bucket, Prefix: env.Prefix, Invalidator: target.Invalidator(), Concurrency: c.Concurrency, Now: c.Now}
 	release := func(context.Context) error { return nil }
 	if !c.DryRun {
 		if release, err = c.lock(ctx, s, deploy.Lock{Holder: lockHolder(), Since: c.Now().UTC(), Commit: commit}, "sync", c.ForceUnlock); err != nil {
@@ -194,7 +187,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	elapsed := time.Since(start)
-	if len(plan.Invalidation.Paths) > 0 && inv != nil {
+	if len(plan.Invalidation.Paths) > 0 && s.Invalidator != nil {
 		fmt.Fprintf(c.Stderr, "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
 	}
 	fmt.Fprintf(c.Stderr, "qdn: synced %s: uploaded %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",
@@ -245,38 +238,14 @@ func pickEnvironment(cfg *generator.Config, name string) (*generator.Environment
 	return env, nil
 }
 
-// clients returns the bucket and, when the environment has a distribution,
-// the invalidator of env, with credentials from the standard AWS chain.
-func (c *SyncCommand) clients(ctx context.Context, env *generator.Environment) (*deploy.S3, *deploy.CloudFront, error) {
-	var opts []func(*config.LoadOptions) error
-	if env.Region != "" {
-		opts = append(opts, config.WithRegion(env.Region))
-	}
-	// A profile in qdn.yaml is the default; credentials or a profile in the
-	// environment (as CI sets them) take precedence.
-	if env.Profile != "" && os.Getenv("AWS_PROFILE") == "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-		opts = append(opts, config.WithSharedConfigProfile(env.Profile))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+// open returns the clients of env, with the hint that goes with a
+// configuration AWS cannot load.
+func (m *Main) open(ctx context.Context, env *generator.Environment, concurrency int) (*deploy.Target, error) {
+	t, err := deploy.Open(ctx, env, concurrency)
 	if err != nil {
-		return nil, nil, withHint(fmt.Errorf("AWS configuration for environment %s: %w", env.Name, err),
-			"set credentials the standard AWS way (environment, ~/.aws/config profile, SSO)")
+		return nil, withHint(err, "set credentials the standard AWS way (environment, ~/.aws/config profile, SSO); see docs/deploying.md")
 	}
-	if awsCfg.Region == "" {
-		awsCfg.Region = "us-east-1"
-	}
-	bucket := deploy.NewS3(s3.NewFromConfig(awsCfg, deploy.S3Options(env.Endpoint, c.Concurrency)), env.Bucket)
-	if env.DistributionID == "" {
-		return bucket, nil, nil
-	}
-	cf := cloudfront.NewFromConfig(awsCfg, func(o *cloudfront.Options) {
-		if o.BaseEndpoint == nil && env.Endpoint != "" {
-			// An S3-compatible test server that also speaks CloudFront,
-			// such as moto.
-			o.BaseEndpoint = aws.String(env.Endpoint)
-		}
-	})
-	return bucket, deploy.NewCloudFront(cf, env.DistributionID), nil
+	return t, nil
 }
 
 // gitState returns the commit checked out in dir and the uncommitted
