@@ -21,7 +21,7 @@ func cleanAWSEnv(t *testing.T) (home string) {
 	t.Helper()
 	for _, k := range []string{
 		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-		"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
 		"AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 		"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
 		"AWS_ENDPOINT_URL_CLOUDFRONT", "AWS_ENDPOINT_URL_STS",
@@ -32,19 +32,23 @@ func cleanAWSEnv(t *testing.T) (home string) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	home = t.TempDir()
 	t.Setenv("HOME", home)
+	// The SDK computes its default paths under HOME when the test binary
+	// starts, so the files of this HOME are named explicitly.
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, ".aws", "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, ".aws", "credentials"))
 	return home
 }
 
 // writeProfile writes the shared config and credentials files of a
 // person's machine under home, with the profile quickdumpnow.
-func writeProfile(t *testing.T, home, keyID, secret string) {
+func writeProfile(t *testing.T, home, keyID, secret, region string) {
 	t.Helper()
 	dir := filepath.Join(home, ".aws")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	files := map[string]string{
-		"config":      "[profile quickdumpnow]\nregion = eu-west-3\n",
+		"config":      "[profile quickdumpnow]\nregion = " + region + "\n",
 		"credentials": "[quickdumpnow]\naws_access_key_id = " + keyID + "\naws_secret_access_key = " + secret + "\n",
 	}
 	for name, body := range files {
@@ -70,7 +74,7 @@ func credentialsOf(t *testing.T, tg *Target) aws.Credentials {
 func TestOpenProfile(t *testing.T) {
 	endpoint := testenv.VersityGW(t)
 	home := cleanAWSEnv(t)
-	writeProfile(t, home, testenv.VersityGWCredentials, testenv.VersityGWCredentials)
+	writeProfile(t, home, testenv.VersityGWCredentials, testenv.VersityGWCredentials, "us-east-1")
 	env := &generator.Environment{Name: "staging", Bucket: "qdn-open-profile", Profile: "quickdumpnow", Endpoint: endpoint}
 	tg, err := Open(context.Background(), env, 0)
 	if err != nil {
@@ -78,9 +82,6 @@ func TestOpenProfile(t *testing.T) {
 	}
 	if c := credentialsOf(t, tg); c.AccessKeyID != testenv.VersityGWCredentials {
 		t.Errorf("access key = %q; want the profile's %q", c.AccessKeyID, testenv.VersityGWCredentials)
-	}
-	if r := tg.Bucket.client.Options().Region; r != "eu-west-3" {
-		t.Errorf("region = %q; want the profile's eu-west-3", r)
 	}
 	if _, err := tg.Bucket.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(env.Bucket)}); err != nil {
 		t.Fatalf("create bucket with the profile's credentials: %v", err)
@@ -91,13 +92,16 @@ func TestOpenProfile(t *testing.T) {
 
 	// A wrong key in the profile is refused by the server: the request
 	// above did use the profile.
-	writeProfile(t, home, "AKIDWRONG", "wrong")
+	writeProfile(t, home, "AKIDWRONG", "wrong", "eu-west-3")
 	tg, err = Open(context.Background(), env, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tg.Bucket.List(context.Background(), "", "", ""); err == nil {
 		t.Error("List with a wrong key in the profile succeeded")
+	}
+	if r := tg.Bucket.client.Options().Region; r != "eu-west-3" {
+		t.Errorf("region = %q; want the profile's eu-west-3", r)
 	}
 
 	// The environment's region beats the profile's.
@@ -119,7 +123,7 @@ func TestOpenEnvironmentCredentials(t *testing.T) {
 
 	t.Run("keys", func(t *testing.T) {
 		home := cleanAWSEnv(t)
-		writeProfile(t, home, "AKIDPROFILE", "secret")
+		writeProfile(t, home, "AKIDPROFILE", "secret", "us-east-1")
 		t.Setenv("AWS_ACCESS_KEY_ID", "AKIDFROMCI")
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 		tg, err := Open(context.Background(), env, 0)
@@ -132,7 +136,7 @@ func TestOpenEnvironmentCredentials(t *testing.T) {
 	})
 	t.Run("web identity", func(t *testing.T) {
 		home := cleanAWSEnv(t)
-		writeProfile(t, home, "AKIDPROFILE", "secret")
+		writeProfile(t, home, "AKIDPROFILE", "secret", "us-east-1")
 		token := filepath.Join(home, "token")
 		if err := os.WriteFile(token, []byte("eyJhbGciOiJub25lIn0.eyJzdWIiOiJjaSJ9."), 0o600); err != nil {
 			t.Fatal(err)
