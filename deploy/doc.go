@@ -16,8 +16,10 @@
 // A sync never leaves the CDN stale: the paths to invalidate are written to
 // .qdn/pending.json before the first upload and removed only once CloudFront
 // accepted them, so a sync that was killed is finished by the next one. A
-// lock object (.qdn/lock.json, written with If-None-Match: *) keeps two syncs
-// of one environment from interleaving.
+// lock object (.qdn/lock.json) keeps two syncs of one environment from
+// interleaving. It is a Lease: the running sync renews it, and one that
+// died (a cancelled CI job) blocks the next one for no longer than the
+// lease. Every write of it is conditional on the ETag its writer read.
 //
 // Promotion (qdn promote) follows the same two steps between two
 // environments: NewPromotion compares the manifests and listings of the

@@ -60,10 +60,7 @@ func promote(t *testing.T, from, to *env) (*deploy.PromoteResult, deploy.Request
 	t.Helper()
 	p, b := promoter(from, to)
 	ctx := context.Background()
-	release, err := p.To.Lock(ctx, deploy.Lock{Holder: "test", Since: testNow}, deploy.DefaultLockTTL, false)
-	if err != nil {
-		t.Fatalf("Lock: %v", err)
-	}
+	release := lock(t, p.To, "test")
 	pr, err := planPromotion(t, p, planOpts)
 	if err != nil {
 		t.Fatalf("Plan: %v", err)
@@ -171,8 +168,8 @@ func testPromote(t *testing.T, staging, production *env) {
 		t.Errorf("second promotion: %+v, copied %d, unchanged %d; want nothing to do, %d unchanged",
 			res.Promotion, res.Copied, res.Unchanged, len(files))
 	}
-	if want := (deploy.Requests{List: 1, Get: 1, Put: 1, Delete: 1}); req != want {
-		t.Errorf("second promotion made requests %+v to production; want %+v (the lock's put and delete)", req, want)
+	if want := (deploy.Requests{List: 1, Get: 3, Put: 1, Delete: 1}); req != want {
+		t.Errorf("second promotion made requests %+v to production; want %+v (the manifest; the lock's put, read back after it and before its delete, and delete)", req, want)
 	}
 	if paths, _ := production.invalidations(); len(paths) != 0 {
 		t.Errorf("production invalidations = %q; want none", paths)
@@ -274,10 +271,7 @@ func testPromoteRefuses(t *testing.T, staging, production *env) {
 
 	// A sync of staging holds its lock.
 	s, _ := staging.syncer()
-	release, err := s.Lock(ctx, deploy.Lock{Holder: "dana@laptop (pid 4242)", Since: testNow}, deploy.DefaultLockTTL, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	release := lock(t, s, "dana@laptop (pid 4242)")
 	if nr := check("sync in progress", "a sync is in progress (dana@laptop (pid 4242) holds the lock site/.qdn/lock.json since 2026-11-22T12:00:00Z)"); nr != nil && nr.Lock == nil {
 		t.Error("NotReadyError of a sync in progress has no Lock")
 	}

@@ -22,10 +22,6 @@ import (
 // DefaultConcurrency is how many uploads run at once unless told.
 const DefaultConcurrency = 64
 
-// DefaultLockTTL is how old a lock must be before --force-unlock may break
-// it: older than any sync that is still running.
-const DefaultLockTTL = time.Hour
-
 // Syncer publishes plans to one environment: a bucket, a key prefix and,
 // when the environment has a distribution, its Invalidator.
 type Syncer struct {
@@ -51,47 +47,10 @@ func (s *Syncer) now() time.Time {
 	return time.Now()
 }
 
-// Lock takes the environment's lock for holder, or returns a *LockedError
-// naming who holds it. With force, a lock older than ttl is broken first.
-// The returned function releases the lock.
-func (s *Syncer) Lock(ctx context.Context, l Lock, ttl time.Duration, force bool) (release func(context.Context) error, err error) {
-	key := s.Prefix + LockKey
-	body, err := json.MarshalIndent(l, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	for attempt := 0; ; attempt++ {
-		err := s.Bucket.Create(ctx, key, body)
-		if err == nil {
-			return func(ctx context.Context) error {
-				if err := s.Bucket.Delete(ctx, []string{key}); err != nil {
-					return fmt.Errorf("release lock: %w", err)
-				}
-				return nil
-			}, nil
-		}
-		if !errors.Is(err, ErrExists) {
-			return nil, fmt.Errorf("lock: %w", err)
-		}
-		held, err := s.Bucket.Get(ctx, key)
-		if errors.Is(err, ErrNotFound) && attempt == 0 {
-			continue // released in between
-		}
-		if err != nil {
-			return nil, fmt.Errorf("lock: %w", err)
-		}
-		var other Lock
-		if err := json.Unmarshal(held, &other); err != nil {
-			other = Lock{Holder: "unknown (unreadable lock: " + err.Error() + ")"}
-		}
-		stale := s.now().Sub(other.Since) > ttl
-		if !force || !stale || attempt > 0 {
-			return nil, &LockedError{Lock: other, Key: key, Stale: stale}
-		}
-		if err := s.Bucket.Delete(ctx, []string{key}); err != nil {
-			return nil, fmt.Errorf("break stale lock: %w", err)
-		}
-	}
+// Lease returns the lease of the environment's lock for l (see NewLock),
+// to Open.
+func (s *Syncer) Lease(l Lock) *Lease {
+	return &Lease{Bucket: s.Bucket, Key: s.Prefix + LockKey, Lock: l}
 }
 
 // Remote is the state of an environment as one listing and the reads of

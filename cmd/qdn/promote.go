@@ -69,7 +69,7 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 	fs.IntVar(&c.MaxPaths, "max-paths", deploy.DefaultMaxPaths, "exact invalidation `paths` before they collapse to wildcards")
 	fs.IntVar(&c.MaxDeletes, "max-deletes", deploy.DefaultMaxDeletes, "refuse a promotion that would delete more `objects` than this")
 	fs.BoolVar(&c.Wait, "wait", false, "wait until the invalidation is completed")
-	fs.BoolVar(&c.ForceUnlock, "force-unlock", false, "break a lock of --to older than "+deploy.DefaultLockTTL.String()+" left by a sync or promotion that died")
+	fs.BoolVar(&c.ForceUnlock, "force-unlock", false, "break the lock of --to, whoever holds it")
 	if err := c.parseFlags(fs, promoteUsage, args); err != nil {
 		return err
 	}
@@ -122,8 +122,8 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 	}
 	release := func(context.Context) error { return nil }
 	if !c.DryRun {
-		lock := deploy.Lock{Holder: fmt.Sprintf("qdn promote --from %s, %s", from.Name, lockHolder()), Since: c.Now().UTC()}
-		if release, err = c.lock(ctx, p.To, lock, "promote", c.ForceUnlock); err != nil {
+		lock := deploy.NewLock("qdn promote --from "+from.Name, "")
+		if ctx, release, err = c.lock(ctx, p.To, lock, "promote", c.ForceUnlock); err != nil {
 			return err
 		}
 		defer c.releaseOnReturn(ctx, release)

@@ -8,9 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/quickdumpnow/qdn/deploy"
@@ -75,7 +73,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	fs.BoolVar(&c.Wait, "wait", false, "wait until the invalidation is completed")
 	fs.BoolVar(&c.AllowDirty, "allow-dirty", false, "deploy even if the sources have uncommitted changes")
 	fs.BoolVar(&c.NoCache, "no-cache", false, "build every job and page, ignoring the build cache")
-	fs.BoolVar(&c.ForceUnlock, "force-unlock", false, "break a lock older than "+deploy.DefaultLockTTL.String()+" left by a sync that died")
+	fs.BoolVar(&c.ForceUnlock, "force-unlock", false, "break the lock of the environment, whoever holds it")
 	if err := c.parseFlags(fs, syncUsage, args); err != nil {
 		return err
 	}
@@ -114,7 +112,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	s := &deploy.Syncer{Bucket: bucket, Prefix: env.Prefix, Invalidator: target.Invalidator(), Concurrency: c.Concurrency, Now: c.Now}
 	release := func(context.Context) error { return nil }
 	if !c.DryRun {
-		if release, err = c.lock(ctx, s, deploy.Lock{Holder: lockHolder(), Since: c.Now().UTC(), Commit: commit}, "sync", c.ForceUnlock); err != nil {
+		if ctx, release, err = c.lock(ctx, s, deploy.NewLock("", commit), "sync", c.ForceUnlock); err != nil {
 			return err
 		}
 		defer c.releaseOnReturn(ctx, release)
@@ -272,27 +270,63 @@ func gitErr(err error) error {
 	return err
 }
 
+// Tests shorten the lease and name the machine a lock is taken on, to play
+// a sync that died on another CI runner.
+var (
+	leaseTTL    time.Duration
+	lockMachine string
+)
+
 // lock takes the lock of s's environment for the command cmd, with a hint
-// of what to do when another holds it. The returned release may be called
-// more than once.
-func (m *Main) lock(ctx context.Context, s *deploy.Syncer, l deploy.Lock, cmd string, force bool) (release func(context.Context) error, err error) {
-	unlock, err := s.Lock(ctx, l, deploy.DefaultLockTTL, force)
+// of what to do when another holds it. It returns a context that is
+// cancelled if the lock is lost, for the work done under it, and the
+// function that releases the lock, which may be called more than once.
+func (m *Main) lock(ctx context.Context, s *deploy.Syncer, l deploy.Lock, cmd string, force bool) (context.Context, func(context.Context) error, error) {
+	if lockMachine != "" {
+		l.Machine = lockMachine
+	}
+	lease := s.Lease(l)
+	lease.TTL = leaseTTL
+	// A lock left by a sync that died on another machine ends within one
+	// TTL: waiting that long lets a re-run go on without a flag.
+	lease.MaxWait = deploy.DefaultLeaseTTL
+	if leaseTTL > 0 {
+		lease.MaxWait = leaseTTL
+	}
+	lease.Force = force
+	lease.Notify = func(msg string) { fmt.Fprintf(m.Stderr, "qdn: %s\n", msg) }
+	lctx, err := lease.Open(ctx)
 	if err != nil {
 		var le *deploy.LockedError
 		if errors.As(err, &le) {
-			hint := "wait for that sync to finish, then run qdn " + cmd + " again"
-			if le.Stale {
-				hint = fmt.Sprintf("the lock is older than %s: if no sync is running, run again with --force-unlock", deploy.DefaultLockTTL)
-			}
-			return nil, withHint(err, hint)
+			return nil, nil, withHint(err, lockHint(le, cmd))
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	var once sync.Once
-	return func(ctx context.Context) (err error) {
-		once.Do(func() { err = unlock(ctx) })
-		return err
-	}, nil
+	return lctx, lease.Close, nil
+}
+
+// lockHint says what to do about a lock another holds, and why.
+func lockHint(le *deploy.LockedError, cmd string) string {
+	again := "run qdn " + cmd + " again"
+	switch {
+	case le.Unreadable != "":
+		return "if no sync is running, " + again + " with --force-unlock"
+	case le.Running:
+		return fmt.Sprintf("that sync is running (pid %d on this machine): wait for it to finish, then %s", le.Lock.PID, again)
+	case le.Renewed:
+		return "that sync is running on " + hostOf(le.Lock) + ": wait for it to finish, then " + again
+	}
+	ends := le.Ends()
+	return fmt.Sprintf("its lease ends at %s (in %s) unless it is renewed: %s then; if that sync is dead, %s now with --force-unlock",
+		ends.UTC().Format(time.RFC3339), ends.Sub(le.Now).Round(time.Second), again, again)
+}
+
+func hostOf(l deploy.Lock) string {
+	if l.Host == "" {
+		return "another machine"
+	}
+	return l.Host
 }
 
 // releaseOnReturn releases a lock when a command returns, even after
@@ -303,15 +337,6 @@ func (m *Main) releaseOnReturn(ctx context.Context, release func(context.Context
 	if err := release(rctx); err != nil {
 		fmt.Fprintf(m.Stderr, "qdn: warning: %v\n", err)
 	}
-}
-
-func lockHolder() string {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s@%s (pid %d)", name, host, os.Getpid())
 }
 
 // printPlan writes the plan as --dry-run shows it.
