@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -148,6 +149,51 @@ func TestPublishUpdatesAndPublishes(t *testing.T) {
 	want = append(want, "PublishFunction")
 	if diff := cmp.Diff(want, ops(srv)); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
+// TestPublishUpdateETagHeader publishes with UpdateFunction answering its
+// new version in either spelling of the header: ETtag, which the SDK reads,
+// or ETag, which it does not, so that qdn reads the version back with
+// GetFunction and goes on only if that version holds its code.
+func TestPublishUpdateETagHeader(t *testing.T) {
+	readBack := []string{"UpdateFunction", "GetFunction DEVELOPMENT", "TestFunction"}
+	for _, tc := range []struct {
+		header   string
+		readBack bool
+	}{{"ETtag", false}, {"ETag", true}} {
+		t.Run(tc.header, func(t *testing.T) {
+			srv, fn := startFunctions(t)
+			srv.SetUpdateETagHeader(tc.header)
+			srv.Put(testFunctionName, oldCode)
+			rep, err := fn.Publish(context.Background())
+			if err != nil || !rep.Published {
+				t.Fatalf("Publish = %+v, %v; want published", rep, err)
+			}
+			calls := ops(srv)
+			i := slices.Index(calls, "UpdateFunction")
+			if got := i >= 0 && len(calls) >= i+3 && slices.Equal(calls[i:i+3], readBack); got != tc.readBack {
+				t.Errorf("calls %q; read back after UpdateFunction %t, want %t", calls, got, tc.readBack)
+			}
+		})
+	}
+
+	// Another deployer's code reaches DEVELOPMENT between the update and
+	// the read back: nothing is tested or published.
+	srv, fn := startFunctions(t)
+	srv.SetUpdateETagHeader("ETag")
+	srv.Put(testFunctionName, oldCode)
+	var once sync.Once
+	srv.SetHook(func(op, name string) {
+		if op == "GetFunction" && slices.Contains(srv.Calls(), "UpdateFunction "+testFunctionName) {
+			once.Do(func() { srv.Put(testFunctionName, []byte("function handler(e) { return e.request; }\n")) })
+		}
+	})
+	if _, err := fn.Publish(context.Background()); !errors.Is(err, ErrFunctionChanged) {
+		t.Errorf("Publish with the code changed before the read back = %v; want ErrFunctionChanged", err)
+	}
+	if n := countOp(srv, "TestFunction") + countOp(srv, "PublishFunction"); n != 0 {
+		t.Errorf("%d TestFunction or PublishFunction calls after the code changed; want none", n)
 	}
 }
 
