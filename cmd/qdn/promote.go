@@ -26,6 +26,7 @@ type PromoteCommand struct {
 	MaxDeletes  int
 	Wait        bool
 	ForceUnlock bool
+	Verbose     bool
 }
 
 func init() {
@@ -70,6 +71,7 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 	fs.IntVar(&c.MaxDeletes, "max-deletes", deploy.DefaultMaxDeletes, "refuse a promotion that would delete more `objects` than this")
 	fs.BoolVar(&c.Wait, "wait", false, "wait until the invalidation is completed")
 	fs.BoolVar(&c.ForceUnlock, "force-unlock", false, "break the lock of --to, whoever holds it")
+	fs.BoolVar(&c.Verbose, "verbose", false, "show tracking paths in full (/track/<token>/) in the output for people")
 	if err := c.parseFlags(fs, promoteUsage, args); err != nil {
 		return err
 	}
@@ -135,7 +137,7 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 	}
 	plan, err := p.Plan(src, dst, deploy.PlanOptions{ViewerURIs: edge.ViewerURIs, MaxPaths: c.MaxPaths, MaxDeletes: c.MaxDeletes})
 	if err != nil {
-		return c.planError(err, from.Name)
+		return c.planError(shortenErr(err, c.Verbose), from.Name)
 	}
 	if plan.Dirty {
 		fmt.Fprintf(c.Stderr, "qdn: warning: %s was synced from sources with uncommitted changes (commit %s)\n", from.Name, shortCommit(plan.Commit))
@@ -149,13 +151,13 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 				Promotion *deploy.Promotion `json:"promotion"`
 			}{from.Name, to.Name, true, plan})
 		}
-		printPromotion(c.Stdout, plan, from.Name)
+		printPromotion(tokenWriter(c.Stdout, c.Verbose || isTerminal(c.Stdout)), plan, from.Name)
 		return nil
 	}
 
 	result, err := p.Apply(ctx, plan)
 	if err != nil {
-		return withHint(err, "run qdn promote again: it copies what is missing and still invalidates every path changed since the last complete promotion or sync of "+to.Name)
+		return withHint(shortenErr(err, c.Verbose), "run qdn promote again: it copies what is missing and still invalidates every path changed since the last complete promotion or sync of "+to.Name)
 	}
 	if result.InvalidationID != "" && c.Wait {
 		err := p.To.Wait(ctx, result.InvalidationID, 5*time.Second, func(status string, waited time.Duration) {
@@ -170,7 +172,7 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 	}
 	elapsed := time.Since(start)
 	if len(plan.Invalidation.Paths) > 0 && p.To.Invalidator != nil {
-		fmt.Fprintf(c.Stderr, "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
+		fmt.Fprintf(tokenWriter(c.Stderr, c.Verbose), "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
 	}
 	fmt.Fprintf(c.Stderr, "qdn: promoted %s%s to %s: copied %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",
 		from.Name, commitNote(plan.Commit), to.Name, result.Copied, formatBytes(result.CopiedBytes), result.Deleted, result.Unchanged,

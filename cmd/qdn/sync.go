@@ -29,6 +29,7 @@ type SyncCommand struct {
 	Wait        bool
 	AllowDirty  bool
 	ForceUnlock bool
+	Verbose     bool
 	NoCache     bool
 }
 
@@ -74,6 +75,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	fs.BoolVar(&c.AllowDirty, "allow-dirty", false, "deploy even if the sources have uncommitted changes")
 	fs.BoolVar(&c.NoCache, "no-cache", false, "build every job and page, ignoring the build cache")
 	fs.BoolVar(&c.ForceUnlock, "force-unlock", false, "break the lock of the environment, whoever holds it")
+	fs.BoolVar(&c.Verbose, "verbose", false, "show tracking paths in full (/track/<token>/) in the output for people")
 	if err := c.parseFlags(fs, syncUsage, args); err != nil {
 		return err
 	}
@@ -162,7 +164,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 				Plan   *deploy.Plan `json:"plan"`
 			}{env.Name, true, plan})
 		}
-		printPlan(c.Stdout, plan)
+		printPlan(tokenWriter(c.Stdout, c.Verbose || isTerminal(c.Stdout)), plan)
 		return nil
 	}
 
@@ -171,7 +173,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	result, err := s.Apply(ctx, plan, deploy.Deploy{Commit: commit, Dirty: dirty != ""})
 	bar.done()
 	if err != nil {
-		return withHint(err, "run qdn sync again: it uploads what is missing and still invalidates every path changed since the last complete sync")
+		return withHint(shortenErr(err, c.Verbose), "run qdn sync again: it uploads what is missing and still invalidates every path changed since the last complete sync")
 	}
 	if result.InvalidationID != "" && c.Wait {
 		err := s.Wait(ctx, result.InvalidationID, 5*time.Second, func(status string, waited time.Duration) {
@@ -186,7 +188,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	}
 	elapsed := time.Since(start)
 	if len(plan.Invalidation.Paths) > 0 && s.Invalidator != nil {
-		fmt.Fprintf(c.Stderr, "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
+		fmt.Fprintf(tokenWriter(c.Stderr, c.Verbose), "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
 	}
 	fmt.Fprintf(c.Stderr, "qdn: synced %s: uploaded %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",
 		env.Name, result.Uploaded, formatBytes(result.UploadedBytes), result.Deleted, result.Unchanged,
@@ -339,6 +341,51 @@ func (m *Main) releaseOnReturn(ctx context.Context, release func(context.Context
 	}
 }
 
+// tokenWriter returns w, or, unless full, a writer to w that shortens the
+// tokens of tracking paths (/track/amjm…/): output for people ends up in
+// CI logs, and a full path is a live link to a customer's page. --json,
+// --verbose and --dry-run to a terminal show them in full. Each Write must
+// hold whole lines.
+func tokenWriter(w io.Writer, full bool) io.Writer {
+	if full {
+		return w
+	}
+	return shortWriter{w}
+}
+
+type shortWriter struct{ w io.Writer }
+
+func (s shortWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(s.w, generator.ShortenTokens(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// shortenErr returns err with the tokens in its message shortened, unless
+// full.
+func shortenErr(err error, full bool) error {
+	if full {
+		return err
+	}
+	return &shortError{err}
+}
+
+type shortError struct{ err error }
+
+func (e *shortError) Error() string { return generator.ShortenTokens(e.err.Error()) }
+func (e *shortError) Unwrap() error { return e.err }
+
+// isTerminal says whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
 // printPlan writes the plan as --dry-run shows it.
 func printPlan(w io.Writer, p *deploy.Plan) {
 	for _, a := range p.Uploads {
@@ -391,11 +438,7 @@ type progress struct {
 
 func newProgress(w io.Writer, total int, bytes int64) *progress {
 	p := &progress{w: w, total: total, bytes: bytes}
-	if f, ok := w.(*os.File); ok && total > 0 {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.on = os.Getenv("TERM") != "dumb"
-		}
-	}
+	p.on = total > 0 && isTerminal(w) && os.Getenv("TERM") != "dumb"
 	return p
 }
 
