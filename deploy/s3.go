@@ -151,21 +151,8 @@ func (b *S3) List(ctx context.Context, prefix, after, through string) ([]Object,
 
 // Get implements Bucket.
 func (b *S3) Get(ctx context.Context, key string) ([]byte, error) {
-	b.gets.Add(1)
-	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
-	if err != nil {
-		var nsk *s3types.NoSuchKey
-		if errors.As(err, &nsk) {
-			return nil, fmt.Errorf("get %s: %w", key, ErrNotFound)
-		}
-		return nil, fmt.Errorf("get %s: %w", key, err)
-	}
-	defer out.Body.Close()
-	body, err := io.ReadAll(out.Body)
-	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", key, err)
-	}
-	return body, nil
+	body, _, err := b.Read(ctx, key)
+	return body, err
 }
 
 // Put implements Bucket.
