@@ -26,7 +26,9 @@
 // source and the destination and returns a Promotion, and Promoter.Apply
 // copies what differs server-side (a Copier, such as S3 with CopyObject),
 // deletes, writes the destination's manifest and invalidates, under the
-// destination's lock and pending invalidation, as a sync does.
+// destination's lock and pending invalidation, as a sync does: both describe
+// their work as a change and run the one apply loop of Syncer, which takes
+// how an object gets to the bucket (put local bytes, or copy server-side).
 //
 // A sync talks to storage through the small Bucket interface and to the CDN
 // through Invalidator; S3 and CloudFront implement them with the AWS SDK.

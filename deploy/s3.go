@@ -177,20 +177,25 @@ func etag(s *string) string { return strings.Trim(aws.ToString(s), `"`) }
 
 // Create implements Bucket with a PutObject conditional on If-None-Match: *.
 func (b *S3) Create(ctx context.Context, key string, body []byte) (string, error) {
-	b.puts.Add(1)
-	out, err := b.client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:       aws.String(b.bucket),
-		Key:          aws.String(key),
-		Body:         bytes.NewReader(body),
-		ContentType:  aws.String("application/json"),
-		CacheControl: aws.String("no-store"),
-		IfNoneMatch:  aws.String("*"),
-	})
+	etag, err := b.putState(ctx, key, body, &s3.PutObjectInput{IfNoneMatch: aws.String("*")})
 	if err != nil {
 		if preconditionFailed(err) {
 			return "", fmt.Errorf("create %s: %w", key, ErrExists)
 		}
 		return "", fmt.Errorf("create %s: %w", key, err)
+	}
+	return etag, nil
+}
+
+// putState writes one of qdn's state objects (JSON, never cached) with the
+// conditions of in.
+func (b *S3) putState(ctx context.Context, key string, body []byte, in *s3.PutObjectInput) (string, error) {
+	b.puts.Add(1)
+	in.Bucket, in.Key, in.Body = aws.String(b.bucket), aws.String(key), bytes.NewReader(body)
+	in.ContentType, in.CacheControl = aws.String("application/json"), aws.String("no-store")
+	out, err := b.client.PutObject(ctx, in)
+	if err != nil {
+		return "", err
 	}
 	return etag(out.ETag), nil
 }
@@ -215,18 +220,10 @@ func (b *S3) Read(ctx context.Context, key string) ([]byte, string, error) {
 
 // Replace implements Bucket with a PutObject conditional on If-Match.
 func (b *S3) Replace(ctx context.Context, key string, body []byte, match string) (string, error) {
-	b.puts.Add(1)
-	out, err := b.client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:       aws.String(b.bucket),
-		Key:          aws.String(key),
-		Body:         bytes.NewReader(body),
-		ContentType:  aws.String("application/json"),
-		CacheControl: aws.String("no-store"),
-		IfMatch:      aws.String(`"` + match + `"`),
-	})
+	etag, err := b.putState(ctx, key, body, &s3.PutObjectInput{IfMatch: aws.String(`"` + match + `"`)})
 	switch {
 	case err == nil:
-		return etag(out.ETag), nil
+		return etag, nil
 	case preconditionFailed(err):
 		return "", fmt.Errorf("replace %s: %w", key, ErrChanged)
 	case notFound(err):

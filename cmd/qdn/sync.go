@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,24 +19,118 @@ import (
 
 // SyncCommand is `qdn sync`.
 type SyncCommand struct {
+	deployFlags
+	Env        string
+	AllowDirty bool
+	NoCache    bool
+}
+
+// deployFlags are the flags, the lock and the output that qdn sync and
+// qdn promote share.
+type deployFlags struct {
 	*Main
 	Site        string
-	Env         string
 	DryRun      bool
 	JSON        bool
 	Concurrency int
 	MaxPaths    int
 	MaxDeletes  int
 	Wait        bool
-	AllowDirty  bool
 	ForceUnlock bool
 	Verbose     bool
-	NoCache     bool
+}
+
+// register adds the shared flags to fs: op names the operation ("sync",
+// "promotion"), writes what is in flight ("uploads", "copies"), and lockOf
+// the environment whose lock is taken.
+func (d *deployFlags) register(fs *flag.FlagSet, op, writes, lockOf string) {
+	fs.StringVar(&d.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	fs.BoolVar(&d.DryRun, "dry-run", false, "print the plan and change nothing in the bucket or on CloudFront")
+	fs.BoolVar(&d.JSON, "json", false, "print the plan or the result as JSON on stdout")
+	fs.IntVar(&d.Concurrency, "concurrency", deploy.DefaultConcurrency, "`"+writes+"` in flight at once")
+	fs.IntVar(&d.MaxPaths, "max-paths", deploy.DefaultMaxPaths, "exact invalidation `paths` before they collapse to wildcards")
+	fs.IntVar(&d.MaxDeletes, "max-deletes", deploy.DefaultMaxDeletes, "refuse a "+op+" that would delete more `objects` than this")
+	fs.BoolVar(&d.Wait, "wait", false, "wait until the invalidation is completed")
+	fs.BoolVar(&d.ForceUnlock, "force-unlock", false, "break the lock of "+lockOf+", whoever holds it")
+	fs.BoolVar(&d.Verbose, "verbose", false, "show tracking paths in full (/track/<token>/) in the output for people")
+}
+
+// parse parses args with fs and checks the shared flags.
+func (d *deployFlags) parse(fs *flag.FlagSet, usage string, args []string) error {
+	if err := d.parseFlags(fs, usage, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q", fs.Arg(0))
+	}
+	if d.Concurrency < 1 || d.MaxPaths < 1 || d.MaxDeletes < 0 {
+		return &usageError{msg: "--concurrency and --max-paths must be at least 1, --max-deletes at least 0", hint: "run 'qdn help " + fs.Name() + "' for its flags"}
+	}
+	return nil
+}
+
+// planOptions are the options of a plan given by the shared flags.
+func (d *deployFlags) planOptions() deploy.PlanOptions {
+	return deploy.PlanOptions{ViewerURIs: edge.ViewerURIs, MaxPaths: d.MaxPaths, MaxDeletes: d.MaxDeletes}
+}
+
+// printPlan prints a plan as --dry-run shows it, with tokens shortened
+// unless stdout is a terminal or --verbose.
+func (d *deployFlags) printPlan(print func(w io.Writer)) {
+	print(tokenWriter(d.Stdout, d.Verbose || isTerminal(d.Stdout)))
+}
+
+// applyError gives a failed apply its hint: running again is safe.
+func (d *deployFlags) applyError(err error, again string) error {
+	return withHint(shortenErr(err, d.Verbose), again)
+}
+
+// finish waits for the invalidation id with --wait, releases the lock,
+// and says which paths of inv were invalidated.
+func (d *deployFlags) finish(ctx context.Context, s *deploy.Syncer, id string, inv deploy.Invalidation, release func(context.Context) error) error {
+	if id != "" && d.Wait {
+		err := s.Wait(ctx, id, 5*time.Second, func(status string, waited time.Duration) {
+			fmt.Fprintf(d.Stderr, "qdn: invalidation %s: %s (%s)\n", id, status, waited.Round(time.Second))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := release(ctx); err != nil {
+		return err
+	}
+	if len(inv.Paths) > 0 && s.Invalidator != nil {
+		fmt.Fprintf(tokenWriter(d.Stderr, d.Verbose), "qdn: invalidated %s\n", strings.Join(inv.Paths, " "))
+	}
+	return nil
+}
+
+// summary prints the line that says what an applied sync or promotion
+// did: what, then how many objects were written (and how), deleted, left
+// alone and invalidated, and how long it took.
+func (d *deployFlags) summary(what, written string, n int, bytes int64, deleted, unchanged int, inv deploy.Invalidation, elapsed time.Duration) {
+	fmt.Fprintf(d.Stderr, "qdn: %s: %s %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",
+		what, written, n, formatBytes(bytes), deleted, unchanged, len(inv.Paths), costNote(inv.Cost), elapsed.Round(time.Millisecond))
+}
+
+// tooManyDeletes adds its hint to a *deploy.TooManyDeletesError.
+func tooManyDeletes(err error) error {
+	var td *deploy.TooManyDeletesError
+	if errors.As(err, &td) {
+		return withHint(err, fmt.Sprintf("check with --dry-run what would be deleted; if it is right, pass --max-deletes %d", len(td.Deletes)))
+	}
+	return err
+}
+
+func (d *deployFlags) printJSON(v any) error {
+	enc := json.NewEncoder(d.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func init() {
 	register(command{name: "sync", summary: "upload what changed to S3 and invalidate it on CloudFront", order: 20, run: func(m *Main, ctx context.Context, args []string) error {
-		return (&SyncCommand{Main: m}).Run(ctx, args)
+		return (&SyncCommand{deployFlags: deployFlags{Main: m}}).Run(ctx, args)
 	}})
 }
 
@@ -64,26 +159,12 @@ takes no lock; it still builds public/).
 // Run syncs the site to an environment.
 func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlags("sync")
-	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	c.register(fs, "sync", "uploads", "the environment")
 	fs.StringVar(&c.Env, "env", "", "the environment of qdn.yaml to publish to, such as staging")
-	fs.BoolVar(&c.DryRun, "dry-run", false, "print the plan and change nothing in the bucket or on CloudFront")
-	fs.BoolVar(&c.JSON, "json", false, "print the plan or the result as JSON on stdout")
-	fs.IntVar(&c.Concurrency, "concurrency", deploy.DefaultConcurrency, "`uploads` in flight at once")
-	fs.IntVar(&c.MaxPaths, "max-paths", deploy.DefaultMaxPaths, "exact invalidation `paths` before they collapse to wildcards")
-	fs.IntVar(&c.MaxDeletes, "max-deletes", deploy.DefaultMaxDeletes, "refuse a sync that would delete more `objects` than this")
-	fs.BoolVar(&c.Wait, "wait", false, "wait until the invalidation is completed")
 	fs.BoolVar(&c.AllowDirty, "allow-dirty", false, "deploy even if the sources have uncommitted changes")
 	fs.BoolVar(&c.NoCache, "no-cache", false, "build every job and page, ignoring the build cache")
-	fs.BoolVar(&c.ForceUnlock, "force-unlock", false, "break the lock of the environment, whoever holds it")
-	fs.BoolVar(&c.Verbose, "verbose", false, "show tracking paths in full (/track/<token>/) in the output for people")
-	if err := c.parseFlags(fs, syncUsage, args); err != nil {
+	if err := c.parse(fs, syncUsage, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("unexpected argument %q", fs.Arg(0))
-	}
-	if c.Concurrency < 1 || c.MaxPaths < 1 || c.MaxDeletes < 0 {
-		return &usageError{msg: "--concurrency and --max-paths must be at least 1, --max-deletes at least 0", hint: "run 'qdn help sync' for its flags"}
 	}
 	cfg, err := generator.LoadConfig(c.Site)
 	if err != nil {
@@ -152,9 +233,9 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	if f.err != nil {
 		return f.err
 	}
-	plan, err := s.Plan(f.remote, files, deploy.PlanOptions{ViewerURIs: edge.ViewerURIs, MaxPaths: c.MaxPaths, MaxDeletes: c.MaxDeletes})
+	plan, err := s.Plan(f.remote, files, c.planOptions())
 	if err != nil {
-		return c.planError(err)
+		return tooManyDeletes(err)
 	}
 	if c.DryRun {
 		if c.JSON {
@@ -164,7 +245,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 				Plan   *deploy.Plan `json:"plan"`
 			}{env.Name, true, plan})
 		}
-		printPlan(tokenWriter(c.Stdout, c.Verbose || isTerminal(c.Stdout)), plan)
+		c.printPlan(func(w io.Writer) { printPlan(w, plan) })
 		return nil
 	}
 
@@ -173,26 +254,13 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	result, err := s.Apply(ctx, plan, deploy.Deploy{Commit: commit, Dirty: dirty != ""})
 	bar.done()
 	if err != nil {
-		return withHint(shortenErr(err, c.Verbose), "run qdn sync again: it uploads what is missing and still invalidates every path changed since the last complete sync")
+		return c.applyError(err, "run qdn sync again: it uploads what is missing and still invalidates every path changed since the last complete sync")
 	}
-	if result.InvalidationID != "" && c.Wait {
-		err := s.Wait(ctx, result.InvalidationID, 5*time.Second, func(status string, waited time.Duration) {
-			fmt.Fprintf(c.Stderr, "qdn: invalidation %s: %s (%s)\n", result.InvalidationID, status, waited.Round(time.Second))
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if err := release(ctx); err != nil {
+	if err := c.finish(ctx, s, result.InvalidationID, plan.Invalidation, release); err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
-	if len(plan.Invalidation.Paths) > 0 && s.Invalidator != nil {
-		fmt.Fprintf(tokenWriter(c.Stderr, c.Verbose), "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
-	}
-	fmt.Fprintf(c.Stderr, "qdn: synced %s: uploaded %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",
-		env.Name, result.Uploaded, formatBytes(result.UploadedBytes), result.Deleted, result.Unchanged,
-		len(plan.Invalidation.Paths), costNote(plan.Invalidation.Cost), elapsed.Round(time.Millisecond))
+	c.summary("synced "+env.Name, "uploaded", result.Uploaded, result.UploadedBytes, result.Deleted, result.Unchanged, plan.Invalidation, elapsed)
 	if c.JSON {
 		return c.printJSON(struct {
 			Env      string          `json:"env"`
@@ -204,20 +272,6 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), result})
 	}
 	return nil
-}
-
-func (c *SyncCommand) planError(err error) error {
-	var td *deploy.TooManyDeletesError
-	if errors.As(err, &td) {
-		return withHint(err, fmt.Sprintf("check with --dry-run what would be deleted; if it is right, pass --max-deletes %d", len(td.Deletes)))
-	}
-	return err
-}
-
-func (c *SyncCommand) printJSON(v any) error {
-	enc := json.NewEncoder(c.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // pickEnvironment returns the environment named name, or a usage error
@@ -394,19 +448,26 @@ func printPlan(w io.Writer, p *deploy.Plan) {
 	for _, a := range p.Deletes {
 		fmt.Fprintf(w, "delete  %s: %s\n", a.Key, a.Reason)
 	}
-	for _, u := range p.Invalidation.Paths {
+	inv := p.Invalidation
+	fmt.Fprintf(w, "plan: upload %d (%s), delete %d, unchanged %d, invalidate %d paths%s\n",
+		len(p.Uploads), formatBytes(p.Bytes()), len(p.Deletes), p.Unchanged, len(inv.Paths), printInvalidation(w, inv, "an unfinished sync"))
+}
+
+// printInvalidation writes the invalidate lines of a plan and returns the
+// notes of its summary line: collapsed paths, paths carried over from what
+// unfinished left pending, and the cost.
+func printInvalidation(w io.Writer, inv deploy.Invalidation, unfinished string) string {
+	for _, u := range inv.Paths {
 		fmt.Fprintf(w, "invalidate %s\n", u)
 	}
-	inv := p.Invalidation
 	note := ""
 	if inv.Collapsed {
 		note = fmt.Sprintf(" (collapsed from %d exact paths)", len(inv.Exact))
 	}
 	if len(inv.Carried) > 0 {
-		note += fmt.Sprintf(" (%d left pending by an unfinished sync)", len(inv.Carried))
+		note += fmt.Sprintf(" (%d left pending by %s)", len(inv.Carried), unfinished)
 	}
-	fmt.Fprintf(w, "plan: upload %d (%s), delete %d, unchanged %d, invalidate %d paths%s%s\n",
-		len(p.Uploads), formatBytes(p.Bytes()), len(p.Deletes), p.Unchanged, len(inv.Paths), note, costNote(inv.Cost))
+	return note + costNote(inv.Cost)
 }
 
 func costNote(c deploy.Cost) string {
