@@ -175,6 +175,9 @@ func (e *NotReadyError) Error() string {
 // destination's).
 type PromoteOptions struct {
 	FromPrefix string
+	// LeaseNow is the time by which the lease of a lock in the source is
+	// judged; zero judges none ended.
+	LeaseNow time.Time
 	PlanOptions
 }
 
@@ -193,7 +196,7 @@ type PromoteOptions struct {
 // *TooManyDeletesError); the viewer URIs of every replaced or deleted
 // object, with those the destination has pending, are invalidated.
 func NewPromotion(from *Source, to *Remote, opt PromoteOptions) (*Promotion, error) {
-	if err := checkSource(from, opt.FromPrefix); err != nil {
+	if err := checkSource(from, opt.FromPrefix, opt.LeaseNow); err != nil {
 		return nil, err
 	}
 	toManifest := to.Manifest
@@ -253,9 +256,13 @@ func NewPromotion(from *Source, to *Remote, opt PromoteOptions) (*Promotion, err
 }
 
 // checkSource returns a *NotReadyError unless the source under prefix is
-// exactly what its last sync published.
-func checkSource(from *Source, prefix string) error {
+// exactly what its last sync published. A lock whose lease ended by now was
+// left by a sync that died: the next sync of the source takes it over.
+func checkSource(from *Source, prefix string, now time.Time) error {
 	switch {
+	case from.Lock != nil && !now.IsZero() && now.After(from.Lock.ends()):
+		return &NotReadyError{Problem: fmt.Sprintf("a sync that did not finish left its lock (%s took %s at %s; its lease ended at %s)",
+			from.Lock.Holder, prefix+LockKey, from.Lock.Since.UTC().Format(time.RFC3339), from.Lock.ends().UTC().Format(time.RFC3339))}
 	case from.Lock != nil:
 		return &NotReadyError{Problem: fmt.Sprintf("a sync is in progress (%s holds the lock %s since %s)",
 			from.Lock.Holder, prefix+LockKey, from.Lock.Since.UTC().Format(time.RFC3339)), Lock: from.Lock}
@@ -311,6 +318,9 @@ type Promoter struct {
 	From *Syncer
 	// FromBucket is the name of the source's bucket, for the copies.
 	FromBucket string
+	// LeaseNow is the clock by which the lease of a lock in the source is
+	// judged, as the source's syncs wrote it; nil means the real one.
+	LeaseNow func() time.Time
 	// To is the destination. Its Bucket must be a Copier; its lock,
 	// pending invalidation, manifest, Invalidator, Concurrency, clock and
 	// Progress are those of a sync.
@@ -371,7 +381,11 @@ func (p *Promoter) Plan(from *Source, to *Remote, opt PlanOptions) (*Promotion, 
 	if opt.Now.IsZero() {
 		opt.Now = p.To.now()
 	}
-	return NewPromotion(from, to, PromoteOptions{FromPrefix: p.From.Prefix, PlanOptions: opt})
+	leaseNow := time.Now()
+	if p.LeaseNow != nil {
+		leaseNow = p.LeaseNow()
+	}
+	return NewPromotion(from, to, PromoteOptions{FromPrefix: p.From.Prefix, LeaseNow: leaseNow, PlanOptions: opt})
 }
 
 // PromoteResult is what Promoter.Apply did.

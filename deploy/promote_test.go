@@ -40,7 +40,7 @@ func onEachServer(t *testing.T, test func(t *testing.T, staging, production *env
 func promoter(from, to *env) (*deploy.Promoter, *deploy.S3) {
 	fs, _ := from.syncer()
 	ts, b := to.syncer()
-	return &deploy.Promoter{From: fs, FromBucket: from.bucket, To: ts}, b
+	return &deploy.Promoter{From: fs, FromBucket: from.bucket, To: ts, LeaseNow: at(testNow)}, b
 }
 
 // planPromotion fetches both environments and plans the promotion.
@@ -276,6 +276,16 @@ func testPromoteRefuses(t *testing.T, staging, production *env) {
 		t.Error("NotReadyError of a sync in progress has no Lock")
 	}
 	if err := release(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A sync of staging died holding its lock, and its lease ended: it is
+	// not in progress, and the next sync of staging takes the lock over.
+	staging.put(lockKey, []byte(`{"holder":"ci@runner-1 (pid 7)","since":"2026-11-22T11:50:00Z","expires":"2026-11-22T11:51:00Z"}`))
+	if nr := check("lease ended", "a sync that did not finish left its lock (ci@runner-1 (pid 7) took site/.qdn/lock.json at 2026-11-22T11:50:00Z; its lease ended at 2026-11-22T11:51:00Z)"); nr != nil && nr.Lock != nil {
+		t.Error("NotReadyError of a dead sync's lock names a running sync's Lock")
+	}
+	if err := deploy.NewS3(staging.s3, staging.bucket).Delete(ctx, []string{lockKey}); err != nil {
 		t.Fatal(err)
 	}
 
