@@ -201,9 +201,9 @@ func (l *Lease) Open(ctx context.Context) (context.Context, error) {
 		if err != nil {
 			return nil, err
 		}
-		etag, err := l.Bucket.Create(ctx, l.Key, body)
+		_, err = l.Bucket.Create(ctx, l.Key, body)
 		if err == nil {
-			return l.start(ctx, etag)
+			return l.start(ctx)
 		}
 		if !errors.Is(err, ErrExists) {
 			return nil, fmt.Errorf("lock: %w", err)
@@ -260,7 +260,7 @@ func (l *Lease) Open(ctx context.Context) (context.Context, error) {
 		if err != nil {
 			return nil, err
 		}
-		etag, err = l.Bucket.Replace(ctx, l.Key, body, heldETag)
+		_, err = l.Bucket.Replace(ctx, l.Key, body, heldETag)
 		if errors.Is(err, ErrChanged) || errors.Is(err, ErrNotFound) {
 			continue // another took it or released it first: look again
 		}
@@ -268,7 +268,7 @@ func (l *Lease) Open(ctx context.Context) (context.Context, error) {
 			return nil, fmt.Errorf("take over the lock %s: %w", l.Key, err)
 		}
 		l.notify("took over the lock %s from %s: %s", l.Key, other.Holder, why)
-		return l.start(ctx, etag)
+		return l.start(ctx)
 	}
 	return nil, fmt.Errorf("lock %s: it kept changing while this sync tried to take it", l.Key)
 }
@@ -323,13 +323,13 @@ func (l *Lease) body() ([]byte, error) {
 	return json.MarshalIndent(l.Lock, "", "  ")
 }
 
-// start checks that the lock written with etag is ours and starts renewing
-// it.
-func (l *Lease) start(ctx context.Context, etag string) (context.Context, error) {
+// start checks that the lock just written is ours and starts renewing it.
+func (l *Lease) start(ctx context.Context) (context.Context, error) {
 	// A server that ignores the write conditions lets two syncs both think
 	// they took the lock; the later write wins, and reading the lock back
 	// shows the earlier one that it lost.
-	if err := l.check(ctx, etag); err != nil {
+	etag, err := l.check(ctx)
+	if err != nil {
 		return nil, err
 	}
 	l.etag = etag
@@ -341,24 +341,23 @@ func (l *Lease) start(ctx context.Context, etag string) (context.Context, error)
 	return lctx, nil
 }
 
-// check reads the lock and returns an error wrapping ErrLeaseLost unless it
-// still is the object written with etag, holding this lease.
-func (l *Lease) check(ctx context.Context, etag string) error {
-	b, now, err := l.Bucket.Read(ctx, l.Key)
+// check reads the lock and returns its ETag, or an error wrapping
+// ErrLeaseLost unless it still holds this lease. An ETag other than the one
+// last written is this lease's own write whose answer was lost (a request
+// that timed out on the way back), when the lock still holds its ID.
+func (l *Lease) check(ctx context.Context) (string, error) {
+	b, etag, err := l.Bucket.Read(ctx, l.Key)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("%w: %s was removed", ErrLeaseLost, l.Key)
+			return "", fmt.Errorf("%w: %s was removed", ErrLeaseLost, l.Key)
 		}
-		return err
+		return "", err
 	}
 	var held Lock
 	if err := json.Unmarshal(b, &held); err != nil || held.ID != l.Lock.ID {
-		return fmt.Errorf("%w: %s now holds %s (the storage server may ignore conditional writes; see docs/deploying.md)", ErrLeaseLost, held.Holder, l.Key)
+		return "", fmt.Errorf("%w: %s now holds %s (the storage server may ignore conditional writes; see docs/deploying.md)", ErrLeaseLost, held.Holder, l.Key)
 	}
-	if now != etag {
-		return fmt.Errorf("%w: %s changed", ErrLeaseLost, l.Key)
-	}
-	return nil
+	return etag, nil
 }
 
 // renew renews the lease every third of its TTL until Close. When the lock
@@ -402,9 +401,11 @@ func (l *Lease) renewOnce(ctx context.Context, timeout time.Duration) error {
 	defer l.mu.Unlock()
 	// Reading first catches another's lock on a server that ignores
 	// If-Match, but for the moment between the read and the write.
-	if err := l.check(ctx, l.etag); err != nil {
+	current, err := l.check(ctx)
+	if err != nil {
 		return err
 	}
+	l.etag = current
 	prev := l.Lock.Expires
 	body, err := l.body()
 	if err != nil {
@@ -441,10 +442,11 @@ func (l *Lease) Close(ctx context.Context) error {
 	if l.lost != nil {
 		return fmt.Errorf("release lock: %w", l.lost)
 	}
-	if err := l.check(ctx, l.etag); err != nil {
+	etag, err := l.check(ctx)
+	if err != nil {
 		return fmt.Errorf("release lock: %w", err)
 	}
-	if err := l.Bucket.DeleteIf(ctx, l.Key, l.etag); err != nil {
+	if err := l.Bucket.DeleteIf(ctx, l.Key, etag); err != nil {
 		return fmt.Errorf("release lock: %w", err)
 	}
 	return nil

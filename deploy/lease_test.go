@@ -166,12 +166,12 @@ func testLease(t *testing.T, e *env) {
 	})
 
 	t.Run("wait for a holder that renews", func(t *testing.T) {
-		alive, _ := e.lease("alive", "runner-1", nil, 900*time.Millisecond)
+		alive, _ := e.lease("alive", "runner-1", nil, 1500*time.Millisecond)
 		if _, err := alive.Open(ctx); err != nil {
 			t.Fatal(err)
 		}
-		next, log := e.lease("next", "runner-2", nil, 900*time.Millisecond)
-		next.MaxWait = 2 * time.Second
+		next, log := e.lease("next", "runner-2", nil, 1500*time.Millisecond)
+		next.MaxWait = 3 * time.Second
 		var le *deploy.LockedError
 		if _, err := next.Open(ctx); !errors.As(err, &le) || !le.Renewed {
 			t.Errorf("Open over a renewed lease = %v; want a LockedError saying it was renewed", err)
@@ -185,7 +185,7 @@ func testLease(t *testing.T, e *env) {
 	})
 
 	t.Run("wait for a holder that died", func(t *testing.T) {
-		dead, _ := e.lease("dead", "runner-1", nil, 900*time.Millisecond)
+		dead, _ := e.lease("dead", "runner-1", nil, 1500*time.Millisecond)
 		if _, err := dead.Open(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -194,13 +194,13 @@ func testLease(t *testing.T, e *env) {
 		b := e.get(lockKey)
 		_ = dead.Close(ctx)
 		e.put(lockKey, b)
-		next, log := e.lease("next", "runner-2", nil, 900*time.Millisecond)
-		next.MaxWait = 2 * time.Second
+		next, log := e.lease("next", "runner-2", nil, 1500*time.Millisecond)
+		next.MaxWait = 3 * time.Second
 		start := time.Now()
 		if _, err := next.Open(ctx); err != nil {
 			t.Fatalf("Open over a lease nobody renews = %v; want it taken over", err)
 		}
-		if d := time.Since(start); d > 3*time.Second {
+		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("took %v; want within the lease", d)
 		}
 		if !strings.Contains(log.String(), "without being renewed") {
@@ -212,13 +212,13 @@ func testLease(t *testing.T, e *env) {
 	})
 
 	t.Run("renew and lose", func(t *testing.T) {
-		l, _ := e.lease("renewing", "runner-1", nil, 600*time.Millisecond)
+		l, _ := e.lease("renewing", "runner-1", nil, 1500*time.Millisecond)
 		lctx, err := l.Open(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		first := e.heldLock().Expires
-		time.Sleep(700 * time.Millisecond)
+		time.Sleep(1700 * time.Millisecond)
 		if h := e.heldLock(); !h.Expires.After(first) || lctx.Err() != nil {
 			t.Errorf("after a TTL, lease ends %v (was %v), context %v; want it renewed", h.Expires, first, lctx.Err())
 		}
@@ -230,7 +230,7 @@ func testLease(t *testing.T, e *env) {
 			if !errors.Is(context.Cause(lctx), deploy.ErrLeaseLost) {
 				t.Errorf("cause = %v; want ErrLeaseLost", context.Cause(lctx))
 			}
-		case <-time.After(2 * time.Second):
+		case <-time.After(4 * time.Second):
 			t.Fatal("the lease's context was not cancelled after the lock was taken")
 		}
 		if err := l.Close(ctx); !errors.Is(err, deploy.ErrLeaseLost) {
