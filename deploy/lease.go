@@ -240,7 +240,7 @@ func (l *Lease) Open(ctx context.Context) (context.Context, error) {
 		if why == "" {
 			wait := other.ends().Sub(now)
 			if waited || wait > l.MaxWait {
-				return nil, &LockedError{Lock: other, Key: l.Key, Now: now, Renewed: waited, Running: l.sameMachine(other)}
+				return nil, &LockedError{Lock: other, Key: l.Key, Now: now, Renewed: waited, Running: l.sameMachine(other) && other.PID != 0 && !processGone(other.PID)}
 			}
 			// The holder renews every third of its TTL: if it runs, the
 			// lock changes before its lease ends.
