@@ -150,7 +150,12 @@ key in qdn.yaml or AWS_ENDPOINT_URL_S3 selects an S3-compatible server.
 
 Refuses when jobs/, content/, templates/ or qdn.yaml have uncommitted
 changes (unless --allow-dirty), when another sync of the environment holds
-its lock, and when it would delete more than --max-deletes objects.
+its lock, and when it would delete more than --max-deletes objects. The lock
+is a lease the running sync renews: one left by a sync that died (a
+cancelled CI job) is taken over once its lease ended, within a minute, or
+at once when that sync ran on this machine; --force-unlock breaks any lock.
+Tracking paths are shortened in the output for people (/track/amjm…/) unless
+--verbose.
 --dry-run prints the plan, each key with its reason and the exact
 invalidation paths, and changes nothing in the bucket or on CloudFront (it
 takes no lock; it still builds public/).
