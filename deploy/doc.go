@@ -16,16 +16,22 @@
 // A sync never leaves the CDN stale: the paths to invalidate are written to
 // .qdn/pending.json before the first upload and removed only once CloudFront
 // accepted them, so a sync that was killed is finished by the next one. A
-// lock object (.qdn/lock.json, written with If-None-Match: *) keeps two syncs
-// of one environment from interleaving.
+// lock object (.qdn/lock.json) keeps two syncs of one environment from
+// interleaving. It is a Lease: the running sync renews it, and one that
+// died (a cancelled CI job) blocks the next one for no longer than the
+// lease. Every write of it is conditional on the ETag its writer read.
 //
 // Promotion (qdn promote) follows the same two steps between two
 // environments: NewPromotion compares the manifests and listings of the
 // source and the destination and returns a Promotion, and Promoter.Apply
 // copies what differs server-side (a Copier, such as S3 with CopyObject),
 // deletes, writes the destination's manifest and invalidates, under the
-// destination's lock and pending invalidation, as a sync does.
+// destination's lock and pending invalidation, as a sync does: both describe
+// their work as a change and run the one apply loop of Syncer, which takes
+// how an object gets to the bucket (put local bytes, or copy server-side).
 //
 // A sync talks to storage through the small Bucket interface and to the CDN
 // through Invalidator; S3 and CloudFront implement them with the AWS SDK.
+// Open is the one place that builds the AWS clients of an environment, for
+// every command: it documents which setting wins where two could apply.
 package deploy

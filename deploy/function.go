@@ -12,19 +12,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/quickdumpnow/qdn/edge"
-	"github.com/quickdumpnow/qdn/generator"
 )
 
 // ErrFunctionChanged is returned when CloudFront refused a write because the
@@ -47,56 +44,6 @@ type Function struct {
 	Cases []edge.Case
 	// Log receives one line per step; nil discards them.
 	Log io.Writer
-}
-
-// NewFunction returns the function of env with the embedded rewrite.js and
-// its cases. Credentials come from the standard AWS chain (the profile of
-// env when set); the environment's endpoint, or AWS_ENDPOINT_URL_CLOUDFRONT,
-// points the client at another server than CloudFront.
-func NewFunction(ctx context.Context, env *generator.Environment) (*Function, error) {
-	if env.Function == "" {
-		return nil, fmt.Errorf("environment %q has no function name", env.Name)
-	}
-	client, err := newFunctionClient(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	return &Function{Client: client, Name: env.Function, Code: edge.Code(), Cases: edge.Cases()}, nil
-}
-
-// newFunctionClient returns a CloudFront client for env. CloudFront's API
-// lives in us-east-1 whatever the region of the bucket.
-//
-// The environment's profile names where a person's credentials live. It
-// gives way to credentials that the process environment provides (a CI
-// job's AWS_ACCESS_KEY_ID or web identity, or an AWS_PROFILE chosen for
-// this run), as the SDK would otherwise insist on a profile that a CI
-// runner does not have.
-func newFunctionClient(ctx context.Context, env *generator.Environment) (*cloudfront.Client, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRegion("us-east-1")}
-	if env.Profile != "" && !functionEnvCredentials() {
-		opts = append(opts, config.WithSharedConfigProfile(env.Profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration for %s: %w", env.Name, err)
-	}
-	return cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) {
-		if env.Endpoint != "" {
-			o.BaseEndpoint = aws.String(env.Endpoint)
-		}
-	}), nil
-}
-
-// functionEnvCredentials reports whether the process environment chooses
-// the AWS credentials itself.
-func functionEnvCredentials() bool {
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
-		if os.Getenv(k) != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // FunctionReport says what publishing or testing the function did.

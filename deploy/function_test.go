@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quickdumpnow/qdn/edge"
-	"github.com/quickdumpnow/qdn/generator"
 	"github.com/quickdumpnow/qdn/internal/cffunctions"
 )
 
@@ -151,6 +149,51 @@ func TestPublishUpdatesAndPublishes(t *testing.T) {
 	want = append(want, "PublishFunction")
 	if diff := cmp.Diff(want, ops(srv)); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
+// TestPublishUpdateETagHeader publishes with UpdateFunction answering its
+// new version in either spelling of the header: ETtag, which the SDK reads,
+// or ETag, which it does not, so that qdn reads the version back with
+// GetFunction and goes on only if that version holds its code.
+func TestPublishUpdateETagHeader(t *testing.T) {
+	readBack := []string{"UpdateFunction", "GetFunction DEVELOPMENT", "TestFunction"}
+	for _, tc := range []struct {
+		header   string
+		readBack bool
+	}{{"ETtag", false}, {"ETag", true}} {
+		t.Run(tc.header, func(t *testing.T) {
+			srv, fn := startFunctions(t)
+			srv.SetUpdateETagHeader(tc.header)
+			srv.Put(testFunctionName, oldCode)
+			rep, err := fn.Publish(context.Background())
+			if err != nil || !rep.Published {
+				t.Fatalf("Publish = %+v, %v; want published", rep, err)
+			}
+			calls := ops(srv)
+			i := slices.Index(calls, "UpdateFunction")
+			if got := i >= 0 && len(calls) >= i+3 && slices.Equal(calls[i:i+3], readBack); got != tc.readBack {
+				t.Errorf("calls %q; read back after UpdateFunction %t, want %t", calls, got, tc.readBack)
+			}
+		})
+	}
+
+	// Another deployer's code reaches DEVELOPMENT between the update and
+	// the read back: nothing is tested or published.
+	srv, fn := startFunctions(t)
+	srv.SetUpdateETagHeader("ETag")
+	srv.Put(testFunctionName, oldCode)
+	var once sync.Once
+	srv.SetHook(func(op, name string) {
+		if op == "GetFunction" && slices.Contains(srv.Calls(), "UpdateFunction "+testFunctionName) {
+			once.Do(func() { srv.Put(testFunctionName, []byte("function handler(e) { return e.request; }\n")) })
+		}
+	})
+	if _, err := fn.Publish(context.Background()); !errors.Is(err, ErrFunctionChanged) {
+		t.Errorf("Publish with the code changed before the read back = %v; want ErrFunctionChanged", err)
+	}
+	if n := countOp(srv, "TestFunction") + countOp(srv, "PublishFunction"); n != 0 {
+		t.Errorf("%d TestFunction or PublishFunction calls after the code changed; want none", n)
 	}
 }
 
@@ -319,48 +362,4 @@ func TestDiff(t *testing.T) {
 	if n := countOp(srv, "UpdateFunction"); n != 1 {
 		t.Errorf("UpdateFunction called %d times; want 1, by Publish only", n)
 	}
-}
-
-// TestNewFunction builds the client the way qdn does, from the AWS chain
-// and the environment's endpoint, and publishes through it.
-func TestNewFunction(t *testing.T) {
-	srv, _ := startFunctions(t)
-	dir := t.TempDir()
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDQDNTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_PROFILE", "")
-	os.Unsetenv("AWS_PROFILE")
-
-	t.Run("endpoint key", func(t *testing.T) {
-		fn, err := NewFunction(context.Background(), &generator.Environment{Name: "staging", Function: "from-endpoint", Endpoint: srv.URL})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fn.Publish(context.Background()); err != nil {
-			t.Fatalf("Publish: %v", err)
-		}
-		if _, ok := srv.Code("from-endpoint", cffunctions.Live); !ok {
-			t.Error("the function did not reach LIVE")
-		}
-	})
-	t.Run("AWS_ENDPOINT_URL_CLOUDFRONT", func(t *testing.T) {
-		t.Setenv("AWS_ENDPOINT_URL_CLOUDFRONT", srv.URL)
-		fn, err := NewFunction(context.Background(), &generator.Environment{Name: "staging", Function: "from-env"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fn.Test(context.Background()); err != nil {
-			t.Fatalf("Test: %v", err)
-		}
-		if _, ok := srv.Code("from-env", cffunctions.Development); !ok {
-			t.Error("the function was not created")
-		}
-	})
-	t.Run("no function name", func(t *testing.T) {
-		if _, err := NewFunction(context.Background(), &generator.Environment{Name: "staging"}); err == nil {
-			t.Error("NewFunction without a function name succeeded")
-		}
-	})
 }

@@ -84,21 +84,3 @@ func decodePending(b []byte) (*Pending, error) {
 	}
 	return &p, nil
 }
-
-// Lock is the content of the lock object: who holds it and since when.
-type Lock struct {
-	Holder string    `json:"holder"`
-	Since  time.Time `json:"since"`
-	Commit string    `json:"commit,omitempty"`
-}
-
-// LockedError is returned when another sync holds the environment's lock.
-type LockedError struct {
-	Lock  Lock
-	Key   string
-	Stale bool
-}
-
-func (e *LockedError) Error() string {
-	return fmt.Sprintf("another sync holds the lock %s: %s, since %s", e.Key, e.Lock.Holder, e.Lock.Since.UTC().Format(time.RFC3339))
-}

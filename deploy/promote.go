@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -176,6 +175,9 @@ func (e *NotReadyError) Error() string {
 // destination's).
 type PromoteOptions struct {
 	FromPrefix string
+	// LeaseNow is the time by which the lease of a lock in the source is
+	// judged; zero judges none ended.
+	LeaseNow time.Time
 	PlanOptions
 }
 
@@ -194,7 +196,7 @@ type PromoteOptions struct {
 // *TooManyDeletesError); the viewer URIs of every replaced or deleted
 // object, with those the destination has pending, are invalidated.
 func NewPromotion(from *Source, to *Remote, opt PromoteOptions) (*Promotion, error) {
-	if err := checkSource(from, opt.FromPrefix); err != nil {
+	if err := checkSource(from, opt.FromPrefix, opt.LeaseNow); err != nil {
 		return nil, err
 	}
 	toManifest := to.Manifest
@@ -254,9 +256,13 @@ func NewPromotion(from *Source, to *Remote, opt PromoteOptions) (*Promotion, err
 }
 
 // checkSource returns a *NotReadyError unless the source under prefix is
-// exactly what its last sync published.
-func checkSource(from *Source, prefix string) error {
+// exactly what its last sync published. A lock whose lease ended by now was
+// left by a sync that died: the next sync of the source takes it over.
+func checkSource(from *Source, prefix string, now time.Time) error {
 	switch {
+	case from.Lock != nil && !now.IsZero() && now.After(from.Lock.ends()):
+		return &NotReadyError{Problem: fmt.Sprintf("a sync that did not finish left its lock (%s took %s at %s; its lease ended at %s)",
+			from.Lock.Holder, prefix+LockKey, from.Lock.Since.UTC().Format(time.RFC3339), from.Lock.ends().UTC().Format(time.RFC3339))}
 	case from.Lock != nil:
 		return &NotReadyError{Problem: fmt.Sprintf("a sync is in progress (%s holds the lock %s since %s)",
 			from.Lock.Holder, prefix+LockKey, from.Lock.Since.UTC().Format(time.RFC3339)), Lock: from.Lock}
@@ -312,6 +318,9 @@ type Promoter struct {
 	From *Syncer
 	// FromBucket is the name of the source's bucket, for the copies.
 	FromBucket string
+	// LeaseNow is the clock by which the lease of a lock in the source is
+	// judged, as the source's syncs wrote it; nil means the real one.
+	LeaseNow func() time.Time
 	// To is the destination. Its Bucket must be a Copier; its lock,
 	// pending invalidation, manifest, Invalidator, Concurrency, clock and
 	// Progress are those of a sync.
@@ -372,7 +381,11 @@ func (p *Promoter) Plan(from *Source, to *Remote, opt PlanOptions) (*Promotion, 
 	if opt.Now.IsZero() {
 		opt.Now = p.To.now()
 	}
-	return NewPromotion(from, to, PromoteOptions{FromPrefix: p.From.Prefix, PlanOptions: opt})
+	leaseNow := time.Now()
+	if p.LeaseNow != nil {
+		leaseNow = p.LeaseNow()
+	}
+	return NewPromotion(from, to, PromoteOptions{FromPrefix: p.From.Prefix, LeaseNow: leaseNow, PlanOptions: opt})
 }
 
 // PromoteResult is what Promoter.Apply did.
@@ -388,91 +401,46 @@ type PromoteResult struct {
 	CallerReference string `json:"caller_reference,omitempty"`
 }
 
-// Apply carries out pr as a sync would, with copies for uploads: it
-// records the pending invalidation on the destination, copies the assets,
-// then the HTML, deletes, writes the destination's manifest and
-// invalidates, each step only if every one before succeeded. The caller
-// holds the destination's lock.
+// Apply carries out pr as a sync would, with copies for uploads (see
+// Syncer.Apply). The caller holds the destination's lock.
+//
+// A server that ignores x-amz-copy-source-if-match is caught too: a
+// single-part object's ETag is the MD5 of its bytes, and its copy's too, so
+// a copy whose ETag is not the one the source's manifest recorded stops the
+// promotion.
 func (p *Promoter) Apply(ctx context.Context, pr *Promotion) (*PromoteResult, error) {
 	res := &PromoteResult{Promotion: pr, Unchanged: pr.Unchanged}
-	to := p.To
-	copier, ok := to.Bucket.(Copier)
+	copier, ok := p.To.Bucket.(Copier)
 	if !ok {
 		return res, fmt.Errorf("promote: the destination's storage cannot copy objects server-side")
 	}
-	inv := pr.Invalidation
-	pending, err := to.recordPending(ctx, pr.pending, inv.Exact)
-	if err != nil {
-		return res, err
-	}
-	etags := map[string]string{}
-	var split int
-	for split < len(pr.Copies) && !strings.HasSuffix(pr.Copies[split].Path, ".html") {
-		split++
-	}
-	for _, group := range [][]Copy{pr.Copies[:split], pr.Copies[split:]} {
-		if err := p.copy(ctx, copier, group, etags, res); err != nil {
-			return res, &StepError{Step: "copy", Err: err}
+	writes := make([]Action, len(pr.Copies))
+	from := map[string]Copy{}
+	assets := 0
+	for i, c := range pr.Copies {
+		writes[i] = c.Action
+		from[c.Key] = c
+		if !strings.HasSuffix(c.Path, ".html") {
+			assets++
 		}
 	}
-	if err := to.delete(ctx, pr.Deletes); err != nil {
-		return res, err
-	}
-	res.Deleted = len(pr.Deletes)
-	if len(pr.Copies) > 0 || len(pr.Deletes) > 0 || len(inv.Paths) > 0 || pr.to.Version == 0 {
-		if err := to.putManifest(ctx, p.nextManifest(pr, etags)); err != nil {
-			return res, err
-		}
-	}
-	res.CallerReference, res.InvalidationID, err = to.invalidate(ctx, pending, inv.Paths)
-	return res, err
-}
-
-func (p *Promoter) copy(ctx context.Context, copier Copier, group []Copy, etags map[string]string, res *PromoteResult) error {
-	var (
-		mu   sync.Mutex
-		errs []error
-	)
-	g := new(errgroup.Group)
-	g.SetLimit(max(1, p.To.Concurrency))
-	for _, c := range group {
-		if ctx.Err() != nil {
-			break
-		}
-		g.Go(func() error {
+	c := change{
+		verb: "copy", writes: writes, assets: assets, deletes: pr.Deletes,
+		pending: pr.pending, inv: pr.Invalidation, firstSync: pr.to.Version == 0,
+		write: func(ctx context.Context, a Action) (string, error) {
+			c := from[a.Key]
 			etag, err := copier.Copy(ctx, CopySource{Bucket: p.FromBucket, Key: c.From, ETag: c.ETag}, c.Key)
-			// A server that ignores x-amz-copy-source-if-match is caught
-			// here: a single-part object's ETag is the MD5 of its bytes,
-			// and its copy's too.
 			if err == nil && !strings.Contains(c.ETag, "-") && etag != c.ETag {
 				err = fmt.Errorf("copy %s to %s: %w: the copy has ETag %s, the source's manifest %s", c.From, c.Key, ErrSourceChanged, etag, c.ETag)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				// An interruption is reported once below, not per key.
-				if ctx.Err() == nil {
-					errs = append(errs, err)
-				}
-				return nil
-			}
-			etags[c.Key] = etag
-			res.Copied++
-			res.CopiedBytes += c.Size
-			if p.To.Progress != nil {
-				p.To.Progress(res.Copied, res.CopiedBytes)
-			}
-			return nil
-		})
+			return etag, err
+		},
+		manifest: func(etags map[string]string) *Manifest { return p.nextManifest(pr, etags) },
 	}
-	_ = g.Wait()
-	if err := ctx.Err(); err != nil {
-		errs = append(errs, fmt.Errorf("interrupted after %d copies: %w", res.Copied, err))
-	}
-	if len(errs) > 1 {
-		return fmt.Errorf("%d of %d copies failed:\n%w", len(errs), len(group), errors.Join(errs...))
-	}
-	return errors.Join(errs...)
+	done, err := p.To.apply(ctx, c)
+	res.Copied, res.CopiedBytes, res.Deleted = done.written, done.bytes, done.deleted
+	res.CallerReference, res.InvalidationID = done.ref, done.id
+	return res, err
 }
 
 // nextManifest is the destination's manifest once pr is applied: the

@@ -40,7 +40,7 @@ func onEachServer(t *testing.T, test func(t *testing.T, staging, production *env
 func promoter(from, to *env) (*deploy.Promoter, *deploy.S3) {
 	fs, _ := from.syncer()
 	ts, b := to.syncer()
-	return &deploy.Promoter{From: fs, FromBucket: from.bucket, To: ts}, b
+	return &deploy.Promoter{From: fs, FromBucket: from.bucket, To: ts, LeaseNow: at(testNow)}, b
 }
 
 // planPromotion fetches both environments and plans the promotion.
@@ -60,10 +60,7 @@ func promote(t *testing.T, from, to *env) (*deploy.PromoteResult, deploy.Request
 	t.Helper()
 	p, b := promoter(from, to)
 	ctx := context.Background()
-	release, err := p.To.Lock(ctx, deploy.Lock{Holder: "test", Since: testNow}, deploy.DefaultLockTTL, false)
-	if err != nil {
-		t.Fatalf("Lock: %v", err)
-	}
+	release := lock(t, p.To, "test")
 	pr, err := planPromotion(t, p, planOpts)
 	if err != nil {
 		t.Fatalf("Plan: %v", err)
@@ -171,8 +168,8 @@ func testPromote(t *testing.T, staging, production *env) {
 		t.Errorf("second promotion: %+v, copied %d, unchanged %d; want nothing to do, %d unchanged",
 			res.Promotion, res.Copied, res.Unchanged, len(files))
 	}
-	if want := (deploy.Requests{List: 1, Get: 1, Put: 1, Delete: 1}); req != want {
-		t.Errorf("second promotion made requests %+v to production; want %+v (the lock's put and delete)", req, want)
+	if want := (deploy.Requests{List: 1, Get: 3, Put: 1, Delete: 1}); req != want {
+		t.Errorf("second promotion made requests %+v to production; want %+v (the manifest; the lock's put, read back after it and before its delete, and delete)", req, want)
 	}
 	if paths, _ := production.invalidations(); len(paths) != 0 {
 		t.Errorf("production invalidations = %q; want none", paths)
@@ -274,14 +271,21 @@ func testPromoteRefuses(t *testing.T, staging, production *env) {
 
 	// A sync of staging holds its lock.
 	s, _ := staging.syncer()
-	release, err := s.Lock(ctx, deploy.Lock{Holder: "dana@laptop (pid 4242)", Since: testNow}, deploy.DefaultLockTTL, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	release := lock(t, s, "dana@laptop (pid 4242)")
 	if nr := check("sync in progress", "a sync is in progress (dana@laptop (pid 4242) holds the lock site/.qdn/lock.json since 2026-11-22T12:00:00Z)"); nr != nil && nr.Lock == nil {
 		t.Error("NotReadyError of a sync in progress has no Lock")
 	}
 	if err := release(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A sync of staging died holding its lock, and its lease ended: it is
+	// not in progress, and the next sync of staging takes the lock over.
+	staging.put(lockKey, []byte(`{"holder":"ci@runner-1 (pid 7)","since":"2026-11-22T11:50:00Z","expires":"2026-11-22T11:51:00Z"}`))
+	if nr := check("lease ended", "a sync that did not finish left its lock (ci@runner-1 (pid 7) took site/.qdn/lock.json at 2026-11-22T11:50:00Z; its lease ended at 2026-11-22T11:51:00Z)"); nr != nil && nr.Lock != nil {
+		t.Error("NotReadyError of a dead sync's lock names a running sync's Lock")
+	}
+	if err := deploy.NewS3(staging.s3, staging.bucket).Delete(ctx, []string{lockKey}); err != nil {
 		t.Fatal(err)
 	}
 

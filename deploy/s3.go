@@ -24,6 +24,7 @@ import (
 var (
 	ErrNotFound = errors.New("no such key")
 	ErrExists   = errors.New("key exists")
+	ErrChanged  = errors.New("the object changed")
 )
 
 // Bucket is the storage a sync publishes to.
@@ -36,11 +37,26 @@ type Bucket interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 	// Put writes the object at key with the headers h and returns its ETag.
 	Put(ctx context.Context, key string, body []byte, h generator.Headers) (etag string, err error)
-	// Create writes the object at key only if there is none, or returns
-	// ErrExists.
-	Create(ctx context.Context, key string, body []byte) error
 	// Delete removes the objects at keys.
 	Delete(ctx context.Context, keys []string) error
+
+	// The lock of an environment is written with conditions on the
+	// object's ETag, so that two syncs cannot both hold it.
+
+	// Create writes the object at key only if there is none, and returns
+	// its ETag, or ErrExists.
+	Create(ctx context.Context, key string, body []byte) (etag string, err error)
+	// Read returns the bytes and the ETag of the object at key, or
+	// ErrNotFound.
+	Read(ctx context.Context, key string) (body []byte, etag string, err error)
+	// Replace writes the object at key only if it still has the ETag etag,
+	// and returns the new ETag; ErrChanged when it has another, ErrNotFound
+	// when it is gone.
+	Replace(ctx context.Context, key string, body []byte, etag string) (string, error)
+	// DeleteIf removes the object at key only if it still has the ETag
+	// etag; ErrChanged when it has another. An object already gone is not
+	// an error.
+	DeleteIf(ctx context.Context, key, etag string) error
 }
 
 // S3 is a Bucket in Amazon S3 or an S3-compatible server. Uploads go
@@ -135,21 +151,8 @@ func (b *S3) List(ctx context.Context, prefix, after, through string) ([]Object,
 
 // Get implements Bucket.
 func (b *S3) Get(ctx context.Context, key string) ([]byte, error) {
-	b.gets.Add(1)
-	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
-	if err != nil {
-		var nsk *s3types.NoSuchKey
-		if errors.As(err, &nsk) {
-			return nil, fmt.Errorf("get %s: %w", key, ErrNotFound)
-		}
-		return nil, fmt.Errorf("get %s: %w", key, err)
-	}
-	defer out.Body.Close()
-	body, err := io.ReadAll(out.Body)
-	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", key, err)
-	}
-	return body, nil
+	body, _, err := b.Read(ctx, key)
+	return body, err
 }
 
 // Put implements Bucket.
@@ -173,26 +176,94 @@ func (b *S3) Put(ctx context.Context, key string, body []byte, h generator.Heade
 func etag(s *string) string { return strings.Trim(aws.ToString(s), `"`) }
 
 // Create implements Bucket with a PutObject conditional on If-None-Match: *.
-func (b *S3) Create(ctx context.Context, key string, body []byte) error {
-	b.puts.Add(1)
-	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:       aws.String(b.bucket),
-		Key:          aws.String(key),
-		Body:         bytes.NewReader(body),
-		ContentType:  aws.String("application/json"),
-		CacheControl: aws.String("no-store"),
-		IfNoneMatch:  aws.String("*"),
-	})
+func (b *S3) Create(ctx context.Context, key string, body []byte) (string, error) {
+	etag, err := b.putState(ctx, key, body, &s3.PutObjectInput{IfNoneMatch: aws.String("*")})
 	if err != nil {
-		var ae smithy.APIError
-		var re *awshttp.ResponseError
-		if (errors.As(err, &ae) && (ae.ErrorCode() == "PreconditionFailed" || ae.ErrorCode() == "ConditionalRequestConflict")) ||
-			(errors.As(err, &re) && (re.HTTPStatusCode() == http.StatusPreconditionFailed || re.HTTPStatusCode() == http.StatusConflict)) {
-			return fmt.Errorf("create %s: %w", key, ErrExists)
+		if preconditionFailed(err) {
+			return "", fmt.Errorf("create %s: %w", key, ErrExists)
 		}
-		return fmt.Errorf("create %s: %w", key, err)
+		return "", fmt.Errorf("create %s: %w", key, err)
 	}
-	return nil
+	return etag, nil
+}
+
+// putState writes one of qdn's state objects (JSON, never cached) with the
+// conditions of in.
+func (b *S3) putState(ctx context.Context, key string, body []byte, in *s3.PutObjectInput) (string, error) {
+	b.puts.Add(1)
+	in.Bucket, in.Key, in.Body = aws.String(b.bucket), aws.String(key), bytes.NewReader(body)
+	in.ContentType, in.CacheControl = aws.String("application/json"), aws.String("no-store")
+	out, err := b.client.PutObject(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	return etag(out.ETag), nil
+}
+
+// Read implements Bucket with GetObject.
+func (b *S3) Read(ctx context.Context, key string) ([]byte, string, error) {
+	b.gets.Add(1)
+	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
+	if err != nil {
+		if notFound(err) {
+			return nil, "", fmt.Errorf("get %s: %w", key, ErrNotFound)
+		}
+		return nil, "", fmt.Errorf("get %s: %w", key, err)
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, "", fmt.Errorf("get %s: %w", key, err)
+	}
+	return body, etag(out.ETag), nil
+}
+
+// Replace implements Bucket with a PutObject conditional on If-Match.
+func (b *S3) Replace(ctx context.Context, key string, body []byte, match string) (string, error) {
+	etag, err := b.putState(ctx, key, body, &s3.PutObjectInput{IfMatch: aws.String(`"` + match + `"`)})
+	switch {
+	case err == nil:
+		return etag, nil
+	case preconditionFailed(err):
+		return "", fmt.Errorf("replace %s: %w", key, ErrChanged)
+	case notFound(err):
+		return "", fmt.Errorf("replace %s: %w", key, ErrNotFound)
+	}
+	return "", fmt.Errorf("replace %s: %w", key, err)
+}
+
+// DeleteIf implements Bucket with a DeleteObject conditional on If-Match.
+func (b *S3) DeleteIf(ctx context.Context, key, match string) error {
+	b.deletes.Add(1)
+	_, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{
+		Bucket:  aws.String(b.bucket),
+		Key:     aws.String(key),
+		IfMatch: aws.String(`"` + match + `"`),
+	})
+	switch {
+	case err == nil, notFound(err):
+		return nil
+	case preconditionFailed(err):
+		return fmt.Errorf("delete %s: %w", key, ErrChanged)
+	}
+	return fmt.Errorf("delete %s: %w", key, err)
+}
+
+// preconditionFailed says S3 refused a conditional request: 412, or 409
+// when another conditional write to the key was in flight.
+func preconditionFailed(err error) bool {
+	var ae smithy.APIError
+	var re *awshttp.ResponseError
+	return (errors.As(err, &ae) && (ae.ErrorCode() == "PreconditionFailed" || ae.ErrorCode() == "ConditionalRequestConflict")) ||
+		(errors.As(err, &re) && (re.HTTPStatusCode() == http.StatusPreconditionFailed || re.HTTPStatusCode() == http.StatusConflict))
+}
+
+func notFound(err error) bool {
+	var nsk *s3types.NoSuchKey
+	var ae smithy.APIError
+	var re *awshttp.ResponseError
+	return errors.As(err, &nsk) || (errors.As(err, &ae) && ae.ErrorCode() == "NoSuchKey") ||
+		(errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound)
 }
 
 // Delete implements Bucket with DeleteObjects calls of up to 1,000 keys.

@@ -22,10 +22,6 @@ import (
 // DefaultConcurrency is how many uploads run at once unless told.
 const DefaultConcurrency = 64
 
-// DefaultLockTTL is how old a lock must be before --force-unlock may break
-// it: older than any sync that is still running.
-const DefaultLockTTL = time.Hour
-
 // Syncer publishes plans to one environment: a bucket, a key prefix and,
 // when the environment has a distribution, its Invalidator.
 type Syncer struct {
@@ -51,47 +47,10 @@ func (s *Syncer) now() time.Time {
 	return time.Now()
 }
 
-// Lock takes the environment's lock for holder, or returns a *LockedError
-// naming who holds it. With force, a lock older than ttl is broken first.
-// The returned function releases the lock.
-func (s *Syncer) Lock(ctx context.Context, l Lock, ttl time.Duration, force bool) (release func(context.Context) error, err error) {
-	key := s.Prefix + LockKey
-	body, err := json.MarshalIndent(l, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	for attempt := 0; ; attempt++ {
-		err := s.Bucket.Create(ctx, key, body)
-		if err == nil {
-			return func(ctx context.Context) error {
-				if err := s.Bucket.Delete(ctx, []string{key}); err != nil {
-					return fmt.Errorf("release lock: %w", err)
-				}
-				return nil
-			}, nil
-		}
-		if !errors.Is(err, ErrExists) {
-			return nil, fmt.Errorf("lock: %w", err)
-		}
-		held, err := s.Bucket.Get(ctx, key)
-		if errors.Is(err, ErrNotFound) && attempt == 0 {
-			continue // released in between
-		}
-		if err != nil {
-			return nil, fmt.Errorf("lock: %w", err)
-		}
-		var other Lock
-		if err := json.Unmarshal(held, &other); err != nil {
-			other = Lock{Holder: "unknown (unreadable lock: " + err.Error() + ")"}
-		}
-		stale := s.now().Sub(other.Since) > ttl
-		if !force || !stale || attempt > 0 {
-			return nil, &LockedError{Lock: other, Key: key, Stale: stale}
-		}
-		if err := s.Bucket.Delete(ctx, []string{key}); err != nil {
-			return nil, fmt.Errorf("break stale lock: %w", err)
-		}
-	}
+// Lease returns the lease of the environment's lock for l (see NewLock),
+// to Open.
+func (s *Syncer) Lease(l Lock) *Lease {
+	return &Lease{Bucket: s.Bucket, Key: s.Prefix + LockKey, Lock: l}
 }
 
 // Remote is the state of an environment as one listing and the reads of
@@ -225,44 +184,88 @@ func (e *StepError) Unwrap() error { return e.Err }
 
 // Apply carries out p: it records the pending invalidation, uploads the
 // assets, then the HTML, deletes, writes the manifest and invalidates, each
-// step only if every one before succeeded. A failure leaves the pending
-// invalidation in the bucket, so that the next sync still makes it.
+// step only if every one before succeeded (see change). A failure leaves the
+// pending invalidation in the bucket, so that the next sync still makes it.
 func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) {
 	res := &Result{Plan: p, Unchanged: p.Unchanged}
-	inv := p.Invalidation
-	pending, err := s.recordPending(ctx, p.pending, inv.Exact)
-	if err != nil {
-		return res, err
-	}
-
-	etags := map[string]string{}
-	var assets, html []Action
+	assets := 0
 	for _, a := range p.Uploads {
-		if isHTML(p.files[a.Key]) {
-			html = append(html, a)
-		} else {
-			assets = append(assets, a)
+		if !isHTML(p.files[a.Key]) {
+			assets++
 		}
 	}
-	for _, group := range [][]Action{assets, html} {
-		if err := s.upload(ctx, p, group, etags, res); err != nil {
-			return res, &StepError{Step: "upload", Err: err}
-		}
+	c := change{
+		verb: "upload", writes: p.Uploads, assets: assets, deletes: p.Deletes,
+		pending: p.pending, inv: p.Invalidation, firstSync: p.manifest.Version == 0,
+		write: func(ctx context.Context, a Action) (string, error) {
+			f := p.files[a.Key]
+			etag, err := s.Bucket.Put(ctx, a.Key, f.Body, f.Headers)
+			if err != nil {
+				return "", fmt.Errorf("upload %s: %w", a.Key, err)
+			}
+			return etag, nil
+		},
+		manifest: func(etags map[string]string) *Manifest { return s.nextManifest(p, etags, d) },
 	}
-
-	if err := s.delete(ctx, p.Deletes); err != nil {
-		return res, err
-	}
-	res.Deleted = len(p.Deletes)
-
-	if len(p.Uploads) > 0 || len(p.Deletes) > 0 || len(inv.Paths) > 0 || p.manifest.Version == 0 {
-		if err := s.putManifest(ctx, s.nextManifest(p, etags, d)); err != nil {
-			return res, err
-		}
-	}
-
-	res.CallerReference, res.InvalidationID, err = s.invalidate(ctx, pending, inv.Paths)
+	done, err := s.apply(ctx, c)
+	res.Uploaded, res.UploadedBytes, res.Deleted = done.written, done.bytes, done.deleted
+	res.CallerReference, res.InvalidationID = done.ref, done.id
 	return res, err
+}
+
+// change is what applying a sync or a promotion does to an environment:
+// objects to write (the first assets of them are assets, the rest HTML),
+// keys to delete, and the
+// invalidation of the plan. write says how an object gets to the bucket:
+// put from local bytes, or copied server-side.
+type change struct {
+	// verb names a write in errors: "upload" or "copy".
+	verb      string
+	writes    []Action
+	assets    int
+	deletes   []Action
+	pending   *Pending
+	inv       Invalidation
+	firstSync bool
+	// write brings the object of a to the bucket; its error names it.
+	write    func(ctx context.Context, a Action) (etag string, err error)
+	manifest func(etags map[string]string) *Manifest
+}
+
+// applied is what apply did.
+type applied struct {
+	written, deleted int
+	bytes            int64
+	ref, id          string
+}
+
+// apply carries out c in the crash-safe order: record the pending
+// invalidation, write the assets, then the HTML, delete, write the
+// manifest, invalidate, each step only if every one before succeeded. The
+// manifest is written only when something changed or there is none yet.
+func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
+	var done applied
+	pending, err := s.recordPending(ctx, c.pending, c.inv.Exact)
+	if err != nil {
+		return done, err
+	}
+	etags := map[string]string{}
+	for _, group := range [][]Action{c.writes[:c.assets], c.writes[c.assets:]} {
+		if err := s.writeAll(ctx, c, group, etags, &done); err != nil {
+			return done, &StepError{Step: c.verb, Err: err}
+		}
+	}
+	if err := s.delete(ctx, c.deletes); err != nil {
+		return done, err
+	}
+	done.deleted = len(c.deletes)
+	if len(c.writes) > 0 || len(c.deletes) > 0 || len(c.inv.Paths) > 0 || c.firstSync {
+		if err := s.putManifest(ctx, c.manifest(etags)); err != nil {
+			return done, err
+		}
+	}
+	done.ref, done.id, err = s.invalidate(ctx, pending, c.inv.Paths)
+	return done, err
 }
 
 // delete removes the keys of deletes in batches.
@@ -341,7 +344,9 @@ func (s *Syncer) invalidate(ctx context.Context, pending *Pending, paths []strin
 // stateHeaders are the headers of qdn's own objects: never cached.
 var stateHeaders = generator.Headers{ContentType: "application/json", CacheControl: "no-store"}
 
-func (s *Syncer) upload(ctx context.Context, p *Plan, group []Action, etags map[string]string, res *Result) error {
+// writeAll writes the objects of group, Concurrency at a time, and reports
+// every one that failed.
+func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags map[string]string, done *applied) error {
 	var (
 		mu   sync.Mutex
 		errs []error
@@ -353,32 +358,31 @@ func (s *Syncer) upload(ctx context.Context, p *Plan, group []Action, etags map[
 			break
 		}
 		g.Go(func() error {
-			f := p.files[a.Key]
-			etag, err := s.Bucket.Put(ctx, a.Key, f.Body, f.Headers)
+			etag, err := c.write(ctx, a)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				// An interruption is reported once below, not per key.
 				if ctx.Err() == nil {
-					errs = append(errs, fmt.Errorf("upload %s: %w", a.Key, err))
+					errs = append(errs, err)
 				}
 				return nil
 			}
 			etags[a.Key] = etag
-			res.Uploaded++
-			res.UploadedBytes += a.Size
+			done.written++
+			done.bytes += a.Size
 			if s.Progress != nil {
-				s.Progress(res.Uploaded, res.UploadedBytes)
+				s.Progress(done.written, done.bytes)
 			}
 			return nil
 		})
 	}
 	_ = g.Wait()
 	if err := ctx.Err(); err != nil {
-		errs = append(errs, fmt.Errorf("interrupted after %d uploads: %w", res.Uploaded, err))
+		errs = append(errs, fmt.Errorf("interrupted after %d %ss: %w", done.written, c.verb, context.Cause(ctx)))
 	}
 	if len(errs) > 1 {
-		return fmt.Errorf("%d of %d uploads failed:\n%w", len(errs), len(group), errors.Join(errs...))
+		return fmt.Errorf("%d of %d %ss failed:\n%w", len(errs), len(group), c.verb, errors.Join(errs...))
 	}
 	return errors.Join(errs...)
 }

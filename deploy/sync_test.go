@@ -11,7 +11,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -193,10 +192,7 @@ func (e *env) sync(files []deploy.File) (*deploy.Result, deploy.Requests) {
 	e.t.Helper()
 	s, b := e.syncer()
 	ctx := context.Background()
-	release, err := s.Lock(ctx, deploy.Lock{Holder: "test", Since: testNow}, deploy.DefaultLockTTL, false)
-	if err != nil {
-		e.t.Fatalf("Lock: %v", err)
-	}
+	release := lock(e.t, s, "test")
 	p, err := plan(e.t, s, files, planOpts)
 	if err != nil {
 		e.t.Fatalf("Plan: %v", err)
@@ -301,8 +297,8 @@ func testSyncExampleSite(t *testing.T, e *env) {
 		t.Errorf("second sync: uploaded %d, deleted %d, unchanged %d, invalidation %q; want 0, 0, %d, none",
 			res.Uploaded, res.Deleted, res.Unchanged, res.InvalidationID, len(files))
 	}
-	if want := (deploy.Requests{List: 1, Get: 1, Put: 1, Delete: 1}); req != want {
-		t.Errorf("second sync made requests %+v; want %+v (the lock's put and delete)", req, want)
+	if want := (deploy.Requests{List: 1, Get: 3, Put: 1, Delete: 1}); req != want {
+		t.Errorf("second sync made requests %+v; want %+v (the manifest; the lock's put, read back after it and before its delete, and delete)", req, want)
 	}
 	if paths, _ := e.invalidations(); len(paths) != 0 {
 		t.Errorf("invalidations after two syncs of one build = %q; want none", paths)
@@ -485,61 +481,16 @@ func testSyncInterruptedUploads(t *testing.T, e *env) {
 	}
 }
 
-func TestSyncLock(t *testing.T) { onEachS3(t, testSyncLock) }
-
-func testSyncLock(t *testing.T, e *env) {
-	s, _ := e.syncer()
-	ctx := context.Background()
-
-	// Two syncs at once: exactly one gets the lock.
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = s.Lock(ctx, deploy.Lock{Holder: fmt.Sprintf("sync %d", i), Since: testNow}, time.Hour, false)
-		}()
+// lock takes the lock of s's environment as holder, by a clock stopped at
+// testNow, and returns its release.
+func lock(t *testing.T, s *deploy.Syncer, holder string) func(context.Context) error {
+	t.Helper()
+	l := s.Lease(deploy.Lock{Holder: holder})
+	l.Now = func() time.Time { return testNow }
+	if _, err := l.Open(context.Background()); err != nil {
+		t.Fatalf("lock: %v", err)
 	}
-	wg.Wait()
-	var le *deploy.LockedError
-	var winner int
-	switch {
-	case errs[0] == nil && errors.As(errs[1], &le):
-		winner = 0
-	case errs[1] == nil && errors.As(errs[0], &le):
-		winner = 1
-	default:
-		t.Fatalf("two concurrent locks: %v, %v; want one lock and one LockedError", errs[0], errs[1])
-	}
-	if want := fmt.Sprintf("sync %d", winner); le.Lock.Holder != want || !le.Lock.Since.Equal(testNow) {
-		t.Errorf("LockedError names %q since %v; want %q since %v", le.Lock.Holder, le.Lock.Since, want, testNow)
-	}
-	if !strings.Contains(le.Error(), "since 2026-11-22T12:00:00Z") {
-		t.Errorf("LockedError = %q; want it to say since when", le.Error())
-	}
-
-	// A fresh lock is not broken, even with force.
-	if _, err := s.Lock(ctx, deploy.Lock{Holder: "third"}, time.Hour, true); !errors.As(err, &le) || le.Stale {
-		t.Fatalf("--force-unlock of a fresh lock = %v; want a LockedError, not stale", err)
-	}
-
-	// A stale lock is broken only with force.
-	later := *s
-	later.Now = func() time.Time { return testNow.Add(2 * time.Hour) }
-	if _, err := later.Lock(ctx, deploy.Lock{Holder: "late"}, time.Hour, false); !errors.As(err, &le) || !le.Stale {
-		t.Fatalf("Lock of a stale lock without force = %v; want a stale LockedError", err)
-	}
-	release, err := later.Lock(ctx, deploy.Lock{Holder: "late"}, time.Hour, true)
-	if err != nil {
-		t.Fatalf("Lock with force of a stale lock = %v; want it broken", err)
-	}
-	if err := release(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := e.listing()["site/.qdn/lock.json"]; ok {
-		t.Error("lock still in the bucket after release")
-	}
+	return l.Close
 }
 
 func TestSyncTooManyDeletes(t *testing.T) { onEachS3(t, testSyncTooManyDeletes) }
@@ -554,13 +505,10 @@ func testSyncTooManyDeletes(t *testing.T, e *env) {
 	}
 	s, _ := e.syncer()
 	ctx := context.Background()
-	release, err := s.Lock(ctx, deploy.Lock{Holder: "test", Since: testNow}, time.Hour, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	release := lock(t, s, "test")
 	opts := planOpts
 	opts.MaxDeletes = 2
-	_, err = plan(t, s, e.files(testNow), opts)
+	_, err := plan(t, s, e.files(testNow), opts)
 	var td *deploy.TooManyDeletesError
 	if !errors.As(err, &td) || len(td.Deletes) != 3 {
 		t.Fatalf("Plan deleting 3 with a limit of 2 = %v; want a TooManyDeletesError for 3", err)

@@ -4,7 +4,9 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/dop251/goja"
 )
@@ -101,6 +103,37 @@ func (f *Function) borrow() (*vm, error) {
 	return f.newVM()
 }
 
+// Test runs the event object like Run, in the conditions of CloudFront's
+// TestFunction: console.log lines are collected and returned, and a run
+// longer than limit is stopped with an error saying so.
+func (f *Function) Test(event []byte, limit time.Duration) (output string, logs []string, err error) {
+	v, err := f.borrow()
+	if err != nil {
+		return "", nil, err
+	}
+	console := v.rt.NewObject()
+	_ = console.Set("log", func(call goja.FunctionCall) goja.Value {
+		parts := make([]string, len(call.Arguments))
+		for i, a := range call.Arguments {
+			parts[i] = a.String()
+		}
+		logs = append(logs, strings.Join(parts, " "))
+		return goja.Undefined()
+	})
+	_ = v.rt.Set("console", console)
+	timer := time.AfterFunc(limit, func() { v.rt.Interrupt("the function exceeded the maximum allowed time") })
+	output, err = f.run(v, event)
+	timer.Stop()
+	if errors.As(err, new(*goja.InterruptedError)) {
+		// A run stopped halfway may have left the runtime in any state.
+		return "", logs, err
+	}
+	v.rt.ClearInterrupt()
+	_ = v.rt.GlobalObject().Delete("console")
+	f.pool.Put(v)
+	return output, logs, err
+}
+
 // Run passes the event object (JSON, as built by Event) to the function's
 // handler and returns its answer the way CloudFront's TestFunction reports
 // it: {"request": ...} when the request goes on to the origin, or
@@ -111,6 +144,10 @@ func (f *Function) Run(event []byte) (string, error) {
 		return "", err
 	}
 	defer f.pool.Put(v)
+	return f.run(v, event)
+}
+
+func (f *Function) run(v *vm, event []byte) (string, error) {
 	ev, err := v.parse(goja.Undefined(), v.rt.ToValue(string(event)))
 	if err != nil {
 		return "", fmt.Errorf("parse event: %w", err)

@@ -44,9 +44,9 @@ every case on it; LIVE is left alone.
 
 Credentials come from the standard AWS chain (environment, shared config,
 SSO). The environment's profile is used unless the process environment
-brings credentials of its own, as a CI job does. The environment's endpoint
-key, or AWS_ENDPOINT_URL_CLOUDFRONT, points qdn at another server than
-CloudFront. See docs/deploying.md.
+brings credentials of its own, as a CI job does. AWS_ENDPOINT_URL_CLOUDFRONT
+points qdn at another server than CloudFront; the environment's endpoint
+key names a storage server and is not used here. See docs/deploying.md.
 `
 
 // Run runs `qdn edge`.
@@ -82,7 +82,11 @@ func (c *EdgeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fn, err := deploy.NewFunction(ctx, env)
+	target, err := c.open(ctx, env, 0)
+	if err != nil {
+		return err
+	}
+	fn, err := target.Function()
 	if err != nil {
 		return err
 	}

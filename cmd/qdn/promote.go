@@ -5,32 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/quickdumpnow/qdn/deploy"
-	"github.com/quickdumpnow/qdn/edge"
 	"github.com/quickdumpnow/qdn/generator"
 )
 
 // PromoteCommand is `qdn promote`.
 type PromoteCommand struct {
-	*Main
-	Site        string
-	From        string
-	To          string
-	DryRun      bool
-	JSON        bool
-	Concurrency int
-	MaxPaths    int
-	MaxDeletes  int
-	Wait        bool
-	ForceUnlock bool
+	deployFlags
+	From string
+	To   string
 }
 
 func init() {
 	register(command{name: "promote", summary: "copy what staging serves to production and invalidate what changed", order: 21, run: func(m *Main, ctx context.Context, args []string) error {
-		return (&PromoteCommand{Main: m}).Run(ctx, args)
+		return (&PromoteCommand{deployFlags: deployFlags{Main: m}}).Run(ctx, args)
 	}})
 }
 
@@ -60,24 +50,11 @@ changes nothing.
 // Run promotes one environment to another.
 func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlags("promote")
-	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	c.register(fs, "promotion", "copies", "--to")
 	fs.StringVar(&c.From, "from", "", "the environment of qdn.yaml to promote, such as staging")
 	fs.StringVar(&c.To, "to", "", "the environment of qdn.yaml to promote to, such as production")
-	fs.BoolVar(&c.DryRun, "dry-run", false, "print the plan and change nothing")
-	fs.BoolVar(&c.JSON, "json", false, "print the plan or the result as JSON on stdout")
-	fs.IntVar(&c.Concurrency, "concurrency", deploy.DefaultConcurrency, "`copies` in flight at once")
-	fs.IntVar(&c.MaxPaths, "max-paths", deploy.DefaultMaxPaths, "exact invalidation `paths` before they collapse to wildcards")
-	fs.IntVar(&c.MaxDeletes, "max-deletes", deploy.DefaultMaxDeletes, "refuse a promotion that would delete more `objects` than this")
-	fs.BoolVar(&c.Wait, "wait", false, "wait until the invalidation is completed")
-	fs.BoolVar(&c.ForceUnlock, "force-unlock", false, "break a lock of --to older than "+deploy.DefaultLockTTL.String()+" left by a sync or promotion that died")
-	if err := c.parseFlags(fs, promoteUsage, args); err != nil {
+	if err := c.parse(fs, promoteUsage, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("unexpected argument %q", fs.Arg(0))
-	}
-	if c.Concurrency < 1 || c.MaxPaths < 1 || c.MaxDeletes < 0 {
-		return &usageError{msg: "--concurrency and --max-paths must be at least 1, --max-deletes at least 0", hint: "run 'qdn help promote' for its flags"}
 	}
 	if c.From == "" || c.To == "" {
 		return &usageError{msg: "pass the environment to promote and the one to promote to: --from NAME --to NAME", hint: "such as qdn promote --from staging --to production"}
@@ -104,28 +81,24 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 	}
 	start := time.Now()
 
-	// The AWS clients and the JSON output are those of qdn sync.
-	sc := &SyncCommand{Main: c.Main, Concurrency: c.Concurrency}
-	fromBucket, _, err := sc.clients(ctx, from)
+	fromTarget, err := c.open(ctx, from, c.Concurrency)
 	if err != nil {
 		return err
 	}
-	toBucket, inv, err := sc.clients(ctx, to)
+	toTarget, err := c.open(ctx, to, c.Concurrency)
 	if err != nil {
 		return err
 	}
+	toBucket := toTarget.Bucket
 	p := &deploy.Promoter{
-		From:       &deploy.Syncer{Bucket: fromBucket, Prefix: from.Prefix, Now: c.Now},
+		From:       &deploy.Syncer{Bucket: fromTarget.Bucket, Prefix: from.Prefix, Now: c.Now},
 		FromBucket: from.Bucket,
-		To:         &deploy.Syncer{Bucket: toBucket, Prefix: to.Prefix, Concurrency: c.Concurrency, Now: c.Now},
-	}
-	if inv != nil {
-		p.To.Invalidator = inv
+		To:         &deploy.Syncer{Bucket: toBucket, Prefix: to.Prefix, Invalidator: toTarget.Invalidator(), Concurrency: c.Concurrency, Now: c.Now},
 	}
 	release := func(context.Context) error { return nil }
 	if !c.DryRun {
-		lock := deploy.Lock{Holder: fmt.Sprintf("qdn promote --from %s, %s", from.Name, lockHolder()), Since: c.Now().UTC()}
-		if release, err = c.lock(ctx, p.To, lock, "promote", c.ForceUnlock); err != nil {
+		lock := deploy.NewLock("qdn promote --from "+from.Name, "")
+		if ctx, release, err = c.lock(ctx, p.To, lock, "promote", c.ForceUnlock); err != nil {
 			return err
 		}
 		defer c.releaseOnReturn(ctx, release)
@@ -135,50 +108,38 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan, err := p.Plan(src, dst, deploy.PlanOptions{ViewerURIs: edge.ViewerURIs, MaxPaths: c.MaxPaths, MaxDeletes: c.MaxDeletes})
+	plan, err := p.Plan(src, dst, c.planOptions())
 	if err != nil {
-		return c.planError(err, from.Name)
+		return c.planError(shortenErr(err, c.Verbose), from.Name)
 	}
 	if plan.Dirty {
 		fmt.Fprintf(c.Stderr, "qdn: warning: %s was synced from sources with uncommitted changes (commit %s)\n", from.Name, shortCommit(plan.Commit))
 	}
 	if c.DryRun {
 		if c.JSON {
-			return sc.printJSON(struct {
+			return c.printJSON(struct {
 				From      string            `json:"from"`
 				To        string            `json:"to"`
 				DryRun    bool              `json:"dry_run"`
 				Promotion *deploy.Promotion `json:"promotion"`
 			}{from.Name, to.Name, true, plan})
 		}
-		printPromotion(c.Stdout, plan, from.Name)
+		c.printPlan(func(w io.Writer) { printPromotion(w, plan, from.Name) })
 		return nil
 	}
 
 	result, err := p.Apply(ctx, plan)
 	if err != nil {
-		return withHint(err, "run qdn promote again: it copies what is missing and still invalidates every path changed since the last complete promotion or sync of "+to.Name)
+		return c.applyError(err, "run qdn promote again: it copies what is missing and still invalidates every path changed since the last complete promotion or sync of "+to.Name)
 	}
-	if result.InvalidationID != "" && c.Wait {
-		err := p.To.Wait(ctx, result.InvalidationID, 5*time.Second, func(status string, waited time.Duration) {
-			fmt.Fprintf(c.Stderr, "qdn: invalidation %s: %s (%s)\n", result.InvalidationID, status, waited.Round(time.Second))
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if err := release(ctx); err != nil {
+	if err := c.finish(ctx, p.To, result.InvalidationID, plan.Invalidation, release); err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
-	if len(plan.Invalidation.Paths) > 0 && inv != nil {
-		fmt.Fprintf(c.Stderr, "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
-	}
-	fmt.Fprintf(c.Stderr, "qdn: promoted %s%s to %s: copied %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",
-		from.Name, commitNote(plan.Commit), to.Name, result.Copied, formatBytes(result.CopiedBytes), result.Deleted, result.Unchanged,
-		len(plan.Invalidation.Paths), costNote(plan.Invalidation.Cost), elapsed.Round(time.Millisecond))
+	c.summary("promoted "+from.Name+commitNote(plan.Commit)+" to "+to.Name, "copied", result.Copied, result.CopiedBytes,
+		result.Deleted, result.Unchanged, plan.Invalidation, elapsed)
 	if c.JSON {
-		return sc.printJSON(struct {
+		return c.printJSON(struct {
 			From     string          `json:"from"`
 			To       string          `json:"to"`
 			DryRun   bool            `json:"dry_run"`
@@ -192,7 +153,6 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 
 func (c *PromoteCommand) planError(err error, from string) error {
 	var nr *deploy.NotReadyError
-	var td *deploy.TooManyDeletesError
 	switch {
 	case errors.As(err, &nr) && nr.Lock != nil:
 		return withHint(fmt.Errorf("cannot promote %s: %w", from, err),
@@ -200,10 +160,8 @@ func (c *PromoteCommand) planError(err error, from string) error {
 	case errors.As(err, &nr):
 		return withHint(fmt.Errorf("cannot promote %s: %w", from, err),
 			fmt.Sprintf("run qdn sync --env %s so that it serves what its sources say, check it, then promote", from))
-	case errors.As(err, &td):
-		return withHint(err, fmt.Sprintf("check with --dry-run what would be deleted; if it is right, pass --max-deletes %d", len(td.Deletes)))
 	}
-	return err
+	return tooManyDeletes(err)
 }
 
 // printPromotion writes the plan of a promotion as --dry-run shows it.
@@ -218,19 +176,10 @@ func printPromotion(w io.Writer, p *deploy.Promotion, from string) {
 		}
 		fmt.Fprintf(w, "delete  %s: %s\n", a.Key, reason)
 	}
-	for _, u := range p.Invalidation.Paths {
-		fmt.Fprintf(w, "invalidate %s\n", u)
-	}
 	inv := p.Invalidation
-	note := ""
-	if inv.Collapsed {
-		note = fmt.Sprintf(" (collapsed from %d exact paths)", len(inv.Exact))
-	}
-	if len(inv.Carried) > 0 {
-		note += fmt.Sprintf(" (%d left pending by an unfinished sync or promotion)", len(inv.Carried))
-	}
-	fmt.Fprintf(w, "plan: promote %s%s: copy %d (%s), delete %d, unchanged %d, invalidate %d paths%s%s\n",
-		from, commitNote(p.Commit), len(p.Copies), formatBytes(p.Bytes()), len(p.Deletes), p.Unchanged, len(inv.Paths), note, costNote(inv.Cost))
+	fmt.Fprintf(w, "plan: promote %s%s: copy %d (%s), delete %d, unchanged %d, invalidate %d paths%s\n",
+		from, commitNote(p.Commit), len(p.Copies), formatBytes(p.Bytes()), len(p.Deletes), p.Unchanged, len(inv.Paths),
+		printInvalidation(w, inv, "an unfinished sync or promotion"))
 }
 
 func commitNote(commit string) string {

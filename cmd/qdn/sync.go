@@ -4,19 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/quickdumpnow/qdn/deploy"
 	"github.com/quickdumpnow/qdn/edge"
@@ -25,23 +19,118 @@ import (
 
 // SyncCommand is `qdn sync`.
 type SyncCommand struct {
+	deployFlags
+	Env        string
+	AllowDirty bool
+	NoCache    bool
+}
+
+// deployFlags are the flags, the lock and the output that qdn sync and
+// qdn promote share.
+type deployFlags struct {
 	*Main
 	Site        string
-	Env         string
 	DryRun      bool
 	JSON        bool
 	Concurrency int
 	MaxPaths    int
 	MaxDeletes  int
 	Wait        bool
-	AllowDirty  bool
 	ForceUnlock bool
-	NoCache     bool
+	Verbose     bool
+}
+
+// register adds the shared flags to fs: op names the operation ("sync",
+// "promotion"), writes what is in flight ("uploads", "copies"), and lockOf
+// the environment whose lock is taken.
+func (d *deployFlags) register(fs *flag.FlagSet, op, writes, lockOf string) {
+	fs.StringVar(&d.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	fs.BoolVar(&d.DryRun, "dry-run", false, "print the plan and change nothing in the bucket or on CloudFront")
+	fs.BoolVar(&d.JSON, "json", false, "print the plan or the result as JSON on stdout")
+	fs.IntVar(&d.Concurrency, "concurrency", deploy.DefaultConcurrency, "`"+writes+"` in flight at once")
+	fs.IntVar(&d.MaxPaths, "max-paths", deploy.DefaultMaxPaths, "exact invalidation `paths` before they collapse to wildcards")
+	fs.IntVar(&d.MaxDeletes, "max-deletes", deploy.DefaultMaxDeletes, "refuse a "+op+" that would delete more `objects` than this")
+	fs.BoolVar(&d.Wait, "wait", false, "wait until the invalidation is completed")
+	fs.BoolVar(&d.ForceUnlock, "force-unlock", false, "break the lock of "+lockOf+", whoever holds it")
+	fs.BoolVar(&d.Verbose, "verbose", false, "show tracking paths in full (/track/<token>/) in the output for people")
+}
+
+// parse parses args with fs and checks the shared flags.
+func (d *deployFlags) parse(fs *flag.FlagSet, usage string, args []string) error {
+	if err := d.parseFlags(fs, usage, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q", fs.Arg(0))
+	}
+	if d.Concurrency < 1 || d.MaxPaths < 1 || d.MaxDeletes < 0 {
+		return &usageError{msg: "--concurrency and --max-paths must be at least 1, --max-deletes at least 0", hint: "run 'qdn help " + fs.Name() + "' for its flags"}
+	}
+	return nil
+}
+
+// planOptions are the options of a plan given by the shared flags.
+func (d *deployFlags) planOptions() deploy.PlanOptions {
+	return deploy.PlanOptions{ViewerURIs: edge.ViewerURIs, MaxPaths: d.MaxPaths, MaxDeletes: d.MaxDeletes}
+}
+
+// printPlan prints a plan as --dry-run shows it, with tokens shortened
+// unless stdout is a terminal or --verbose.
+func (d *deployFlags) printPlan(print func(w io.Writer)) {
+	print(tokenWriter(d.Stdout, d.Verbose || isTerminal(d.Stdout)))
+}
+
+// applyError gives a failed apply its hint: running again is safe.
+func (d *deployFlags) applyError(err error, again string) error {
+	return withHint(shortenErr(err, d.Verbose), again)
+}
+
+// finish waits for the invalidation id with --wait, releases the lock,
+// and says which paths of inv were invalidated.
+func (d *deployFlags) finish(ctx context.Context, s *deploy.Syncer, id string, inv deploy.Invalidation, release func(context.Context) error) error {
+	if id != "" && d.Wait {
+		err := s.Wait(ctx, id, 5*time.Second, func(status string, waited time.Duration) {
+			fmt.Fprintf(d.Stderr, "qdn: invalidation %s: %s (%s)\n", id, status, waited.Round(time.Second))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := release(ctx); err != nil {
+		return err
+	}
+	if len(inv.Paths) > 0 && s.Invalidator != nil {
+		fmt.Fprintf(tokenWriter(d.Stderr, d.Verbose), "qdn: invalidated %s\n", strings.Join(inv.Paths, " "))
+	}
+	return nil
+}
+
+// summary prints the line that says what an applied sync or promotion
+// did: what, then how many objects were written (and how), deleted, left
+// alone and invalidated, and how long it took.
+func (d *deployFlags) summary(what, written string, n int, bytes int64, deleted, unchanged int, inv deploy.Invalidation, elapsed time.Duration) {
+	fmt.Fprintf(d.Stderr, "qdn: %s: %s %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",
+		what, written, n, formatBytes(bytes), deleted, unchanged, len(inv.Paths), costNote(inv.Cost), elapsed.Round(time.Millisecond))
+}
+
+// tooManyDeletes adds its hint to a *deploy.TooManyDeletesError.
+func tooManyDeletes(err error) error {
+	var td *deploy.TooManyDeletesError
+	if errors.As(err, &td) {
+		return withHint(err, fmt.Sprintf("check with --dry-run what would be deleted; if it is right, pass --max-deletes %d", len(td.Deletes)))
+	}
+	return err
+}
+
+func (d *deployFlags) printJSON(v any) error {
+	enc := json.NewEncoder(d.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func init() {
 	register(command{name: "sync", summary: "upload what changed to S3 and invalidate it on CloudFront", order: 20, run: func(m *Main, ctx context.Context, args []string) error {
-		return (&SyncCommand{Main: m}).Run(ctx, args)
+		return (&SyncCommand{deployFlags: deployFlags{Main: m}}).Run(ctx, args)
 	}})
 }
 
@@ -61,7 +150,12 @@ key in qdn.yaml or AWS_ENDPOINT_URL_S3 selects an S3-compatible server.
 
 Refuses when jobs/, content/, templates/ or qdn.yaml have uncommitted
 changes (unless --allow-dirty), when another sync of the environment holds
-its lock, and when it would delete more than --max-deletes objects.
+its lock, and when it would delete more than --max-deletes objects. The lock
+is a lease the running sync renews: one left by a sync that died (a
+cancelled CI job) is taken over once its lease ended, within a minute, or
+at once when that sync ran on this machine; --force-unlock breaks any lock.
+Tracking paths are shortened in the output for people (/track/amjm…/) unless
+--verbose.
 --dry-run prints the plan, each key with its reason and the exact
 invalidation paths, and changes nothing in the bucket or on CloudFront (it
 takes no lock; it still builds public/).
@@ -70,25 +164,12 @@ takes no lock; it still builds public/).
 // Run syncs the site to an environment.
 func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlags("sync")
-	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	c.register(fs, "sync", "uploads", "the environment")
 	fs.StringVar(&c.Env, "env", "", "the environment of qdn.yaml to publish to, such as staging")
-	fs.BoolVar(&c.DryRun, "dry-run", false, "print the plan and change nothing in the bucket or on CloudFront")
-	fs.BoolVar(&c.JSON, "json", false, "print the plan or the result as JSON on stdout")
-	fs.IntVar(&c.Concurrency, "concurrency", deploy.DefaultConcurrency, "`uploads` in flight at once")
-	fs.IntVar(&c.MaxPaths, "max-paths", deploy.DefaultMaxPaths, "exact invalidation `paths` before they collapse to wildcards")
-	fs.IntVar(&c.MaxDeletes, "max-deletes", deploy.DefaultMaxDeletes, "refuse a sync that would delete more `objects` than this")
-	fs.BoolVar(&c.Wait, "wait", false, "wait until the invalidation is completed")
 	fs.BoolVar(&c.AllowDirty, "allow-dirty", false, "deploy even if the sources have uncommitted changes")
 	fs.BoolVar(&c.NoCache, "no-cache", false, "build every job and page, ignoring the build cache")
-	fs.BoolVar(&c.ForceUnlock, "force-unlock", false, "break a lock older than "+deploy.DefaultLockTTL.String()+" left by a sync that died")
-	if err := c.parseFlags(fs, syncUsage, args); err != nil {
+	if err := c.parse(fs, syncUsage, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("unexpected argument %q", fs.Arg(0))
-	}
-	if c.Concurrency < 1 || c.MaxPaths < 1 || c.MaxDeletes < 0 {
-		return &usageError{msg: "--concurrency and --max-paths must be at least 1, --max-deletes at least 0", hint: "run 'qdn help sync' for its flags"}
 	}
 	cfg, err := generator.LoadConfig(c.Site)
 	if err != nil {
@@ -111,17 +192,15 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.Stderr, "qdn: warning: the site's sources have uncommitted changes\n")
 	}
 
-	bucket, inv, err := c.clients(ctx, env)
+	target, err := c.open(ctx, env, c.Concurrency)
 	if err != nil {
 		return err
 	}
-	s := &deploy.Syncer{Bucket: bucket, Prefix: env.Prefix, Concurrency: c.Concurrency, Now: c.Now}
-	if inv != nil {
-		s.Invalidator = inv
-	}
+	bucket := target.Bucket
+	s := &deploy.Syncer{Bucket: bucket, Prefix: env.Prefix, Invalidator: target.Invalidator(), Concurrency: c.Concurrency, Now: c.Now}
 	release := func(context.Context) error { return nil }
 	if !c.DryRun {
-		if release, err = c.lock(ctx, s, deploy.Lock{Holder: lockHolder(), Since: c.Now().UTC(), Commit: commit}, "sync", c.ForceUnlock); err != nil {
+		if ctx, release, err = c.lock(ctx, s, deploy.NewLock("", commit), "sync", c.ForceUnlock); err != nil {
 			return err
 		}
 		defer c.releaseOnReturn(ctx, release)
@@ -159,9 +238,9 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	if f.err != nil {
 		return f.err
 	}
-	plan, err := s.Plan(f.remote, files, deploy.PlanOptions{ViewerURIs: edge.ViewerURIs, MaxPaths: c.MaxPaths, MaxDeletes: c.MaxDeletes})
+	plan, err := s.Plan(f.remote, files, c.planOptions())
 	if err != nil {
-		return c.planError(err)
+		return tooManyDeletes(err)
 	}
 	if c.DryRun {
 		if c.JSON {
@@ -171,7 +250,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 				Plan   *deploy.Plan `json:"plan"`
 			}{env.Name, true, plan})
 		}
-		printPlan(c.Stdout, plan)
+		c.printPlan(func(w io.Writer) { printPlan(w, plan) })
 		return nil
 	}
 
@@ -180,26 +259,13 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	result, err := s.Apply(ctx, plan, deploy.Deploy{Commit: commit, Dirty: dirty != ""})
 	bar.done()
 	if err != nil {
-		return withHint(err, "run qdn sync again: it uploads what is missing and still invalidates every path changed since the last complete sync")
+		return c.applyError(err, "run qdn sync again: it uploads what is missing and still invalidates every path changed since the last complete sync")
 	}
-	if result.InvalidationID != "" && c.Wait {
-		err := s.Wait(ctx, result.InvalidationID, 5*time.Second, func(status string, waited time.Duration) {
-			fmt.Fprintf(c.Stderr, "qdn: invalidation %s: %s (%s)\n", result.InvalidationID, status, waited.Round(time.Second))
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if err := release(ctx); err != nil {
+	if err := c.finish(ctx, s, result.InvalidationID, plan.Invalidation, release); err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
-	if len(plan.Invalidation.Paths) > 0 && inv != nil {
-		fmt.Fprintf(c.Stderr, "qdn: invalidated %s\n", strings.Join(plan.Invalidation.Paths, " "))
-	}
-	fmt.Fprintf(c.Stderr, "qdn: synced %s: uploaded %d (%s), deleted %d, unchanged %d, invalidated %d paths%s, %s\n",
-		env.Name, result.Uploaded, formatBytes(result.UploadedBytes), result.Deleted, result.Unchanged,
-		len(plan.Invalidation.Paths), costNote(plan.Invalidation.Cost), elapsed.Round(time.Millisecond))
+	c.summary("synced "+env.Name, "uploaded", result.Uploaded, result.UploadedBytes, result.Deleted, result.Unchanged, plan.Invalidation, elapsed)
 	if c.JSON {
 		return c.printJSON(struct {
 			Env      string          `json:"env"`
@@ -211,20 +277,6 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), result})
 	}
 	return nil
-}
-
-func (c *SyncCommand) planError(err error) error {
-	var td *deploy.TooManyDeletesError
-	if errors.As(err, &td) {
-		return withHint(err, fmt.Sprintf("check with --dry-run what would be deleted; if it is right, pass --max-deletes %d", len(td.Deletes)))
-	}
-	return err
-}
-
-func (c *SyncCommand) printJSON(v any) error {
-	enc := json.NewEncoder(c.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // pickEnvironment returns the environment named name, or a usage error
@@ -245,38 +297,14 @@ func pickEnvironment(cfg *generator.Config, name string) (*generator.Environment
 	return env, nil
 }
 
-// clients returns the bucket and, when the environment has a distribution,
-// the invalidator of env, with credentials from the standard AWS chain.
-func (c *SyncCommand) clients(ctx context.Context, env *generator.Environment) (*deploy.S3, *deploy.CloudFront, error) {
-	var opts []func(*config.LoadOptions) error
-	if env.Region != "" {
-		opts = append(opts, config.WithRegion(env.Region))
-	}
-	// A profile in qdn.yaml is the default; credentials or a profile in the
-	// environment (as CI sets them) take precedence.
-	if env.Profile != "" && os.Getenv("AWS_PROFILE") == "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-		opts = append(opts, config.WithSharedConfigProfile(env.Profile))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+// open returns the clients of env, with the hint that goes with a
+// configuration AWS cannot load.
+func (m *Main) open(ctx context.Context, env *generator.Environment, concurrency int) (*deploy.Target, error) {
+	t, err := deploy.Open(ctx, env, concurrency)
 	if err != nil {
-		return nil, nil, withHint(fmt.Errorf("AWS configuration for environment %s: %w", env.Name, err),
-			"set credentials the standard AWS way (environment, ~/.aws/config profile, SSO)")
+		return nil, withHint(err, "set credentials the standard AWS way (environment, ~/.aws/config profile, SSO); see docs/deploying.md")
 	}
-	if awsCfg.Region == "" {
-		awsCfg.Region = "us-east-1"
-	}
-	bucket := deploy.NewS3(s3.NewFromConfig(awsCfg, deploy.S3Options(env.Endpoint, c.Concurrency)), env.Bucket)
-	if env.DistributionID == "" {
-		return bucket, nil, nil
-	}
-	cf := cloudfront.NewFromConfig(awsCfg, func(o *cloudfront.Options) {
-		if o.BaseEndpoint == nil && env.Endpoint != "" {
-			// An S3-compatible test server that also speaks CloudFront,
-			// such as moto.
-			o.BaseEndpoint = aws.String(env.Endpoint)
-		}
-	})
-	return bucket, deploy.NewCloudFront(cf, env.DistributionID), nil
+	return t, nil
 }
 
 // gitState returns the commit checked out in dir and the uncommitted
@@ -303,27 +331,63 @@ func gitErr(err error) error {
 	return err
 }
 
+// Tests shorten the lease and name the machine a lock is taken on, to play
+// a sync that died on another CI runner.
+var (
+	leaseTTL    time.Duration
+	lockMachine string
+)
+
 // lock takes the lock of s's environment for the command cmd, with a hint
-// of what to do when another holds it. The returned release may be called
-// more than once.
-func (m *Main) lock(ctx context.Context, s *deploy.Syncer, l deploy.Lock, cmd string, force bool) (release func(context.Context) error, err error) {
-	unlock, err := s.Lock(ctx, l, deploy.DefaultLockTTL, force)
+// of what to do when another holds it. It returns a context that is
+// cancelled if the lock is lost, for the work done under it, and the
+// function that releases the lock, which may be called more than once.
+func (m *Main) lock(ctx context.Context, s *deploy.Syncer, l deploy.Lock, cmd string, force bool) (context.Context, func(context.Context) error, error) {
+	if lockMachine != "" {
+		l.Machine = lockMachine
+	}
+	lease := s.Lease(l)
+	lease.TTL = leaseTTL
+	// A lock left by a sync that died on another machine ends within one
+	// TTL: waiting that long lets a re-run go on without a flag.
+	lease.MaxWait = deploy.DefaultLeaseTTL
+	if leaseTTL > 0 {
+		lease.MaxWait = leaseTTL
+	}
+	lease.Force = force
+	lease.Notify = func(msg string) { fmt.Fprintf(m.Stderr, "qdn: %s\n", msg) }
+	lctx, err := lease.Open(ctx)
 	if err != nil {
 		var le *deploy.LockedError
 		if errors.As(err, &le) {
-			hint := "wait for that sync to finish, then run qdn " + cmd + " again"
-			if le.Stale {
-				hint = fmt.Sprintf("the lock is older than %s: if no sync is running, run again with --force-unlock", deploy.DefaultLockTTL)
-			}
-			return nil, withHint(err, hint)
+			return nil, nil, withHint(err, lockHint(le, cmd))
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	var once sync.Once
-	return func(ctx context.Context) (err error) {
-		once.Do(func() { err = unlock(ctx) })
-		return err
-	}, nil
+	return lctx, lease.Close, nil
+}
+
+// lockHint says what to do about a lock another holds, and why.
+func lockHint(le *deploy.LockedError, cmd string) string {
+	again := "run qdn " + cmd + " again"
+	switch {
+	case le.Unreadable != "":
+		return "if no sync is running, " + again + " with --force-unlock"
+	case le.Running:
+		return fmt.Sprintf("that sync is running (pid %d on this machine): wait for it to finish, then %s", le.Lock.PID, again)
+	case le.Renewed:
+		return "that sync is running on " + hostOf(le.Lock) + ": wait for it to finish, then " + again
+	}
+	ends := le.Ends()
+	return fmt.Sprintf("its lease ends at %s (in %s) unless it is renewed: %s then; if that sync is dead, %s now with --force-unlock",
+		ends.UTC().Format(time.RFC3339), ends.Sub(le.Now).Round(time.Second), again, again)
+}
+
+func hostOf(l deploy.Lock) string {
+	if l.Host == "" {
+		return "another machine"
+	}
+	return l.Host
 }
 
 // releaseOnReturn releases a lock when a command returns, even after
@@ -336,13 +400,49 @@ func (m *Main) releaseOnReturn(ctx context.Context, release func(context.Context
 	}
 }
 
-func lockHolder() string {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
-		name = u.Username
+// tokenWriter returns w, or, unless full, a writer to w that shortens the
+// tokens of tracking paths (/track/amjm…/): output for people ends up in
+// CI logs, and a full path is a live link to a customer's page. --json,
+// --verbose and --dry-run to a terminal show them in full. Each Write must
+// hold whole lines.
+func tokenWriter(w io.Writer, full bool) io.Writer {
+	if full {
+		return w
 	}
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s@%s (pid %d)", name, host, os.Getpid())
+	return shortWriter{w}
+}
+
+type shortWriter struct{ w io.Writer }
+
+func (s shortWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(s.w, generator.ShortenTokens(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// shortenErr returns err with the tokens in its message shortened, unless
+// full.
+func shortenErr(err error, full bool) error {
+	if full {
+		return err
+	}
+	return &shortError{err}
+}
+
+type shortError struct{ err error }
+
+func (e *shortError) Error() string { return generator.ShortenTokens(e.err.Error()) }
+func (e *shortError) Unwrap() error { return e.err }
+
+// isTerminal says whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // printPlan writes the plan as --dry-run shows it.
@@ -353,19 +453,26 @@ func printPlan(w io.Writer, p *deploy.Plan) {
 	for _, a := range p.Deletes {
 		fmt.Fprintf(w, "delete  %s: %s\n", a.Key, a.Reason)
 	}
-	for _, u := range p.Invalidation.Paths {
+	inv := p.Invalidation
+	fmt.Fprintf(w, "plan: upload %d (%s), delete %d, unchanged %d, invalidate %d paths%s\n",
+		len(p.Uploads), formatBytes(p.Bytes()), len(p.Deletes), p.Unchanged, len(inv.Paths), printInvalidation(w, inv, "an unfinished sync"))
+}
+
+// printInvalidation writes the invalidate lines of a plan and returns the
+// notes of its summary line: collapsed paths, paths carried over from what
+// unfinished left pending, and the cost.
+func printInvalidation(w io.Writer, inv deploy.Invalidation, unfinished string) string {
+	for _, u := range inv.Paths {
 		fmt.Fprintf(w, "invalidate %s\n", u)
 	}
-	inv := p.Invalidation
 	note := ""
 	if inv.Collapsed {
 		note = fmt.Sprintf(" (collapsed from %d exact paths)", len(inv.Exact))
 	}
 	if len(inv.Carried) > 0 {
-		note += fmt.Sprintf(" (%d left pending by an unfinished sync)", len(inv.Carried))
+		note += fmt.Sprintf(" (%d left pending by %s)", len(inv.Carried), unfinished)
 	}
-	fmt.Fprintf(w, "plan: upload %d (%s), delete %d, unchanged %d, invalidate %d paths%s%s\n",
-		len(p.Uploads), formatBytes(p.Bytes()), len(p.Deletes), p.Unchanged, len(inv.Paths), note, costNote(inv.Cost))
+	return note + costNote(inv.Cost)
 }
 
 func costNote(c deploy.Cost) string {
@@ -397,11 +504,7 @@ type progress struct {
 
 func newProgress(w io.Writer, total int, bytes int64) *progress {
 	p := &progress{w: w, total: total, bytes: bytes}
-	if f, ok := w.(*os.File); ok && total > 0 {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.on = os.Getenv("TERM") != "dumb"
-		}
-	}
+	p.on = total > 0 && isTerminal(w) && os.Getenv("TERM") != "dumb"
 	return p
 }
 

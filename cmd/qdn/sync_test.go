@@ -7,9 +7,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,11 +37,15 @@ import (
 // ($PRODUCTION_BUCKET, $PRODUCTION_DIST); `bucket [NAME]` prints every
 // object of $BUCKET or NAME with its headers; `invalidations [DIST]` prints
 // the paths of each invalidation of $DIST or DIST; `replace FILE OLD NEW`
-// edits a file; `lock HOLDER AGE` writes the lock as a sync that started AGE
-// ago, and is running or died, left it.
+// edits a file; `lock HOLDER AGE ENDS_IN` writes the lock as a sync on
+// another machine that started AGE ago, and whose lease ends in ENDS_IN (a
+// negative duration: ended), left it. `slowputs DELAY` makes each upload of
+// a site object to $BUCKET take DELAY, and `waitputs N` waits until N such
+// uploads went through since. qdn's leases last three seconds in the scripts.
 func TestSyncScripts(t *testing.T) {
 	root := repoRoot(t)
 	endpoint := testenv.Moto(t)
+	slow := newSlowS3(t, endpoint)
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(endpoint), true })
 	cf := cloudfront.NewFromConfig(cfg, func(o *cloudfront.Options) { o.BaseEndpoint = aws.String(endpoint) })
@@ -47,7 +57,8 @@ func TestSyncScripts(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("AWS_ACCESS_KEY_ID", "test")
 			env.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-			env.Setenv("AWS_ENDPOINT_URL_S3", endpoint)
+			env.Setenv("AWS_ENDPOINT_URL_S3", slow.URL)
+			env.Setenv("QDN_TEST_LEASE_TTL", "3s")
 			env.Setenv("AWS_ENDPOINT_URL_CLOUDFRONT", endpoint)
 			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
@@ -163,20 +174,112 @@ func TestSyncScripts(t *testing.T) {
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), bytes.Replace(b, []byte(args[1]), []byte(args[2]), 1), 0o644))
 			},
 			"lock": func(ts *testscript.TestScript, neg bool, args []string) {
-				if len(args) != 2 {
-					ts.Fatalf("usage: lock HOLDER AGE")
+				if len(args) != 3 {
+					ts.Fatalf("usage: lock HOLDER AGE ENDS_IN")
 				}
 				age, err := time.ParseDuration(args[1])
 				if err != nil {
 					ts.Fatalf("%v", err)
 				}
-				body, _ := json.Marshal(deploy.Lock{Holder: args[0], Since: testNow.Add(-age)})
+				endsIn, err := time.ParseDuration(args[2])
+				if err != nil {
+					ts.Fatalf("%v", err)
+				}
+				now := time.Now().UTC().Truncate(time.Second)
+				body, _ := json.Marshal(deploy.Lock{Holder: args[0], Host: "laptop", Machine: "laptop", PID: 4242,
+					Since: now.Add(-age), Expires: now.Add(endsIn)})
 				_, err = s3c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(ts.Getenv("BUCKET")),
 					Key: aws.String(deploy.LockKey), Body: bytes.NewReader(body)})
 				if err != nil {
 					ts.Fatalf("lock: %v", err)
 				}
 			},
+			"slowputs": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: slowputs DELAY")
+				}
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				slow.setDelay(ts.Getenv("BUCKET"), d)
+			},
+			"waitputs": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: waitputs N")
+				}
+				n, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				deadline := time.Now().Add(time.Minute)
+				for slow.puts(ts.Getenv("BUCKET")) < n {
+					if time.Now().After(deadline) {
+						ts.Fatalf("%d uploads after a minute; want %d", slow.puts(ts.Getenv("BUCKET")), n)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			},
 		},
 	})
+}
+
+// init reads the lease settings a script gives qdn: a short lease, so that
+// a sync that died on another runner is taken over in seconds, and the
+// name of the machine, to play such a runner.
+func init() {
+	if d, err := time.ParseDuration(os.Getenv("QDN_TEST_LEASE_TTL")); err == nil {
+		leaseTTL = d
+	}
+	lockMachine = os.Getenv("QDN_TEST_MACHINE")
+}
+
+// slowS3 is a reverse proxy in front of an S3 server that delays the
+// uploads of site objects to the buckets it is told, and counts those
+// that completed: a script can stop a sync in the middle of its uploads.
+type slowS3 struct {
+	URL string
+
+	mu     sync.Mutex
+	delay  map[string]time.Duration
+	counts map[string]int
+}
+
+func newSlowS3(t *testing.T, target string) *slowS3 {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &slowS3{delay: map[string]time.Duration{}, counts: map[string]int{}}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	// A killed sync leaves requests behind; they are no news.
+	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(http.StatusBadGateway) }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		site := r.Method == http.MethodPut && key != "" && !strings.Contains(key, ".qdn/")
+		if site {
+			s.mu.Lock()
+			d := s.delay[bucket]
+			s.mu.Unlock()
+			time.Sleep(d)
+		}
+		proxy.ServeHTTP(w, r)
+		if site {
+			s.mu.Lock()
+			s.counts[bucket]++
+			s.mu.Unlock()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+func (s *slowS3) setDelay(bucket string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay[bucket] = d
+	s.counts[bucket] = 0
+}
+
+func (s *slowS3) puts(bucket string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[bucket]
 }

@@ -1,11 +1,15 @@
 package cffunctions
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/dop251/goja"
+
+	"github.com/quickdumpnow/qdn/edge"
 )
 
 // maxRunTime stands in for CloudFront's limit on a function's run time; a
@@ -25,85 +29,64 @@ type runResult struct {
 }
 
 // runFunction runs code's handler on the event object (JSON) as
-// TestFunction does, in strict mode, and reports the event object the
-// handler returned as FunctionOutput: {"request": ...} or {"response": ...}.
+// TestFunction does, with the runtime of package edge that qdn serve and
+// the tests use, and reports the event object the handler returned as
+// FunctionOutput: {"request": ...} or {"response": ...}.
 func runFunction(code, event []byte) (res runResult) {
-	rt := goja.New()
-	console := rt.NewObject()
-	_ = console.Set("log", func(call goja.FunctionCall) goja.Value {
-		var parts []string
-		for _, a := range call.Arguments {
-			parts = append(parts, a.String())
-		}
-		res.logs = append(res.logs, strings.Join(parts, " "))
-		return goja.Undefined()
-	})
-	_ = rt.Set("console", console)
-
-	prog, err := goja.Compile("function.js", string(code), true)
-	if err != nil {
-		res.err = "SyntaxError: " + err.Error()
-		return res
-	}
-	timer := time.AfterFunc(maxRunTime, func() { rt.Interrupt("the function exceeded the maximum allowed time") })
-	defer timer.Stop()
 	start := time.Now()
 	defer func() {
 		res.utilization = min(100, max(1, int(100*time.Since(start)/budget)))
 	}()
-	if _, err := rt.RunProgram(prog); err != nil {
-		res.err = errorMessage(err)
-		return res
-	}
-	handler, ok := goja.AssertFunction(rt.Get("handler"))
-	if !ok {
-		res.err = "ReferenceError: handler is not defined"
-		return res
-	}
-	parse, _ := goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("parse"))
-	ev, err := parse(goja.Undefined(), rt.ToValue(string(event)))
-	if err != nil {
-		res.err = "the event object is not valid JSON: " + errorMessage(err)
-		return res
-	}
-	out, err := handler(goja.Undefined(), ev)
+	fn, err := edge.Compile("function.js", code)
 	if err != nil {
 		res.err = errorMessage(err)
 		return res
 	}
-	if goja.IsUndefined(out) || goja.IsNull(out) {
-		res.err = "The function returned no result"
+	out, logs, err := fn.Test(event, maxRunTime)
+	res.logs = logs
+	if err != nil {
+		res.err = errorMessage(err)
 		return res
 	}
-	obj := out.ToObject(rt)
-	kind := "request"
-	if sc := obj.Get("statusCode"); sc != nil && !goja.IsUndefined(sc) {
-		kind = "response"
-		// CloudFront fills in what a generated response leaves out.
-		for _, k := range []string{"headers", "cookies"} {
-			if v := obj.Get(k); v == nil || goja.IsUndefined(v) {
-				_ = obj.Set(k, rt.NewObject())
-			}
-		}
+	if res.output, err = fillResponse(out); err != nil {
+		res.err = "The function returned a result that cannot be serialized: " + err.Error()
 	}
-	wrap := rt.NewObject()
-	_ = wrap.Set(kind, obj)
-	stringify, _ := goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("stringify"))
-	v, err := stringify(goja.Undefined(), wrap)
-	if err == nil {
-		res.output = v.String()
-		return res
-	}
-	res.err = fmt.Sprintf("The function returned a result that cannot be serialized: %s", errorMessage(err))
 	return res
 }
 
+// fillResponse adds to a generated response the headers and cookies it
+// left out, as CloudFront does.
+func fillResponse(output string) (string, error) {
+	var o map[string]map[string]any
+	if err := json.Unmarshal([]byte(output), &o); err != nil {
+		return "", err
+	}
+	r, ok := o["response"]
+	if !ok {
+		return output, nil
+	}
+	for _, k := range []string{"headers", "cookies"} {
+		if r[k] == nil {
+			r[k] = map[string]any{}
+		}
+	}
+	b, err := json.Marshal(o)
+	return string(b), err
+}
+
 func errorMessage(err error) string {
-	switch e := err.(type) {
-	case *goja.Exception:
-		return e.Value().String()
-	case *goja.InterruptedError:
-		return fmt.Sprint(e.Value())
+	var ex *goja.Exception
+	var ie *goja.InterruptedError
+	var se *goja.CompilerSyntaxError
+	switch {
+	case errors.As(err, &ie):
+		return fmt.Sprint(ie.Value())
+	case errors.As(err, &ex):
+		return ex.Value().String()
+	case errors.As(err, &se):
+		return "SyntaxError: " + se.Error()
+	case strings.Contains(err.Error(), "defines no function handler"):
+		return "ReferenceError: handler is not defined"
 	}
 	return err.Error()
 }

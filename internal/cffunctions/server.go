@@ -10,7 +10,9 @@
 // 404 NoSuchFunctionExists, 409 FunctionAlreadyExists, 412
 // PreconditionFailed for a stale If-Match, 400 InvalidIfMatchVersion for a
 // missing one, 413 FunctionSizeLimitExceeded past 10 KB. TestFunction runs
-// the submitted code in goja on the submitted event object.
+// the submitted code on the submitted event object with package edge, the
+// same runtime as qdn serve's. UpdateFunction answers its new version in
+// one spelling of the ETag header at a time (SetUpdateETagHeader).
 package cffunctions
 
 import (
@@ -52,11 +54,12 @@ type Server struct {
 	srv *http.Server
 	wg  sync.WaitGroup
 
-	mu    sync.Mutex
-	hook  func(op, name string)
-	funcs map[string]*function
-	calls []string
-	seq   int
+	mu         sync.Mutex
+	etagHeader string
+	hook       func(op, name string)
+	funcs      map[string]*function
+	calls      []string
+	seq        int
 }
 
 type function struct {
@@ -111,6 +114,16 @@ func (s *Server) SetHook(hook func(op, name string)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hook = hook
+}
+
+// SetUpdateETagHeader sets the name of the header in which UpdateFunction
+// answers the new version: "ETtag", as the API reference spells it (the
+// default), or "ETag", as every other operation does. A client must cope
+// with either.
+func (s *Server) SetUpdateETagHeader(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.etagHeader = name
 }
 
 // Calls returns the operations served so far, such as
@@ -433,9 +446,12 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, name string) {
 	st.modified = time.Now().UTC()
 	st.etag = s.newETag()
 	// The API reference names the header of UpdateFunction's new version
-	// ETtag, and the SDK reads it from there; send both spellings.
-	w.Header().Set("ETtag", st.etag)
-	w.Header().Set("ETag", st.etag)
+	// ETtag, and the SDK reads it from there.
+	header := s.etagHeader
+	if header == "" {
+		header = "ETtag"
+	}
+	w.Header()[header] = []string{st.etag}
 	writeXML(w, http.StatusOK, s.summary(f, st, Development))
 }
 
