@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -307,7 +308,12 @@ func parsePrice(e errs, n *node) *Price {
 		m, err := ParseMoney(s)
 		if err != nil {
 			l, c := pos(g.Value)
-			e.at(l, c, `write the amount as quoted decimal text, such as amount: "600.00"`, "price.amount: %v", err)
+			hint := `write the amount as quoted decimal text, such as amount: "600.00"`
+			var me *MoneyError
+			if errors.As(err, &me) {
+				hint = me.Hint
+			}
+			e.at(l, c, hint, "price.amount: %v", err)
 		}
 		p.Amount = m
 	}
