@@ -678,6 +678,14 @@ func ShortToken(t string) string {
 	return t[:4] + "…"
 }
 
+// CheckPrivacy is the privacy check of Build for an output rendered in
+// memory (see Render): it returns an ErrorList naming every output that
+// holds a job's token outside the job's own page, or any private value.
+func CheckPrivacy(s *Site, out *Output) error {
+	_, err := checkAll(s, out)
+	return err
+}
+
 // checkAll is the privacy check of a build that rendered every output of
 // out. It returns the index it used.
 func checkAll(s *Site, out *Output) (*leakIndex, error) {
