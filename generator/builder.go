@@ -229,7 +229,7 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 	// The privacy check: see privacy.go. The pages rendered now are
 	// searched for every pattern, the pages kept from the last good build
 	// only for the patterns it did not have.
-	x := newLeakIndex(&s, nil)
+	x := buildLeakIndex(&s, nil, true)
 	leaks := x.check(out.Files, rendered)
 	fresh := newLeakIndex(&s, b.leaks.isNew)
 	if len(fresh.pats) > 0 {

@@ -296,6 +296,12 @@ func pack(codes []byte) uint64 {
 // newLeakIndex indexes the tokens and private values of every job of s,
 // live or not, that keep passes (nil: all).
 func newLeakIndex(s *Site, keep func(key string, skel []byte) bool) *leakIndex {
+	return buildLeakIndex(s, keep, false)
+}
+
+// buildLeakIndex is newLeakIndex; with remember set the index also records
+// every pattern in have, for isNew.
+func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember bool) *leakIndex {
 	var public [][]byte
 	if s.Config != nil {
 		for _, v := range []string{s.Config.Site.Phone, s.Config.Site.Email, s.Config.Site.Name} {
@@ -314,7 +320,9 @@ func newLeakIndex(s *Site, keep func(key string, skel []byte) bool) *leakIndex {
 	bySkel := map[string]*leakPattern{}
 	var private []*leakPattern
 	add := func(skel []byte, o leakOwner) {
-		x.have[o.key+"\x00"+string(skel)] = true
+		if remember {
+			x.have[o.key+"\x00"+string(skel)] = true
+		}
 		if keep != nil && !keep(o.key, skel) {
 			return
 		}
@@ -689,7 +697,7 @@ func CheckPrivacy(s *Site, out *Output) error {
 // checkAll is the privacy check of a build that rendered every output of
 // out. It returns the index it used.
 func checkAll(s *Site, out *Output) (*leakIndex, error) {
-	x := newLeakIndex(s, nil)
+	x := buildLeakIndex(s, nil, true)
 	return x, leakErrors(x.check(out.Files, out.Paths()))
 }
 
