@@ -242,9 +242,7 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 				kept = append(kept, p)
 			}
 		}
-		for _, l := range fresh.check(out.Files, kept) {
-			leaks = append(leaks, l)
-		}
+		leaks = append(leaks, fresh.check(out.Files, kept)...)
 	}
 	if err := leakErrors(leaks); err != nil {
 		return &Result{Site: &s, Output: b.out}, err
