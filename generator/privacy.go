@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The privacy check runs on every build, after rendering and before
@@ -42,12 +44,18 @@ import (
 // least minBinaryLen letters and digits: shorter ones turn up by chance in
 // megabytes of compressed bytes.
 //
-// How it stays cheap. Every pattern is filed under its first window
-// (window letters and digits); one pass over each output keeps the last
-// window of the skeleton in a register and tests it against a bit filter
-// of the windows; only filter hits look the window up and compare the rest
-// of the pattern. The pass is a table lookup, a shift and a multiply per
-// byte, in parallel over the outputs.
+// How it stays cheap. Every pattern is filed under one window of window
+// letters and digits: its last within the first 64 (values share
+// beginnings, such as the area code of every phone number, more than
+// ends). One pass over each output keeps the last window of the skeleton
+// in a register, and the last 64 codes in a ring, and tests the window
+// against a bit filter; only filter hits look the window up and compare
+// the pattern. The pass is a table lookup, a shift and a multiply per
+// byte, in parallel over the outputs. A style element of 1 KB or more is
+// read on its own and, once found clean, skipped where it appears again:
+// the inline CSS is more than half of every tracking page. A value that
+// would only show across the edge of such an element (half inside the CSS,
+// half outside) is not found.
 //
 // What a rebuild searches. A cached Build does not render, and may not even
 // read, the pages of jobs whose file and page are as the last build left
@@ -266,6 +274,8 @@ type leakIndex struct {
 	// have holds every pattern's key and skeleton, to tell which ones are
 	// new to a later build.
 	have map[string]bool
+	// clean holds the hashes of the style blocks searched and found clean.
+	clean sync.Map
 }
 
 // ring is how many skeleton codes the scan keeps behind the current one:
@@ -316,9 +326,8 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		}
 		return false
 	}
-	x := &leakIndex{filter: make([]uint64, 1<<filterBits/64), heads: map[uint64][]int32{}, have: map[string]bool{}}
-	bySkel := map[string]*leakPattern{}
-	var private []*leakPattern
+	x := &leakIndex{filter: make([]uint64, 1<<filterBits/64), heads: make(map[uint64][]int32, 3*len(s.Jobs)), have: map[string]bool{}}
+	bySkel := make(map[string]*leakPattern, 2*len(s.Jobs))
 	add := func(skel []byte, o leakOwner) {
 		if remember {
 			x.have[o.key+"\x00"+string(skel)] = true
@@ -326,18 +335,25 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		if keep != nil && !keep(o.key, skel) {
 			return
 		}
-		p := bySkel[string(skel)]
+		// Tokens are unique (Load refuses two jobs with one token); private
+		// values may repeat, one phone number on many jobs.
+		var p *leakPattern
+		if o.key != "token" {
+			p = bySkel[string(skel)]
+		}
 		if p == nil {
 			codes := make([]byte, len(skel))
 			for i, c := range skel {
 				codes[i] = skelCode[c]
 			}
-			p = &leakPattern{codes: codes}
-			bySkel[string(skel)] = p
-			x.pats = append(x.pats, p)
+			// Filed under the last window the ring reaches: values share
+			// beginnings (the area code of every phone number) more than
+			// ends.
+			p = &leakPattern{codes: codes, at: min(len(codes), ring) - window}
 			if o.key != "token" {
-				private = append(private, p)
+				bySkel[string(skel)] = p
 			}
+			x.pats = append(x.pats, p)
 		}
 		p.owners = append(p.owners, o)
 	}
@@ -355,28 +371,6 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 				// A phone number is also written without its country
 				// code: +1 208 555 0142 as (208) 555-0142.
 				add(skel[len(skel)-localDigits:], leakOwner{job: j, key: "private." + f.Key})
-			}
-		}
-	}
-	// A token is random: its first window is as rare as any. Private
-	// values share beginnings (the area code of every phone number), so
-	// each is filed under the rarest of its first, middle and last
-	// windows.
-	choices := func(p *leakPattern) []int {
-		last := min(len(p.codes), ring) - window
-		return []int{last, last / 2, 0}
-	}
-	count := map[uint64]int{}
-	for _, p := range private {
-		for _, at := range choices(p) {
-			count[pack(p.codes[at:])]++
-		}
-	}
-	for _, p := range private {
-		best := -1
-		for _, at := range choices(p) {
-			if n := count[pack(p.codes[at:])]; best < 0 || n < best {
-				best, p.at = n, at
 			}
 		}
 	}
@@ -480,6 +474,11 @@ func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
 				continue
 			}
 			if b[i] == '<' {
+				if end := x.sharedBlock(b, i, found); end > i {
+					// Read on its own: the text starts again after it.
+					i, reg, n = end, 0, 0
+					continue
+				}
 				i = x.scanTag(b, i+1, found)
 				continue
 			}
@@ -495,6 +494,37 @@ func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
 		}
 	}
 }
+
+// sharedBlock handles a style element at b[i]: the same inline CSS opens
+// every tracking page, so each distinct block is searched once, on its
+// own, and a block found clean is skipped afterwards. It returns the index
+// of the byte before the element's end tag, or i when b[i] does not start
+// a style element worth it.
+func (x *leakIndex) sharedBlock(b []byte, i int, found func(p *leakPattern)) int {
+	const open, end = "<style", "</style>"
+	if len(b)-i < 1024 || !bytes.HasPrefix(b[i:], []byte(open)) {
+		return i
+	}
+	k := bytes.Index(b[i:], []byte(end))
+	if k < 1024 {
+		return i
+	}
+	block := b[i : i+k]
+	h := maphash.Bytes(blockSeed, block)
+	if _, ok := x.clean.Load(h); !ok {
+		leaked := false
+		// The block starts with <style, which scan would hand back here:
+		// scan its tag and its text apart.
+		t := x.scanTag(block, 1, func(p *leakPattern) { leaked = true; found(p) })
+		x.scan(block[t+1:], true, func(p *leakPattern) { leaked = true; found(p) })
+		if !leaked {
+			x.clean.Store(h, true)
+		}
+	}
+	return i + k - 1
+}
+
+var blockSeed = maphash.MakeSeed()
 
 // scanTag scans the tag whose first byte after '<' is at b[i], and returns
 // the index of the '>' that ends it (or of the '<' that begins the next).
