@@ -2,11 +2,13 @@ package generator
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -270,12 +272,19 @@ type leakPattern struct {
 type leakIndex struct {
 	pats   []*leakPattern
 	filter []uint64
-	heads  map[uint64][]int32
+	// heads are the windows of the patterns, sorted, with the index of
+	// each pattern in pats.
+	heads []head
 	// have holds every pattern's key and skeleton, to tell which ones are
 	// new to a later build.
 	have map[string]bool
 	// clean holds the hashes of the style blocks searched and found clean.
 	clean sync.Map
+}
+
+type head struct {
+	reg uint64
+	pat int32
 }
 
 // ring is how many skeleton codes the scan keeps behind the current one:
@@ -326,7 +335,7 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		}
 		return false
 	}
-	x := &leakIndex{filter: make([]uint64, 1<<filterBits/64), heads: make(map[uint64][]int32, 3*len(s.Jobs)), have: map[string]bool{}}
+	x := &leakIndex{filter: make([]uint64, 1<<filterBits/64), have: map[string]bool{}}
 	bySkel := make(map[string]*leakPattern, 2*len(s.Jobs))
 	add := func(skel []byte, o leakOwner) {
 		if remember {
@@ -374,13 +383,15 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 			}
 		}
 	}
+	x.heads = make([]head, len(x.pats))
 	for i, p := range x.pats {
 		reg := pack(p.codes[p.at:])
 		h1, h2 := windowBits(reg)
 		x.filter[h1>>6] |= 1 << (h1 & 63)
 		x.filter[h2>>6] |= 1 << (h2 & 63)
-		x.heads[reg] = append(x.heads[reg], int32(i))
+		x.heads[i] = head{reg: reg, pat: int32(i)}
 	}
+	slices.SortFunc(x.heads, func(a, b head) int { return cmp.Compare(a.reg, b.reg) })
 	return x
 }
 
@@ -561,8 +572,9 @@ func (x *leakIndex) scanTag(b []byte, i int, found func(p *leakPattern)) int {
 // candidates checks the patterns filed under the window reg, which ends at
 // b[i], the nth code of its stream; last holds the stream's latest codes.
 func (x *leakIndex) candidates(b []byte, i int, reg uint64, last *[ring]byte, n int, inTag, binary bool, found func(p *leakPattern)) {
-	for _, k := range x.heads[reg] {
-		p := x.pats[k]
+	k, _ := slices.BinarySearchFunc(x.heads, reg, func(h head, reg uint64) int { return cmp.Compare(h.reg, reg) })
+	for ; k < len(x.heads) && x.heads[k].reg == reg; k++ {
+		p := x.pats[x.heads[k].pat]
 		if binary && len(p.codes) < minBinaryLen || n < p.at+window {
 			continue
 		}
@@ -720,8 +732,8 @@ func ShortToken(t string) string {
 // memory (see Render): it returns an ErrorList naming every output that
 // holds a job's token outside the job's own page, or any private value.
 func CheckPrivacy(s *Site, out *Output) error {
-	_, err := checkAll(s, out)
-	return err
+	x := newLeakIndex(s, nil)
+	return leakErrors(x.check(out.Files, out.Paths()))
 }
 
 // checkAll is the privacy check of a build that rendered every output of
