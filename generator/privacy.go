@@ -251,11 +251,14 @@ func hexVal(c byte) int {
 // leakOwner is a job's token or one of its private values.
 type leakOwner struct {
 	job *Job
-	// key is "token" or the private key, such as "private.phone".
+	// key is "token" or the private key, such as "private.phone". A token
+	// may appear in its job's own page, a private value nowhere.
 	key string
-	// own is the only output path where the value may appear: the job's
-	// own page, for its token; empty for private values.
-	own string
+}
+
+// allowedIn reports whether o may appear in the output at path p.
+func (o leakOwner) allowedIn(p string) bool {
+	return o.key == "token" && strings.HasPrefix(p, "track/") && p == TrackPath(o.job.Token)
 }
 
 // leakPattern is one skeleton that must not appear in the output, with
@@ -337,6 +340,8 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 	}
 	x := &leakIndex{filter: make([]uint64, 1<<filterBits/64), have: map[string]bool{}}
 	bySkel := make(map[string]*leakPattern, 2*len(s.Jobs))
+	codeArena := make([]byte, 0, 64*len(s.Jobs))
+	patArena := make([]leakPattern, 0, 3*len(s.Jobs))
 	add := func(skel []byte, o leakOwner) {
 		if remember {
 			x.have[o.key+"\x00"+string(skel)] = true
@@ -351,14 +356,17 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 			p = bySkel[string(skel)]
 		}
 		if p == nil {
-			codes := make([]byte, len(skel))
-			for i, c := range skel {
-				codes[i] = skelCode[c]
+			// One allocation for all codes and patterns, not one each.
+			start := len(codeArena)
+			for _, c := range skel {
+				codeArena = append(codeArena, skelCode[c])
 			}
+			codes := codeArena[start:len(codeArena):len(codeArena)]
 			// Filed under the last window the ring reaches: values share
 			// beginnings (the area code of every phone number) more than
 			// ends.
-			p = &leakPattern{codes: codes, at: min(len(codes), ring) - window}
+			patArena = append(patArena, leakPattern{codes: codes, at: min(len(codes), ring) - window})
+			p = &patArena[len(patArena)-1]
 			if o.key != "token" {
 				bySkel[string(skel)] = p
 			}
@@ -366,20 +374,28 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		}
 		p.owners = append(p.owners, o)
 	}
+	keys := map[string]string{}
+	keyOf := func(k string) string {
+		if v, ok := keys[k]; ok {
+			return v
+		}
+		keys[k] = "private." + k
+		return keys[k]
+	}
 	for _, j := range s.Jobs {
 		if len(j.Token) >= window {
-			add([]byte(strings.ToLower(j.Token)), leakOwner{job: j, key: "token", own: TrackPath(j.Token)})
+			add([]byte(strings.ToLower(j.Token)), leakOwner{job: j, key: "token"})
 		}
 		for _, f := range privateOf(j) {
 			skel := skeleton(f.Value)
 			if len(skel) < MinPrivateLen || isPublic(skel) {
 				continue
 			}
-			add(skel, leakOwner{job: j, key: "private." + f.Key})
+			add(skel, leakOwner{job: j, key: keyOf(f.Key)})
 			if len(skel) > localDigits && strings.Trim(string(skel), "0123456789") == "" && !isPublic(skel[len(skel)-localDigits:]) {
 				// A phone number is also written without its country
 				// code: +1 208 555 0142 as (208) 555-0142.
-				add(skel[len(skel)-localDigits:], leakOwner{job: j, key: "private." + f.Key})
+				add(skel[len(skel)-localDigits:], leakOwner{job: j, key: keyOf(f.Key)})
 			}
 		}
 	}
@@ -649,7 +665,7 @@ func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 			}
 			seen[pat] = true
 			for _, o := range pat.owners {
-				if o.own != p {
+				if !o.allowedIn(p) {
 					found[i] = append(found[i], leak{path: p, owner: o})
 				}
 			}
