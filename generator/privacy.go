@@ -458,14 +458,18 @@ func (x *leakIndex) isNew(key string, skel []byte) bool {
 	return x == nil || !x.have[key+"\x00"+string(skel)]
 }
 
-// cachedPatterns returns the patterns the last build checked its outputs
-// against, as leakIndex.have holds them.
-func cachedPatterns(c *buildCache) map[string]bool {
+// cachedPatterns returns the patterns the last build had for the files of
+// jobs, as leakIndex.have holds them.
+func cachedPatterns(c *buildCache, jobs []*Job) map[string]bool {
 	have := map[string]bool{}
 	if c == nil {
 		return have
 	}
-	for _, e := range c.Jobs {
+	for _, j := range jobs {
+		e := c.Jobs[j.File]
+		if e == nil {
+			continue
+		}
 		have["token\x00"+e.Token] = true
 		for _, f := range unpackPrivate(e.Private) {
 			have["private."+f.Key+"\x00"+string(skeleton(f.Value))] = true
@@ -775,9 +779,18 @@ func checkBuild(s *Site, pub string, out *Output, kept map[string][]byte, cache 
 		}
 	}
 	leaks := newLeakIndex(s, nil).check(out.Files, rendered)
-	if len(old) > 0 {
-		prev := cachedPatterns(cache)
-		fresh := newLeakIndex(s, func(key string, skel []byte) bool { return !prev[key+"\x00"+string(skel)] })
+	// Only a job parsed again can bring a pattern the last build did not
+	// have; one whose file is new, or that took its token or value from
+	// another file, counts as new, which costs a read and is never wrong.
+	var parsed []*Job
+	for _, j := range s.Jobs {
+		if j.cached == nil {
+			parsed = append(parsed, j)
+		}
+	}
+	if len(old) > 0 && len(parsed) > 0 {
+		prev := cachedPatterns(cache, parsed)
+		fresh := newLeakIndex(&Site{Config: s.Config, Jobs: parsed}, func(key string, skel []byte) bool { return !prev[key+"\x00"+string(skel)] })
 		if len(fresh.pats) > 0 {
 			files, err := readKept(pub, out, old)
 			if err != nil {
