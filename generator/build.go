@@ -50,12 +50,23 @@ func Build(dir string, opt Options) (*Result, error) {
 	if err != nil {
 		return &Result{Site: s}, err
 	}
+	// The privacy check's index needs only the site: make it while the
+	// pages render.
+	var index chan *leakIndex
+	if !skipPrivacyCheck {
+		index = make(chan *leakIndex, 1)
+		go func() { index <- newLeakIndex(s, nil) }()
+	}
 	out, err := render(s, have)
+	var x *leakIndex
+	if index != nil {
+		x = <-index
+	}
 	if err != nil {
 		return &Result{Site: s}, err
 	}
 	out.dir = pub
-	if err := checkBuild(s, pub, out, have, cache); err != nil {
+	if err := checkBuild(s, x, pub, out, have, cache); err != nil {
 		return &Result{Site: s}, err
 	}
 	current := map[string]bool{}

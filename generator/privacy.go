@@ -763,10 +763,11 @@ func checkAll(s *Site, out *Output) (*leakIndex, error) {
 	return x, leakErrors(x.check(out.Files, out.Paths()))
 }
 
-// checkBuild is the privacy check of a Build. The outputs in kept are the
-// pages of jobs taken from the cache, as the last build checked them; their
-// bytes are nil when the build did not read them. The rest were rendered.
-func checkBuild(s *Site, pub string, out *Output, kept map[string][]byte, cache *buildCache) error {
+// checkBuild is the privacy check of a Build, with x the index of every
+// pattern of s. The outputs in kept are the pages of jobs taken from the
+// cache, as the last build checked them; their bytes are nil when the build
+// did not read them. The rest were rendered.
+func checkBuild(s *Site, x *leakIndex, pub string, out *Output, kept map[string][]byte, cache *buildCache) error {
 	if skipPrivacyCheck {
 		return nil
 	}
@@ -778,7 +779,7 @@ func checkBuild(s *Site, pub string, out *Output, kept map[string][]byte, cache 
 			rendered = append(rendered, p)
 		}
 	}
-	leaks := newLeakIndex(s, nil).check(out.Files, rendered)
+	leaks := x.check(out.Files, rendered)
 	// Only a job parsed again can bring a pattern the last build did not
 	// have; one whose file is new, or that took its token or value from
 	// another file, counts as new, which costs a read and is never wrong.
