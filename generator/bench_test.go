@@ -48,15 +48,49 @@ func BenchmarkRender10k(b *testing.B) {
 }
 
 // BenchmarkBuildClean10k measures a build of 10,000 jobs into an empty
-// public/.
+// public/, with and without the privacy check.
 func BenchmarkBuildClean10k(b *testing.B) {
 	dir := benchSite(b, 10000)
+	for _, check := range []bool{true, false} {
+		name := "check"
+		if !check {
+			name = "nocheck"
+		}
+		b.Run(name, func(b *testing.B) {
+			generator.SetPrivacyCheck(check)
+			defer generator.SetPrivacyCheck(true)
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				os.RemoveAll(filepath.Join(dir, "public"))
+				b.StartTimer()
+				if _, err := generator.Build(dir, generator.Options{Now: benchNow}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPrivacyCheck10k measures the privacy check alone: every output
+// of 10,000 jobs searched for every token and private value.
+func BenchmarkPrivacyCheck10k(b *testing.B) {
+	dir := benchSite(b, 10000)
+	s, err := generator.Load(dir, generator.Options{Now: benchNow})
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := generator.Render(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for _, f := range out.Files {
+		n += len(f)
+	}
+	b.SetBytes(int64(n))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		os.RemoveAll(filepath.Join(dir, "public"))
-		b.StartTimer()
-		if _, err := generator.Build(dir, generator.Options{Now: benchNow}); err != nil {
+		if err := generator.CheckPrivacy(s, out); err != nil {
 			b.Fatal(err)
 		}
 	}

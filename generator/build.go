@@ -53,11 +53,25 @@ func Build(dir string, opt Options) (*Result, error) {
 	if err != nil {
 		return &Result{Site: s}, err
 	}
+	// The privacy check's index needs only the site: make it while the
+	// pages render.
+	var index chan *leakIndex
+	if !skipPrivacyCheck {
+		index = make(chan *leakIndex, 1)
+		go func() { index <- newLeakIndex(s, nil) }()
+	}
 	out, err := render(s, have)
+	var x *leakIndex
+	if index != nil {
+		x = <-index
+	}
 	if err != nil {
 		return &Result{Site: s}, err
 	}
 	out.dir = pub
+	if err := checkBuild(s, x, pub, out, have, cache); err != nil {
+		return &Result{Site: s}, err
+	}
 	current := map[string]bool{}
 	for p := range have {
 		current[p] = true
@@ -177,7 +191,10 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 	parallel(len(s.Jobs), 0, func(i int) {
 		j := s.Jobs[i]
 		e := &cacheEntry{Src: s.sources[i].hash, SrcStat: s.sources[i].stat, ID: j.ID, Token: j.Token,
-			Service: j.Service, Status: j.Status}
+			Service: j.Service, Status: j.Status, Private: packPrivate(j.Private)}
+		if j.cached != nil {
+			e.Private = j.cached.Private
+		}
 		entries[i] = e
 		if end := j.EndedAt(); !end.IsZero() {
 			e.Ended = end.UnixNano()

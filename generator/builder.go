@@ -38,6 +38,9 @@ type Builder struct {
 	// changes for the next one.
 	pending    map[string]bool
 	pendingAll bool
+	// leaks indexes the tokens and private values the last good build's
+	// output was checked against.
+	leaks *leakIndex
 }
 
 // NewBuilder returns a Builder for the site at dir. Nothing is read until
@@ -115,6 +118,11 @@ func (b *Builder) full() (*Result, error) {
 	if err != nil {
 		return &Result{Site: s, Output: b.out}, err
 	}
+	x, err := checkAll(s, out)
+	if err != nil {
+		return &Result{Site: s, Output: b.out}, err
+	}
+	b.leaks = x
 	return b.commit(s, out), nil
 }
 
@@ -184,6 +192,11 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 		if err != nil {
 			return &Result{Site: &s, Output: b.out}, err
 		}
+		x, err := checkAll(&s, out)
+		if err != nil {
+			return &Result{Site: &s, Output: b.out}, err
+		}
+		b.leaks = x
 		return b.commit(&s, out), nil
 	}
 
@@ -204,12 +217,14 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 		}
 	}
 	var errs ErrorList
+	var rendered, kept []string
 	for _, j := range s.LiveJobs() {
 		p := TrackPath(j.Token)
 		if old, ok := b.out.Files[p]; ok && !touched[j.File] {
 			out.Files[p] = old
 			continue
 		}
+		rendered = append(rendered, p)
 		page, err := r.Track(j)
 		if err != nil {
 			errs = append(errs, &Error{Pos: Pos{File: j.File}, Msg: err.Error()})
@@ -220,6 +235,28 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 	if err := errs.Err(); err != nil {
 		return &Result{Site: &s, Output: b.out}, err
 	}
+	// The privacy check: see privacy.go. The pages rendered now are
+	// searched for every pattern, the pages kept from the last good build
+	// only for the patterns it did not have.
+	x := buildLeakIndex(&s, nil, true)
+	leaks := x.check(out.Files, rendered)
+	fresh := newLeakIndex(&s, b.leaks.isNew)
+	if len(fresh.pats) > 0 {
+		isRendered := make(map[string]bool, len(rendered))
+		for _, p := range rendered {
+			isRendered[p] = true
+		}
+		for p := range out.Files {
+			if !isRendered[p] {
+				kept = append(kept, p)
+			}
+		}
+		leaks = append(leaks, fresh.check(out.Files, kept)...)
+	}
+	if err := leakErrors(leaks); err != nil {
+		return &Result{Site: &s, Output: b.out}, err
+	}
+	b.leaks = x
 	return b.commit(&s, out), nil
 }
 

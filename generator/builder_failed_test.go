@@ -69,7 +69,7 @@ func TestBuilderStaleDuplicateError(t *testing.T) {
 	if _, err := b.Rebuild(nil); err == nil {
 		t.Fatal("want duplicate-token error")
 	}
-	replaceIn(t, dir, A, "amjmobezssjp5pia4iukcejbpm", "qqqqqqqqqqqqqqqqqqqqqqqqqq")
+	replaceIn(t, dir, A, "amjmobezssjp5pia4iukcejbpm", "6soof7sk3kuvrp6zjckbgbfsfm")
 	cleanOutput(t, dir) // a clean load succeeds
 	if _, err := b.Rebuild([]string{A}); err != nil {
 		t.Errorf("incremental rebuild still fails: %v", err)

@@ -47,15 +47,15 @@ func TestBuilderMatchesCleanBuild(t *testing.T) {
 		{"broken job keeps the last good output", func() { edit(mark, "status: in_progress", "status: [") }, []string{mark}, true, nil},
 		{"fixed again", func() { edit(mark, "status: [", "status: completed") }, []string{mark}, false,
 			&generator.Changes{Modified: []string{"track/amjmobezssjp5pia4iukcejbpm/index.html"}}},
-		{"token rotated", func() { edit(mark, "amjmobezssjp5pia4iukcejbpm", "qqqqqqqqqqqqqqqqqqqqqqqqqq") }, []string{mark}, false,
-			&generator.Changes{Added: []string{"track/qqqqqqqqqqqqqqqqqqqqqqqqqq/index.html"}, Removed: []string{"track/amjmobezssjp5pia4iukcejbpm/index.html"}}},
+		{"token rotated", func() { edit(mark, "amjmobezssjp5pia4iukcejbpm", "6soof7sk3kuvrp6zjckbgbfsfm") }, []string{mark}, false,
+			&generator.Changes{Added: []string{"track/6soof7sk3kuvrp6zjckbgbfsfm/index.html"}, Removed: []string{"track/amjmobezssjp5pia4iukcejbpm/index.html"}}},
 		{"duplicate token in a new job", func() {
-			write("jobs/JOB-20261122-009.yaml", "id: JOB-20261122-009\ntoken: qqqqqqqqqqqqqqqqqqqqqqqqqq\ncustomer: {name: Zed}\nstatus: booked\n")
+			write("jobs/JOB-20261122-009.yaml", "id: JOB-20261122-009\ntoken: 6soof7sk3kuvrp6zjckbgbfsfm\ncustomer: {name: Zed}\nstatus: booked\n")
 		}, []string{"jobs/JOB-20261122-009.yaml"}, true, nil},
 		{"new job with its own token", func() {
-			write("jobs/JOB-20261122-009.yaml", "id: JOB-20261122-009\ntoken: rrrrrrrrrrrrrrrrrrrrrrrrrr\ncustomer: {name: Zed}\nstatus: booked\n")
+			write("jobs/JOB-20261122-009.yaml", "id: JOB-20261122-009\ntoken: hp4cwp5ok74hlfpbwdxobc2vce\ncustomer: {name: Zed}\nstatus: booked\n")
 		}, []string{"jobs/JOB-20261122-009.yaml"}, false,
-			&generator.Changes{Added: []string{"track/rrrrrrrrrrrrrrrrrrrrrrrrrr/index.html"}}},
+			&generator.Changes{Added: []string{"track/hp4cwp5ok74hlfpbwdxobc2vce/index.html"}}},
 		{"job removed", func() { os.Remove(filepath.Join(dir, "jobs/JOB-20261122-001.yaml")) }, []string{"jobs/JOB-20261122-001.yaml"}, false,
 			&generator.Changes{Removed: []string{"track/g35dkbjc7bpdaqtnqwiivfozku/index.html"}}},
 		{"editor swap file", func() { write("jobs/.JOB-20261120-002.yaml.swp", "junk") }, []string{"jobs/.JOB-20261120-002.yaml.swp"}, false,

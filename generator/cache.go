@@ -30,7 +30,7 @@ import (
 // The cache holds tokens, so it lives outside the site, in the user's cache
 // directory, readable by its owner only.
 
-const cacheVersion = 1
+const cacheVersion = 2
 
 // racyWindow is how close to the cache's write time a modification time must
 // be for the file to be hashed again regardless: a little more than the
@@ -60,6 +60,9 @@ type cacheEntry struct {
 	Service string
 	Status  Status
 	Ended   int64 // unix nanoseconds; 0 when not ended or unknown
+	// Private holds the job's private fields, for the privacy check of
+	// outputs the build renders (see packPrivate).
+	Private string
 	// Page is the hash of the tracking page written for the job, with the
 	// stamps of the page and of its directory; zero when it had none.
 	Page     [32]byte
@@ -330,6 +333,7 @@ func (c *buildCache) encode() []byte {
 		str(e.Service)
 		str(string(e.Status))
 		b = binary.AppendVarint(b, e.Ended)
+		str(e.Private)
 		b = append(b, e.Page[:]...)
 		st(e.PageStat)
 		st(e.DirStat)
@@ -389,7 +393,7 @@ func decodeCache(b []byte) (*buildCache, bool) {
 	for i := uint64(0); i < n && !bad; i++ {
 		f := str()
 		e := &cacheEntry{Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
-			Ended: varint(), Page: hash(), PageStat: st(), DirStat: st()}
+			Ended: varint(), Private: str(), Page: hash(), PageStat: st(), DirStat: st()}
 		c.Jobs[f] = e
 	}
 	if bad || len(b) != 0 {

@@ -27,13 +27,13 @@ func TestCacheEditInSameTickAfterRead(t *testing.T) {
 	}
 	// second same-size edit in the same tick as the first (token rotated)
 	src, _ := os.ReadFile(A)
-	os.WriteFile(A, bytes.Replace(src, []byte("amjmobezssjp5pia4iukcejbpm"), []byte("qqqqqqqqqqqqqqqqqqqqqqqqqq"), 1), 0o644)
+	os.WriteFile(A, bytes.Replace(src, []byte("amjmobezssjp5pia4iukcejbpm"), []byte("6soof7sk3kuvrp6zjckbgbfsfm"), 1), 0o644)
 	os.Chtimes(A, m, m)
 	time.Sleep(100 * time.Millisecond)
 	if _, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "public/track/qqqqqqqqqqqqqqqqqqqqqqqqqq/index.html")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "public/track/6soof7sk3kuvrp6zjckbgbfsfm/index.html")); err != nil {
 		t.Errorf("rotated token has no page; the old token's page is still served: %v", err)
 	}
 }

@@ -95,7 +95,7 @@ func TestCachedBuildIsExact(t *testing.T) {
 	cached("service change")
 	age()
 	// A job rotated to a new token, and one removed.
-	edit("jobs/JOB-20261120-002.yaml", "gnpwtovg6kxp6tjqvyyyw65dly", "zzzzzzzzzzzzzzzzzzzzzzzzzz")
+	edit("jobs/JOB-20261120-002.yaml", "gnpwtovg6kxp6tjqvyyyw65dly", "snjujfjutqhhrmo7udxxpb3oee")
 	os.Remove(filepath.Join(dir, "jobs/JOB-20261119-003.yaml"))
 	cached("rotate and remove")
 	age()

@@ -4,7 +4,10 @@
 // Data flows one way. Load reads qdn.yaml, jobs/*.yaml, content/ and the
 // templates, validates all of it and returns a Site, or an ErrorList with
 // every problem found, each with file, line and column. Render turns a Site
-// into an Output held in memory (output path → bytes). Write makes public/
+// into an Output held in memory (output path → bytes). Before anything is
+// written, Build and Builder search that output for every job's token and
+// private values (see privacy.go) and refuse it when one appears where it
+// may not. Write makes public/
 // hold exactly that Output, rewriting only files whose bytes changed, and
 // returns the Changes that qdn serve and qdn sync act on.
 //

@@ -30,7 +30,49 @@ type StatusChange struct {
 	// Force makes a move the status flow does not allow; the history entry
 	// says forced: true.
 	Force bool
+	// Now is the clock; nil means time.Now. At may be no later than a
+	// minute past it.
+	Now func() time.Time
 }
+
+// MaxAhead is how far past the clock a history entry may be dated: enough
+// for a clock a little behind, too little to record a move that has not
+// happened.
+const MaxAhead = time.Minute
+
+// TimeError is a status change dated where the history cannot take it:
+// before its last entry, or in the future.
+type TimeError struct {
+	ID string
+	At time.Time
+	// Earliest is the time of the last history entry, LastStatus its
+	// status; Latest is the clock plus MaxAhead.
+	Earliest, Latest time.Time
+	LastStatus       Status
+	loc              *time.Location
+}
+
+func (e *TimeError) Error() string {
+	if e.At.After(e.Latest) {
+		return fmt.Sprintf("%s: %s is in the future; the latest time accepted is %s",
+			e.ID, formatTime(e.At, e.loc), formatTime(e.Latest, e.loc))
+	}
+	return fmt.Sprintf("%s: %s is earlier than the last history entry (%s at %s); the earliest time accepted is %s",
+		e.ID, formatTime(e.At, e.loc), e.LastStatus, formatTime(e.Earliest, e.loc), formatTime(e.Earliest, e.loc))
+}
+
+// Is makes a change dated too early match ErrHistoryOrder and one dated
+// too late ErrFuture.
+func (e *TimeError) Is(target error) bool {
+	if e.At.After(e.Latest) {
+		return target == ErrFuture
+	}
+	return target == ErrHistoryOrder
+}
+
+// ErrFuture is returned for a status change dated more than MaxAhead past
+// the clock.
+var ErrFuture = errors.New("a status change cannot be dated in the future")
 
 // MoveError is a status change the flow does not allow.
 type MoveError struct {
@@ -67,7 +109,8 @@ var ErrHistoryOrder = errors.New("the history goes from oldest to newest")
 // history entry, editing jobs/<id>.yaml in place (see the top of this file).
 // The move must be one the flow allows (Status.CanMove) unless opt.Force is
 // set; a forced move is recorded with forced: true. The entry's time may not
-// be earlier than the last entry's (ErrHistoryOrder). The job must be valid
+// be earlier than the last entry's (ErrHistoryOrder) nor more than MaxAhead
+// past the clock (ErrFuture); either is a *TimeError. The job must be valid
 // before the edit and is valid after it. SetStatus returns the job as read
 // back from the file; on error it returns the job as it was, when it could
 // be read, and writes nothing.
@@ -109,15 +152,22 @@ func SetStatus(dir, id string, to Status, opt StatusChange) (*Job, error) {
 	if old.Status == to || !allowed && !opt.Force {
 		return old, &MoveError{ID: old.ID, From: old.Status, To: to, Steps: steps}
 	}
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	clock := now()
 	at := opt.At
 	if at.IsZero() {
-		at = time.Now()
+		at = clock
 	}
 	at = at.In(loc).Truncate(time.Second)
-	if n := len(old.History); n > 0 && at.Before(old.History[n-1].At) {
-		last := old.History[n-1]
-		return old, fmt.Errorf("%s: %s is earlier than the last history entry (%s at %s): %w",
-			old.ID, formatTime(at, loc), last.Status, formatTime(last.At, loc), ErrHistoryOrder)
+	te := &TimeError{ID: old.ID, At: at, Latest: clock.Add(MaxAhead).In(loc).Truncate(time.Second), loc: loc}
+	if n := len(old.History); n > 0 {
+		te.Earliest, te.LastStatus = old.History[n-1].At, old.History[n-1].Status
+	}
+	if at.After(te.Latest) || !te.Earliest.IsZero() && at.Before(te.Earliest) {
+		return old, te
 	}
 	ev := Event{Status: to, At: at, Note: strings.TrimSpace(opt.Note), Forced: !allowed}
 

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"os"
 	"path/filepath"
@@ -70,8 +71,12 @@ func boise(t *testing.T) *time.Location {
 	return loc
 }
 
-// fixedRand is a deterministic source of token bytes.
-func fixedRand(b byte) *bytes.Reader { return bytes.NewReader(bytes.Repeat([]byte{b}, 16)) }
+// fixedRand is a deterministic source of token bytes that look random, as
+// CheckToken wants them.
+func fixedRand(b byte) *bytes.Reader {
+	sum := sha256.Sum256([]byte{b})
+	return bytes.NewReader(sum[:16])
+}
 
 func fixedToken(t *testing.T, b byte) string {
 	tok, err := NewToken(fixedRand(b))
@@ -292,5 +297,48 @@ func TestResolveID(t *testing.T) {
 		case tt.want == "" && tt.matches == nil && !errors.As(err, new(*NotFoundError)):
 			t.Errorf("ResolveID(%q) = %q, %v; want NotFoundError", tt.query, got, err)
 		}
+	}
+}
+
+// TestSetStatusTimes dates moves around a clock of 14:38: the history
+// takes no time before its last entry (09:05) nor more than a minute past
+// the clock, and the error says the time that would be accepted.
+func TestSetStatusTimes(t *testing.T) {
+	const booked = "id: JOB-1\ntoken: amjmobezssjp5pia4iukcejbpm\ncustomer: {name: Ruth}\nstatus: booked\n" +
+		"history:\n  - {status: booked, at: 2026-11-22T09:05:00-07:00}\n"
+	loc := boise(t)
+	clock := func() time.Time { return time.Date(2026, 11, 22, 14, 38, 20, 0, loc) }
+	at := func(h, m, s int) time.Time { return time.Date(2026, 11, 22, h, m, s, 0, loc) }
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want error  // nil: accepted
+		text string // in the error
+	}{
+		{"22 minutes ahead", at(15, 0, 0), ErrFuture, "the latest time accepted is 2026-11-22T14:39:20-07:00"},
+		{"tomorrow", at(14, 38, 0).AddDate(0, 0, 1), ErrFuture, "is in the future"},
+		{"a minute and a second ahead", at(14, 39, 21), ErrFuture, "in the future"},
+		{"before the last entry", at(9, 0, 0), ErrHistoryOrder, "the earliest time accepted is 2026-11-22T09:05:00-07:00"},
+		{"a minute ahead", at(14, 39, 20), nil, ""},
+		{"now", time.Time{}, nil, ""},
+		{"at the last entry", at(9, 5, 0), nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := jobTestSite(t, map[string]string{"JOB-1.yaml": booked})
+			j, err := SetStatus(dir, "JOB-1", ReadyForPickup, StatusChange{At: tc.at, Now: clock})
+			if tc.want == nil {
+				if err != nil || j.Status != ReadyForPickup {
+					t.Fatalf("SetStatus(at %v) = %v; want it accepted", tc.at, err)
+				}
+				return
+			}
+			var te *TimeError
+			if !errors.Is(err, tc.want) || !errors.As(err, &te) || !strings.Contains(err.Error(), tc.text) {
+				t.Fatalf("SetStatus(at %v) = %v; want %v saying %q", tc.at, err, tc.want, tc.text)
+			}
+			if got := readJobText(t, dir, "JOB-1"); got != booked {
+				t.Errorf("job file changed after a refused move:\n%s", got)
+			}
+		})
 	}
 }

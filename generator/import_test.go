@@ -17,7 +17,7 @@ const legacyJSON = `[
    "token": "9b2e4f6a8c0d1e3f5a7b9c1d3e5f7a9b", "status": "Ready for pickup",
    "createdAt": 1716480000000, "paid": true, "items": ["couch", "mattress"],
    "notes": "call first"},
-  {"jobId": "legacy-7", "name": "Tom", "token": "0123456789abcdef0123456789abcdef", "status": "canceled"}
+  {"jobId": "legacy-7", "name": "Tom", "token": "5b5c28196869a601ecdcfdd662e9d0a7", "status": "canceled"}
 ]
 `
 

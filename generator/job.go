@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -307,7 +308,12 @@ func parsePrice(e errs, n *node) *Price {
 		m, err := ParseMoney(s)
 		if err != nil {
 			l, c := pos(g.Value)
-			e.at(l, c, `write the amount as quoted decimal text, such as amount: "600.00"`, "price.amount: %v", err)
+			hint := `write the amount as quoted decimal text, such as amount: "600.00"`
+			var me *MoneyError
+			if errors.As(err, &me) {
+				hint = me.Hint
+			}
+			e.at(l, c, hint, "price.amount: %v", err)
 		}
 		p.Amount = m
 	}
@@ -393,4 +399,50 @@ func parseHistory(e errs, n *node, loc *time.Location) []Event {
 		out = append(out, ev)
 	}
 	return out
+}
+
+// Warnings lists what the site allows but is probably a mistake, each with
+// its position and a hint: a job whose status was moved forward by hand,
+// with no history entry saying when it reached that status (the page then
+// shows the step without a time), a history entry dated more than MaxAhead
+// past the site's clock, and a private value too short for the privacy
+// check to search the output for. Jobs imported from the old system (with
+// a legacy_id) are left out of the first: it never recorded when a status
+// was reached.
+func (s *Site) Warnings() ErrorList {
+	var list ErrorList
+	for _, j := range s.Jobs {
+		if j.cached != nil {
+			continue
+		}
+		st := j.Pos("status")
+		n := len(j.History)
+		switch {
+		case j.LegacyID != "":
+		case n == 0 && j.Status != Booked:
+			list = append(list, &Error{Pos: st, Msg: fmt.Sprintf("status is %s but the job has no history", j.Status),
+				Hint: fmt.Sprintf("record moves with `qdn job status %s %s --at TIME`, which adds the history entry", j.ID, j.Status)})
+		case n > 0 && j.History[n-1].Status != j.Status:
+			last := j.History[n-1]
+			list = append(list, &Error{Pos: st, Msg: fmt.Sprintf("status is %s but the last history entry is %s: the move to %s has no time",
+				j.Status, last.Status, j.Status),
+				Hint: fmt.Sprintf("set status back to %s and run `qdn job status %s %s --at TIME`, or add the entry to history by hand", last.Status, j.ID, j.Status)})
+		}
+		for i, ev := range j.History {
+			if ev.At.After(s.Now.Add(MaxAhead)) {
+				list = append(list, &Error{Pos: Pos{File: j.File, Line: ev.line, Col: ev.col},
+					Msg:  fmt.Sprintf("history entry %d (%s at %s) is in the future", i+1, ev.Status, ev.At.Format(time.RFC3339)),
+					Hint: "date the entry when the job reached the status; every later move would otherwise need --at"})
+			}
+		}
+		for _, f := range j.Private {
+			if len(skeleton(f.Value)) < MinPrivateLen {
+				list = append(list, &Error{Pos: j.Pos("private"),
+					Msg:  fmt.Sprintf("private.%s has fewer than %d letters and digits, too few for the build to check that no page shows it", f.Key, MinPrivateLen),
+					Hint: "nothing renders private values; this only means a copy pasted into content/ would not be caught"})
+			}
+		}
+	}
+	list.Sort()
+	return list
 }

@@ -87,7 +87,7 @@ func TestPrivacyNoJobsJSON(t *testing.T) {
 
 func TestPrivacyCustomerTextEscaped(t *testing.T) {
 	_, out := render(t, "testdata/sites/hostile")
-	page := string(out.Files[generator.TrackPath("abcdefghijklmnopqrstuvwxyz")])
+	page := string(out.Files[generator.TrackPath("egjadzjzqanucanbeea5dil7hy")])
 	for _, bad := range []string{"<script>", "<img src=x", "<b>bold</b>", "<b>Haulers</b>", `href="javascript:`} {
 		if strings.Contains(page, bad) {
 			t.Errorf("tracking page contains %q unescaped", bad)

@@ -27,13 +27,33 @@ func NewToken(r io.Reader) (string, error) {
 	return tokenEncoding.EncodeToString(b), nil
 }
 
+// MaxTokenLen is the longest token accepted: 256 bits of hexadecimal. It
+// keeps the page's path, public/track/<token>/index.html, and the
+// temporary file written beside it well within every file system's limit
+// on a name (255 bytes) and S3's on a key, so that a token that passes
+// validation can always be written.
+const MaxTokenLen = 64
+
+// minTokenSymbols is the fewest distinct characters a token may have. A
+// random token of 25 or more characters from 16 to 36 symbols has about 14
+// to 19 distinct ones; fewer than 8 happens to about one in 10^7 random
+// hexadecimal tokens and almost never to base32 ones.
+const minTokenSymbols = 8
+
 // CheckToken reports why t cannot be a tracking token: it must be lowercase
-// letters and digits only, since it becomes a path segment, and carry at
-// least 128 bits by the alphabet it is written in (32 hexadecimal, 26 base32
-// or 25 base36 characters).
+// letters and digits only, since it becomes a path segment, at most
+// MaxTokenLen long, and carry at least 128 bits by the alphabet it is
+// written in (32 hexadecimal, 26 base32 or 25 base36 characters). A token
+// that only looks long enough is refused too: one with few distinct
+// characters (aaaa…, abab…), one that repeats a shorter part (the part
+// must carry the 128 bits), and one that mostly walks the alphabet
+// (abcdef…, 012345…).
 func CheckToken(t string) error {
 	if t == "" {
 		return fmt.Errorf("token is empty")
+	}
+	if len(t) > MaxTokenLen {
+		return fmt.Errorf("token is %d characters long, more than %d", len(t), MaxTokenLen)
 	}
 	for _, r := range t {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
@@ -53,5 +73,38 @@ func CheckToken(t string) error {
 		return fmt.Errorf("token is too weak: %d %s characters carry %d bits, fewer than %d (that needs %d characters)",
 			len(t), alphabet, int(bits), TokenBits, need)
 	}
+	seen := map[rune]bool{}
+	for _, r := range t {
+		seen[r] = true
+	}
+	if len(seen) < minTokenSymbols {
+		return fmt.Errorf("token is too weak: it uses only %d distinct characters, fewer than %d; it cannot be random", len(seen), minTokenSymbols)
+	}
+	if p := period(t); p < len(t) && float64(p)*math.Log2(size) < TokenBits {
+		return fmt.Errorf("token is too weak: it repeats its first %d characters, which carry %d bits, fewer than %d",
+			p, int(float64(p)*math.Log2(size)), TokenBits)
+	}
+	steps := 0
+	for i := 1; i < len(t); i++ {
+		if d := int(t[i]) - int(t[i-1]); d >= -1 && d <= 1 {
+			steps++
+		}
+	}
+	if 3*steps > 2*(len(t)-1) {
+		return fmt.Errorf("token is too weak: it mostly runs along the alphabet or repeats characters (%d of %d neighbours are equal or next to each other); it cannot be random",
+			steps, len(t)-1)
+	}
 	return nil
+}
+
+// period returns the length of the shortest prefix of t that t repeats at
+// least twice (the last repetition may be cut short), or len(t) when there
+// is none.
+func period(t string) int {
+	for p := 1; p <= len(t)/2; p++ {
+		if t[p:] == t[:len(t)-p] {
+			return p
+		}
+	}
+	return len(t)
 }

@@ -197,13 +197,13 @@ func TestRebuildsMatchACleanBuild(t *testing.T) {
 	}{
 		{name: "job status", file: markFile, content: strings.Replace(mark, "status: ready_for_pickup", "status: in_progress", 1),
 			want: generator.Changes{Modified: []string{markPage}}},
-		{name: "new job", file: "jobs/JOB-20261123-001.yaml", content: "id: JOB-20261123-001\ntoken: zzzzzzzzzzzzzzzzzzzzzzzzzz\ncustomer: {name: Lee}\nstatus: booked\n",
-			want: generator.Changes{Added: []string{"track/zzzzzzzzzzzzzzzzzzzzzzzzzz/index.html"}}},
+		{name: "new job", file: "jobs/JOB-20261123-001.yaml", content: "id: JOB-20261123-001\ntoken: snjujfjutqhhrmo7udxxpb3oee\ncustomer: {name: Lee}\nstatus: booked\n",
+			want: generator.Changes{Added: []string{"track/snjujfjutqhhrmo7udxxpb3oee/index.html"}}},
 		{name: "broken job", file: markFile, content: strings.Replace(mark, "status: ready_for_pickup", "status: ready", 1), wantErr: true},
 		{name: "another job while one is broken", file: priyaFile, content: strings.Replace(priya, "name: Priya Raman", "name: Priya R.", 1), wantErr: true},
 		{name: "fixed job", file: markFile, content: mark, want: generator.Changes{Modified: []string{markPage, priyaPage}}},
 		{name: "removed job", file: "jobs/JOB-20261123-001.yaml",
-			want: generator.Changes{Removed: []string{"track/zzzzzzzzzzzzzzzzzzzzzzzzzz/index.html"}}},
+			want: generator.Changes{Removed: []string{"track/snjujfjutqhhrmo7udxxpb3oee/index.html"}}},
 		{name: "content page", file: "content/faq.md", content: readFile(t, filepath.Join(dir, "content/faq.md")) + "\nOne more answer.\n",
 			want: generator.Changes{Modified: []string{"faq/index.html"}}},
 		{name: "new content page", file: "content/areas/meridian.md", content: "---\ntitle: Meridian\n---\nWe serve Meridian.\n",
@@ -349,7 +349,7 @@ func TestReloadOnlyWhatChanged(t *testing.T) {
 	dir := exampleSite(t)
 	ts := startServer(t, dir)
 	base := ts.URL()
-	markURL, priyaURL, missingURL := "/track/"+markToken+"/", "/track/g35dkbjc7bpdaqtnqwiivfozku/", "/track/zzzzzzzzzzzzzzzzzzzzzzzzzz/"
+	markURL, priyaURL, missingURL := "/track/"+markToken+"/", "/track/g35dkbjc7bpdaqtnqwiivfozku/", "/track/snjujfjutqhhrmo7udxxpb3oee/"
 
 	mark := openStream(t, base, markURL, servedVersion(t, base, markURL))
 	priya := openStream(t, base, priyaURL, servedVersion(t, base, priyaURL))
@@ -368,14 +368,14 @@ func TestReloadOnlyWhatChanged(t *testing.T) {
 	missing.quiet(t, 0)
 
 	// A page that does not exist yet reloads when it appears.
-	ts.edit(t, "jobs/JOB-20261123-001.yaml", "id: JOB-20261123-001\ntoken: zzzzzzzzzzzzzzzzzzzzzzzzzz\ncustomer: {name: Lee}\nstatus: booked\n")
+	ts.edit(t, "jobs/JOB-20261123-001.yaml", "id: JOB-20261123-001\ntoken: snjujfjutqhhrmo7udxxpb3oee\ncustomer: {name: Lee}\nstatus: booked\n")
 	missing.expect(t, "reload")
 	dash.expect(t, "reload")
 	mark.quiet(t, 100*time.Millisecond)
 	priya.quiet(t, 0)
 
 	// Touching a file without changing it reloads nothing.
-	ts.edit(t, "jobs/JOB-20261123-001.yaml", "id: JOB-20261123-001\ntoken: zzzzzzzzzzzzzzzzzzzzzzzzzz\ncustomer: {name: Lee}\nstatus: booked\n")
+	ts.edit(t, "jobs/JOB-20261123-001.yaml", "id: JOB-20261123-001\ntoken: snjujfjutqhhrmo7udxxpb3oee\ncustomer: {name: Lee}\nstatus: booked\n")
 	dash.quiet(t, 100*time.Millisecond)
 	missing.quiet(t, 0)
 

@@ -22,9 +22,12 @@ func init() {
 const checkUsage = `
 Usage: qdn check [--site DIR]
 
-Validate qdn.yaml, every job, the content and the templates, and render every
-page in memory, without writing anything. Every problem is listed with its
-file, line and column, and a hint.
+Validate qdn.yaml, every job, the content and the templates, render every
+page in memory and check that no page shows a token or a private value, as a
+build does, without writing anything. Every problem is listed with its file,
+line and column, and a hint. Warnings (a status moved forward by hand with no
+history entry, a history entry in the future, a private value too short to
+check) are listed too, and do not fail the check.
 `
 
 // Run checks the site.
@@ -41,8 +44,18 @@ func (c *CheckCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := generator.Render(s); err != nil {
+	out, err := generator.Render(s)
+	if err != nil {
 		return err
+	}
+	if err := generator.CheckPrivacy(s, out); err != nil {
+		return err
+	}
+	for _, w := range s.Warnings() {
+		fmt.Fprintf(c.Stderr, "qdn: warning: %s\n", w.Error())
+		if w.Hint != "" {
+			fmt.Fprintf(c.Stderr, "    hint: %s\n", w.Hint)
+		}
 	}
 	fmt.Fprintf(c.Stderr, "qdn: ok: %d jobs (%d with a tracking page), %d services, %d pages\n",
 		len(s.Jobs), len(s.LiveJobs()), len(s.Services), len(s.Pages))

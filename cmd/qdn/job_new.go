@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -74,7 +75,12 @@ func (c *JobNewCommand) Run(ctx context.Context, args []string) error {
 	}
 	amount, err := generator.ParseMoney(price)
 	if err != nil {
-		return &usageError{msg: "--price: " + err.Error(), hint: "write the amount in dollars, such as 600 or 425.50"}
+		hint := "write the amount in dollars, such as 600 or 425.50"
+		var me *generator.MoneyError
+		if errors.As(err, &me) {
+			hint = me.Hint
+		}
+		return &usageError{msg: "--price: " + err.Error(), hint: hint}
 	}
 	j.Price = &generator.Price{Amount: amount, Note: priceNote}
 	now := c.Now()

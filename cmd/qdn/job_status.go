@@ -72,10 +72,19 @@ func (c *JobStatusCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 	before, _ := readStatus(c.Site, id, cfg)
-	j, err := generator.SetStatus(c.Site, id, to, generator.StatusChange{At: when, Note: note, Force: force})
+	j, err := generator.SetStatus(c.Site, id, to, generator.StatusChange{At: when, Note: note, Force: force, Now: c.Now})
 	if err != nil {
-		if errors.Is(err, generator.ErrHistoryOrder) {
-			return withHint(err, "pass --at with the time the job reached "+string(to))
+		var te *generator.TimeError
+		if errors.As(err, &te) {
+			layout := "2006-01-02 15:04:05"
+			loc := cfg.Site.Location
+			if loc == nil {
+				loc = time.UTC
+			}
+			if errors.Is(err, generator.ErrFuture) {
+				return withHint(err, "a history entry records a move that happened: leave out --at to record it now, or pass a time up to "+te.Latest.In(loc).Format(layout))
+			}
+			return withHint(err, "pass --at with the time the job reached "+string(to)+", "+te.Earliest.In(loc).Format(layout)+" or later")
 		}
 		return jobError(err, id)
 	}
