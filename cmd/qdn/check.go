@@ -30,7 +30,7 @@ file, line and column, and a hint.
 // Run checks the site.
 func (c *CheckCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlags("check")
-	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	siteFlag(fs, &c.Site)
 	if err := c.parseFlags(fs, checkUsage, args); err != nil {
 		return err
 	}

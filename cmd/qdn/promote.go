@@ -59,8 +59,9 @@ changes nothing.
 
 // Run promotes one environment to another.
 func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
+	c.Writes = true
 	fs := newFlags("promote")
-	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	siteFlag(fs, &c.Site)
 	fs.StringVar(&c.From, "from", "", "the environment of qdn.yaml to promote, such as staging")
 	fs.StringVar(&c.To, "to", "", "the environment of qdn.yaml to promote to, such as production")
 	fs.BoolVar(&c.DryRun, "dry-run", false, "print the plan and change nothing")

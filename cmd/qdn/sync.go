@@ -69,8 +69,9 @@ takes no lock; it still builds public/).
 
 // Run syncs the site to an environment.
 func (c *SyncCommand) Run(ctx context.Context, args []string) error {
+	c.Writes = true
 	fs := newFlags("sync")
-	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	siteFlag(fs, &c.Site)
 	fs.StringVar(&c.Env, "env", "", "the environment of qdn.yaml to publish to, such as staging")
 	fs.BoolVar(&c.DryRun, "dry-run", false, "print the plan and change nothing in the bucket or on CloudFront")
 	fs.BoolVar(&c.JSON, "json", false, "print the plan or the result as JSON on stdout")

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+// siteUsage is the help of --site in every command that has it.
+const siteUsage = "the site's root `directory`, holding qdn.yaml (default: the nearest directory holding one, from here up)"
+
+// findSite sets the --site flag of fs, when fs has one and it was not
+// given, to the nearest directory holding qdn.yaml, from the working
+// directory up, as git finds its repository: a command run in jobs/ works
+// on the site above it. The directory is relative to the working directory
+// (. at the site's root), so that messages name files as the user sees
+// them.
+func (m *Main) findSite(flags *flag.FlagSet) error {
+	f := flags.Lookup("site")
+	if f == nil {
+		return nil
+	}
+	given := false
+	flags.Visit(func(v *flag.Flag) { given = given || v.Name == "site" })
+	if given {
+		return nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("find the site: %w", err)
+	}
+	rel := "."
+	for dir := wd; ; {
+		if _, err := os.Stat(filepath.Join(dir, generator.ConfigFile)); err == nil {
+			return flags.Set("site", rel)
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			break
+		}
+		dir = up
+		if rel == "." {
+			rel = ".."
+		} else {
+			rel = filepath.Join(rel, "..")
+		}
+	}
+	return withHint(fmt.Errorf("no %s in %s or any directory above it", generator.ConfigFile, filepath.ToSlash(wd)),
+		"run qdn inside a site (the directory holding qdn.yaml, or any directory under it), or name it with --site DIR")
+}
