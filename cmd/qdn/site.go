@@ -16,11 +16,10 @@ const siteUsage = "the site's root `directory`, holding qdn.yaml (default: the n
 // given, to the nearest directory holding qdn.yaml, from the working
 // directory up, as git finds its repository: a command run in jobs/ works
 // on the site above it. The directory is relative to the working directory
-// (. at the site's root), so that messages name files as the user sees
-// them.
+// (. at the site's root, ../.. two levels down), so that a message naming
+// the site names it as the user would type it.
 func (m *Main) findSite(flags *flag.FlagSet) error {
-	f := flags.Lookup("site")
-	if f == nil {
+	if flags.Lookup("site") == nil {
 		return nil
 	}
 	given := false
@@ -42,10 +41,12 @@ func (m *Main) findSite(flags *flag.FlagSet) error {
 			break
 		}
 		dir = up
+		// Written with / on every system (Windows takes it too), as paths
+		// in qdn's messages are.
 		if rel == "." {
 			rel = ".."
 		} else {
-			rel = filepath.Join(rel, "..")
+			rel += "/.."
 		}
 	}
 	return withHint(fmt.Errorf("no %s in %s or any directory above it", generator.ConfigFile, filepath.ToSlash(wd)),
