@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,4 +32,23 @@ func TestEditKeepsCRLF(t *testing.T) {
 		t.Fatalf("after RotateToken the file is\n%q\nwant\n%q", got, crlf(want))
 	}
 	mustLoad(t, dir)
+}
+
+// TestCRLFPositions: the positions of errors in a file with CRLF endings
+// are its lines, after a comment as before it.
+func TestCRLFPositions(t *testing.T) {
+	src := strings.Replace(commentedJob, "status: ready_for_pickup", "status: complete", 1)
+	want := ""
+	for i, line := range strings.Split(src, "\n") {
+		if strings.HasPrefix(line, "status: complete") {
+			want = fmt.Sprintf("jobs/JOB-20261121-001.yaml:%d:9", i+1)
+		}
+	}
+	for _, nl := range []string{"\n", "\r\n"} {
+		var list ErrorList
+		ParseJob("jobs/JOB-20261121-001.yaml", []byte(strings.ReplaceAll(src, "\n", nl)), boise(t), &list)
+		if len(list) != 1 || list[0].Pos.String() != want {
+			t.Errorf("ParseJob with %q endings: %v; want one error at %s", nl, list, want)
+		}
+	}
 }

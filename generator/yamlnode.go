@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -51,7 +52,10 @@ type pair struct {
 // parseYAML parses src with the full YAML parser and returns the body of its
 // single document, or nil after recording why it cannot be used.
 func parseYAML(e errs, src []byte) *node {
-	f, err := parser.ParseBytes(src, 0)
+	// The parser counts a CRLF after a comment as two lines; with LF
+	// endings the lines and columns are those of the file. YAML reads a
+	// line break as \n either way.
+	f, err := parser.ParseBytes(bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")), 0)
 	if err != nil {
 		var ye interface {
 			GetToken() *token.Token
