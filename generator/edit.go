@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -242,7 +243,9 @@ type edit struct {
 }
 
 func parseDoc(file string, src []byte) (*yamlDoc, error) {
-	f, err := parser.ParseBytes(src, 0)
+	// The parser counts a CRLF after a comment as two lines: it reads a copy
+	// with LF endings, whose lines and columns are those of src.
+	f, err := parser.ParseBytes(bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")), 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}

@@ -1,48 +1,97 @@
-//go:build !unix
+//go:build !unix || qdnportable
 
 package generator
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
-func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
+// Off Unix (Windows), the build's file access goes through package os. It
+// keeps the guarantees of files_unix.go: a stamp is taken from the open file
+// before its bytes are read, so a change during the read leaves a stamp that
+// no longer matches; only regular files are read; a replaced file is written
+// beside its target and renamed over it (os.Rename replaces an existing file
+// on Windows, with MoveFileEx and MOVEFILE_REPLACE_EXISTING); a new file is
+// created only if it does not exist.
+//
+// The build tag qdnportable selects this file on Unix too, so that the
+// tests of this path run on Linux: go test -tags qdnportable ./generator/.
 
-func readFileStat(path string) ([]byte, stamp, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, stamp{}, err
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, stamp{}, err
-	}
-	return b, stampOf(info), nil
+// readFile returns the contents of the regular file at path.
+func readFile(path string) ([]byte, error) {
+	b, _, err := readFileStat(path)
+	return b, err
 }
 
+// readFileStat returns the contents of the file at path and its stamp.
+func readFileStat(path string) ([]byte, stamp, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, stamp{}, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, stamp{}, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, stamp{}, &fs.PathError{Op: "read", Path: path, Err: errors.New("not a regular file")}
+	}
+	b := make([]byte, info.Size())
+	n, err := io.ReadFull(f, b)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, stamp{}, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	return b[:n], stampOf(info), nil
+}
+
+// writeFileAtomic replaces path with b: it writes a temporary file beside it
+// and renames it over path, so a reader sees the old or the new bytes,
+// never a part.
 func writeFileAtomic(path string, b []byte) error {
 	tmp := path + tmpPrefix
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
+	err := os.WriteFile(tmp, b, 0o644)
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err != nil {
 		os.Remove(tmp)
-		return err
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }
 
+// writeFileNew writes b to path, which must not exist.
 func writeFileNew(path string, b []byte) error {
-	return os.WriteFile(path, b, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
+// mkdir makes the directory path and any missing parents.
 func mkdir(path string) error { return os.MkdirAll(path, 0o755) }
 
+// statDir stats files by their names relative to a directory.
 type statDir struct{ path string }
 
 func openStatDir(path string) *statDir { return &statDir{path: path} }
 
+// stat returns the stamp of the file name (slash-separated, under d),
+// following a final link when follow is set.
 func (d *statDir) stat(name string, follow bool) (stamp, error) {
 	p := filepath.Join(d.path, filepath.FromSlash(name))
 	stat := os.Lstat

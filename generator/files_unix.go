@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix && !qdnportable
 
 package generator
 
@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,23 +24,23 @@ func readFile(path string) ([]byte, error) {
 
 // readFileStat returns the contents of the file at path and its stamp.
 func readFileStat(path string) ([]byte, stamp, error) {
-	fd, err := openRetry(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	fd, err := openRetry(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, stamp{}, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, stamp{}, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return nil, stamp{}, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("not a regular file")}
 	}
 	b := make([]byte, st.Size)
 	n := 0
 	for n < len(b) {
-		m, err := syscall.Read(fd, b[n:])
-		if err == syscall.EINTR {
+		m, err := unix.Read(fd, b[n:])
+		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
@@ -53,8 +51,7 @@ func readFileStat(path string) ([]byte, stamp, error) {
 		}
 		n += m
 	}
-	mt := time.Unix(st.Mtim.Unix())
-	return b[:n], stamp{Size: st.Size, Mtime: mt.UnixNano()}, nil
+	return b[:n], stampOfStat(&st), nil
 }
 
 // writeFileAtomic replaces path with b: it writes a temporary file beside it
@@ -62,19 +59,19 @@ func readFileStat(path string) ([]byte, stamp, error) {
 // never a part.
 func writeFileAtomic(path string, b []byte) error {
 	tmp := path + tmpPrefix
-	fd, err := openRetry(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, 0o644)
+	fd, err := openRetry(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
 	if err != nil {
 		return &fs.PathError{Op: "create", Path: tmp, Err: err}
 	}
 	err = writeAll(fd, b)
-	if cerr := syscall.Close(fd); err == nil {
+	if cerr := unix.Close(fd); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = syscall.Rename(tmp, path)
+		err = unix.Rename(tmp, path)
 	}
 	if err != nil {
-		syscall.Unlink(tmp)
+		unix.Unlink(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
@@ -82,8 +79,8 @@ func writeFileAtomic(path string, b []byte) error {
 
 func openRetry(path string, mode int, perm uint32) (int, error) {
 	for {
-		fd, err := syscall.Open(path, mode, perm)
-		if err != syscall.EINTR {
+		fd, err := unix.Open(path, mode, perm)
+		if err != unix.EINTR {
 			return fd, err
 		}
 	}
@@ -91,12 +88,12 @@ func openRetry(path string, mode int, perm uint32) (int, error) {
 
 // writeFileNew writes b to path, which must not exist.
 func writeFileNew(path string, b []byte) error {
-	fd, err := openRetry(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
+	fd, err := openRetry(path, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
 	if err != nil {
 		return &fs.PathError{Op: "create", Path: path, Err: err}
 	}
 	err = writeAll(fd, b)
-	if cerr := syscall.Close(fd); err == nil {
+	if cerr := unix.Close(fd); err == nil {
 		err = cerr
 	}
 	if err != nil {
@@ -108,8 +105,8 @@ func writeFileNew(path string, b []byte) error {
 // mkdir makes the directory path and any missing parents. Most output
 // directories are new leaves of an existing one, so it tries that first.
 func mkdir(path string) error {
-	err := syscall.Mkdir(path, 0o755)
-	if err == nil || err == syscall.EEXIST {
+	err := unix.Mkdir(path, 0o755)
+	if err == nil || err == unix.EEXIST {
 		return nil
 	}
 	return os.MkdirAll(path, 0o755)
@@ -118,8 +115,8 @@ func mkdir(path string) error {
 // writeAll writes all of b to fd.
 func writeAll(fd int, b []byte) error {
 	for n := 0; n < len(b); {
-		m, err := syscall.Write(fd, b[n:])
-		if err == syscall.EINTR {
+		m, err := unix.Write(fd, b[n:])
+		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
@@ -141,7 +138,7 @@ type statDir struct {
 // openStatDir opens path for stat; when it cannot, stat falls back to
 // whole paths.
 func openStatDir(path string) *statDir {
-	fd, err := openRetry(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	fd, err := openRetry(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		fd = -1
 	}
@@ -162,18 +159,25 @@ func (d *statDir) stat(name string, follow bool) (stamp, error) {
 	var st unix.Stat_t
 	for {
 		err := unix.Fstatat(fd, name, &st, flags)
-		if err == syscall.EINTR {
+		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
 			return stamp{}, &fs.PathError{Op: "stat", Path: filepath.Join(d.path, name), Err: err}
 		}
-		return stamp{Size: st.Size, Mtime: time.Unix(st.Mtim.Unix()).UnixNano()}, nil
+		return stampOfStat(&st), nil
 	}
 }
 
 func (d *statDir) close() {
 	if d.fd >= 0 {
-		syscall.Close(d.fd)
+		unix.Close(d.fd)
 	}
+}
+
+// stampOfStat is the stamp of st: unix.Stat_t names its modification time
+// Mtim on every Unix qdn builds for, where syscall.Stat_t says Mtimespec on
+// macOS.
+func stampOfStat(st *unix.Stat_t) stamp {
+	return stamp{Size: st.Size, Mtime: st.Mtim.Nano()}
 }

@@ -289,10 +289,16 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 	// /book/, the services, 404.html, robots.txt and index.html.
 	out := &Output{Files: make(map[string][]byte, len(live)+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
 	var list ErrorList
+	// A mistake in a template fails every page it renders: it is reported
+	// once, not once per tracking page.
+	seen := map[Error]bool{}
 	add := func(path string, b []byte, err error) {
 		if err != nil {
 			if e, ok := err.(*Error); ok {
-				list = append(list, e)
+				if !seen[*e] {
+					seen[*e] = true
+					list = append(list, e)
+				}
 				return
 			}
 			list = append(list, &Error{Pos: Pos{File: path}, Msg: err.Error()})

@@ -209,7 +209,7 @@ func calls(list *parse.ListNode) []string {
 	return out
 }
 
-var templateLineRE = regexp.MustCompile(`^template: [^:]+:(\d+):(?:(\d+):)? ?(.*)$`)
+var templateLineRE = regexp.MustCompile(`^(?:template: |html/template:)[^:]+:(\d+):(?:(\d+):)? ?(.*)$`)
 
 func templateError(file string, err error) *Error {
 	file = strings.TrimPrefix(file, "(default) ")
@@ -218,7 +218,7 @@ func templateError(file string, err error) *Error {
 	if m := templateLineRE.FindStringSubmatch(msg); m != nil {
 		e.Pos.Line, _ = strconv.Atoi(m[1])
 		e.Pos.Col, _ = strconv.Atoi(m[2])
-		e.Msg = m[3]
+		e.Msg, e.Hint = explainTemplateError(m[3])
 	}
 	return e
 }

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -55,7 +56,10 @@ func parseYAML(e errs, src []byte) *node {
 		e.at(line, col, fmt.Sprintf("qdn's YAML files nest at most %d levels deep and hold at most %d lines and %s: remove what is extra, or split the file", maxYAMLDepth, maxYAMLEntries, sizeText(maxYAMLSize)), "%s", msg)
 		return nil
 	}
-	f, err := parser.ParseBytes(src, 0)
+	// The parser counts a CRLF after a comment as two lines; with LF
+	// endings the lines and columns are those of the file. YAML reads a
+	// line break as \n either way.
+	f, err := parser.ParseBytes(bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")), 0)
 	if err != nil {
 		var ye interface {
 			GetToken() *token.Token

@@ -38,8 +38,9 @@ QDN_CACHE_DIR) lets a rebuild skip the jobs and pages that did not change;
 
 // Run builds the site.
 func (c *BuildCommand) Run(ctx context.Context, args []string) error {
+	c.Writes = true
 	fs := newFlags("build")
-	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	siteFlag(fs, &c.Site)
 	fs.BoolVar(&c.NoCache, "no-cache", false, "parse every job and render every page, ignoring the build cache")
 	if err := c.parseFlags(fs, buildUsage, args); err != nil {
 		return err

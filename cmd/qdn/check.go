@@ -33,7 +33,7 @@ check) are listed too, and do not fail the check.
 // Run checks the site.
 func (c *CheckCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlags("check")
-	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	siteFlag(fs, &c.Site)
 	if err := c.parseFlags(fs, checkUsage, args); err != nil {
 		return err
 	}

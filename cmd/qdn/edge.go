@@ -56,7 +56,7 @@ func (c *EdgeCommand) Run(ctx context.Context, args []string) error {
 	}
 	sub := args[0]
 	fs := newFlags("edge")
-	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	siteFlag(fs, &c.Site)
 	fs.StringVar(&c.Env, "env", "", "the `environment` of qdn.yaml whose function to use, such as staging")
 	switch sub {
 	case "publish", "-h", "--help", "-help":

@@ -98,7 +98,7 @@ func (m *Main) runJob(ctx context.Context, args []string) error {
 func (m *Main) parseJobArgs(fs *flag.FlagSet, usage string, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := m.parseFlags(fs, usage, args); err != nil {
+		if err := m.parseOnly(fs, usage, args); err != nil {
 			var ue *usageError
 			if errors.As(err, &ue) {
 				ue.hint = "run 'qdn " + fs.Name() + " --help' for its flags"
@@ -107,10 +107,10 @@ func (m *Main) parseJobArgs(fs *flag.FlagSet, usage string, args []string) ([]st
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
-			return pos, nil
+			return pos, m.findSite(fs)
 		}
 		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), nil
+			return append(pos, rest...), m.findSite(fs)
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]
@@ -119,7 +119,7 @@ func (m *Main) parseJobArgs(fs *flag.FlagSet, usage string, args []string) ([]st
 
 // siteFlag adds --site to fs.
 func siteFlag(fs *flag.FlagSet, site *string) {
-	fs.StringVar(site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	fs.StringVar(site, "site", "", siteUsage)
 }
 
 // resolveJob turns what was typed for an id into the id of one job.

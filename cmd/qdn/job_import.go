@@ -36,6 +36,7 @@ their new links (qdn job link ID).
 
 // Run imports the file.
 func (c *JobImportCommand) Run(ctx context.Context, args []string) error {
+	c.Writes = true
 	fs := newFlags("job import")
 	siteFlag(fs, &c.Site)
 	var rotate bool

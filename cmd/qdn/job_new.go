@@ -37,6 +37,7 @@ Example:
 
 // Run creates the job.
 func (c *JobNewCommand) Run(ctx context.Context, args []string) error {
+	c.Writes = true
 	fs := newFlags("job new")
 	siteFlag(fs, &c.Site)
 	var name, address, service, price, priceNote, date, window, crew, phone, notes, status string
@@ -44,7 +45,7 @@ func (c *JobNewCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&address, "address", "", "the `address` of the job")
 	fs.StringVar(&service, "service", "", "the `slug` of the service, a file content/book/<slug>.md")
 	fs.StringVar(&price, "price", "", "the `amount` in dollars, such as 600 or 425.50")
-	fs.StringVar(&priceNote, "price-note", "", "what the price includes, such as `all-inclusive`")
+	fs.StringVar(&priceNote, "price-note", "", "what the price `includes`, such as all-inclusive")
 	fs.StringVar(&date, "date", "", "the scheduled `day`: YYYY-MM-DD, today or tomorrow")
 	fs.StringVar(&window, "window", "", "the arrival `window` on that day, such as \"1-5 pm\"")
 	fs.StringVar(&crew, "crew", "", "the `crew` doing the job (customers see the first name)")

@@ -25,6 +25,7 @@ in the file.
 
 // Run rotates the tokens.
 func (c *JobRotateCommand) Run(ctx context.Context, args []string) error {
+	c.Writes = true
 	fs := newFlags("job rotate")
 	siteFlag(fs, &c.Site)
 	args, err := c.parseJobArgs(fs, jobRotateUsage, args)

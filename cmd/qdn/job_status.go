@@ -39,6 +39,7 @@ Examples:
 
 // Run moves the job.
 func (c *JobStatusCommand) Run(ctx context.Context, args []string) error {
+	c.Writes = true
 	fs := newFlags("job status")
 	siteFlag(fs, &c.Site)
 	var note, at string

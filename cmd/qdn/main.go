@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -32,7 +33,7 @@ func main() {
 // run runs qdn with args and returns the exit code: 0 ok, 1 failure, 2 usage.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	m := &Main{Stdout: stdout, Stderr: stderr, Now: time.Now}
-	return report(stderr, m.Run(ctx, args))
+	return m.report(m.Run(ctx, args))
 }
 
 // Main holds what every command shares: where it writes and the clock.
@@ -40,6 +41,9 @@ type Main struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Now    func() time.Time
+	// Writes is set by the commands that write to the site, whose errors
+	// then say that nothing was written.
+	Writes bool
 }
 
 // CacheDir returns where builds keep their cache: $QDN_CACHE_DIR, else a
@@ -85,6 +89,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case "-h", "--help", "-help":
 		m.usage(m.Stdout)
 		return nil
+	case "--version", "-version":
+		return (&VersionCommand{Main: m}).Run(ctx, args[1:])
 	}
 	for _, c := range commands {
 		if c.name == name {
@@ -112,7 +118,8 @@ func (m *Main) help(args []string) error {
 			saved := m.Stderr
 			m.Stderr = m.Stdout
 			defer func() { m.Stderr = saved }()
-			err := c.run(m, context.Background(), []string{"--help"})
+			// qdn help job new is qdn job new --help.
+			err := c.run(m, context.Background(), append(args[1:len(args):len(args)], "--help"))
 			if errors.Is(err, flag.ErrHelp) {
 				return nil
 			}
@@ -149,8 +156,10 @@ func (e *hintError) Unwrap() error { return e.err }
 
 func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
 
-// report prints err the way qdn prints errors and returns the exit code.
-func report(w io.Writer, err error) int {
+// report prints err to m.Stderr the way qdn prints errors and returns the
+// exit code.
+func (m *Main) report(err error) int {
+	w := m.Stderr
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -160,7 +169,11 @@ func report(w io.Writer, err error) int {
 		if len(list) == 1 {
 			noun = "error"
 		}
-		fmt.Fprintf(w, "qdn: error: %d %s in the site's sources; nothing was written\n", len(list), noun)
+		fmt.Fprintf(w, "qdn: error: %d %s in the site's sources", len(list), noun)
+		if m.Writes {
+			fmt.Fprint(w, "; nothing was written")
+		}
+		fmt.Fprintln(w)
 		return 1
 	}
 	var ue *usageError
@@ -194,18 +207,62 @@ func newFlags(name string) *flag.FlagSet {
 }
 
 // parseFlags parses args, printing the usage on --help and turning flag
-// errors into usage errors.
+// errors into usage errors, then finds the site when fs has --site and it
+// was not given.
 func (m *Main) parseFlags(fs *flag.FlagSet, usage string, args []string) error {
+	if err := m.parseOnly(fs, usage, args); err != nil {
+		return err
+	}
+	return m.findSite(fs)
+}
+
+// parseOnly is parseFlags without finding the site.
+func (m *Main) parseOnly(fs *flag.FlagSet, usage string, args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(m.Stderr, strings.TrimSpace(usage))
-		fmt.Fprintln(m.Stderr, "\nFlags:")
-		fs.SetOutput(m.Stderr)
-		fs.PrintDefaults()
+		printFlags(m.Stderr, fs)
 		return err
 	}
 	if err != nil {
-		return &usageError{msg: err.Error(), hint: "run 'qdn help " + fs.Name() + "' for its flags"}
+		return &usageError{msg: dashDash(err.Error()), hint: "run 'qdn help " + fs.Name() + "' for its flags"}
 	}
 	return nil
 }
+
+// printFlags prints the flags of fs under a Flags: heading, each as --name
+// the way qdn's help and errors write them; nothing when fs has none.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if first {
+			fmt.Fprint(w, "\nFlags:\n")
+			first = false
+		}
+		name, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
+		switch f.DefValue {
+		case "", "false", "0", "0s":
+		default:
+			if g, ok := f.Value.(flag.Getter); ok {
+				if _, ok := g.Get().(string); ok {
+					fmt.Fprintf(w, " (default %q)", f.DefValue)
+					break
+				}
+			}
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// dashDash rewrites the flag package's "-name" in a parse error as "--name".
+func dashDash(msg string) string {
+	return singleDash.ReplaceAllString(msg, "$1--$2")
+}
+
+var singleDash = regexp.MustCompile(`(: |flag )-([^-])`)

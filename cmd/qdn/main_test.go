@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 			// As in main: Ctrl-C (kill -INT in a script) cancels the command.
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Now: func() time.Time { return testNow }}
-			code := report(os.Stderr, m.Run(ctx, os.Args[1:]))
+			code := m.report(m.Run(ctx, os.Args[1:]))
 			stop()
 			os.Exit(code)
 		},

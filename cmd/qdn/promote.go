@@ -49,6 +49,7 @@ changes nothing.
 
 // Run promotes one environment to another.
 func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
+	c.Writes = true
 	fs := newFlags("promote")
 	c.register(fs, "promotion", "copies", "--to")
 	fs.StringVar(&c.From, "from", "", "the environment of qdn.yaml to promote, such as staging")

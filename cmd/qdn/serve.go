@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/quickdumpnow/qdn/preview"
@@ -55,7 +54,7 @@ no web page can read the preview through a name of its own.
 // Run serves the site until ctx is cancelled.
 func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlags("serve")
-	fs.StringVar(&c.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	siteFlag(fs, &c.Site)
 	fs.IntVar(&c.Port, "port", 1313, "the `port` to listen on; 0 picks a free one")
 	fs.StringVar(&c.Bind, "bind", "127.0.0.1", "the `address` to listen on")
 	fs.DurationVar(&c.Poll, "poll", 0, "poll the sources at this `interval` instead of watching for file system events")
@@ -82,11 +81,11 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		Log:  c.Stderr,
 	})
 	if err := srv.Open(); err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
+		if errors.Is(err, errAddrInUse) {
 			return withHint(fmt.Errorf("port %d on %s is already in use", c.Port, c.Bind),
 				"stop the other server, or choose another port with --port (such as --port "+strconv.Itoa(c.Port+1)+")")
 		}
-		if errors.Is(err, syscall.EADDRNOTAVAIL) {
+		if errors.Is(err, errAddrNotAvail) {
 			return withHint(err, "--bind takes an address of this computer, such as 127.0.0.1")
 		}
 		return err

@@ -44,7 +44,7 @@ type deployFlags struct {
 // "promotion"), writes what is in flight ("uploads", "copies"), and lockOf
 // the environment whose lock is taken.
 func (d *deployFlags) register(fs *flag.FlagSet, op, writes, lockOf string) {
-	fs.StringVar(&d.Site, "site", ".", "the site's root `directory`, holding qdn.yaml")
+	siteFlag(fs, &d.Site)
 	fs.BoolVar(&d.DryRun, "dry-run", false, "print the plan and change nothing in the bucket or on CloudFront")
 	fs.BoolVar(&d.JSON, "json", false, "print the plan or the result as JSON on stdout")
 	fs.IntVar(&d.Concurrency, "concurrency", deploy.DefaultConcurrency, "`"+writes+"` in flight at once")
@@ -163,6 +163,7 @@ takes no lock; it still builds public/).
 
 // Run syncs the site to an environment.
 func (c *SyncCommand) Run(ctx context.Context, args []string) error {
+	c.Writes = true
 	fs := newFlags("sync")
 	c.register(fs, "sync", "uploads", "the environment")
 	fs.StringVar(&c.Env, "env", "", "the environment of qdn.yaml to publish to, such as staging")

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -50,7 +49,7 @@ func startMoto() (string, error) {
 		return "", err
 	}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	dieWithParent(cmd)
 	logf, err := os.CreateTemp("", "qdn-moto-*.log")
 	if err != nil {
 		return "", err
@@ -125,7 +124,7 @@ func startVersityGW() (string, error) {
 	// test machine's file system.
 	cmd := exec.Command(bin, "--access", VersityGWCredentials, "--secret", VersityGWCredentials, "--port", addr, "--quiet",
 		"posix", "--sidecar", meta, root)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	dieWithParent(cmd)
 	logf, err := os.Create(filepath.Join(dir, "versitygw.log"))
 	if err != nil {
 		return "", err
