@@ -258,7 +258,17 @@ type leakOwner struct {
 
 // allowedIn reports whether o may appear in the output at path p.
 func (o leakOwner) allowedIn(p string) bool {
-	return o.key == "token" && strings.HasPrefix(p, "track/") && p == TrackPath(o.job.Token)
+	if o.key != "token" {
+		return false
+	}
+	// p == TrackPath(token), without making the string: this runs for
+	// every tracking page, whose path holds its token.
+	rest, ok := strings.CutPrefix(p, "track/")
+	if !ok {
+		return false
+	}
+	rest, ok = strings.CutPrefix(rest, o.job.Token)
+	return ok && rest == "/index.html"
 }
 
 // leakPattern is one skeleton that must not appear in the output, with
@@ -339,9 +349,23 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		return false
 	}
 	x := &leakIndex{filter: make([]uint64, 1<<filterBits/64), have: map[string]bool{}}
-	bySkel := make(map[string]*leakPattern, 2*len(s.Jobs))
-	codeArena := make([]byte, 0, 64*len(s.Jobs))
-	patArena := make([]leakPattern, 0, 3*len(s.Jobs))
+	// One allocation for all codes, patterns and owners, not one each:
+	// count them first, so the arenas never grow (a pattern's pointer
+	// stays in its arena).
+	nPats, nCodes := 0, 0
+	for _, j := range s.Jobs {
+		nPats++
+		nCodes += len(j.Token)
+		for _, f := range privateOf(j) {
+			nPats += 2
+			nCodes += 2 * len(f.Value)
+		}
+	}
+	bySkel := make(map[string]*leakPattern, nPats)
+	codeArena := make([]byte, 0, nCodes)
+	patArena := make([]leakPattern, 0, nPats)
+	ownerArena := make([]leakOwner, 0, nPats)
+	x.pats = make([]*leakPattern, 0, nPats)
 	add := func(skel []byte, o leakOwner) {
 		if remember {
 			x.have[o.key+"\x00"+string(skel)] = true
@@ -356,7 +380,6 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 			p = bySkel[string(skel)]
 		}
 		if p == nil {
-			// One allocation for all codes and patterns, not one each.
 			start := len(codeArena)
 			for _, c := range skel {
 				codeArena = append(codeArena, skelCode[c])
@@ -365,12 +388,15 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 			// Filed under the last window the ring reaches: values share
 			// beginnings (the area code of every phone number) more than
 			// ends.
-			patArena = append(patArena, leakPattern{codes: codes, at: min(len(codes), ring) - window})
+			ownerArena = append(ownerArena, o)
+			k := len(ownerArena)
+			patArena = append(patArena, leakPattern{codes: codes, at: min(len(codes), ring) - window, owners: ownerArena[k-1 : k : k]})
 			p = &patArena[len(patArena)-1]
 			if o.key != "token" {
 				bySkel[string(skel)] = p
 			}
 			x.pats = append(x.pats, p)
+			return
 		}
 		p.owners = append(p.owners, o)
 	}
@@ -659,15 +685,14 @@ func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 	found := make([][]leak, len(paths))
 	parallel(len(paths), 0, func(i int) {
 		p := paths[i]
-		var seen map[*leakPattern]bool
+		// Patterns found in one output are few (a tracking page's path
+		// holds its token): a list is cheaper than a map.
+		var seen []*leakPattern
 		report := func(pat *leakPattern) {
-			if seen[pat] {
+			if slices.Contains(seen, pat) {
 				return
 			}
-			if seen == nil {
-				seen = map[*leakPattern]bool{}
-			}
-			seen[pat] = true
+			seen = append(seen, pat)
 			for _, o := range pat.owners {
 				if !o.allowedIn(p) {
 					found[i] = append(found[i], leak{path: p, owner: o})
