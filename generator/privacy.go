@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"path"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // The privacy check runs on every build, after rendering and before
@@ -285,35 +285,49 @@ type leakPattern struct {
 type leakIndex struct {
 	pats   []*leakPattern
 	filter []uint64
-	// heads are the windows of the patterns, sorted, with the index of
-	// each pattern in pats.
+	// heads are the windows of the patterns, by their hash (see winHash),
+	// sorted, with the index of each pattern in pats. dir[t] is the first
+	// head whose hash has t in its top dirBits bits: a lookup reads one
+	// short run of heads, not a binary search over them all.
 	heads []head
+	dir   []int32
 	// have holds every pattern's key and skeleton, to tell which ones are
 	// new to a later build.
 	have map[string]bool
-	// clean holds the hashes of the style blocks searched and found clean.
-	clean sync.Map
+	// clean holds the style blocks searched and found clean (at most
+	// maxClean of them), copied; cleanMu orders the writers.
+	clean   atomic.Pointer[[][]byte]
+	cleanMu sync.Mutex
 }
 
 type head struct {
-	reg uint64
-	pat int32
+	hash uint64
+	pat  int32
 }
 
 // ring is how many skeleton codes the scan keeps behind the current one:
-// a pattern is filed under a window that ends within them.
+// a pattern is filed under a window that ends within them. A power of two,
+// so that an index into the ring is a mask.
 const ring = 64
 
 const windowMask = 1<<(6*window) - 1
 
-// windowBits returns the two filter bits of a window.
-func windowBits(reg uint64) (uint64, uint64) {
-	h := reg * 0x9E3779B97F4A7C15
+// winHash hashes a window. Multiplying by an odd number is a bijection
+// of uint64: windows are equal exactly when their hashes are.
+func winHash(reg uint64) uint64 { return reg * 0x9E3779B97F4A7C15 }
+
+// hashBits returns the two filter bits of a window's hash.
+func hashBits(h uint64) (uint64, uint64) {
 	return h >> (64 - filterBits), (h >> (64 - 2*filterBits)) & (1<<filterBits - 1)
 }
 
-func (x *leakIndex) maybe(reg uint64) bool {
-	h1, h2 := windowBits(reg)
+// dirBits is the size of leakIndex.dir, as a power of two.
+const dirBits = 16
+
+// maybe reports whether a pattern may be filed under the window whose
+// hash is h.
+func (x *leakIndex) maybe(h uint64) bool {
+	h1, h2 := hashBits(h)
 	return x.filter[h1>>6]&(1<<(h1&63)) != 0 && x.filter[h2>>6]&(1<<(h2&63)) != 0
 }
 
@@ -427,13 +441,21 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 	}
 	x.heads = make([]head, len(x.pats))
 	for i, p := range x.pats {
-		reg := pack(p.codes[p.at:])
-		h1, h2 := windowBits(reg)
+		h := winHash(pack(p.codes[p.at:]))
+		h1, h2 := hashBits(h)
 		x.filter[h1>>6] |= 1 << (h1 & 63)
 		x.filter[h2>>6] |= 1 << (h2 & 63)
-		x.heads[i] = head{reg: reg, pat: int32(i)}
+		x.heads[i] = head{hash: h, pat: int32(i)}
 	}
-	slices.SortFunc(x.heads, func(a, b head) int { return cmp.Compare(a.reg, b.reg) })
+	slices.SortFunc(x.heads, func(a, b head) int { return cmp.Compare(a.hash, b.hash) })
+	x.dir = make([]int32, 1<<dirBits+1)
+	k := 0
+	for t := range x.dir {
+		for k < len(x.heads) && x.heads[k].hash>>(64-dirBits) < uint64(t) {
+			k++
+		}
+		x.dir[t] = int32(k)
+	}
 	return x
 }
 
@@ -544,10 +566,10 @@ func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
 			}
 		}
 		reg = (reg<<6 | uint64(c)) & windowMask
-		last[n%ring] = c
+		last[n&(ring-1)] = c
 		n++
-		if n >= window && x.maybe(reg) {
-			x.candidates(b, i, reg, &last, n, false, binary, found)
+		if h := winHash(reg); n >= window && x.maybe(h) {
+			x.candidates(b, i, h, &last, n, false, binary, found)
 		}
 	}
 }
@@ -557,31 +579,50 @@ func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
 // own, and a block found clean is skipped afterwards. It returns the index
 // of the byte before the element's end tag, or i when b[i] does not start
 // a style element worth it.
+//
+// A clean block is known by its bytes, not a hash of them: b[i:] starting
+// with a clean block and then the end tag is that block, as the end tag
+// cannot overlap itself, so no search for the end tag is needed either.
 func (x *leakIndex) sharedBlock(b []byte, i int, found func(p *leakPattern)) int {
 	const open, end = "<style", "</style>"
 	if len(b)-i < 1024 || !bytes.HasPrefix(b[i:], []byte(open)) {
 		return i
+	}
+	if clean := x.clean.Load(); clean != nil {
+		for _, c := range *clean {
+			if bytes.HasPrefix(b[i:], c) && bytes.HasPrefix(b[i+len(c):], []byte(end)) {
+				return i + len(c) - 1
+			}
+		}
 	}
 	k := bytes.Index(b[i:], []byte(end))
 	if k < 1024 {
 		return i
 	}
 	block := b[i : i+k]
-	h := maphash.Bytes(blockSeed, block)
-	if _, ok := x.clean.Load(h); !ok {
-		leaked := false
-		// The block starts with <style, which scan would hand back here:
-		// scan its tag and its text apart.
-		t := x.scanTag(block, 1, func(p *leakPattern) { leaked = true; found(p) })
-		x.scan(block[t+1:], true, func(p *leakPattern) { leaked = true; found(p) })
-		if !leaked {
-			x.clean.Store(h, true)
+	leaked := false
+	// The block starts with <style, which scan would hand back here: scan
+	// its tag and its text apart.
+	t := x.scanTag(block, 1, func(p *leakPattern) { leaked = true; found(p) })
+	x.scan(block[t+1:], true, func(p *leakPattern) { leaked = true; found(p) })
+	if !leaked {
+		x.cleanMu.Lock()
+		var list [][]byte
+		if clean := x.clean.Load(); clean != nil {
+			list = *clean
 		}
+		if len(list) < maxClean {
+			list = append(slices.Clip(list), bytes.Clone(block))
+			x.clean.Store(&list)
+		}
+		x.cleanMu.Unlock()
 	}
 	return i + k - 1
 }
 
-var blockSeed = maphash.MakeSeed()
+// maxClean bounds the clean style blocks kept: a site has one stylesheet,
+// perhaps a few; a page with a block of its own is searched whole.
+const maxClean = 8
 
 // scanTag scans the tag whose first byte after '<' is at b[i], and returns
 // the index of the '>' that ends it (or of the '<' that begins the next).
@@ -606,20 +647,24 @@ func (x *leakIndex) scanTag(b []byte, i int, found func(p *leakPattern)) int {
 			}
 		}
 		reg = (reg<<6 | uint64(c)) & windowMask
-		last[n%ring] = c
+		last[n&(ring-1)] = c
 		n++
-		if n >= window && x.maybe(reg) {
-			x.candidates(b, i, reg, &last, n, true, false, found)
+		if h := winHash(reg); n >= window && x.maybe(h) {
+			x.candidates(b, i, h, &last, n, true, false, found)
 		}
 	}
 	return i
 }
 
-// candidates checks the patterns filed under the window reg, which ends at
-// b[i], the nth code of its stream; last holds the stream's latest codes.
-func (x *leakIndex) candidates(b []byte, i int, reg uint64, last *[ring]byte, n int, inTag, binary bool, found func(p *leakPattern)) {
-	k, _ := slices.BinarySearchFunc(x.heads, reg, func(h head, reg uint64) int { return cmp.Compare(h.reg, reg) })
-	for ; k < len(x.heads) && x.heads[k].reg == reg; k++ {
+// candidates checks the patterns filed under the window of hash h, which
+// ends at b[i], the nth code of its stream; last holds the stream's latest
+// codes.
+func (x *leakIndex) candidates(b []byte, i int, h uint64, last *[ring]byte, n int, inTag, binary bool, found func(p *leakPattern)) {
+	t := h >> (64 - dirBits)
+	for k := x.dir[t]; k < x.dir[t+1]; k++ {
+		if x.heads[k].hash != h {
+			continue
+		}
 		p := x.pats[x.heads[k].pat]
 		if binary && len(p.codes) < minBinaryLen || n < p.at+window {
 			continue
@@ -628,7 +673,7 @@ func (x *leakIndex) candidates(b []byte, i int, reg uint64, last *[ring]byte, n 
 		ok := true
 		start := n - window - p.at
 		for q := 0; q < p.at && ok; q++ {
-			ok = last[(start+q)%ring] == p.codes[q]
+			ok = last[(start+q)&(ring-1)] == p.codes[q]
 		}
 		if ok && matchRest(b, i+1, inTag, binary, p.codes[p.at+window:]) {
 			found(p)
