@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"path"
 	"path/filepath"
 	"slices"
@@ -534,7 +535,8 @@ type leak struct {
 }
 
 // scan calls found for every pattern in b, as often as it occurs.
-func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
+// Tags are looked up in tags, when not nil.
+func (x *leakIndex) scan(b []byte, text bool, tags *tagCache, found func(p *leakPattern)) {
 	if len(x.pats) == 0 {
 		return
 	}
@@ -554,12 +556,12 @@ func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
 				continue
 			}
 			if b[i] == '<' {
-				if end := x.sharedBlock(b, i, found); end > i {
+				if end := x.sharedBlock(b, i, tags, found); end > i {
 					// Read on its own: the text starts again after it.
 					i, reg, n = end, 0, 0
 					continue
 				}
-				i = x.scanTag(b, i+1, found)
+				i = x.tag(b, i+1, tags, found)
 				continue
 			}
 			if c, i = unescape(b, i); c == 0 {
@@ -584,7 +586,7 @@ func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
 // A clean block is known by its bytes, not a hash of them: b[i:] starting
 // with a clean block and then the end tag is that block, as the end tag
 // cannot overlap itself, so no search for the end tag is needed either.
-func (x *leakIndex) sharedBlock(b []byte, i int, found func(p *leakPattern)) int {
+func (x *leakIndex) sharedBlock(b []byte, i int, tags *tagCache, found func(p *leakPattern)) int {
 	const open, end = "<style", "</style>"
 	if len(b)-i < 1024 || !bytes.HasPrefix(b[i:], []byte(open)) {
 		return i
@@ -605,7 +607,7 @@ func (x *leakIndex) sharedBlock(b []byte, i int, found func(p *leakPattern)) int
 	// The block starts with <style, which scan would hand back here: scan
 	// its tag and its text apart.
 	t := x.scanTag(block, 1, func(p *leakPattern) { leaked = true; found(p) })
-	x.scan(block[t+1:], true, func(p *leakPattern) { leaked = true; found(p) })
+	x.scan(block[t+1:], true, tags, func(p *leakPattern) { leaked = true; found(p) })
 	if !leaked {
 		x.cleanMu.Lock()
 		var list [][]byte
@@ -624,6 +626,51 @@ func (x *leakIndex) sharedBlock(b []byte, i int, found func(p *leakPattern)) int
 // maxClean bounds the clean style blocks kept: a site has one stylesheet,
 // perhaps a few; a page with a block of its own is searched whole.
 const maxClean = 8
+
+// tagCache remembers tags searched and found clean. A tag is read on its
+// own: scanTag starts afresh after its '<' and stops at its '>', and no
+// escape it decodes reaches past the '>' (none is made of '<' or '>'), so
+// what a tag holds depends on its bytes alone, and bytes found clean once
+// are clean wherever they appear again. Most tags of a page are its
+// template's, the same on every page: once the inline CSS is skipped,
+// they are most of the bytes left. The cache is direct-mapped and keeps the bytes themselves (a
+// slice of the output, alive while the check runs): a tag is skipped only
+// when equal to one found clean, never on a hash alone.
+type tagCache [tagSlots][]byte
+
+// tagSlots is the size of a tagCache: several times the distinct tags of a
+// site's templates.
+const tagSlots = 1 << 12
+
+// minCachedTag is the least length of a tag worth looking up: hashing a
+// shorter one costs about what searching it does.
+const minCachedTag = 16
+
+var tagSeed = maphash.MakeSeed()
+
+// tag is scanTag, skipping a tag that tags holds as clean and adding one
+// found clean to it.
+func (x *leakIndex) tag(b []byte, i int, tags *tagCache, found func(p *leakPattern)) int {
+	if tags == nil {
+		return x.scanTag(b, i, found)
+	}
+	k := bytes.IndexByte(b[i:], '>')
+	if k < minCachedTag-1 || bytes.IndexByte(b[i:i+k], '<') >= 0 {
+		return x.scanTag(b, i, found)
+	}
+	// The tag from after its '<' to its '>'; scanTag would stop at i+k.
+	t := b[i : i+k+1]
+	slot := &tags[maphash.Bytes(tagSeed, t)&(tagSlots-1)]
+	if bytes.Equal(*slot, t) {
+		return i + k
+	}
+	clean := true
+	end := x.scanTag(b, i, func(p *leakPattern) { clean = false; found(p) })
+	if clean {
+		*slot = t
+	}
+	return end
+}
 
 // scanTag scans the tag whose first byte after '<' is at b[i], and returns
 // the index of the '>' that ends it (or of the '<' that begins the next).
@@ -729,6 +776,9 @@ func matchRest(b []byte, i int, inTag, binary bool, rest []byte) bool {
 // every job value found where it may not be, once per output.
 func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 	found := make([][]leak, len(paths))
+	// One tag cache for each worker, as near as a pool gives, and for this
+	// index only: a tag clean for one index may not be for another.
+	pool := sync.Pool{New: func() any { return new(tagCache) }}
 	parallel(len(paths), 0, func(i int) {
 		p := paths[i]
 		// Patterns found in one output are few (a tracking page's path
@@ -746,8 +796,10 @@ func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 			}
 		}
 		// The path too: a token in a file name is as public as in a page.
-		x.scan([]byte(p), true, report)
-		x.scan(out[p], textExt[path.Ext(p)], report)
+		x.scan([]byte(p), true, nil, report)
+		tags := pool.Get().(*tagCache)
+		x.scan(out[p], textExt[path.Ext(p)], tags, report)
+		pool.Put(tags)
 	})
 	var all []leak
 	for _, l := range found {
