@@ -357,6 +357,18 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 			public = append(public, skeleton(v))
 		}
 	}
+	// The windows of the public details, which are on every page: a
+	// pattern filed under one of them would be looked up on every page.
+	publicWin := map[uint64]bool{}
+	for _, p := range public {
+		codes := make([]byte, len(p))
+		for k, c := range p {
+			codes[k] = skelCode[c]
+		}
+		for k := 0; k+window <= len(codes); k++ {
+			publicWin[pack(codes[k:])] = true
+		}
+	}
 	isPublic := func(skel []byte) bool {
 		for _, p := range public {
 			if bytes.Contains(p, skel) {
@@ -404,10 +416,19 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 			codes := codeArena[start:len(codeArena):len(codeArena)]
 			// Filed under the last window the ring reaches: values share
 			// beginnings (the area code of every phone number) more than
-			// ends.
+			// ends. Not under a window of the public details, if another
+			// will do: 208-555-5010 is not filed under "555010", which
+			// the site's own 208-555-0100 shows on every page.
+			at := min(len(codes), ring) - window
+			for a := at; a >= 0; a-- {
+				if !publicWin[pack(codes[a:])] {
+					at = a
+					break
+				}
+			}
 			ownerArena = append(ownerArena, o)
 			k := len(ownerArena)
-			patArena = append(patArena, leakPattern{codes: codes, at: min(len(codes), ring) - window, owners: ownerArena[k-1 : k : k]})
+			patArena = append(patArena, leakPattern{codes: codes, at: at, owners: ownerArena[k-1 : k : k]})
 			p = &patArena[len(patArena)-1]
 			if o.key != "token" {
 				bySkel[string(skel)] = p
