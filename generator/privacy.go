@@ -50,15 +50,25 @@ import (
 // How it stays cheap. Every pattern is filed under one window of window
 // letters and digits: its last within the first 64 (values share
 // beginnings, such as the area code of every phone number, more than
-// ends). One pass over each output keeps the last window of the skeleton
-// in a register, and the last 64 codes in a ring, and tests the window
-// against a bit filter; only filter hits look the window up and compare
-// the pattern. The pass is a table lookup, a shift and a multiply per
-// byte, in parallel over the outputs. A style element of 1 KB or more is
-// read on its own and, once found clean, skipped where it appears again:
-// the inline CSS is more than half of every tracking page. A value that
-// would only show across the edge of such an element (half inside the CSS,
-// half outside) is not found.
+// ends) that is not a window of the site's public details (those are on
+// every page). One pass over each output keeps the last window of the
+// skeleton in a register, and the last 64 codes in a ring, and tests the
+// window against a bit filter; only filter hits look the window up and
+// compare the pattern. The pass is a table lookup, a shift and a multiply
+// per byte, in parallel over the outputs. Most of a tracking page is its
+// template's, the same bytes on every page, and two parts of it are
+// searched once, not on every page:
+//   - a style element of 1 KB or more is read on its own and, once found
+//     clean, skipped where the same bytes appear again: the inline CSS is
+//     more than half of every tracking page. A value that would only show
+//     across the edge of such an element (half inside the CSS, half
+//     outside) is not found;
+//   - a tag is read on its own anyway (see above), so a tag of 16 bytes or
+//     more found clean is skipped where the same bytes appear again (see
+//     tagCache). The text around it is still read as one: a value split by
+//     a skipped tag is found.
+//
+// What this costs is measured in docs/BENCHMARKS.md.
 //
 // What a rebuild searches. A cached Build does not render, and may not even
 // read, the pages of jobs whose file and page are as the last build left
