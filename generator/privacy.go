@@ -137,7 +137,11 @@ const escSpecial = 255
 // skeleton returns the letters and digits of s, lowercased, after decoding
 // escapes as the scan does.
 func skeleton(s string) []byte {
-	var out []byte
+	return appendSkeleton(nil, s)
+}
+
+// appendSkeleton appends the skeleton of s to out.
+func appendSkeleton(out []byte, s string) []byte {
 	b := []byte(s)
 	for i := 0; i < len(b); i++ {
 		c := skelCode[b[i]]
@@ -456,17 +460,21 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		keys[k] = "private." + k
 		return keys[k]
 	}
+	// add copies what it keeps of skel: one buffer serves every value.
+	var buf []byte
 	for _, j := range s.Jobs {
 		if len(j.Token) >= window {
-			add([]byte(strings.ToLower(j.Token)), leakOwner{job: j, key: "token"})
+			buf = append(buf[:0], strings.ToLower(j.Token)...)
+			add(buf, leakOwner{job: j, key: "token"})
 		}
 		for _, f := range privateOf(j) {
-			skel := skeleton(f.Value)
+			skel := appendSkeleton(buf[:0], f.Value)
+			buf = skel
 			if len(skel) < MinPrivateLen || isPublic(skel) {
 				continue
 			}
 			add(skel, leakOwner{job: j, key: keyOf(f.Key)})
-			if len(skel) > localDigits && strings.Trim(string(skel), "0123456789") == "" && !isPublic(skel[len(skel)-localDigits:]) {
+			if len(skel) > localDigits && allDigits(skel) && !isPublic(skel[len(skel)-localDigits:]) {
 				// A phone number is also written without its country
 				// code: +1 208 555 0142 as (208) 555-0142.
 				add(skel[len(skel)-localDigits:], leakOwner{job: j, key: keyOf(f.Key)})
@@ -490,6 +498,15 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		x.dir[t] = int32(k)
 	}
 	return x
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // privateOf returns the private fields of j, from its file or, for a job a
