@@ -318,6 +318,23 @@ type leakIndex struct {
 type head struct {
 	hash uint64
 	pat  int32
+	// pre packs the preLen codes before the window (up to maxPre): most
+	// windows that are a pattern's but not where the pattern is are told
+	// apart here, without reading the pattern.
+	pre    uint32
+	preLen uint8
+}
+
+// maxPre is how many codes before its window a head keeps.
+const maxPre = 5
+
+// prefix packs the k codes that end before the mth code of the ring.
+func prefix(last *[ring]byte, m, k int) uint32 {
+	var v uint32
+	for q := m - k; q < m; q++ {
+		v = v<<6 | uint32(last[q&(ring-1)])
+	}
+	return v
 }
 
 // ring is how many skeleton codes the scan keeps behind the current one:
@@ -486,7 +503,12 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		h := winHash(pack(p.codes[p.at:]))
 		w, bits := hashBits(h)
 		x.filter[w] |= bits
-		x.heads[i] = head{hash: h, pat: int32(i)}
+		k := min(p.at, maxPre)
+		var pre uint32
+		for _, c := range p.codes[p.at-k : p.at] {
+			pre = pre<<6 | uint32(c)
+		}
+		x.heads[i] = head{hash: h, pat: int32(i), pre: pre, preLen: uint8(k)}
 	}
 	slices.SortFunc(x.heads, func(a, b head) int { return cmp.Compare(a.hash, b.hash) })
 	x.dir = make([]int32, 1<<dirBits+1)
@@ -758,10 +780,11 @@ func (x *leakIndex) scanTag(b []byte, i int, found func(p *leakPattern)) int {
 func (x *leakIndex) candidates(b []byte, i int, h uint64, last *[ring]byte, n int, inTag, binary bool, found func(p *leakPattern)) {
 	t := h >> (64 - dirBits)
 	for k := x.dir[t]; k < x.dir[t+1]; k++ {
-		if x.heads[k].hash != h {
+		hd := &x.heads[k]
+		if hd.hash != h || n < window+int(hd.preLen) || prefix(last, n-window, int(hd.preLen)) != hd.pre {
 			continue
 		}
-		p := x.pats[x.heads[k].pat]
+		p := x.pats[hd.pat]
 		if binary && len(p.codes) < minBinaryLen || n < p.at+window {
 			continue
 		}
