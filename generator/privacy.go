@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // The privacy check runs on every build, after rendering and before
@@ -49,15 +50,25 @@ import (
 // How it stays cheap. Every pattern is filed under one window of window
 // letters and digits: its last within the first 64 (values share
 // beginnings, such as the area code of every phone number, more than
-// ends). One pass over each output keeps the last window of the skeleton
-// in a register, and the last 64 codes in a ring, and tests the window
-// against a bit filter; only filter hits look the window up and compare
-// the pattern. The pass is a table lookup, a shift and a multiply per
-// byte, in parallel over the outputs. A style element of 1 KB or more is
-// read on its own and, once found clean, skipped where it appears again:
-// the inline CSS is more than half of every tracking page. A value that
-// would only show across the edge of such an element (half inside the CSS,
-// half outside) is not found.
+// ends) that is not a window of the site's public details (those are on
+// every page). One pass over each output keeps the last window of the
+// skeleton in a register, and the last 64 codes in a ring, and tests the
+// window against a bit filter; only filter hits look the window up and
+// compare the pattern. The pass is a table lookup, a shift and a multiply
+// per byte, in parallel over the outputs. Most of a tracking page is its
+// template's, the same bytes on every page, and two parts of it are
+// searched once, not on every page:
+//   - a style element of 1 KB or more is read on its own and, once found
+//     clean, skipped where the same bytes appear again: the inline CSS is
+//     more than half of every tracking page. A value that would only show
+//     across the edge of such an element (half inside the CSS, half
+//     outside) is not found;
+//   - a tag is read on its own anyway (see above), so a tag of 16 bytes or
+//     more found clean is skipped where the same bytes appear again (see
+//     tagCache). The text around it is still read as one: a value split by
+//     a skipped tag is found.
+//
+// What this costs is measured in docs/BENCHMARKS.md.
 //
 // What a rebuild searches. A cached Build does not render, and may not even
 // read, the pages of jobs whose file and page are as the last build left
@@ -92,8 +103,8 @@ const minBinaryLen = 16
 const window = MinPrivateLen
 
 // filterBits is the size of the bit filter, as a power of two: 2^21 bits,
-// 256 KB. Each window sets two bits: with 10,000 jobs it is about 3% full
-// and lets about one window in a thousand through.
+// 256 KB. Each window sets two bits of one word: with 10,000 jobs it is
+// about 4% full and lets about two windows in a thousand through.
 const filterBits = 21
 
 // skipPrivacyCheck turns the check off, for a benchmark to measure what it
@@ -126,7 +137,11 @@ const escSpecial = 255
 // skeleton returns the letters and digits of s, lowercased, after decoding
 // escapes as the scan does.
 func skeleton(s string) []byte {
-	var out []byte
+	return appendSkeleton(nil, s)
+}
+
+// appendSkeleton appends the skeleton of s to out.
+func appendSkeleton(out []byte, s string) []byte {
 	b := []byte(s)
 	for i := 0; i < len(b); i++ {
 		c := skelCode[b[i]]
@@ -258,7 +273,17 @@ type leakOwner struct {
 
 // allowedIn reports whether o may appear in the output at path p.
 func (o leakOwner) allowedIn(p string) bool {
-	return o.key == "token" && strings.HasPrefix(p, "track/") && p == TrackPath(o.job.Token)
+	if o.key != "token" {
+		return false
+	}
+	// p == TrackPath(token), without making the string: this runs for
+	// every tracking page, whose path holds its token.
+	rest, ok := strings.CutPrefix(p, "track/")
+	if !ok {
+		return false
+	}
+	rest, ok = strings.CutPrefix(rest, o.job.Token)
+	return ok && rest == "/index.html"
 }
 
 // leakPattern is one skeleton that must not appear in the output, with
@@ -275,36 +300,69 @@ type leakPattern struct {
 type leakIndex struct {
 	pats   []*leakPattern
 	filter []uint64
-	// heads are the windows of the patterns, sorted, with the index of
-	// each pattern in pats.
+	// heads are the windows of the patterns, by their hash (see winHash),
+	// sorted, with the index of each pattern in pats. dir[t] is the first
+	// head whose hash has t in its top dirBits bits: a lookup reads one
+	// short run of heads, not a binary search over them all.
 	heads []head
+	dir   []int32
 	// have holds every pattern's key and skeleton, to tell which ones are
 	// new to a later build.
 	have map[string]bool
-	// clean holds the hashes of the style blocks searched and found clean.
-	clean sync.Map
+	// clean holds the style blocks searched and found clean (at most
+	// maxClean of them), copied; cleanMu orders the writers.
+	clean   atomic.Pointer[[][]byte]
+	cleanMu sync.Mutex
 }
 
 type head struct {
-	reg uint64
-	pat int32
+	hash uint64
+	pat  int32
+	// pre packs the preLen codes before the window (up to maxPre): most
+	// windows that are a pattern's but not where the pattern is are told
+	// apart here, without reading the pattern.
+	pre    uint32
+	preLen uint8
+}
+
+// maxPre is how many codes before its window a head keeps.
+const maxPre = 5
+
+// prefix packs the k codes that end before the mth code of the ring.
+func prefix(last *[ring]byte, m, k int) uint32 {
+	var v uint32
+	for q := m - k; q < m; q++ {
+		v = v<<6 | uint32(last[q&(ring-1)])
+	}
+	return v
 }
 
 // ring is how many skeleton codes the scan keeps behind the current one:
-// a pattern is filed under a window that ends within them.
+// a pattern is filed under a window that ends within them. A power of two,
+// so that an index into the ring is a mask.
 const ring = 64
 
 const windowMask = 1<<(6*window) - 1
 
-// windowBits returns the two filter bits of a window.
-func windowBits(reg uint64) (uint64, uint64) {
-	h := reg * 0x9E3779B97F4A7C15
-	return h >> (64 - filterBits), (h >> (64 - 2*filterBits)) & (1<<filterBits - 1)
+// winHash hashes a window. Multiplying by an odd number is a bijection
+// of uint64: windows are equal exactly when their hashes are.
+func winHash(reg uint64) uint64 { return reg * 0x9E3779B97F4A7C15 }
+
+// hashBits returns the word of the filter and the two bits in it that a
+// window's hash sets. Both bits in one word: one load per window tested.
+func hashBits(h uint64) (uint64, uint64) {
+	const words = filterBits - 6 // the filter has 2^words words of 64 bits
+	return h >> (64 - words), 1<<(h>>(64-words-6)&63) | 1<<(h>>(64-words-12)&63)
 }
 
-func (x *leakIndex) maybe(reg uint64) bool {
-	h1, h2 := windowBits(reg)
-	return x.filter[h1>>6]&(1<<(h1&63)) != 0 && x.filter[h2>>6]&(1<<(h2&63)) != 0
+// dirBits is the size of leakIndex.dir, as a power of two.
+const dirBits = 16
+
+// maybe reports whether a pattern may be filed under the window whose
+// hash is h.
+func (x *leakIndex) maybe(h uint64) bool {
+	w, bits := hashBits(h)
+	return x.filter[w]&bits == bits
 }
 
 func pack(codes []byte) uint64 {
@@ -330,6 +388,18 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 			public = append(public, skeleton(v))
 		}
 	}
+	// The windows of the public details, which are on every page: a
+	// pattern filed under one of them would be looked up on every page.
+	publicWin := map[uint64]bool{}
+	for _, p := range public {
+		codes := make([]byte, len(p))
+		for k, c := range p {
+			codes[k] = skelCode[c]
+		}
+		for k := 0; k+window <= len(codes); k++ {
+			publicWin[pack(codes[k:])] = true
+		}
+	}
 	isPublic := func(skel []byte) bool {
 		for _, p := range public {
 			if bytes.Contains(p, skel) {
@@ -339,9 +409,23 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		return false
 	}
 	x := &leakIndex{filter: make([]uint64, 1<<filterBits/64), have: map[string]bool{}}
-	bySkel := make(map[string]*leakPattern, 2*len(s.Jobs))
-	codeArena := make([]byte, 0, 64*len(s.Jobs))
-	patArena := make([]leakPattern, 0, 3*len(s.Jobs))
+	// One allocation for all codes, patterns and owners, not one each:
+	// count them first, so the arenas never grow (a pattern's pointer
+	// stays in its arena).
+	nPats, nCodes := 0, 0
+	for _, j := range s.Jobs {
+		nPats++
+		nCodes += len(j.Token)
+		for _, f := range privateOf(j) {
+			nPats += 2
+			nCodes += 2 * len(f.Value)
+		}
+	}
+	bySkel := make(map[string]*leakPattern, nPats)
+	codeArena := make([]byte, 0, nCodes)
+	patArena := make([]leakPattern, 0, nPats)
+	ownerArena := make([]leakOwner, 0, nPats)
+	x.pats = make([]*leakPattern, 0, nPats)
 	add := func(skel []byte, o leakOwner) {
 		if remember {
 			x.have[o.key+"\x00"+string(skel)] = true
@@ -356,7 +440,6 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 			p = bySkel[string(skel)]
 		}
 		if p == nil {
-			// One allocation for all codes and patterns, not one each.
 			start := len(codeArena)
 			for _, c := range skel {
 				codeArena = append(codeArena, skelCode[c])
@@ -364,13 +447,25 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 			codes := codeArena[start:len(codeArena):len(codeArena)]
 			// Filed under the last window the ring reaches: values share
 			// beginnings (the area code of every phone number) more than
-			// ends.
-			patArena = append(patArena, leakPattern{codes: codes, at: min(len(codes), ring) - window})
+			// ends. Not under a window of the public details, if another
+			// will do: 208-555-5010 is not filed under "555010", which
+			// the site's own 208-555-0100 shows on every page.
+			at := min(len(codes), ring) - window
+			for a := at; a >= 0; a-- {
+				if !publicWin[pack(codes[a:])] {
+					at = a
+					break
+				}
+			}
+			ownerArena = append(ownerArena, o)
+			k := len(ownerArena)
+			patArena = append(patArena, leakPattern{codes: codes, at: at, owners: ownerArena[k-1 : k : k]})
 			p = &patArena[len(patArena)-1]
 			if o.key != "token" {
 				bySkel[string(skel)] = p
 			}
 			x.pats = append(x.pats, p)
+			return
 		}
 		p.owners = append(p.owners, o)
 	}
@@ -382,17 +477,21 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		keys[k] = "private." + k
 		return keys[k]
 	}
+	// add copies what it keeps of skel: one buffer serves every value.
+	var buf []byte
 	for _, j := range s.Jobs {
 		if len(j.Token) >= window {
-			add([]byte(strings.ToLower(j.Token)), leakOwner{job: j, key: "token"})
+			buf = append(buf[:0], strings.ToLower(j.Token)...)
+			add(buf, leakOwner{job: j, key: "token"})
 		}
 		for _, f := range privateOf(j) {
-			skel := skeleton(f.Value)
+			skel := appendSkeleton(buf[:0], f.Value)
+			buf = skel
 			if len(skel) < MinPrivateLen || isPublic(skel) {
 				continue
 			}
 			add(skel, leakOwner{job: j, key: keyOf(f.Key)})
-			if len(skel) > localDigits && strings.Trim(string(skel), "0123456789") == "" && !isPublic(skel[len(skel)-localDigits:]) {
+			if len(skel) > localDigits && allDigits(skel) && !isPublic(skel[len(skel)-localDigits:]) {
 				// A phone number is also written without its country
 				// code: +1 208 555 0142 as (208) 555-0142.
 				add(skel[len(skel)-localDigits:], leakOwner{job: j, key: keyOf(f.Key)})
@@ -401,14 +500,35 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 	}
 	x.heads = make([]head, len(x.pats))
 	for i, p := range x.pats {
-		reg := pack(p.codes[p.at:])
-		h1, h2 := windowBits(reg)
-		x.filter[h1>>6] |= 1 << (h1 & 63)
-		x.filter[h2>>6] |= 1 << (h2 & 63)
-		x.heads[i] = head{reg: reg, pat: int32(i)}
+		h := winHash(pack(p.codes[p.at:]))
+		w, bits := hashBits(h)
+		x.filter[w] |= bits
+		k := min(p.at, maxPre)
+		var pre uint32
+		for _, c := range p.codes[p.at-k : p.at] {
+			pre = pre<<6 | uint32(c)
+		}
+		x.heads[i] = head{hash: h, pat: int32(i), pre: pre, preLen: uint8(k)}
 	}
-	slices.SortFunc(x.heads, func(a, b head) int { return cmp.Compare(a.reg, b.reg) })
+	slices.SortFunc(x.heads, func(a, b head) int { return cmp.Compare(a.hash, b.hash) })
+	x.dir = make([]int32, 1<<dirBits+1)
+	k := 0
+	for t := range x.dir {
+		for k < len(x.heads) && x.heads[k].hash>>(64-dirBits) < uint64(t) {
+			k++
+		}
+		x.dir[t] = int32(k)
+	}
 	return x
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // privateOf returns the private fields of j, from its file or, for a job a
@@ -485,7 +605,8 @@ type leak struct {
 }
 
 // scan calls found for every pattern in b, as often as it occurs.
-func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
+// Tags are looked up in tags, when not nil.
+func (x *leakIndex) scan(b []byte, text bool, tags *tagCache, found func(p *leakPattern)) {
 	if len(x.pats) == 0 {
 		return
 	}
@@ -505,12 +626,12 @@ func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
 				continue
 			}
 			if b[i] == '<' {
-				if end := x.sharedBlock(b, i, found); end > i {
+				if end := x.sharedBlock(b, i, tags, found); end > i {
 					// Read on its own: the text starts again after it.
 					i, reg, n = end, 0, 0
 					continue
 				}
-				i = x.scanTag(b, i+1, found)
+				i = x.tag(b, i+1, tags, found)
 				continue
 			}
 			if c, i = unescape(b, i); c == 0 {
@@ -518,10 +639,10 @@ func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
 			}
 		}
 		reg = (reg<<6 | uint64(c)) & windowMask
-		last[n%ring] = c
+		last[n&(ring-1)] = c
 		n++
-		if n >= window && x.maybe(reg) {
-			x.candidates(b, i, reg, &last, n, false, binary, found)
+		if h := winHash(reg); n >= window && x.maybe(h) {
+			x.candidates(b, i, h, &last, n, false, binary, found)
 		}
 	}
 }
@@ -531,31 +652,95 @@ func (x *leakIndex) scan(b []byte, text bool, found func(p *leakPattern)) {
 // own, and a block found clean is skipped afterwards. It returns the index
 // of the byte before the element's end tag, or i when b[i] does not start
 // a style element worth it.
-func (x *leakIndex) sharedBlock(b []byte, i int, found func(p *leakPattern)) int {
+//
+// A clean block is known by its bytes, not a hash of them: b[i:] starting
+// with a clean block and then the end tag is that block, as the end tag
+// cannot overlap itself, so no search for the end tag is needed either.
+func (x *leakIndex) sharedBlock(b []byte, i int, tags *tagCache, found func(p *leakPattern)) int {
 	const open, end = "<style", "</style>"
 	if len(b)-i < 1024 || !bytes.HasPrefix(b[i:], []byte(open)) {
 		return i
+	}
+	if clean := x.clean.Load(); clean != nil {
+		for _, c := range *clean {
+			if bytes.HasPrefix(b[i:], c) && bytes.HasPrefix(b[i+len(c):], []byte(end)) {
+				return i + len(c) - 1
+			}
+		}
 	}
 	k := bytes.Index(b[i:], []byte(end))
 	if k < 1024 {
 		return i
 	}
 	block := b[i : i+k]
-	h := maphash.Bytes(blockSeed, block)
-	if _, ok := x.clean.Load(h); !ok {
-		leaked := false
-		// The block starts with <style, which scan would hand back here:
-		// scan its tag and its text apart.
-		t := x.scanTag(block, 1, func(p *leakPattern) { leaked = true; found(p) })
-		x.scan(block[t+1:], true, func(p *leakPattern) { leaked = true; found(p) })
-		if !leaked {
-			x.clean.Store(h, true)
+	leaked := false
+	// The block starts with <style, which scan would hand back here: scan
+	// its tag and its text apart.
+	t := x.scanTag(block, 1, func(p *leakPattern) { leaked = true; found(p) })
+	x.scan(block[t+1:], true, tags, func(p *leakPattern) { leaked = true; found(p) })
+	if !leaked {
+		x.cleanMu.Lock()
+		var list [][]byte
+		if clean := x.clean.Load(); clean != nil {
+			list = *clean
 		}
+		if len(list) < maxClean {
+			list = append(slices.Clip(list), bytes.Clone(block))
+			x.clean.Store(&list)
+		}
+		x.cleanMu.Unlock()
 	}
 	return i + k - 1
 }
 
-var blockSeed = maphash.MakeSeed()
+// maxClean bounds the clean style blocks kept: a site has one stylesheet,
+// perhaps a few; a page with a block of its own is searched whole.
+const maxClean = 8
+
+// tagCache remembers tags searched and found clean. A tag is read on its
+// own: scanTag starts afresh after its '<' and stops at its '>', and no
+// escape it decodes reaches past the '>' (none is made of '<' or '>'), so
+// what a tag holds depends on its bytes alone, and bytes found clean once
+// are clean wherever they appear again. Most tags of a page are its
+// template's, the same on every page: once the inline CSS is skipped,
+// they are most of the bytes left. The cache is direct-mapped and keeps the bytes themselves (a
+// slice of the output, alive while the check runs): a tag is skipped only
+// when equal to one found clean, never on a hash alone.
+type tagCache [tagSlots][]byte
+
+// tagSlots is the size of a tagCache: several times the distinct tags of a
+// site's templates.
+const tagSlots = 1 << 12
+
+// minCachedTag is the least length of a tag worth looking up: hashing a
+// shorter one costs about what searching it does.
+const minCachedTag = 16
+
+var tagSeed = maphash.MakeSeed()
+
+// tag is scanTag, skipping a tag that tags holds as clean and adding one
+// found clean to it.
+func (x *leakIndex) tag(b []byte, i int, tags *tagCache, found func(p *leakPattern)) int {
+	if tags == nil {
+		return x.scanTag(b, i, found)
+	}
+	k := bytes.IndexByte(b[i:], '>')
+	if k < minCachedTag-1 || bytes.IndexByte(b[i:i+k], '<') >= 0 {
+		return x.scanTag(b, i, found)
+	}
+	// The tag from after its '<' to its '>'; scanTag would stop at i+k.
+	t := b[i : i+k+1]
+	slot := &tags[maphash.Bytes(tagSeed, t)&(tagSlots-1)]
+	if bytes.Equal(*slot, t) {
+		return i + k
+	}
+	clean := true
+	end := x.scanTag(b, i, func(p *leakPattern) { clean = false; found(p) })
+	if clean {
+		*slot = t
+	}
+	return end
+}
 
 // scanTag scans the tag whose first byte after '<' is at b[i], and returns
 // the index of the '>' that ends it (or of the '<' that begins the next).
@@ -580,21 +765,26 @@ func (x *leakIndex) scanTag(b []byte, i int, found func(p *leakPattern)) int {
 			}
 		}
 		reg = (reg<<6 | uint64(c)) & windowMask
-		last[n%ring] = c
+		last[n&(ring-1)] = c
 		n++
-		if n >= window && x.maybe(reg) {
-			x.candidates(b, i, reg, &last, n, true, false, found)
+		if h := winHash(reg); n >= window && x.maybe(h) {
+			x.candidates(b, i, h, &last, n, true, false, found)
 		}
 	}
 	return i
 }
 
-// candidates checks the patterns filed under the window reg, which ends at
-// b[i], the nth code of its stream; last holds the stream's latest codes.
-func (x *leakIndex) candidates(b []byte, i int, reg uint64, last *[ring]byte, n int, inTag, binary bool, found func(p *leakPattern)) {
-	k, _ := slices.BinarySearchFunc(x.heads, reg, func(h head, reg uint64) int { return cmp.Compare(h.reg, reg) })
-	for ; k < len(x.heads) && x.heads[k].reg == reg; k++ {
-		p := x.pats[x.heads[k].pat]
+// candidates checks the patterns filed under the window of hash h, which
+// ends at b[i], the nth code of its stream; last holds the stream's latest
+// codes.
+func (x *leakIndex) candidates(b []byte, i int, h uint64, last *[ring]byte, n int, inTag, binary bool, found func(p *leakPattern)) {
+	t := h >> (64 - dirBits)
+	for k := x.dir[t]; k < x.dir[t+1]; k++ {
+		hd := &x.heads[k]
+		if hd.hash != h || n < window+int(hd.preLen) || prefix(last, n-window, int(hd.preLen)) != hd.pre {
+			continue
+		}
+		p := x.pats[hd.pat]
 		if binary && len(p.codes) < minBinaryLen || n < p.at+window {
 			continue
 		}
@@ -602,7 +792,7 @@ func (x *leakIndex) candidates(b []byte, i int, reg uint64, last *[ring]byte, n 
 		ok := true
 		start := n - window - p.at
 		for q := 0; q < p.at && ok; q++ {
-			ok = last[(start+q)%ring] == p.codes[q]
+			ok = last[(start+q)&(ring-1)] == p.codes[q]
 		}
 		if ok && matchRest(b, i+1, inTag, binary, p.codes[p.at+window:]) {
 			found(p)
@@ -657,17 +847,19 @@ func matchRest(b []byte, i int, inTag, binary bool, rest []byte) bool {
 // every job value found where it may not be, once per output.
 func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 	found := make([][]leak, len(paths))
+	// One tag cache for each worker, as near as a pool gives, and for this
+	// index only: a tag clean for one index may not be for another.
+	pool := sync.Pool{New: func() any { return new(tagCache) }}
 	parallel(len(paths), 0, func(i int) {
 		p := paths[i]
-		var seen map[*leakPattern]bool
+		// Patterns found in one output are few (a tracking page's path
+		// holds its token): a list is cheaper than a map.
+		var seen []*leakPattern
 		report := func(pat *leakPattern) {
-			if seen[pat] {
+			if slices.Contains(seen, pat) {
 				return
 			}
-			if seen == nil {
-				seen = map[*leakPattern]bool{}
-			}
-			seen[pat] = true
+			seen = append(seen, pat)
 			for _, o := range pat.owners {
 				if !o.allowedIn(p) {
 					found[i] = append(found[i], leak{path: p, owner: o})
@@ -675,8 +867,10 @@ func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 			}
 		}
 		// The path too: a token in a file name is as public as in a page.
-		x.scan([]byte(p), true, report)
-		x.scan(out[p], textExt[path.Ext(p)], report)
+		x.scan([]byte(p), true, nil, report)
+		tags := pool.Get().(*tagCache)
+		x.scan(out[p], textExt[path.Ext(p)], tags, report)
+		pool.Put(tags)
 	})
 	var all []leak
 	for _, l := range found {
