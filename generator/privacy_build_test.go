@@ -244,3 +244,43 @@ func TestPrivacyRepeatedTags(t *testing.T) {
 		t.Errorf("CheckPrivacy named %v; want %v", got, want)
 	}
 }
+
+// TestPrivacyRebuildReadsNoKeptPage: a rebuild after an edit that brings no
+// new token or private value (a job's crew, the status) checks only what it
+// rendered; a new private value makes it read the kept pages back, once.
+// Mark's phone has a local form, +1 208 555 0142 as 2085550142, which the
+// check knows too.
+func TestPrivacyRebuildReadsNoKeptPage(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+	for range 2 {
+		if _, err := generator.Build(dir, opt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(dir, "jobs", markID+".yaml")
+	src := readSource(file)
+	for _, tc := range []struct {
+		name, old, new string
+		reads          bool
+	}{
+		{"crew", "crew: Sergio", "crew: Dana", false},
+		{"status", "status: ready_for_pickup", "status: in_progress", false},
+		{"private notes", "notes: gate code 4411", "notes: gate code 9876", true},
+	} {
+		if !strings.Contains(src, tc.old) {
+			t.Fatalf("%s has no %q", file, tc.old)
+		}
+		src = strings.Replace(src, tc.old, tc.new, 1)
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		before := generator.KeptReads()
+		if _, err := generator.Build(dir, opt); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := generator.KeptReads() - before; (got > 0) != tc.reads {
+			t.Errorf("after a change of %s the check read %d kept pages; want reads: %v", tc.name, got, tc.reads)
+		}
+	}
+}
