@@ -75,7 +75,7 @@ func readSourceDir(r *os.Root, rel string) ([]fs.DirEntry, error) {
 	if !info.IsDir() {
 		return nil, &Error{Pos: Pos{File: rel}, Msg: "not a directory", Hint: "move the file away: qdn expects a directory here"}
 	}
-	entries, err := f.ReadDir(-1)
+	entries, err := listDir(f)
 	if err != nil {
 		return nil, sourceError(rel, err)
 	}

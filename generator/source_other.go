@@ -2,7 +2,10 @@
 
 package generator
 
-import "io/fs"
+import (
+	"io/fs"
+	"os"
+)
 
 // openFlags are added to every open of a source. Off Unix, no named pipe or
 // device can sit in a directory of the site, so a plain open cannot block.
@@ -13,3 +16,6 @@ const openFlags = 0
 // lists that the mode bits do not show; the user's own cache directory there
 // is private to them.
 func writableByOthers(info fs.FileInfo) bool { return false }
+
+// listDir lists the directory f, opened through the site's root.
+func listDir(f *os.File) ([]fs.DirEntry, error) { return f.ReadDir(-1) }

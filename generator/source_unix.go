@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // openFlags are added to every open of a source. O_NONBLOCK makes the open
@@ -23,4 +25,22 @@ func writableByOthers(info fs.FileInfo) bool {
 	}
 	st, ok := info.Sys().(*syscall.Stat_t)
 	return ok && int(st.Uid) != os.Getuid()
+}
+
+// listDir lists the directory f, opened through the site's root. A file
+// of a root lists with one lstat per entry, to learn what the directory
+// entry already says; a duplicate of its descriptor outside the root
+// lists with the entry's type alone, which is all the callers need (a job
+// directory of 10,000 files costs 10,000 system calls less). What f names
+// was decided when it was opened, so the duplicate reads the same
+// directory.
+func listDir(f *os.File) ([]fs.DirEntry, error) {
+	fd, err := unix.Dup(int(f.Fd()))
+	if err != nil {
+		return f.ReadDir(-1)
+	}
+	unix.CloseOnExec(fd)
+	d := os.NewFile(uintptr(fd), f.Name())
+	defer d.Close()
+	return d.ReadDir(-1)
 }
