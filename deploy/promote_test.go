@@ -377,11 +377,11 @@ func testPromoteSourceChanged(t *testing.T, staging, production *env) {
 // render builds the site in dir as qdn sync would at testNow.
 func render(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	s, err := generator.Load(dir, generator.Options{Now: func() time.Time { return testNow }})
+	s, err := generator.Load(t.Context(), dir, generator.Options{Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatalf("load site: %v", err)
 	}
-	out, err := generator.Render(s)
+	out, err := generator.Render(t.Context(), s)
 	if err != nil {
 		t.Fatalf("render site: %v", err)
 	}

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"os"
@@ -25,7 +26,14 @@ type Result struct {
 // read: Result.Output lists them with nil bytes until Output.ReadUnread
 // loads them from public/. Such jobs in the returned Site carry only their
 // file, id, token, service, status and end: use Load for complete jobs.
-func Build(dir string, opt Options) (*Result, error) {
+//
+// Build stops soon after ctx is cancelled and returns ctx's error. A build
+// stopped before writing leaves public/ as it was; one stopped while writing
+// leaves every file either as it was or as this build made it (a page is
+// replaced by renaming a complete file over it, a new page written in place
+// may be cut short), and the next build, comparing public/ with what it
+// renders, replaces or removes whatever differs.
+func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// Stamps are trusted only when older than the moment reading began.
 	started := time.Now()
 	var cache *buildCache
@@ -39,17 +47,17 @@ func Build(dir string, opt Options) (*Result, error) {
 			key = cache.Key
 		}
 	}
-	s, err := load(dir, opt, cache)
-	if err != nil && cache != nil {
+	s, err := load(ctx, dir, opt, cache)
+	if err != nil && cache != nil && ctx.Err() == nil {
 		// Jobs taken from the cache lack positions: report from a full load.
-		s, err = load(dir, opt, nil)
+		s, err = load(ctx, dir, opt, nil)
 		cache = nil
 	}
 	if err != nil {
 		return &Result{Site: s}, err
 	}
 	pub := filepath.Join(dir, PublicDir)
-	have, stamps, trusted, err := s.reuse(pub, cache)
+	have, stamps, trusted, err := s.reuse(ctx, pub, cache)
 	if err != nil {
 		return &Result{Site: s}, err
 	}
@@ -60,7 +68,7 @@ func Build(dir string, opt Options) (*Result, error) {
 		index = make(chan *leakIndex, 1)
 		go func() { index <- newLeakIndex(s, nil) }()
 	}
-	out, err := render(s, have)
+	out, err := render(ctx, s, have)
 	var x *leakIndex
 	if index != nil {
 		x = <-index
@@ -69,14 +77,20 @@ func Build(dir string, opt Options) (*Result, error) {
 		return &Result{Site: s}, err
 	}
 	out.dir = pub
+	if err := ctx.Err(); err != nil {
+		return &Result{Site: s}, err
+	}
 	if err := checkBuild(s, x, pub, out, have, cache); err != nil {
+		return &Result{Site: s}, err
+	}
+	if err := ctx.Err(); err != nil {
 		return &Result{Site: s}, err
 	}
 	current := map[string]bool{}
 	for p := range have {
 		current[p] = true
 	}
-	c, err := write(pub, out, current, trusted)
+	c, err := write(ctx, pub, out, current, trusted)
 	if err != nil {
 		return &Result{Site: s, Output: out}, err
 	}
@@ -95,7 +109,7 @@ func Build(dir string, opt Options) (*Result, error) {
 // is missing or differs from what the cache recorded makes its job parsed
 // and rendered again. It returns the pages by output path with their
 // stamps, and the page directories known to hold nothing else.
-func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[string]stamp, map[string]bool, error) {
+func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[string][]byte, map[string]stamp, map[string]bool, error) {
 	have := map[string][]byte{}
 	stamps := map[string]stamp{}
 	trusted := map[string]bool{}
@@ -112,7 +126,7 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 	res := make([]found, len(live))
 	track := openStatDir(filepath.Join(pub, "track"))
 	defer track.close()
-	parallel(len(live), 0, func(i int) {
+	err := parallelCtx(ctx, len(live), 0, func(i int) {
 		e := live[i].cached
 		if e == nil || e.Page == ([32]byte{}) {
 			return
@@ -131,6 +145,9 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 			res[i].trusted = true
 		}
 	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	var again []*Job
 	for i, j := range live {
 		p := TrackPath(j.Token)
@@ -155,7 +172,7 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 		}
 		defer root.Close()
 	}
-	parallel(len(again), 0, func(i int) {
+	err = parallelCtx(ctx, len(again), 0, func(i int) {
 		j := again[i]
 		src, _, err := readSource(root, j.File, maxSourceSize)
 		if err != nil {
@@ -168,6 +185,9 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 			*j = *full
 		}
 	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, nil, err
 	}

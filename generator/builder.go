@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"path"
@@ -55,8 +56,10 @@ func NewBuilder(dir string, opt Options) *Builder {
 // have changed. It returns the new output with the paths that differ from
 // the previous good build. On error the previous output stays current and
 // the error lists every problem (see Errors); the Site in the result is the
-// one that failed, as far as it could be read.
-func (b *Builder) Rebuild(changed []string) (*Result, error) {
+// one that failed, as far as it could be read. A rebuild stopped by ctx
+// returns ctx's error and leaves everything as a failed one does: the
+// changes stay owed to the next rebuild.
+func (b *Builder) Rebuild(ctx context.Context, changed []string) (*Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if changed == nil {
@@ -77,9 +80,9 @@ func (b *Builder) Rebuild(changed []string) (*Result, error) {
 		// A failed full rebuild owes the next one a full rebuild too: its
 		// errors, filed by job, may involve files that do not change again.
 		b.pendingAll = true
-		return b.full()
+		return b.full(ctx)
 	}
-	return b.incremental(all)
+	return b.incremental(ctx, all)
 }
 
 // onlyJobs reports whether every changed path is a job file (or an editor's
@@ -95,8 +98,8 @@ func onlyJobs(changed []string) bool {
 }
 
 // full loads everything and renders every page.
-func (b *Builder) full() (*Result, error) {
-	s, err := Load(b.dir, b.opt)
+func (b *Builder) full(ctx context.Context) (*Result, error) {
+	s, err := Load(ctx, b.dir, b.opt)
 	if s != nil {
 		b.base = s
 		b.jobs, b.jobErrs, b.rest = map[string]*Job{}, map[string]ErrorList{}, nil
@@ -114,8 +117,11 @@ func (b *Builder) full() (*Result, error) {
 	if err != nil {
 		return &Result{Site: s, Output: b.out}, err
 	}
-	out, err := Render(s)
+	out, err := Render(ctx, s)
 	if err != nil {
+		return &Result{Site: s, Output: b.out}, err
+	}
+	if err := ctx.Err(); err != nil {
 		return &Result{Site: s, Output: b.out}, err
 	}
 	x, err := checkAll(s, out)
@@ -127,7 +133,7 @@ func (b *Builder) full() (*Result, error) {
 }
 
 // incremental parses the changed job files again and renders their pages.
-func (b *Builder) incremental(changed []string) (*Result, error) {
+func (b *Builder) incremental(ctx context.Context, changed []string) (*Result, error) {
 	loc := siteLocation(b.base.Config)
 	root, err := openSite(b.dir)
 	if err != nil {
@@ -188,8 +194,11 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 		return &Result{Site: &s, Output: b.out}, err
 	}
 	if b.out == nil {
-		out, err := Render(&s)
+		out, err := Render(ctx, &s)
 		if err != nil {
+			return &Result{Site: &s, Output: b.out}, err
+		}
+		if err := ctx.Err(); err != nil {
 			return &Result{Site: &s, Output: b.out}, err
 		}
 		x, err := checkAll(&s, out)

@@ -25,7 +25,7 @@ func TestCachedBuildIsExact(t *testing.T) {
 		return files
 	}
 	cached := func(step string) *generator.Result {
-		res, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache})
+		res, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow, CacheDir: cache})
 		if err != nil {
 			t.Fatalf("%s: Build: %v", step, err)
 		}
@@ -100,7 +100,7 @@ func TestCachedBuildIsExact(t *testing.T) {
 	cached("rotate and remove")
 	age()
 	// A later clock expires the completed job.
-	if _, err := generator.Build(dir, generator.Options{Now: func() time.Time { return testNow().Add(40 * 24 * time.Hour) }, CacheDir: cache}); err != nil {
+	if _, err := generator.Build(t.Context(), dir, generator.Options{Now: func() time.Time { return testNow().Add(40 * 24 * time.Hour) }, CacheDir: cache}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "public/track/4rfjvuwrl7eyrv2gvjfkkbneqe")); !os.IsNotExist(err) {
@@ -108,7 +108,7 @@ func TestCachedBuildIsExact(t *testing.T) {
 	}
 	// A bad job gets its exact position even when the others are cached.
 	edit("jobs/JOB-20261121-001.yaml", "status: in_progress", "status: flying")
-	_, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache})
+	_, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow, CacheDir: cache})
 	if l := generator.Errors(err); len(l) != 1 || l[0].Pos.String() != "jobs/JOB-20261121-001.yaml:11:9" {
 		t.Errorf("bad job with cache: err = %v; want one error at jobs/JOB-20261121-001.yaml:11:9", err)
 	}
@@ -142,7 +142,7 @@ func TestNoopBuildKeepsCache(t *testing.T) {
 		return b
 	}
 	build := func() *generator.Result {
-		res, err := generator.Build(dir, opt)
+		res, err := generator.Build(t.Context(), dir, opt)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,11 +26,11 @@ const exampleSite = ".."
 
 func render(t *testing.T, dir string) (*generator.Site, *generator.Output) {
 	t.Helper()
-	s, err := generator.Load(dir, generator.Options{Now: testNow})
+	s, err := generator.Load(t.Context(), dir, generator.Options{Now: testNow})
 	if err != nil {
 		t.Fatalf("Load(%s): %v\n%s", dir, err, generator.Errors(err).Format())
 	}
-	out, err := generator.Render(s)
+	out, err := generator.Render(t.Context(), s)
 	if err != nil {
 		t.Fatalf("Render(%s): %v", dir, err)
 	}
@@ -244,7 +244,7 @@ func TestUnusedTemplate(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, err := generator.Load(dir, generator.Options{Now: testNow})
+			_, err := generator.Load(t.Context(), dir, generator.Options{Now: testNow})
 			got := ""
 			if err != nil {
 				got = generator.Errors(err)[0].Error()

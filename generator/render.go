@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -272,14 +273,15 @@ func (r *renderer) exec(name string, v *view) ([]byte, error) {
 	return bytes.Clone(b.Bytes()), nil
 }
 
-// Render builds every output of the site in memory.
-func Render(s *Site) (*Output, error) {
-	return render(s, nil)
+// Render builds every output of the site in memory. It stops soon after
+// ctx is cancelled and returns ctx's error.
+func Render(ctx context.Context, s *Site) (*Output, error) {
+	return render(ctx, s, nil)
 }
 
 // render is Render for a build that already holds some tracking pages, by
 // output path: those are taken as they are.
-func render(s *Site, have map[string][]byte) (*Output, error) {
+func render(ctx context.Context, s *Site, have map[string][]byte) (*Output, error) {
 	r, err := newRenderer(s)
 	if err != nil {
 		return nil, err
@@ -343,9 +345,11 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 	}
 	pages := make([][]byte, len(jobs))
 	errs := make([]error, len(jobs))
-	parallel(len(jobs), 0, func(i int) {
+	if err := parallelCtx(ctx, len(jobs), 0, func(i int) {
 		pages[i], errs[i] = r.Track(jobs[i])
-	})
+	}); err != nil {
+		return nil, err
+	}
 	for i, p := range paths {
 		add(p, pages[i], errs[i])
 	}

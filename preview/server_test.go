@@ -83,7 +83,7 @@ func startServerAt(t testing.TB, dir, addr string) *testServer {
 	s.rebuilt = func(b Batch, res *generator.Result, err error, took time.Duration) {
 		ts.rebuilds <- rebuild{b, res, err, took}
 	}
-	if err := s.Open(); err != nil {
+	if err := s.Open(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	<-ts.rebuilds // the first build
@@ -239,12 +239,12 @@ var cmpEmpty = cmp.Comparer(func(a, b []string) bool { return slices.Equal(a, b)
 // same sources, and checks that no output holds the reload script.
 func assertCleanBuild(t *testing.T, ts *testServer) {
 	t.Helper()
-	s, err := generator.Load(ts.dir, generator.Options{Now: func() time.Time { return testNow }})
+	s, err := generator.Load(t.Context(), ts.dir, generator.Options{Now: func() time.Time { return testNow }})
 	if err != nil {
 		// A failed build keeps the last good output; nothing to compare.
 		return
 	}
-	want, err := generator.Render(s)
+	want, err := generator.Render(t.Context(), s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -53,7 +54,11 @@ func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 	if !c.NoCache {
 		opt.CacheDir = c.CacheDir()
 	}
-	res, err := generator.Build(c.Site, opt)
+	res, err := generator.Build(ctx, c.Site, opt)
+	if errors.Is(err, context.Canceled) {
+		return withHint(&interrupted{err: err, msg: "build interrupted; public/ may hold part of this build"},
+			"run qdn build again: it replaces what this build left half done")
+	}
 	if err != nil {
 		return err
 	}

@@ -223,7 +223,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		bopt.CacheDir = c.CacheDir()
 	}
 	collectLess()
-	res, err := generator.Build(c.Site, bopt)
+	res, err := generator.Build(ctx, c.Site, bopt)
 	if err == nil {
 		// A cached build leaves the pages it did not render on disk only.
 		err = res.Output.ReadUnread()
