@@ -385,7 +385,7 @@ func render(t *testing.T, dir string) map[string][]byte {
 	if err != nil {
 		t.Fatalf("render site: %v", err)
 	}
-	return out.Files
+	return outFiles(t, out)
 }
 
 // TestPagesIndependentOfEnvironment holds the promise that makes a
@@ -578,4 +578,14 @@ func testPromoteHeaders(t *testing.T, staging, production *env) {
 	if want := [][]string{{"/robots.txt"}}; !slices.EqualFunc(paths, want, slices.Equal) {
 		t.Errorf("production invalidations = %q; want %q", paths, want)
 	}
+}
+
+// outFiles returns every output of out with its bytes.
+func outFiles(t testing.TB, out *generator.Output) map[string][]byte {
+	t.Helper()
+	files, err := out.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

@@ -140,7 +140,11 @@ func (e *env) files(now time.Time) []deploy.File {
 	if err != nil {
 		e.t.Fatalf("render site: %v", err)
 	}
-	return deploy.Files(out, s.Config)
+	files, err := deploy.Files(out, s.Config)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return files
 }
 
 // edit replaces old by new in the site file at rel.

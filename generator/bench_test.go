@@ -84,7 +84,7 @@ func BenchmarkPrivacyCheck10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	n := 0
-	for _, f := range out.Files {
+	for _, f := range outFiles(b, out) {
 		n += len(f)
 	}
 	b.SetBytes(int64(n))

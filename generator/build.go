@@ -23,8 +23,8 @@ type Result struct {
 //
 // With Options.CacheDir set, jobs whose file and page are as the last build
 // left them are neither parsed nor rendered, and their pages are not even
-// read: Result.Output lists them with nil bytes until Output.ReadUnread
-// loads them from public/. Such jobs in the returned Site carry only their
+// read: Result.Output lists them, and its Bytes and All read them from
+// public/ when asked. Such jobs in the returned Site carry only their
 // file, id, token, service, status and end: use Load for complete jobs.
 //
 // Build stops soon after ctx is cancelled and returns ctx's error. A build
@@ -220,7 +220,7 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 			e.Ended = end.UnixNano()
 		}
 		p := TrackPath(j.Token)
-		b, ok := out.Files[p]
+		b, ok := out.files[p]
 		switch {
 		case !ok:
 		case written[p]:

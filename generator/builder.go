@@ -219,18 +219,18 @@ func (b *Builder) incremental(ctx context.Context, changed []string) (*Result, e
 	for _, p := range changed {
 		touched[p] = true
 	}
-	out := &Output{Files: make(map[string][]byte, len(b.out.Files))}
-	for p, bs := range b.out.Files {
+	out := &Output{files: make(map[string][]byte, len(b.out.files))}
+	for p, bs := range b.out.files {
 		if !strings.HasPrefix(p, "track/") {
-			out.Files[p] = bs
+			out.files[p] = bs
 		}
 	}
 	var errs ErrorList
 	var rendered, kept []string
 	for _, j := range s.LiveJobs() {
 		p := TrackPath(j.Token)
-		if old, ok := b.out.Files[p]; ok && !touched[j.File] {
-			out.Files[p] = old
+		if old, ok := b.out.files[p]; ok && !touched[j.File] {
+			out.files[p] = old
 			continue
 		}
 		rendered = append(rendered, p)
@@ -239,7 +239,7 @@ func (b *Builder) incremental(ctx context.Context, changed []string) (*Result, e
 			errs = append(errs, &Error{Pos: Pos{File: j.File}, Msg: err.Error()})
 			continue
 		}
-		out.Files[p] = page
+		out.files[p] = page
 	}
 	if err := errs.Err(); err != nil {
 		return &Result{Site: &s, Output: b.out}, err
@@ -248,19 +248,19 @@ func (b *Builder) incremental(ctx context.Context, changed []string) (*Result, e
 	// searched for every pattern, the pages kept from the last good build
 	// only for the patterns it did not have.
 	x := buildLeakIndex(&s, nil, true)
-	leaks := x.check(out.Files, rendered)
+	leaks := x.check(out.files, rendered)
 	fresh := newLeakIndex(&s, b.leaks.isNew)
 	if len(fresh.pats) > 0 {
 		isRendered := make(map[string]bool, len(rendered))
 		for _, p := range rendered {
 			isRendered[p] = true
 		}
-		for p := range out.Files {
+		for p := range out.files {
 			if !isRendered[p] {
 				kept = append(kept, p)
 			}
 		}
-		leaks = append(leaks, fresh.check(out.Files, kept)...)
+		leaks = append(leaks, fresh.check(out.files, kept)...)
 	}
 	if err := leakErrors(leaks); err != nil {
 		return &Result{Site: &s, Output: b.out}, err
@@ -296,8 +296,8 @@ func diff(prev, next *Output) *Changes {
 	if prev == nil {
 		prev = &Output{}
 	}
-	for p, b := range next.Files {
-		old, ok := prev.Files[p]
+	for p, b := range next.files {
+		old, ok := prev.files[p]
 		switch {
 		case !ok:
 			c.Added = append(c.Added, p)
@@ -305,8 +305,8 @@ func diff(prev, next *Output) *Changes {
 			c.Modified = append(c.Modified, p)
 		}
 	}
-	for p := range prev.Files {
-		if _, ok := next.Files[p]; !ok {
+	for p := range prev.files {
+		if _, ok := next.files[p]; !ok {
 			c.Removed = append(c.Removed, p)
 		}
 	}

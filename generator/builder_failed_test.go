@@ -54,7 +54,7 @@ func TestBuilderLosesEditFromFailedBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := "track/amjmobezssjp5pia4iukcejbpm/index.html"
-	if !bytes.Equal(res.Output.Files[p], cleanOutput(t, dir).Files[p]) {
+	if !bytes.Equal(outFiles(t, res.Output)[p], outFiles(t, cleanOutput(t, dir))[p]) {
 		t.Errorf("%s differs from a clean build (stale status)", p)
 	}
 }
@@ -103,8 +103,8 @@ func TestBuilderAfterFailedRender(t *testing.T) {
 	}
 	clean := cleanOutput(t, dir)
 	p := "track/g35dkbjc7bpdaqtnqwiivfozku/index.html"
-	if !bytes.Equal(res.Output.Files[p], clean.Files[p]) {
+	if !bytes.Equal(outFiles(t, res.Output)[p], outFiles(t, clean)[p]) {
 		t.Errorf("%s: builder output made with the old template (clean has NEW TEMPLATE: %v, builder: %v)", p,
-			bytes.Contains(clean.Files[p], []byte("NEW TEMPLATE")), bytes.Contains(res.Output.Files[p], []byte("NEW TEMPLATE")))
+			bytes.Contains(outFiles(t, clean)[p], []byte("NEW TEMPLATE")), bytes.Contains(outFiles(t, res.Output)[p], []byte("NEW TEMPLATE")))
 	}
 }

@@ -221,7 +221,7 @@ func TestRebuildCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, want := render(t, dir)
-	if !same(res.Output.Files, want.Files) {
-		t.Error(describeDiff(res.Output.Files, want.Files))
+	if !same(outFiles(t, res.Output), outFiles(t, want)) {
+		t.Error(describeDiff(outFiles(t, res.Output), outFiles(t, want)))
 	}
 }

@@ -10,3 +10,15 @@ func SetAfterWrite(f func(path string)) (reset func()) {
 	afterWrite = f
 	return func() { afterWrite = nil }
 }
+
+// Unread is the number of outputs of o whose bytes the build left in
+// public/.
+func Unread(o *Output) int {
+	n := 0
+	for _, b := range o.files {
+		if b == nil {
+			n++
+		}
+	}
+	return n
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -22,35 +23,65 @@ import (
 // Output is a built site in memory: output path (slash-separated, relative
 // to public/) to bytes.
 type Output struct {
-	// Files holds every output path. A cached Build leaves the bytes of the
-	// pages it did not touch nil; ReadUnread loads them.
-	Files map[string][]byte
+	// files holds every output path. A cached Build leaves the bytes of
+	// the pages it did not touch nil: they are in public/ as the last
+	// build wrote them, and Bytes and All read them from there.
+	files map[string][]byte
 	// dir is the public/ directory the output was written to.
 	dir string
 }
 
-// ReadUnread loads from public/ the bytes of the pages a cached build did
-// not read, so that every entry of Files holds its bytes.
-func (o *Output) ReadUnread() error {
-	var errs []error
-	for p, b := range o.Files {
-		if b != nil {
-			continue
-		}
-		b, err := readFile(filepath.Join(o.dir, filepath.FromSlash(p)))
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		o.Files[p] = b
+// Len is the number of output files.
+func (o *Output) Len() int { return len(o.files) }
+
+// Has reports whether p is an output path.
+func (o *Output) Has(p string) bool {
+	_, ok := o.files[p]
+	return ok
+}
+
+// Bytes returns the bytes of the output at path p, reading them from
+// public/ when the build that made o left them there unread. A path that is
+// not in the output is an error wrapping fs.ErrNotExist. The bytes are
+// shared: do not change them.
+func (o *Output) Bytes(p string) ([]byte, error) {
+	b, ok := o.files[p]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("%s is not in the output: %w", p, fs.ErrNotExist)
+	case b != nil:
+		return b, nil
 	}
-	return errors.Join(errs...)
+	b, err := readFile(filepath.Join(o.dir, filepath.FromSlash(p)))
+	if err != nil {
+		return nil, fmt.Errorf("read the page the last build left in %s: %w", o.dir, err)
+	}
+	return b, nil
+}
+
+// All returns every output by path with its bytes, reading from public/
+// those the build left there unread.
+func (o *Output) All() (map[string][]byte, error) {
+	paths := o.Paths()
+	bs := make([][]byte, len(paths))
+	errs := make([]error, len(paths))
+	parallel(len(paths), 8, func(i int) {
+		bs[i], errs[i] = o.Bytes(paths[i])
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	all := make(map[string][]byte, len(paths))
+	for i, p := range paths {
+		all[p] = bs[i]
+	}
+	return all, nil
 }
 
 // Paths returns the output paths in sorted order.
 func (o *Output) Paths() []string {
-	out := make([]string, 0, len(o.Files))
-	for p := range o.Files {
+	out := make([]string, 0, len(o.files))
+	for p := range o.files {
 		out = append(out, p)
 	}
 	sort.Strings(out)
@@ -289,7 +320,7 @@ func render(ctx context.Context, s *Site, have map[string][]byte) (*Output, erro
 	live := s.LiveJobs()
 	// Room for every output: the tracking pages, the assets and pages, and
 	// /book/, the services, 404.html, robots.txt and index.html.
-	out := &Output{Files: make(map[string][]byte, len(live)+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
+	out := &Output{files: make(map[string][]byte, len(live)+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
 	var list ErrorList
 	add := func(path string, b []byte, err error) {
 		if err != nil {
@@ -300,7 +331,7 @@ func render(ctx context.Context, s *Site, have map[string][]byte) (*Output, erro
 			list = append(list, &Error{Pos: Pos{File: path}, Msg: err.Error()})
 			return
 		}
-		out.Files[path] = b
+		out.files[path] = b
 	}
 	if len(s.Assets) > 0 {
 		root, err := openSite(s.Dir)
@@ -325,10 +356,10 @@ func render(ctx context.Context, s *Site, have map[string][]byte) (*Output, erro
 	}
 	b, err = r.NotFound()
 	add("404.html", b, err)
-	if _, ok := out.Files["robots.txt"]; !ok {
-		out.Files["robots.txt"] = Robots()
+	if _, ok := out.files["robots.txt"]; !ok {
+		out.files["robots.txt"] = Robots()
 	}
-	if _, ok := out.Files["index.html"]; !ok {
+	if _, ok := out.files["index.html"]; !ok {
 		b, err := r.Page(&Page{Title: s.Config.Site.Name, Out: "index.html"})
 		add("index.html", b, err)
 	}
@@ -338,7 +369,7 @@ func render(ctx context.Context, s *Site, have map[string][]byte) (*Output, erro
 	for _, j := range live {
 		p := TrackPath(j.Token)
 		if b, ok := have[p]; ok {
-			out.Files[p] = b
+			out.files[p] = b
 			continue
 		}
 		jobs, paths = append(jobs, j), append(paths, p)

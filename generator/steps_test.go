@@ -98,7 +98,7 @@ history:
 	if err != nil {
 		t.Fatal(err)
 	}
-	html := string(page.Files[TrackPath("g35dkbjc7bpdaqtnqwiivfozku")])
+	html := string(page.files[TrackPath("g35dkbjc7bpdaqtnqwiivfozku")])
 	if strings.Contains(html, "Ready for pickup") || !strings.Contains(html, "In progress") {
 		t.Errorf("the page of a junk removal job lists other steps than booked, in progress, completed:\n%s", html)
 	}

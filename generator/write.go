@@ -121,7 +121,7 @@ func write(ctx context.Context, dir string, out *Output, current, trusted map[st
 		target := filepath.Join(dir, filepath.FromSlash(p))
 		if existing[p] {
 			old, err := readFile(target)
-			if err == nil && bytes.Equal(old, out.Files[p]) {
+			if err == nil && bytes.Equal(old, out.files[p]) {
 				return
 			}
 			results[i] = modified
@@ -140,9 +140,9 @@ func write(ctx context.Context, dir string, out *Output, current, trusted map[st
 			// Nothing to replace: write in place. A file cut short by
 			// a killed build differs from its page, so the next
 			// build replaces it.
-			errs[i] = writeFileNew(target, out.Files[p])
+			errs[i] = writeFileNew(target, out.files[p])
 		} else {
-			errs[i] = writeFileAtomic(target, out.Files[p])
+			errs[i] = writeFileAtomic(target, out.files[p])
 		}
 		if afterWrite != nil {
 			afterWrite(p)
@@ -164,7 +164,7 @@ func write(ctx context.Context, dir string, out *Output, current, trusted map[st
 		}
 	}
 	for p := range existing {
-		if _, ok := out.Files[p]; ok {
+		if _, ok := out.files[p]; ok {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {

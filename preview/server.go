@@ -471,10 +471,11 @@ func (st *state) version(key string) string {
 	if st.out == nil {
 		return "unbuilt"
 	}
-	body, ok := st.out.Files[key]
+	body, ok := lookup(st.out, key)
 	prefix := ""
 	if !ok {
-		body, prefix = st.out.Files["404.html"], "404-"
+		body, _ = lookup(st.out, "404.html")
+		prefix = "404-"
 	}
 	sum := sha256.Sum256(body)
 	return prefix + hex.EncodeToString(sum[:12])
@@ -551,10 +552,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	key := strings.TrimPrefix(rr.URI, "/")
 	status := http.StatusOK
-	body, ok := st.out.Files[key]
+	body, ok := lookup(st.out, key)
 	if !ok {
 		key, status = "404.html", http.StatusNotFound
-		if body, ok = st.out.Files[key]; !ok {
+		if body, ok = lookup(st.out, key); !ok {
 			http.NotFound(w, r)
 			return
 		}
@@ -762,4 +763,11 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		fl.Flush()
 	}
+}
+
+// lookup returns the bytes of the output at key. The Builder holds every
+// page in memory, so only a path that is not in the output fails.
+func lookup(out *generator.Output, key string) ([]byte, bool) {
+	b, err := out.Bytes(key)
+	return b, err == nil
 }

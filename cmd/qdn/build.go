@@ -63,7 +63,7 @@ func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.Stderr, "qdn: built %d files (%d tracking pages) in %s: %d added, %d changed, %d removed\n",
-		len(res.Output.Files), len(res.Site.LiveJobs()), time.Since(start).Round(time.Millisecond),
+		res.Output.Len(), len(res.Site.LiveJobs()), time.Since(start).Round(time.Millisecond),
 		len(res.Changes.Added), len(res.Changes.Modified), len(res.Changes.Removed))
 	return nil
 }
