@@ -34,16 +34,28 @@ func TestBuildInterrupted(t *testing.T) {
 	var stderr bytes.Buffer
 	cmd := exec.Command(qdn, "build", "--site", site, "--no-cache")
 	cmd.Stderr = &stderr
+	ready := filepath.Join(t.TempDir(), "ready")
+	cmd.Env = append(os.Environ(), "QDN_TEST_READY="+ready)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	// Long enough for qdn to be reading the jobs.
+	// Once qdn handles Ctrl-C, and a little more for it to be reading
+	// the jobs.
+	for deadline := time.Now().Add(time.Minute); ; {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("qdn did not start within a minute")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	select {
 	case err := <-exited:
 		t.Fatalf("qdn build finished before it was interrupted (%v); the site is too small to test\n%s", err, stderr.String())
-	case <-time.After(500 * time.Millisecond):
+	case <-time.After(200 * time.Millisecond):
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
