@@ -12,7 +12,12 @@ import (
 
 // Result is what a build made.
 type Result struct {
-	Site    *Site
+	// Site is the site built, every job of it complete. Build leaves it
+	// nil: a cached build parses only the jobs that changed (use Load for
+	// the site).
+	Site *Site
+	// Config is the site's configuration, when it could be read.
+	Config  *Config
 	Output  *Output
 	Changes *Changes
 }
@@ -24,8 +29,8 @@ type Result struct {
 // With Options.CacheDir set, jobs whose file and page are as the last build
 // left them are neither parsed nor rendered, and their pages are not even
 // read: Result.Output lists them, and its Bytes and All read them from
-// public/ when asked. Such jobs in the returned Site carry only their
-// file, id, token, service, status and end: use Load for complete jobs.
+// public/ when asked. The Result holds no Site: such jobs are known only
+// by their file, id, token, service, status and end. Use Load for the site.
 //
 // Build stops soon after ctx is cancelled and returns ctx's error. A build
 // stopped before writing leaves public/ as it was; one stopped while writing
@@ -54,12 +59,12 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		cache = nil
 	}
 	if err != nil {
-		return &Result{Site: s}, err
+		return &Result{Config: s.config()}, err
 	}
 	pub := filepath.Join(dir, PublicDir)
 	have, stamps, trusted, err := s.reuse(ctx, pub, cache)
 	if err != nil {
-		return &Result{Site: s}, err
+		return &Result{Config: s.config()}, err
 	}
 	// The privacy check's index needs only the site: make it while the
 	// pages render.
@@ -74,17 +79,17 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		x = <-index
 	}
 	if err != nil {
-		return &Result{Site: s}, err
+		return &Result{Config: s.config()}, err
 	}
 	out.dir = pub
 	if err := ctx.Err(); err != nil {
-		return &Result{Site: s}, err
+		return &Result{Config: s.config()}, err
 	}
 	if err := checkBuild(s, x, pub, out, have, cache); err != nil {
-		return &Result{Site: s}, err
+		return &Result{Config: s.config()}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return &Result{Site: s}, err
+		return &Result{Config: s.config()}, err
 	}
 	current := map[string]bool{}
 	for p := range have {
@@ -92,7 +97,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	}
 	c, err := write(ctx, pub, out, current, trusted)
 	if err != nil {
-		return &Result{Site: s, Output: out}, err
+		return &Result{Config: s.config(), Output: out}, err
 	}
 	if key != ([32]byte{}) {
 		// A cache that cannot be written only makes the next build slower.
@@ -102,7 +107,15 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 			_ = c.write(opt.CacheDir, dir)
 		}
 	}
-	return &Result{Site: s, Output: out, Changes: c}, nil
+	return &Result{Config: s.Config, Output: out, Changes: c}, nil
+}
+
+// config returns the site's configuration, or nil when there is no site.
+func (s *Site) config() *Config {
+	if s == nil {
+		return nil
+	}
+	return s.Config
 }
 
 // reuse reads back the pages of the jobs taken from the cache. A page that

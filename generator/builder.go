@@ -273,7 +273,7 @@ func (b *Builder) commit(s *Site, out *Output) *Result {
 	b.pending, b.pendingAll = nil, false
 	c := diff(b.out, out)
 	b.site, b.out = s, out
-	return &Result{Site: s, Output: out, Changes: c}
+	return &Result{Site: s, Config: s.Config, Output: out, Changes: c}
 }
 
 // Output returns the last good output, or nil before the first good build.

@@ -207,6 +207,10 @@ func TestCachedOutputBytes(t *testing.T) {
 			age()
 		}
 	}
+	// Its jobs are known only as far as the cache tells: no Site.
+	if res.Site != nil || res.Config == nil {
+		t.Errorf("a cached Build's result has Site %v, Config %v; want no Site and the Config", res.Site != nil, res.Config != nil)
+	}
 	if generator.Unread(res.Output) == 0 {
 		t.Fatal("the cached build read every page; nothing to test")
 	}

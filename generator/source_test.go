@@ -196,8 +196,12 @@ func TestLinkInsideSite(t *testing.T) {
 	if got := string(outFiles(t, res.Output)["logo.txt"]); got != "logo\n" {
 		t.Errorf("logo.txt = %q; want %q", got, "logo\n")
 	}
-	if got := len(res.Site.Jobs); got != 7 {
-		t.Errorf("Build read %d jobs; want 7, the linked one with them", got)
+	site, err := generator.Load(t.Context(), dir, generator.Options{Now: testNow})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got := len(site.Jobs); got != 7 {
+		t.Errorf("Load read %d jobs; want 7, the linked one with them", got)
 	}
 	if us := outFiles(t, res.Output)["about-us/index.html"]; !bytes.Contains(us, []byte("We are a small crew based in Boise.")) {
 		t.Errorf("about-us/index.html does not hold the text of about.md:\n%s", us)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/quickdumpnow/qdn/generator"
@@ -63,9 +64,20 @@ func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.Stderr, "qdn: built %d files (%d tracking pages) in %s: %d added, %d changed, %d removed\n",
-		res.Output.Len(), len(res.Site.LiveJobs()), time.Since(start).Round(time.Millisecond),
+		res.Output.Len(), trackingPages(res.Output), time.Since(start).Round(time.Millisecond),
 		len(res.Changes.Added), len(res.Changes.Modified), len(res.Changes.Removed))
 	return nil
+}
+
+// trackingPages is the number of tracking pages in out.
+func trackingPages(out *generator.Output) int {
+	n := 0
+	for _, p := range out.Paths() {
+		if strings.HasPrefix(p, "track/") {
+			n++
+		}
+	}
+	return n
 }
 
 // collectLess has the garbage collector run a quarter as often as Go's

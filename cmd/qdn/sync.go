@@ -226,7 +226,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	res, err := generator.Build(ctx, c.Site, bopt)
 	var files []deploy.File
 	if err == nil {
-		files, err = deploy.Files(res.Output, res.Site.Config)
+		files, err = deploy.Files(res.Output, res.Config)
 	}
 	if err != nil {
 		cancelFetch()
