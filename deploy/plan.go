@@ -46,14 +46,19 @@ func NewFile(path string, body []byte, h generator.Headers) File {
 }
 
 // Files returns the objects of a build's output with the headers that cfg
-// gives them, sorted by path.
-func Files(out *generator.Output, cfg *generator.Config) []File {
+// gives them, sorted by path. The pages a cached build left unread are
+// read from public/.
+func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
+	all, err := out.All()
+	if err != nil {
+		return nil, err
+	}
 	paths := out.Paths()
 	files := make([]File, len(paths))
 	for i, p := range paths {
-		files[i] = NewFile(p, out.Files[p], cfg.ObjectHeaders(p))
+		files[i] = NewFile(p, all[p], cfg.ObjectHeaders(p))
 	}
-	return files
+	return files, nil
 }
 
 // Fingerprint returns a short digest of the headers an object is served

@@ -377,15 +377,15 @@ func testPromoteSourceChanged(t *testing.T, staging, production *env) {
 // render builds the site in dir as qdn sync would at testNow.
 func render(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	s, err := generator.Load(dir, generator.Options{Now: func() time.Time { return testNow }})
+	s, err := generator.Load(t.Context(), dir, generator.Options{Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatalf("load site: %v", err)
 	}
-	out, err := generator.Render(s)
+	out, err := generator.Render(t.Context(), s)
 	if err != nil {
 		t.Fatalf("render site: %v", err)
 	}
-	return out.Files
+	return outFiles(t, out)
 }
 
 // TestPagesIndependentOfEnvironment holds the promise that makes a
@@ -578,4 +578,14 @@ func testPromoteHeaders(t *testing.T, staging, production *env) {
 	if want := [][]string{{"/robots.txt"}}; !slices.EqualFunc(paths, want, slices.Equal) {
 		t.Errorf("production invalidations = %q; want %q", paths, want)
 	}
+}
+
+// outFiles returns every output of out with its bytes.
+func outFiles(t testing.TB, out *generator.Output) map[string][]byte {
+	t.Helper()
+	files, err := out.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

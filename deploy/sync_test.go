@@ -132,15 +132,19 @@ func exampleSite(t *testing.T) string {
 // files renders the site as it is now on disk.
 func (e *env) files(now time.Time) []deploy.File {
 	e.t.Helper()
-	s, err := generator.Load(e.site, generator.Options{Now: func() time.Time { return now }})
+	s, err := generator.Load(e.t.Context(), e.site, generator.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		e.t.Fatalf("load site: %v", err)
 	}
-	out, err := generator.Render(s)
+	out, err := generator.Render(e.t.Context(), s)
 	if err != nil {
 		e.t.Fatalf("render site: %v", err)
 	}
-	return deploy.Files(out, s.Config)
+	files, err := deploy.Files(out, s.Config)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return files
 }
 
 // edit replaces old by new in the site file at rel.

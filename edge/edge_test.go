@@ -171,11 +171,11 @@ func TestEscapeAgreesWithEncodeURIComponent(t *testing.T) {
 // cache key), every listed URI but the own one rewrites to it, and no
 // other obvious spelling is served from it.
 func TestViewerURIsAgreeWithRewrite(t *testing.T) {
-	site, err := generator.Load("..", generator.Options{Now: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }})
+	site, err := generator.Load(t.Context(), "..", generator.Options{Now: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := generator.Render(site)
+	out, err := generator.Render(t.Context(), site)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func BenchmarkLoad10k(b *testing.B) {
 	dir := benchSite(b, 10000)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := generator.Load(dir, generator.Options{Now: benchNow}); err != nil {
+		if _, err := generator.Load(b.Context(), dir, generator.Options{Now: benchNow}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -35,13 +35,13 @@ func BenchmarkLoad10k(b *testing.B) {
 // BenchmarkRender10k measures rendering 10,000 tracking pages in memory.
 func BenchmarkRender10k(b *testing.B) {
 	dir := benchSite(b, 10000)
-	s, err := generator.Load(dir, generator.Options{Now: benchNow})
+	s, err := generator.Load(b.Context(), dir, generator.Options{Now: benchNow})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := generator.Render(s); err != nil {
+		if _, err := generator.Render(b.Context(), s); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -68,7 +68,7 @@ func BenchmarkBuildClean10k(b *testing.B) {
 				os.RemoveAll(filepath.Join(dir, "public"))
 				c := cpuTime()
 				b.StartTimer()
-				if _, err := generator.Build(dir, generator.Options{Now: benchNow}); err != nil {
+				if _, err := generator.Build(b.Context(), dir, generator.Options{Now: benchNow}); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
@@ -86,16 +86,16 @@ func BenchmarkBuildClean10k(b *testing.B) {
 // of 10,000 jobs searched for every token and private value.
 func BenchmarkPrivacyCheck10k(b *testing.B) {
 	dir := benchSite(b, 10000)
-	s, err := generator.Load(dir, generator.Options{Now: benchNow})
+	s, err := generator.Load(b.Context(), dir, generator.Options{Now: benchNow})
 	if err != nil {
 		b.Fatal(err)
 	}
-	out, err := generator.Render(s)
+	out, err := generator.Render(b.Context(), s)
 	if err != nil {
 		b.Fatal(err)
 	}
 	n := 0
-	for _, f := range out.Files {
+	for _, f := range outFiles(b, out) {
 		n += len(f)
 	}
 	b.SetBytes(int64(n))
@@ -113,16 +113,16 @@ func BenchmarkPrivacyCheck10k(b *testing.B) {
 func BenchmarkBuildNoop10k(b *testing.B) {
 	dir := benchSite(b, 10000)
 	opt := generator.Options{Now: benchNow, CacheDir: b.TempDir()}
-	if _, err := generator.Build(dir, opt); err != nil {
+	if _, err := generator.Build(b.Context(), dir, opt); err != nil {
 		b.Fatal(err)
 	}
 	waitRacy()
-	if _, err := generator.Build(dir, opt); err != nil {
+	if _, err := generator.Build(b.Context(), dir, opt); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		res, err := generator.Build(dir, opt)
+		res, err := generator.Build(b.Context(), dir, opt)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -137,11 +137,11 @@ func BenchmarkBuildNoop10k(b *testing.B) {
 func BenchmarkBuildOneJob10k(b *testing.B) {
 	dir := benchSite(b, 10000)
 	opt := generator.Options{Now: benchNow, CacheDir: b.TempDir()}
-	if _, err := generator.Build(dir, opt); err != nil {
+	if _, err := generator.Build(b.Context(), dir, opt); err != nil {
 		b.Fatal(err)
 	}
 	waitRacy()
-	if _, err := generator.Build(dir, opt); err != nil {
+	if _, err := generator.Build(b.Context(), dir, opt); err != nil {
 		b.Fatal(err)
 	}
 	file := filepath.Join(dir, "jobs", sitegen.ID(7)+".yaml")
@@ -152,7 +152,7 @@ func BenchmarkBuildOneJob10k(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := generator.Build(dir, opt)
+		res, err := generator.Build(b.Context(), dir, opt)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func waitRacy() { time.Sleep(2100 * time.Millisecond) }
 func BenchmarkBuilderOneJob10k(b *testing.B) {
 	dir := benchSite(b, 10000)
 	bl := generator.NewBuilder(dir, generator.Options{Now: benchNow})
-	if _, err := bl.Rebuild(nil); err != nil {
+	if _, err := bl.Rebuild(b.Context(), nil); err != nil {
 		b.Fatal(err)
 	}
 	rel := "jobs/" + sitegen.ID(7) + ".yaml"
@@ -184,7 +184,7 @@ func BenchmarkBuilderOneJob10k(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := bl.Rebuild([]string{rel})
+		res, err := bl.Rebuild(b.Context(), []string{rel})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"os"
@@ -11,7 +12,12 @@ import (
 
 // Result is what a build made.
 type Result struct {
-	Site    *Site
+	// Site is the site built, every job of it complete. Build leaves it
+	// nil: a cached build parses only the jobs that changed (use Load for
+	// the site).
+	Site *Site
+	// Config is the site's configuration, when it could be read.
+	Config  *Config
 	Output  *Output
 	Changes *Changes
 }
@@ -22,10 +28,17 @@ type Result struct {
 //
 // With Options.CacheDir set, jobs whose file and page are as the last build
 // left them are neither parsed nor rendered, and their pages are not even
-// read: Result.Output lists them with nil bytes until Output.ReadUnread
-// loads them from public/. Such jobs in the returned Site carry only their
-// file, id, token, service, status and end: use Load for complete jobs.
-func Build(dir string, opt Options) (*Result, error) {
+// read: Result.Output lists them, and its Bytes and All read them from
+// public/ when asked. The Result holds no Site: such jobs are known only
+// by their file, id, token, service, status and end. Use Load for the site.
+//
+// Build stops soon after ctx is cancelled and returns ctx's error. A build
+// stopped before writing leaves public/ as it was; one stopped while writing
+// leaves every file either as it was or as this build made it (a page is
+// replaced by renaming a complete file over it, a new page written in place
+// may be cut short), and the next build, comparing public/ with what it
+// renders, replaces or removes whatever differs.
+func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// Stamps are trusted only when older than the moment reading began.
 	started := time.Now()
 	var cache *buildCache
@@ -39,19 +52,19 @@ func Build(dir string, opt Options) (*Result, error) {
 			key = cache.Key
 		}
 	}
-	s, err := load(dir, opt, cache)
-	if err != nil && cache != nil {
+	s, err := load(ctx, dir, opt, cache)
+	if err != nil && cache != nil && ctx.Err() == nil {
 		// Jobs taken from the cache lack positions: report from a full load.
-		s, err = load(dir, opt, nil)
+		s, err = load(ctx, dir, opt, nil)
 		cache = nil
 	}
 	if err != nil {
-		return &Result{Site: s}, err
+		return &Result{Config: s.config()}, err
 	}
 	pub := filepath.Join(dir, PublicDir)
-	have, stamps, trusted, err := s.reuse(pub, cache)
+	have, stamps, trusted, err := s.reuse(ctx, pub, cache)
 	if err != nil {
-		return &Result{Site: s}, err
+		return &Result{Config: s.config()}, err
 	}
 	// The privacy check's index needs only the site: make it while the
 	// pages render.
@@ -60,25 +73,41 @@ func Build(dir string, opt Options) (*Result, error) {
 		index = make(chan *leakIndex, 1)
 		go func() { index <- newLeakIndex(s, nil) }()
 	}
-	out, err := render(s, have)
+	out, err := render(ctx, s, have)
 	var x *leakIndex
 	if index != nil {
 		x = <-index
 	}
 	if err != nil {
-		return &Result{Site: s}, err
+		return &Result{Config: s.config()}, err
 	}
 	out.dir = pub
-	if err := checkBuild(s, x, pub, out, have, cache); err != nil {
-		return &Result{Site: s}, err
+	if err := ctx.Err(); err != nil {
+		return &Result{Config: s.config()}, err
+	}
+	// The privacy check does not look at ctx, and takes about a second
+	// and a half for 100,000 jobs: on cancel, stop waiting for it. It only
+	// reads, and ends on its own.
+	checked := make(chan error, 1)
+	go func() { checked <- checkBuild(s, x, pub, out, have, cache) }()
+	select {
+	case err := <-checked:
+		if err != nil {
+			return &Result{Config: s.config()}, err
+		}
+	case <-ctx.Done():
+		return &Result{Config: s.config()}, ctx.Err()
+	}
+	if err := ctx.Err(); err != nil {
+		return &Result{Config: s.config()}, err
 	}
 	current := map[string]bool{}
 	for p := range have {
 		current[p] = true
 	}
-	c, err := write(pub, out, current, trusted)
+	c, err := write(ctx, pub, out, current, trusted)
 	if err != nil {
-		return &Result{Site: s, Output: out}, err
+		return &Result{Config: s.config(), Output: out}, err
 	}
 	if key != ([32]byte{}) {
 		// A cache that cannot be written only makes the next build slower.
@@ -88,14 +117,22 @@ func Build(dir string, opt Options) (*Result, error) {
 			_ = c.write(opt.CacheDir, dir)
 		}
 	}
-	return &Result{Site: s, Output: out, Changes: c}, nil
+	return &Result{Config: s.Config, Output: out, Changes: c}, nil
+}
+
+// config returns the site's configuration, or nil when there is no site.
+func (s *Site) config() *Config {
+	if s == nil {
+		return nil
+	}
+	return s.Config
 }
 
 // reuse reads back the pages of the jobs taken from the cache. A page that
 // is missing or differs from what the cache recorded makes its job parsed
 // and rendered again. It returns the pages by output path with their
 // stamps, and the page directories known to hold nothing else.
-func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[string]stamp, map[string]bool, error) {
+func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[string][]byte, map[string]stamp, map[string]bool, error) {
 	have := map[string][]byte{}
 	stamps := map[string]stamp{}
 	trusted := map[string]bool{}
@@ -112,7 +149,7 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 	res := make([]found, len(live))
 	track := openStatDir(filepath.Join(pub, "track"))
 	defer track.close()
-	parallel(len(live), 0, func(i int) {
+	err := parallelCtx(ctx, len(live), 0, func(i int) {
 		e := live[i].cached
 		if e == nil || e.Page == ([32]byte{}) {
 			return
@@ -131,6 +168,9 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 			res[i].trusted = true
 		}
 	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	var again []*Job
 	for i, j := range live {
 		p := TrackPath(j.Token)
@@ -155,7 +195,7 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 		}
 		defer root.Close()
 	}
-	parallel(len(again), 0, func(i int) {
+	err = parallelCtx(ctx, len(again), 0, func(i int) {
 		j := again[i]
 		src, _, err := readSource(root, j.File, maxSourceSize)
 		if err != nil {
@@ -168,6 +208,9 @@ func (s *Site) reuse(pub string, cache *buildCache) (map[string][]byte, map[stri
 			*j = *full
 		}
 	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, nil, err
 	}
@@ -200,7 +243,7 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 			e.Ended = end.UnixNano()
 		}
 		p := TrackPath(j.Token)
-		b, ok := out.Files[p]
+		b, ok := out.files[p]
 		switch {
 		case !ok:
 		case written[p]:

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"path"
@@ -55,8 +56,10 @@ func NewBuilder(dir string, opt Options) *Builder {
 // have changed. It returns the new output with the paths that differ from
 // the previous good build. On error the previous output stays current and
 // the error lists every problem (see Errors); the Site in the result is the
-// one that failed, as far as it could be read.
-func (b *Builder) Rebuild(changed []string) (*Result, error) {
+// one that failed, as far as it could be read. A rebuild stopped by ctx
+// returns ctx's error and leaves everything as a failed one does: the
+// changes stay owed to the next rebuild.
+func (b *Builder) Rebuild(ctx context.Context, changed []string) (*Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if changed == nil {
@@ -77,9 +80,9 @@ func (b *Builder) Rebuild(changed []string) (*Result, error) {
 		// A failed full rebuild owes the next one a full rebuild too: its
 		// errors, filed by job, may involve files that do not change again.
 		b.pendingAll = true
-		return b.full()
+		return b.full(ctx)
 	}
-	return b.incremental(all)
+	return b.incremental(ctx, all)
 }
 
 // onlyJobs reports whether every changed path is a job file (or an editor's
@@ -95,8 +98,8 @@ func onlyJobs(changed []string) bool {
 }
 
 // full loads everything and renders every page.
-func (b *Builder) full() (*Result, error) {
-	s, err := Load(b.dir, b.opt)
+func (b *Builder) full(ctx context.Context) (*Result, error) {
+	s, err := Load(ctx, b.dir, b.opt)
 	if s != nil {
 		b.base = s
 		b.jobs, b.jobErrs, b.rest = map[string]*Job{}, map[string]ErrorList{}, nil
@@ -114,8 +117,11 @@ func (b *Builder) full() (*Result, error) {
 	if err != nil {
 		return &Result{Site: s, Output: b.out}, err
 	}
-	out, err := Render(s)
+	out, err := Render(ctx, s)
 	if err != nil {
+		return &Result{Site: s, Output: b.out}, err
+	}
+	if err := ctx.Err(); err != nil {
 		return &Result{Site: s, Output: b.out}, err
 	}
 	x, err := checkAll(s, out)
@@ -127,7 +133,7 @@ func (b *Builder) full() (*Result, error) {
 }
 
 // incremental parses the changed job files again and renders their pages.
-func (b *Builder) incremental(changed []string) (*Result, error) {
+func (b *Builder) incremental(ctx context.Context, changed []string) (*Result, error) {
 	loc := siteLocation(b.base.Config)
 	root, err := openSite(b.dir)
 	if err != nil {
@@ -188,8 +194,11 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 		return &Result{Site: &s, Output: b.out}, err
 	}
 	if b.out == nil {
-		out, err := Render(&s)
+		out, err := Render(ctx, &s)
 		if err != nil {
+			return &Result{Site: &s, Output: b.out}, err
+		}
+		if err := ctx.Err(); err != nil {
 			return &Result{Site: &s, Output: b.out}, err
 		}
 		x, err := checkAll(&s, out)
@@ -210,18 +219,18 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 	for _, p := range changed {
 		touched[p] = true
 	}
-	out := &Output{Files: make(map[string][]byte, len(b.out.Files))}
-	for p, bs := range b.out.Files {
+	out := &Output{files: make(map[string][]byte, len(b.out.files))}
+	for p, bs := range b.out.files {
 		if !strings.HasPrefix(p, "track/") {
-			out.Files[p] = bs
+			out.files[p] = bs
 		}
 	}
 	var errs ErrorList
 	var rendered, kept []string
 	for _, j := range s.LiveJobs() {
 		p := TrackPath(j.Token)
-		if old, ok := b.out.Files[p]; ok && !touched[j.File] {
-			out.Files[p] = old
+		if old, ok := b.out.files[p]; ok && !touched[j.File] {
+			out.files[p] = old
 			continue
 		}
 		rendered = append(rendered, p)
@@ -230,7 +239,7 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 			errs = append(errs, &Error{Pos: Pos{File: j.File}, Msg: err.Error()})
 			continue
 		}
-		out.Files[p] = page
+		out.files[p] = page
 	}
 	if err := errs.Err(); err != nil {
 		return &Result{Site: &s, Output: b.out}, err
@@ -239,19 +248,19 @@ func (b *Builder) incremental(changed []string) (*Result, error) {
 	// searched for every pattern, the pages kept from the last good build
 	// only for the patterns it did not have.
 	x := buildLeakIndex(&s, nil, true)
-	leaks := x.check(out.Files, rendered)
+	leaks := x.check(out.files, rendered)
 	fresh := newLeakIndex(&s, b.leaks.isNew)
 	if len(fresh.pats) > 0 {
 		isRendered := make(map[string]bool, len(rendered))
 		for _, p := range rendered {
 			isRendered[p] = true
 		}
-		for p := range out.Files {
+		for p := range out.files {
 			if !isRendered[p] {
 				kept = append(kept, p)
 			}
 		}
-		leaks = append(leaks, fresh.check(out.Files, kept)...)
+		leaks = append(leaks, fresh.check(out.files, kept)...)
 	}
 	if err := leakErrors(leaks); err != nil {
 		return &Result{Site: &s, Output: b.out}, err
@@ -264,7 +273,7 @@ func (b *Builder) commit(s *Site, out *Output) *Result {
 	b.pending, b.pendingAll = nil, false
 	c := diff(b.out, out)
 	b.site, b.out = s, out
-	return &Result{Site: s, Output: out, Changes: c}
+	return &Result{Site: s, Config: s.Config, Output: out, Changes: c}
 }
 
 // Output returns the last good output, or nil before the first good build.
@@ -287,8 +296,8 @@ func diff(prev, next *Output) *Changes {
 	if prev == nil {
 		prev = &Output{}
 	}
-	for p, b := range next.Files {
-		old, ok := prev.Files[p]
+	for p, b := range next.files {
+		old, ok := prev.files[p]
 		switch {
 		case !ok:
 			c.Added = append(c.Added, p)
@@ -296,8 +305,8 @@ func diff(prev, next *Output) *Changes {
 			c.Modified = append(c.Modified, p)
 		}
 	}
-	for p := range prev.Files {
-		if _, ok := next.Files[p]; !ok {
+	for p := range prev.files {
+		if _, ok := next.files[p]; !ok {
 			c.Removed = append(c.Removed, p)
 		}
 	}

@@ -23,11 +23,11 @@ func replaceIn(t *testing.T, dir, rel, old, new string) {
 
 func cleanOutput(t *testing.T, dir string) *generator.Output {
 	t.Helper()
-	s, err := generator.Load(dir, generator.Options{Now: testNow})
+	s, err := generator.Load(t.Context(), dir, generator.Options{Now: testNow})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := generator.Render(s)
+	out, err := generator.Render(t.Context(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,22 +39,22 @@ func cleanOutput(t *testing.T, dir string) *generator.Output {
 func TestBuilderLosesEditFromFailedBatch(t *testing.T) {
 	dir := copySite(t, exampleSite)
 	b := generator.NewBuilder(dir, generator.Options{Now: testNow})
-	if _, err := b.Rebuild(nil); err != nil {
+	if _, err := b.Rebuild(t.Context(), nil); err != nil {
 		t.Fatal(err)
 	}
 	A, B := "jobs/JOB-20261121-001.yaml", "jobs/JOB-20261122-001.yaml"
 	replaceIn(t, dir, A, "status: ready_for_pickup", "status: in_progress")
 	replaceIn(t, dir, B, "status: booked", "status: [")
-	if _, err := b.Rebuild([]string{A, B}); err == nil {
+	if _, err := b.Rebuild(t.Context(), []string{A, B}); err == nil {
 		t.Fatal("want error")
 	}
 	replaceIn(t, dir, B, "status: [", "status: booked")
-	res, err := b.Rebuild([]string{B})
+	res, err := b.Rebuild(t.Context(), []string{B})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := "track/amjmobezssjp5pia4iukcejbpm/index.html"
-	if !bytes.Equal(res.Output.Files[p], cleanOutput(t, dir).Files[p]) {
+	if !bytes.Equal(outFiles(t, res.Output)[p], outFiles(t, cleanOutput(t, dir))[p]) {
 		t.Errorf("%s differs from a clean build (stale status)", p)
 	}
 }
@@ -66,12 +66,12 @@ func TestBuilderStaleDuplicateError(t *testing.T) {
 	A, B := "jobs/JOB-20261121-001.yaml", "jobs/JOB-20261122-001.yaml"
 	replaceIn(t, dir, B, "g35dkbjc7bpdaqtnqwiivfozku", "amjmobezssjp5pia4iukcejbpm")
 	b := generator.NewBuilder(dir, generator.Options{Now: testNow})
-	if _, err := b.Rebuild(nil); err == nil {
+	if _, err := b.Rebuild(t.Context(), nil); err == nil {
 		t.Fatal("want duplicate-token error")
 	}
 	replaceIn(t, dir, A, "amjmobezssjp5pia4iukcejbpm", "6soof7sk3kuvrp6zjckbgbfsfm")
 	cleanOutput(t, dir) // a clean load succeeds
-	if _, err := b.Rebuild([]string{A}); err != nil {
+	if _, err := b.Rebuild(t.Context(), []string{A}); err != nil {
 		t.Errorf("incremental rebuild still fails: %v", err)
 	}
 }
@@ -82,7 +82,7 @@ func TestBuilderStaleDuplicateError(t *testing.T) {
 func TestBuilderAfterFailedRender(t *testing.T) {
 	dir := copySite(t, exampleSite)
 	b := generator.NewBuilder(dir, generator.Options{Now: testNow})
-	if _, err := b.Rebuild(nil); err != nil {
+	if _, err := b.Rebuild(t.Context(), nil); err != nil {
 		t.Fatal(err)
 	}
 	src, _ := os.ReadFile("../templates/track.html")
@@ -92,19 +92,19 @@ func TestBuilderAfterFailedRender(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "templates/track.html"), src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Rebuild([]string{"templates/track.html"}); err == nil {
+	if _, err := b.Rebuild(t.Context(), []string{"templates/track.html"}); err == nil {
 		t.Fatal("want render error")
 	}
 	// the user removes the bad job
 	os.Remove(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"))
-	res, err := b.Rebuild([]string{"jobs/JOB-20261121-001.yaml"})
+	res, err := b.Rebuild(t.Context(), []string{"jobs/JOB-20261121-001.yaml"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clean := cleanOutput(t, dir)
 	p := "track/g35dkbjc7bpdaqtnqwiivfozku/index.html"
-	if !bytes.Equal(res.Output.Files[p], clean.Files[p]) {
+	if !bytes.Equal(outFiles(t, res.Output)[p], outFiles(t, clean)[p]) {
 		t.Errorf("%s: builder output made with the old template (clean has NEW TEMPLATE: %v, builder: %v)", p,
-			bytes.Contains(clean.Files[p], []byte("NEW TEMPLATE")), bytes.Contains(res.Output.Files[p], []byte("NEW TEMPLATE")))
+			bytes.Contains(outFiles(t, clean)[p], []byte("NEW TEMPLATE")), bytes.Contains(outFiles(t, res.Output)[p], []byte("NEW TEMPLATE")))
 	}
 }

@@ -16,7 +16,7 @@ import (
 func TestBuilderMatchesCleanBuild(t *testing.T) {
 	dir := copySite(t, exampleSite)
 	b := generator.NewBuilder(dir, generator.Options{Now: testNow})
-	if _, err := b.Rebuild(nil); err != nil {
+	if _, err := b.Rebuild(t.Context(), nil); err != nil {
 		t.Fatal(err)
 	}
 	write := func(rel, src string) {
@@ -69,7 +69,7 @@ func TestBuilderMatchesCleanBuild(t *testing.T) {
 	for _, st := range steps {
 		prev := b.Output()
 		st.do()
-		res, err := b.Rebuild(st.changed)
+		res, err := b.Rebuild(t.Context(), st.changed)
 		if (err != nil) != st.wantErr {
 			t.Fatalf("%s: Rebuild error = %v; want error %v", st.name, err, st.wantErr)
 		}
@@ -85,7 +85,7 @@ func TestBuilderMatchesCleanBuild(t *testing.T) {
 			}
 		}
 		_, clean := render(t, dir)
-		if diff := cmp.Diff(clean.Files, res.Output.Files); diff != "" {
+		if diff := cmp.Diff(outFiles(t, clean), outFiles(t, res.Output)); diff != "" {
 			t.Fatalf("%s: Builder output differs from a clean build (-clean +builder):\n%s", st.name, diff)
 		}
 	}

@@ -22,7 +22,7 @@ func TestCacheEditInSameTickAfterRead(t *testing.T) {
 	A := filepath.Join(dir, "jobs/JOB-20261121-001.yaml")
 	m := time.Now().Add(-5 * time.Millisecond) // edited just before the build
 	os.Chtimes(A, m, m)
-	if _, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache}); err != nil {
+	if _, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow, CacheDir: cache}); err != nil {
 		t.Fatal(err)
 	}
 	// second same-size edit in the same tick as the first (token rotated)
@@ -30,7 +30,7 @@ func TestCacheEditInSameTickAfterRead(t *testing.T) {
 	os.WriteFile(A, bytes.Replace(src, []byte("amjmobezssjp5pia4iukcejbpm"), []byte("6soof7sk3kuvrp6zjckbgbfsfm"), 1), 0o644)
 	os.Chtimes(A, m, m)
 	time.Sleep(100 * time.Millisecond)
-	if _, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache}); err != nil {
+	if _, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow, CacheDir: cache}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "public/track/6soof7sk3kuvrp6zjckbgbfsfm/index.html")); err != nil {

@@ -2,6 +2,8 @@ package generator_test
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/internal/sitegen"
 )
 
 // TestCachedBuildIsExact runs a series of edits through cached builds and
@@ -25,7 +28,7 @@ func TestCachedBuildIsExact(t *testing.T) {
 		return files
 	}
 	cached := func(step string) *generator.Result {
-		res, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache})
+		res, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow, CacheDir: cache})
 		if err != nil {
 			t.Fatalf("%s: Build: %v", step, err)
 		}
@@ -33,10 +36,12 @@ func TestCachedBuildIsExact(t *testing.T) {
 		if diff := cmp.Diff(clean(), got); diff != "" {
 			t.Fatalf("%s: cached build differs from a clean build (-clean +cached):\n%s", step, diff)
 		}
-		if err := res.Output.ReadUnread(); err != nil {
-			t.Fatalf("%s: ReadUnread: %v", step, err)
+		for _, p := range res.Output.Paths() {
+			if b, err := res.Output.Bytes(p); err != nil || !bytes.Equal(b, got[p]) {
+				t.Fatalf("%s: Output.Bytes(%s) = %d bytes, %v; public/ holds %d bytes", step, p, len(b), err, len(got[p]))
+			}
 		}
-		if diff := cmp.Diff(got, res.Output.Files); diff != "" {
+		if diff := cmp.Diff(got, outFiles(t, res.Output)); diff != "" {
 			t.Fatalf("%s: Output differs from public/:\n%s", step, diff)
 		}
 		return res
@@ -100,7 +105,7 @@ func TestCachedBuildIsExact(t *testing.T) {
 	cached("rotate and remove")
 	age()
 	// A later clock expires the completed job.
-	if _, err := generator.Build(dir, generator.Options{Now: func() time.Time { return testNow().Add(40 * 24 * time.Hour) }, CacheDir: cache}); err != nil {
+	if _, err := generator.Build(t.Context(), dir, generator.Options{Now: func() time.Time { return testNow().Add(40 * 24 * time.Hour) }, CacheDir: cache}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "public/track/4rfjvuwrl7eyrv2gvjfkkbneqe")); !os.IsNotExist(err) {
@@ -108,7 +113,7 @@ func TestCachedBuildIsExact(t *testing.T) {
 	}
 	// A bad job gets its exact position even when the others are cached.
 	edit("jobs/JOB-20261121-001.yaml", "status: in_progress", "status: flying")
-	_, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache})
+	_, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow, CacheDir: cache})
 	if l := generator.Errors(err); len(l) != 1 || l[0].Pos.String() != "jobs/JOB-20261121-001.yaml:11:9" {
 		t.Errorf("bad job with cache: err = %v; want one error at jobs/JOB-20261121-001.yaml:11:9", err)
 	}
@@ -142,7 +147,7 @@ func TestNoopBuildKeepsCache(t *testing.T) {
 		return b
 	}
 	build := func() *generator.Result {
-		res, err := generator.Build(dir, opt)
+		res, err := generator.Build(t.Context(), dir, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,5 +175,63 @@ func TestNoopBuildKeepsCache(t *testing.T) {
 	}
 	if res := build(); res.Changes.Len() != 0 {
 		t.Errorf("the build after the edit changed %v", res.Changes.All())
+	}
+}
+
+// TestCachedOutputBytes checks that the output of a cached build that read
+// no page back still gives every page's real bytes, through Bytes and All.
+func TestCachedOutputBytes(t *testing.T) {
+	dir := t.TempDir()
+	if err := sitegen.Write(exampleSite, dir, 50); err != nil {
+		t.Fatal(err)
+	}
+	opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+	age := func() {
+		old := time.Now().Add(-time.Minute)
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil {
+				os.Chtimes(p, old, old)
+			}
+			return nil
+		})
+	}
+	// The first build writes every page; the second reads them back and
+	// records their stamps; the third trusts the stamps and reads none.
+	var res *generator.Result
+	for i := range 3 {
+		var err error
+		if res, err = generator.Build(t.Context(), dir, opt); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			age()
+		}
+	}
+	// Its jobs are known only as far as the cache tells: no Site.
+	if res.Site != nil || res.Config == nil {
+		t.Errorf("a cached Build's result has Site %v, Config %v; want no Site and the Config", res.Site != nil, res.Config != nil)
+	}
+	if generator.Unread(res.Output) == 0 {
+		t.Fatal("the cached build read every page; nothing to test")
+	}
+	want := cleanBuild(t, dir)
+	for _, p := range res.Output.Paths() {
+		b, err := res.Output.Bytes(p)
+		if err != nil {
+			t.Fatalf("Bytes(%s): %v", p, err)
+		}
+		if !bytes.Equal(b, want[p]) {
+			t.Errorf("Bytes(%s) = %d bytes; a clean build makes %d", p, len(b), len(want[p]))
+		}
+	}
+	all, err := res.Output.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !same(all, want) {
+		t.Error(describeDiff(all, want))
+	}
+	if _, err := res.Output.Bytes("no/such/page.html"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Bytes of a path not in the output = %v; want fs.ErrNotExist", err)
 	}
 }

@@ -14,7 +14,7 @@ func TestEditKeepsCRLF(t *testing.T) {
 	crlf := func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 	dir := jobTestSite(t, map[string]string{"JOB-20261121-001.yaml": crlf(commentedJob)})
 	at := time.Date(2026, 11, 22, 9, 0, 0, 0, boise(t))
-	if _, err := SetStatus(dir, "JOB-20261121-001", InProgress, StatusChange{At: at, Note: "Crew is on the way, 20 min"}); err != nil {
+	if _, err := SetStatus(t.Context(), dir, "JOB-20261121-001", InProgress, StatusChange{At: at, Note: "Crew is on the way, 20 min"}); err != nil {
 		t.Fatalf("SetStatus: %v", err)
 	}
 	want := strings.Replace(commentedJob, "status: ready_for_pickup   # trailer", "status: in_progress   # trailer", 1)
@@ -23,7 +23,7 @@ func TestEditKeepsCRLF(t *testing.T) {
 	if got := readJobText(t, dir, "JOB-20261121-001"); got != crlf(want) {
 		t.Fatalf("after SetStatus the file is\n%q\nwant\n%q", got, crlf(want))
 	}
-	j, err := RotateToken(dir, "JOB-20261121-001", fixedRand(7))
+	j, err := RotateToken(t.Context(), dir, "JOB-20261121-001", fixedRand(7))
 	if err != nil {
 		t.Fatalf("RotateToken: %v", err)
 	}

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -120,8 +121,12 @@ var ErrHistoryOrder = errors.New("the history goes from oldest to newest")
 // service (Service.Steps) is a *StepError, even with opt.Force. If the file
 // changes between the read and the write (another dispatcher, an editor),
 // nothing is written and the error says to try again. SetStatus needs only
-// qdn.yaml, the job file and its service's file.
-func SetStatus(dir, id string, to Status, opt StatusChange) (*Job, error) {
+// qdn.yaml, the job file and its service's file. A cancelled ctx stops it
+// before the write.
+func SetStatus(ctx context.Context, dir, id string, to Status, opt StatusChange) (*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if !to.Known() {
 		return nil, fmt.Errorf("unknown status %q (known: %s)", to, statusNames(Statuses))
 	}
@@ -187,14 +192,21 @@ func SetStatus(dir, id string, to Status, opt StatusChange) (*Job, error) {
 	want := *old
 	want.Status = to
 	want.History = append(append([]Event(nil), old.History...), ev)
+	if err := ctx.Err(); err != nil {
+		return old, err
+	}
 	return d.commit(dir, &want, loc, e1, e2)
 }
 
 // RotateToken gives the job id a new token from r (crypto/rand when nil),
 // editing jobs/<id>.yaml in place; the page under the old token disappears
 // at the next build. It also adds a token to a job that has none. Every
-// other part of the job must be valid.
-func RotateToken(dir, id string, r io.Reader) (*Job, error) {
+// other part of the job must be valid. A cancelled ctx stops it before the
+// write.
+func RotateToken(ctx context.Context, dir, id string, r io.Reader) (*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cfg, err := LoadConfig(dir)
 	if err != nil {
 		return nil, err
@@ -222,6 +234,9 @@ func RotateToken(dir, id string, r io.Reader) (*Job, error) {
 	}
 	want := *old
 	want.Token = tok
+	if err := ctx.Err(); err != nil {
+		return old, err
+	}
 	return d.commit(dir, &want, loc, e)
 }
 

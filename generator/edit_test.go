@@ -2,10 +2,13 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,14 +53,14 @@ func readJobText(t *testing.T, dir, id string) string {
 // on any error: every file the job commands write must pass.
 func mustLoad(t *testing.T, dir string) *Site {
 	t.Helper()
-	s, err := Load(dir, Options{Now: func() time.Time { return time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC) }})
+	s, err := Load(t.Context(), dir, Options{Now: func() time.Time { return time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		if l := Errors(err); l != nil {
 			t.Fatalf("Load: %v\n%s", err, l.Format())
 		}
 		t.Fatalf("Load: %v", err)
 	}
-	if _, err := Render(s); err != nil {
+	if _, err := Render(t.Context(), s); err != nil {
 		t.Fatalf("Render: %v", err)
 	}
 	return s
@@ -111,7 +114,7 @@ func TestEditKeepsComments(t *testing.T) {
 	dir := jobTestSite(t, map[string]string{"JOB-20261121-001.yaml": commentedJob})
 	loc := boise(t)
 	at := time.Date(2026, 11, 22, 9, 0, 0, 0, loc)
-	j, err := SetStatus(dir, "JOB-20261121-001", InProgress, StatusChange{At: at, Note: "Crew is on the way, 20 min"})
+	j, err := SetStatus(t.Context(), dir, "JOB-20261121-001", InProgress, StatusChange{At: at, Note: "Crew is on the way, 20 min"})
 	if err != nil {
 		t.Fatalf("SetStatus: %v", err)
 	}
@@ -126,7 +129,7 @@ func TestEditKeepsComments(t *testing.T) {
 	}
 
 	tok := fixedToken(t, 7)
-	j, err = RotateToken(dir, "JOB-20261121-001", fixedRand(7))
+	j, err = RotateToken(t.Context(), dir, "JOB-20261121-001", fixedRand(7))
 	if err != nil {
 		t.Fatalf("RotateToken: %v", err)
 	}
@@ -186,7 +189,7 @@ func TestEditStyles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := jobTestSite(t, map[string]string{"JOB-1.yaml": tt.src})
-			if _, err := SetStatus(dir, "JOB-1", Completed, StatusChange{At: at, Note: tt.note}); err != nil {
+			if _, err := SetStatus(t.Context(), dir, "JOB-1", Completed, StatusChange{At: at, Note: tt.note}); err != nil {
 				t.Fatalf("SetStatus: %v", err)
 			}
 			if got := readJobText(t, dir, "JOB-1"); got != tt.want {
@@ -209,7 +212,7 @@ func TestRotateAddsToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := jobTestSite(t, map[string]string{"JOB-1.yaml": tt.src})
-			if _, err := RotateToken(dir, "JOB-1", fixedRand(1)); err != nil {
+			if _, err := RotateToken(t.Context(), dir, "JOB-1", fixedRand(1)); err != nil {
 				t.Fatalf("RotateToken: %v", err)
 			}
 			if got := readJobText(t, dir, "JOB-1"); got != tt.want {
@@ -226,31 +229,31 @@ func TestSetStatusRefuses(t *testing.T) {
 	dir := jobTestSite(t, map[string]string{"JOB-1.yaml": done, "JOB-2.yaml": bad})
 	loc := boise(t)
 
-	_, err := SetStatus(dir, "JOB-1", Booked, StatusChange{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc)})
+	_, err := SetStatus(t.Context(), dir, "JOB-1", Booked, StatusChange{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc)})
 	var me *MoveError
 	if !errors.As(err, &me) || len(me.Allowed()) != 0 || !strings.Contains(err.Error(), "no status follows completed") {
 		t.Errorf("SetStatus(completed → booked) = %v; want a MoveError with no allowed status", err)
 	}
-	_, err = SetStatus(dir, "JOB-1", Completed, StatusChange{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc)})
+	_, err = SetStatus(t.Context(), dir, "JOB-1", Completed, StatusChange{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc)})
 	if !errors.As(err, &me) || !strings.Contains(err.Error(), "already completed") {
 		t.Errorf("SetStatus(completed → completed) = %v; want already completed", err)
 	}
-	_, err = SetStatus(dir, "JOB-1", Booked, StatusChange{At: time.Date(2026, 11, 22, 8, 0, 0, 0, loc), Force: true})
+	_, err = SetStatus(t.Context(), dir, "JOB-1", Booked, StatusChange{At: time.Date(2026, 11, 22, 8, 0, 0, 0, loc), Force: true})
 	if err == nil || !strings.Contains(err.Error(), "earlier than the last history entry") {
 		t.Errorf("SetStatus with an earlier time = %v; want earlier than the last history entry", err)
 	}
 	if got := readJobText(t, dir, "JOB-1"); got != done {
 		t.Errorf("a refused move changed the file:\n%s", got)
 	}
-	if _, err := SetStatus(dir, "JOB-2", Booked, StatusChange{}); Errors(err) == nil {
+	if _, err := SetStatus(t.Context(), dir, "JOB-2", Booked, StatusChange{}); Errors(err) == nil {
 		t.Errorf("SetStatus on an invalid file = %v; want its errors", err)
 	}
-	if _, err := SetStatus(dir, "JOB-3", Booked, StatusChange{}); !errors.As(err, new(*NotFoundError)) {
+	if _, err := SetStatus(t.Context(), dir, "JOB-3", Booked, StatusChange{}); !errors.As(err, new(*NotFoundError)) {
 		t.Errorf("SetStatus(JOB-3) = %v; want NotFoundError", err)
 	}
 
 	// Forced, the move is made and says so.
-	j, err := SetStatus(dir, "JOB-1", Booked, StatusChange{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc), Force: true, Note: "Reopened"})
+	j, err := SetStatus(t.Context(), dir, "JOB-1", Booked, StatusChange{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc), Force: true, Note: "Reopened"})
 	if err != nil {
 		t.Fatalf("forced SetStatus: %v", err)
 	}
@@ -261,7 +264,7 @@ func TestSetStatusRefuses(t *testing.T) {
 		t.Errorf("forced move wrote\n%s", got)
 	}
 	// cancelled is allowed from any status before completed.
-	j, err = SetStatus(dir, "JOB-1", Cancelled, StatusChange{At: time.Date(2026, 11, 23, 9, 30, 0, 0, loc)})
+	j, err = SetStatus(t.Context(), dir, "JOB-1", Cancelled, StatusChange{At: time.Date(2026, 11, 23, 9, 30, 0, 0, loc)})
 	if err != nil || j.Status != Cancelled || j.History[len(j.History)-1].Forced {
 		t.Errorf("SetStatus(booked → cancelled) = %v, %v; want an unforced move", j, err)
 	}
@@ -325,7 +328,7 @@ func TestSetStatusTimes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := jobTestSite(t, map[string]string{"JOB-1.yaml": booked})
-			j, err := SetStatus(dir, "JOB-1", ReadyForPickup, StatusChange{At: tc.at, Now: clock})
+			j, err := SetStatus(t.Context(), dir, "JOB-1", ReadyForPickup, StatusChange{At: tc.at, Now: clock})
 			if tc.want == nil {
 				if err != nil || j.Status != ReadyForPickup {
 					t.Fatalf("SetStatus(at %v) = %v; want it accepted", tc.at, err)
@@ -341,4 +344,48 @@ func TestSetStatusTimes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestJobEditsCancelled checks that every job-file operation given a
+// cancelled context returns context.Canceled and writes nothing.
+func TestJobEditsCancelled(t *testing.T) {
+	dir := jobTestSite(t, map[string]string{"JOB-20261121-001.yaml": commentedJob})
+	before := jobSources(t, dir)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	at := time.Date(2026, 11, 22, 9, 0, 0, 0, boise(t))
+	_, err := SetStatus(ctx, dir, "JOB-20261121-001", InProgress, StatusChange{At: at})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("SetStatus = %v; want context.Canceled", err)
+	}
+	if _, err := RotateToken(ctx, dir, "JOB-20261121-001", nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("RotateToken = %v; want context.Canceled", err)
+	}
+	if _, err := CreateJob(ctx, dir, Job{Customer: Customer{Name: "Ruth"}, Service: "trailer-dump"}, CreateOptions{Now: at}); !errors.Is(err, context.Canceled) {
+		t.Errorf("CreateJob = %v; want context.Canceled", err)
+	}
+	if _, err := ImportLegacy(ctx, dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow}); !errors.Is(err, context.Canceled) {
+		t.Errorf("ImportLegacy = %v; want context.Canceled", err)
+	}
+	if after := jobSources(t, dir); !maps.Equal(before, after) {
+		t.Errorf("jobs/ changed: %v, was %v", slices.Collect(maps.Keys(after)), slices.Collect(maps.Keys(before)))
+	}
+}
+
+// jobSources returns the files of dir/jobs with their contents.
+func jobSources(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, JobsDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, JobsDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = string(b)
+	}
+	return files
 }

@@ -7,3 +7,25 @@ func SetPrivacyCheck(on bool) { skipPrivacyCheck = !on }
 // KeptReads is how many kept outputs the privacy checks of this process
 // have read back.
 func KeptReads() int64 { return keptReads.Load() }
+
+// SetAfterWrite has every write call f after each file it writes, until the
+// returned function is called.
+func SetAfterWrite(f func(path string)) (reset func()) {
+	afterWrite = f
+	return func() { afterWrite = nil }
+}
+
+// Unread is the number of outputs of o whose bytes the build left in
+// public/.
+func Unread(o *Output) int {
+	n := 0
+	for _, b := range o.files {
+		if b == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// SetOutput puts b in o at path p, for tests that add outputs to a render.
+func SetOutput(o *Output, p string, b []byte) { o.files[p] = b }

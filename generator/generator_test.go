@@ -26,11 +26,11 @@ const exampleSite = ".."
 
 func render(t *testing.T, dir string) (*generator.Site, *generator.Output) {
 	t.Helper()
-	s, err := generator.Load(dir, generator.Options{Now: testNow})
+	s, err := generator.Load(t.Context(), dir, generator.Options{Now: testNow})
 	if err != nil {
 		t.Fatalf("Load(%s): %v\n%s", dir, err, generator.Errors(err).Format())
 	}
-	out, err := generator.Render(s)
+	out, err := generator.Render(t.Context(), s)
 	if err != nil {
 		t.Fatalf("Render(%s): %v", dir, err)
 	}
@@ -46,7 +46,7 @@ func TestGolden(t *testing.T) {
 		if err := os.RemoveAll(golden); err != nil {
 			t.Fatal(err)
 		}
-		for p, b := range out.Files {
+		for p, b := range outFiles(t, out) {
 			f := filepath.Join(golden, filepath.FromSlash(p))
 			if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
 				t.Fatal(err)
@@ -77,7 +77,7 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := out.Files[p]; !bytes.Equal(got, w) {
+		if got := outFiles(t, out)[p]; !bytes.Equal(got, w) {
 			t.Errorf("%s differs from its golden file (-golden +got):\n%s", p, cmp.Diff(string(w), string(got)))
 		}
 	}
@@ -86,7 +86,7 @@ func TestGolden(t *testing.T) {
 // TestTrackPage checks what a customer must find on a tracking page.
 func TestTrackPage(t *testing.T) {
 	_, out := render(t, exampleSite)
-	page := string(out.Files["track/amjmobezssjp5pia4iukcejbpm/index.html"])
+	page := string(outFiles(t, out)["track/amjmobezssjp5pia4iukcejbpm/index.html"])
 	for _, want := range []string{
 		`<meta name="robots" content="noindex,nofollow,noarchive">`,
 		`<meta name="referrer" content="no-referrer">`,
@@ -122,19 +122,19 @@ func TestTrackPage(t *testing.T) {
 			t.Errorf("tracking page links to another origin: %s", m[1])
 		}
 	}
-	for p, b := range out.Files {
+	for p, b := range outFiles(t, out) {
 		if strings.HasPrefix(p, "track/") && len(b) > 20<<10 {
 			t.Errorf("%s is %d bytes; tracking pages must stay under 20 KB", p, len(b))
 		}
 	}
 
-	completed := string(out.Files["track/4rfjvuwrl7eyrv2gvjfkkbneqe/index.html"])
+	completed := string(outFiles(t, out)["track/4rfjvuwrl7eyrv2gvjfkkbneqe/index.html"])
 	for _, want := range []string{"Receipt", "<dt>Amount</dt>", "$350 (half a truck)", "print this page"} {
 		if !strings.Contains(completed, want) {
 			t.Errorf("completed job's page lacks %q", want)
 		}
 	}
-	cancelled := string(out.Files["track/6oyy7utby5zefaz5v23nysof2i/index.html"])
+	cancelled := string(outFiles(t, out)["track/6oyy7utby5zefaz5v23nysof2i/index.html"])
 	for _, want := range []string{"This job was cancelled on November 20, 2026", `class="cancelled" aria-current="step"`, "Customer rented a bin elsewhere"} {
 		if !strings.Contains(cancelled, want) {
 			t.Errorf("cancelled job's page lacks %q", want)
@@ -143,7 +143,7 @@ func TestTrackPage(t *testing.T) {
 	if strings.Contains(cancelled, "Not yet") {
 		t.Errorf("cancelled job's page still lists steps to come")
 	}
-	imported := string(out.Files["track/3f1c9a7be40d52e86a1c0f9d3b7e2a64/index.html"])
+	imported := string(outFiles(t, out)["track/3f1c9a7be40d52e86a1c0f9d3b7e2a64/index.html"])
 	for _, absent := range []string{"<dt>Price</dt>", "<dt>Service</dt>", "<dt>Crew</dt>"} {
 		if strings.Contains(imported, absent) {
 			t.Errorf("imported job without %s shows it anyway", absent)
@@ -155,17 +155,17 @@ func TestTrackPage(t *testing.T) {
 // gets no page, and one that ended within it still has one.
 func TestExpiry(t *testing.T) {
 	_, out := render(t, exampleSite)
-	if _, ok := out.Files["track/qs5noppu3pcssgtaxrmprg3t4a/index.html"]; ok {
+	if _, ok := outFiles(t, out)["track/qs5noppu3pcssgtaxrmprg3t4a/index.html"]; ok {
 		t.Errorf("job completed in September still has a page")
 	}
-	if _, ok := out.Files["track/4rfjvuwrl7eyrv2gvjfkkbneqe/index.html"]; !ok {
+	if _, ok := outFiles(t, out)["track/4rfjvuwrl7eyrv2gvjfkkbneqe/index.html"]; !ok {
 		t.Errorf("job completed three days ago has no page")
 	}
 }
 
 func TestBookPages(t *testing.T) {
 	_, out := render(t, exampleSite)
-	book := string(out.Files["book/index.html"])
+	book := string(outFiles(t, out)["book/index.html"])
 	for _, want := range []string{`href="/book/trailer-dump/"`, `$600 all-inclusive`, `Dump fees for up to 2 tons`, `href="/book/junk-removal/"`} {
 		if !strings.Contains(book, want) {
 			t.Errorf("/book/ lacks %q", want)
@@ -174,7 +174,7 @@ func TestBookPages(t *testing.T) {
 	if strings.Index(book, "trailer-dump") > strings.Index(book, "junk-removal") {
 		t.Errorf("/book/ does not list services by their order")
 	}
-	svc := string(out.Files["book/trailer-dump/index.html"])
+	svc := string(outFiles(t, out)["book/trailer-dump/index.html"])
 	for _, want := range []string{`href="sms:&#43;12085550100?&amp;body=Hi%20QuickDumpNow%2C%20I%20would%20like%20to%20book%20Trailer%20dump`, `href="mailto:dispatch@quickdumpnow.com?subject=Booking%20request%3A%20Trailer%20dump`, "Up to 3 days on site"} {
 		if !strings.Contains(svc, want) {
 			t.Errorf("/book/trailer-dump/ lacks %q", want)
@@ -211,7 +211,7 @@ func TestTemplatesBefore(t *testing.T) {
 	ownTitle := map[string]bool{"index.html": true, "404.html": true}
 	title := regexp.MustCompile(`<title>.*</title>`)
 	for _, p := range want.Paths() {
-		w, g := want.Files[p], got.Files[p]
+		w, g := outFiles(t, want)[p], outFiles(t, got)[p]
 		if ownTitle[p] {
 			w, g = title.ReplaceAll(w, nil), title.ReplaceAll(g, nil)
 		}
@@ -244,7 +244,7 @@ func TestUnusedTemplate(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, err := generator.Load(dir, generator.Options{Now: testNow})
+			_, err := generator.Load(t.Context(), dir, generator.Options{Now: testNow})
 			got := ""
 			if err != nil {
 				got = generator.Errors(err)[0].Error()
@@ -254,4 +254,14 @@ func TestUnusedTemplate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// outFiles returns every output of out with its bytes.
+func outFiles(t testing.TB, out *generator.Output) map[string][]byte {
+	t.Helper()
+	files, err := out.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

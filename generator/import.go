@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,8 +98,11 @@ func ReadImport(path string) ([]byte, error) {
 // imported before (an existing job has its id as legacy_id), a duplicate id
 // or token, or a token too weak to keep, stops the import before anything is
 // written, with every problem listed. If writing fails midway, the files
-// already written are removed.
-func ImportLegacy(dir, file string, data []byte, opt ImportOptions) ([]Imported, error) {
+// already written are removed, and so they are when ctx is cancelled.
+func ImportLegacy(ctx context.Context, dir, file string, data []byte, opt ImportOptions) ([]Imported, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cfg, err := LoadConfig(dir)
 	if err != nil {
 		return nil, err
@@ -110,7 +114,7 @@ func ImportLegacy(dir, file string, data []byte, opt ImportOptions) ([]Imported,
 	}
 	var list ErrorList
 	recs := decodeLegacy(file, data, loc, now, &list)
-	existing, err := readExistingJobs(dir, loc)
+	existing, err := readExistingJobs(ctx, dir, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +183,9 @@ func ImportLegacy(dir, file string, data []byte, opt ImportOptions) ([]Imported,
 	if err := list.Err(); err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 
 	root, err := openSite(dir)
 	if err != nil {
@@ -188,6 +195,12 @@ func ImportLegacy(dir, file string, data []byte, opt ImportOptions) ([]Imported,
 	var written []string
 	for i, r := range recs {
 		p := filepath.FromSlash(r.job.File)
+		if err := ctx.Err(); err != nil {
+			for _, w := range written {
+				root.Remove(w)
+			}
+			return nil, fmt.Errorf("import %s: %w; no job was imported", file, err)
+		}
 		if err := createFile(root, r.job.File, srcs[i]); err != nil {
 			for _, w := range written {
 				root.Remove(w)
@@ -204,13 +217,16 @@ func ImportLegacy(dir, file string, data []byte, opt ImportOptions) ([]Imported,
 
 // readExistingJobs parses every job file of the site, whatever its errors,
 // for their ids, legacy ids and tokens.
-func readExistingJobs(dir string, loc *time.Location) ([]*Job, error) {
+func readExistingJobs(ctx context.Context, dir string, loc *time.Location) ([]*Job, error) {
 	ids, err := JobIDs(dir)
 	if err != nil {
 		return nil, err
 	}
 	var jobs []*Job
 	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		var ignored ErrorList
 		j, _, err := readJob(dir, id, loc, &ignored)
 		if err != nil {

@@ -37,7 +37,7 @@ func TestImportLegacy(t *testing.T) {
 		// Takes the number the old id JOB_20240523_002 asks for.
 		"JOB-20240523-002.yaml": "id: JOB-20240523-002\ntoken: amjmobezssjp5pia4iukcejbpm\ncustomer: {name: Gloria}\nstatus: booked\n",
 	})
-	got, err := ImportLegacy(dir, "old/jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow})
+	got, err := ImportLegacy(t.Context(), dir, "old/jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow})
 	if err != nil {
 		t.Fatalf("ImportLegacy: %v\n%s", err, Errors(err).Format())
 	}
@@ -82,7 +82,7 @@ private:
 
 	// A second import of the same file is refused, and writes nothing.
 	before := jobFiles(t, dir)
-	_, err = ImportLegacy(dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow, Rotate: true})
+	_, err = ImportLegacy(t.Context(), dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow, Rotate: true})
 	list := Errors(err)
 	if len(list) != 3 || !strings.Contains(list[0].Error(), "jobs.json:2:3: record 1 (JOB_20240523_001): JOB_20240523_001 was already imported as jobs/JOB-20240523-001.yaml") {
 		t.Errorf("second import = %v; want 3 errors, the first at jobs.json:2:3 naming jobs/JOB-20240523-001.yaml", err)
@@ -128,7 +128,7 @@ func TestImportLegacyRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := jobTestSite(t, map[string]string{"JOB-20261121-001.yaml": commentedJob})
-			_, err := ImportLegacy(dir, "jobs.json", []byte(tt.json), ImportOptions{Now: importNow, Rotate: tt.rotate})
+			_, err := ImportLegacy(t.Context(), dir, "jobs.json", []byte(tt.json), ImportOptions{Now: importNow, Rotate: tt.rotate})
 			list := Errors(err)
 			if len(list) != len(tt.want) {
 				t.Fatalf("ImportLegacy = %d errors:\n%s\nwant %d", len(list), list.Format(), len(tt.want))
@@ -147,7 +147,7 @@ func TestImportLegacyRefuses(t *testing.T) {
 
 func TestImportLegacyRotate(t *testing.T) {
 	dir := jobTestSite(t, nil)
-	got, err := ImportLegacy(dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow, Rotate: true})
+	got, err := ImportLegacy(t.Context(), dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow, Rotate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestImportLegacyRollback(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, JobsDir, "JOB-20240523-002.yaml"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ImportLegacy(dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow})
+	_, err := ImportLegacy(t.Context(), dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow})
 	if err == nil || !strings.Contains(err.Error(), "no job was imported") {
 		t.Fatalf("ImportLegacy = %v; want a failed write", err)
 	}

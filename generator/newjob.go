@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -38,8 +39,12 @@ const maxCreateTries = 100
 // The file is created exclusively: when another dispatcher creates a job at
 // the same moment and takes the id, CreateJob takes the next number. The file
 // appears complete or not at all. Before anything is written, the new file is
-// parsed with ParseJob and must hold exactly the job asked for.
-func CreateJob(dir string, j Job, opt CreateOptions) (*Job, error) {
+// parsed with ParseJob and must hold exactly the job asked for. A cancelled
+// ctx stops it before the write.
+func CreateJob(ctx context.Context, dir string, j Job, opt CreateOptions) (*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cfg, err := LoadConfig(dir)
 	if err != nil {
 		return nil, err
@@ -72,6 +77,9 @@ func CreateJob(dir string, j Job, opt CreateOptions) (*Job, error) {
 	}
 	day := now.Format("20060102")
 	for try := 0; try < maxCreateTries; try++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		n, err := nextNumber(dir, day, nil)
 		if err != nil {
 			return nil, err

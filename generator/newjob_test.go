@@ -18,7 +18,7 @@ func TestCreateJob(t *testing.T) {
 	// day is the site's.
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	date := time.Date(2026, 11, 24, 0, 0, 0, 0, loc)
-	j, err := CreateJob(dir, Job{
+	j, err := CreateJob(t.Context(), dir, Job{
 		Customer:  Customer{Name: " Mark "},
 		Address:   "1234 Soderblom Ave, Boise, ID",
 		Service:   "trailer-dump",
@@ -54,14 +54,14 @@ private:
 	if j.File != "jobs/JOB-20261122-008.yaml" || j.Customer.Name != "Mark" {
 		t.Errorf("CreateJob = %s for %q; want jobs/JOB-20261122-008.yaml for Mark", j.File, j.Customer.Name)
 	}
-	if _, err := CreateJob(dir, Job{Customer: Customer{Name: "Ruth"}, Service: "trailer-dumps"}, CreateOptions{Now: now}); !errors.As(err, new(*ServiceError)) ||
+	if _, err := CreateJob(t.Context(), dir, Job{Customer: Customer{Name: "Ruth"}, Service: "trailer-dumps"}, CreateOptions{Now: now}); !errors.As(err, new(*ServiceError)) ||
 		!strings.Contains(err.(*ServiceError).Hint(), `did you mean "trailer-dump"`) {
 		t.Errorf("CreateJob with an unknown service = %v; want a ServiceError suggesting trailer-dump", err)
 	}
-	if _, err := CreateJob(dir, Job{Customer: Customer{Name: "  "}}, CreateOptions{Now: now}); err == nil {
+	if _, err := CreateJob(t.Context(), dir, Job{Customer: Customer{Name: "  "}}, CreateOptions{Now: now}); err == nil {
 		t.Errorf("CreateJob without a name succeeded")
 	}
-	if _, err := CreateJob(dir, Job{Customer: Customer{Name: "Ruth"}, Address: "77 Harrison \xff"}, CreateOptions{Now: now}); err == nil {
+	if _, err := CreateJob(t.Context(), dir, Job{Customer: Customer{Name: "Ruth"}, Address: "77 Harrison \xff"}, CreateOptions{Now: now}); err == nil {
 		t.Errorf("CreateJob with invalid UTF-8 succeeded")
 	}
 	if ids := jobFiles(t, dir); len(ids) != 3 {
@@ -80,7 +80,7 @@ func TestCreateJobText(t *testing.T) {
 		"?q", "0x1F", "1e3", "~", ".inf", "Jo  Ann", "x\u2028y", "bell\a",
 	}
 	for i, s := range texts {
-		j, err := CreateJob(dir, Job{
+		j, err := CreateJob(t.Context(), dir, Job{
 			Customer: Customer{Name: s}, Address: s, Crew: s,
 			Price:     &Price{Amount: 100, Note: s},
 			Scheduled: &Schedule{Window: s},
@@ -110,7 +110,7 @@ func TestCreateJobConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			jobs[i], errs[i] = CreateJob(dir, Job{Customer: Customer{Name: fmt.Sprintf("Customer %d", i)}, Service: "junk-removal"}, CreateOptions{Now: now})
+			jobs[i], errs[i] = CreateJob(t.Context(), dir, Job{Customer: Customer{Name: fmt.Sprintf("Customer %d", i)}, Service: "junk-removal"}, CreateOptions{Now: now})
 		}()
 	}
 	wg.Wait()

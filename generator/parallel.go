@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"runtime"
 	"sync"
 )
@@ -10,18 +11,32 @@ import (
 // only its own slot of the caller's result slices, so nothing is locked;
 // errors are collected by the caller, every one of them.
 func parallel(n, workers int, fn func(i int)) {
+	_ = parallelCtx(context.Background(), n, workers, fn)
+}
+
+// parallelCtx is parallel that stops calling fn once ctx is cancelled: the
+// calls under way finish, no new one starts, and it returns ctx's error.
+// Slots whose fn was not called keep their zero values.
+func parallelCtx(ctx context.Context, n, workers int, fn func(i int)) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	done := ctx.Done()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
+				select {
+				case <-done:
+					return
+				default:
+				}
 				fn(i)
 			}
 		}(w)
 	}
 	wg.Wait()
+	return ctx.Err()
 }

@@ -944,14 +944,14 @@ func ShortToken(t string) string {
 // holds a job's token outside the job's own page, or any private value.
 func CheckPrivacy(s *Site, out *Output) error {
 	x := newLeakIndex(s, nil)
-	return leakErrors(x.check(out.Files, out.Paths()))
+	return leakErrors(x.check(out.files, out.Paths()))
 }
 
 // checkAll is the privacy check of a build that rendered every output of
 // out. It returns the index it used.
 func checkAll(s *Site, out *Output) (*leakIndex, error) {
 	x := buildLeakIndex(s, nil, true)
-	return x, leakErrors(x.check(out.Files, out.Paths()))
+	return x, leakErrors(x.check(out.files, out.Paths()))
 }
 
 // checkBuild is the privacy check of a Build, with x the index of every
@@ -963,14 +963,14 @@ func checkBuild(s *Site, x *leakIndex, pub string, out *Output, kept map[string]
 		return nil
 	}
 	var rendered, old []string
-	for p := range out.Files {
+	for p := range out.files {
 		if _, ok := kept[p]; ok {
 			old = append(old, p)
 		} else {
 			rendered = append(rendered, p)
 		}
 	}
-	leaks := x.check(out.Files, rendered)
+	leaks := x.check(out.files, rendered)
 	// Only a job parsed again can bring a pattern the last build did not
 	// have; one whose file is new, or that took its token or value from
 	// another file, counts as new, which costs a read and is never wrong.
@@ -1005,7 +1005,7 @@ func readKept(pub string, out *Output, paths []string) (map[string][]byte, error
 	bs := make([][]byte, len(paths))
 	errs := make([]error, len(paths))
 	parallel(len(paths), 8, func(i int) {
-		if b := out.Files[paths[i]]; b != nil {
+		if b := out.files[paths[i]]; b != nil {
 			bs[i] = b
 			return
 		}

@@ -103,7 +103,7 @@ func TestPrivacyBuildRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copySite(t, exampleSite)
 			writeFiles(t, dir, tc.files)
-			_, err := generator.Build(dir, generator.Options{Now: testNow})
+			_, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow})
 			checkLeakError(t, err, tc.out, tc.job, tc.what)
 			if _, err := os.Stat(filepath.Join(dir, "public")); !os.IsNotExist(err) {
 				t.Errorf("public/ exists after a refused build (%v); nothing may be written", err)
@@ -150,7 +150,7 @@ func TestPrivacyBuildAllows(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copySite(t, exampleSite)
 			writeFiles(t, dir, tc.files)
-			if _, err := generator.Build(dir, generator.Options{Now: testNow}); err != nil {
+			if _, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow}); err != nil {
 				t.Fatalf("Build: %v\n%s", err, generator.Errors(err).Format())
 			}
 		})
@@ -172,13 +172,13 @@ func TestPrivacyRebuildRefuses(t *testing.T) {
 		dir := copySite(t, exampleSite)
 		opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
 		for range 2 {
-			if _, err := generator.Build(dir, opt); err != nil {
+			if _, err := generator.Build(t.Context(), dir, opt); err != nil {
 				t.Fatal(err)
 			}
 		}
 		before, _ := snapshot(t, filepath.Join(dir, "public"))
 		writeFiles(t, dir, leak)
-		_, err := generator.Build(dir, opt)
+		_, err := generator.Build(t.Context(), dir, opt)
 		checkLeakError(t, err, markPage, "JOB-20261123-009", "private.notes")
 		if after, _ := snapshot(t, filepath.Join(dir, "public")); !cmp.Equal(after, before) {
 			t.Errorf("public/ changed after a refused build: %s", cmp.Diff(before, after))
@@ -188,26 +188,26 @@ func TestPrivacyRebuildRefuses(t *testing.T) {
 		dir := copySite(t, exampleSite)
 		opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
 		for range 2 {
-			if _, err := generator.Build(dir, opt); err != nil {
+			if _, err := generator.Build(t.Context(), dir, opt); err != nil {
 				t.Fatal(err)
 			}
 		}
 		writeFiles(t, dir, faqLeak)
-		_, err := generator.Build(dir, opt)
+		_, err := generator.Build(t.Context(), dir, opt)
 		checkLeakError(t, err, "public/deep/more/faq/index.html", markID, "private.notes")
 	})
 	t.Run("builder, new job", func(t *testing.T) {
 		dir := copySite(t, exampleSite)
 		b := generator.NewBuilder(dir, generator.Options{Now: testNow})
-		if _, err := b.Rebuild(nil); err != nil {
+		if _, err := b.Rebuild(t.Context(), nil); err != nil {
 			t.Fatal(err)
 		}
 		writeFiles(t, dir, leak)
-		_, err := b.Rebuild([]string{"jobs/JOB-20261123-009.yaml"})
+		_, err := b.Rebuild(t.Context(), []string{"jobs/JOB-20261123-009.yaml"})
 		checkLeakError(t, err, markPage, "JOB-20261123-009", "private.notes")
 		// Fixed, the rebuild goes through.
 		writeFiles(t, dir, map[string]string{"jobs/JOB-20261123-009.yaml": strings.Replace(newJob, "1234 Soderblom", "back door", 1)})
-		if _, err := b.Rebuild([]string{"jobs/JOB-20261123-009.yaml"}); err != nil {
+		if _, err := b.Rebuild(t.Context(), []string{"jobs/JOB-20261123-009.yaml"}); err != nil {
 			t.Fatalf("Rebuild after the fix: %v", err)
 		}
 	})
@@ -234,7 +234,7 @@ func TestPrivacyRepeatedTags(t *testing.T) {
 	want = append(want, "public/many/170.html", "public/many/180.html")
 	for i := range 200 {
 		page := "<html><body>" + strings.Repeat(tag+"<p>Nothing to see</p></div>\n", 5) + leaks[i] + "</body></html>\n"
-		out.Files[fmt.Sprintf("many/%d.html", i)] = []byte(page)
+		generator.SetOutput(out, fmt.Sprintf("many/%d.html", i), []byte(page))
 	}
 	var got []string
 	for _, e := range generator.Errors(generator.CheckPrivacy(s, out)) {
@@ -254,7 +254,7 @@ func TestPrivacyRebuildReadsNoKeptPage(t *testing.T) {
 	dir := copySite(t, exampleSite)
 	opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
 	for range 2 {
-		if _, err := generator.Build(dir, opt); err != nil {
+		if _, err := generator.Build(t.Context(), dir, opt); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -276,7 +276,7 @@ func TestPrivacyRebuildReadsNoKeptPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := generator.KeptReads()
-		if _, err := generator.Build(dir, opt); err != nil {
+		if _, err := generator.Build(t.Context(), dir, opt); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		if got := generator.KeptReads() - before; (got > 0) != tc.reads {

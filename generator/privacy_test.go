@@ -16,7 +16,7 @@ var privacySites = []string{exampleSite, "testdata/sites/hostile"}
 func TestPrivacyNoFileListsJobs(t *testing.T) {
 	for _, dir := range privacySites {
 		s, out := render(t, dir)
-		for p, b := range out.Files {
+		for p, b := range outFiles(t, out) {
 			var ids, tokens []string
 			for _, j := range s.Jobs {
 				if strings.Contains(string(b), j.ID) {
@@ -39,7 +39,7 @@ func TestPrivacyTokenOnlyInItsOwnPage(t *testing.T) {
 		for _, j := range s.Jobs {
 			own := generator.TrackPath(j.Token)
 			var found []string
-			for p, b := range out.Files {
+			for p, b := range outFiles(t, out) {
 				if p != own && (strings.Contains(p, j.Token) || strings.Contains(string(b), j.Token)) {
 					found = append(found, p)
 				}
@@ -47,7 +47,7 @@ func TestPrivacyTokenOnlyInItsOwnPage(t *testing.T) {
 			if len(found) > 0 {
 				t.Errorf("%s: token of %s appears in %v; it may appear only in %s", dir, j.ID, found, own)
 			}
-			if _, ok := out.Files[own]; !ok && j.Live(s.Now, s.Config.Track.ExpireAfter) {
+			if _, ok := outFiles(t, out)[own]; !ok && j.Live(s.Now, s.Config.Track.ExpireAfter) {
 				t.Errorf("%s: live job %s has no page at %s", dir, j.ID, own)
 			}
 		}
@@ -61,7 +61,7 @@ func TestPrivacyNothingPrivateRendered(t *testing.T) {
 		for _, j := range s.Jobs {
 			for _, f := range j.Private {
 				n++
-				for p, b := range out.Files {
+				for p, b := range outFiles(t, out) {
 					if strings.Contains(string(b), f.Value) {
 						t.Errorf("%s: private.%s of %s (%q) appears in %s", dir, f.Key, j.ID, f.Value, p)
 					}
@@ -77,7 +77,7 @@ func TestPrivacyNothingPrivateRendered(t *testing.T) {
 func TestPrivacyNoJobsJSON(t *testing.T) {
 	for _, dir := range privacySites {
 		_, out := render(t, dir)
-		for p := range out.Files {
+		for p := range outFiles(t, out) {
 			if path.Base(p) == "jobs.json" || strings.HasSuffix(p, ".json") {
 				t.Errorf("%s: output has %s; the site must never publish a list of jobs", dir, p)
 			}
@@ -87,7 +87,7 @@ func TestPrivacyNoJobsJSON(t *testing.T) {
 
 func TestPrivacyCustomerTextEscaped(t *testing.T) {
 	_, out := render(t, "testdata/sites/hostile")
-	page := string(out.Files[generator.TrackPath("egjadzjzqanucanbeea5dil7hy")])
+	page := string(outFiles(t, out)[generator.TrackPath("egjadzjzqanucanbeea5dil7hy")])
 	for _, bad := range []string{"<script>", "<img src=x", "<b>bold</b>", "<b>Haulers</b>", `href="javascript:`} {
 		if strings.Contains(page, bad) {
 			t.Errorf("tracking page contains %q unescaped", bad)
@@ -98,7 +98,7 @@ func TestPrivacyCustomerTextEscaped(t *testing.T) {
 			t.Errorf("tracking page lacks the escaped text %q", want)
 		}
 	}
-	for p, b := range out.Files {
+	for p, b := range outFiles(t, out) {
 		if strings.HasSuffix(p, ".html") && strings.Contains(string(b), "<script") {
 			t.Errorf("%s contains a script element", p)
 		}

@@ -2,11 +2,13 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -21,35 +23,65 @@ import (
 // Output is a built site in memory: output path (slash-separated, relative
 // to public/) to bytes.
 type Output struct {
-	// Files holds every output path. A cached Build leaves the bytes of the
-	// pages it did not touch nil; ReadUnread loads them.
-	Files map[string][]byte
+	// files holds every output path. A cached Build leaves the bytes of
+	// the pages it did not touch nil: they are in public/ as the last
+	// build wrote them, and Bytes and All read them from there.
+	files map[string][]byte
 	// dir is the public/ directory the output was written to.
 	dir string
 }
 
-// ReadUnread loads from public/ the bytes of the pages a cached build did
-// not read, so that every entry of Files holds its bytes.
-func (o *Output) ReadUnread() error {
-	var errs []error
-	for p, b := range o.Files {
-		if b != nil {
-			continue
-		}
-		b, err := readFile(filepath.Join(o.dir, filepath.FromSlash(p)))
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		o.Files[p] = b
+// Len is the number of output files.
+func (o *Output) Len() int { return len(o.files) }
+
+// Has reports whether p is an output path.
+func (o *Output) Has(p string) bool {
+	_, ok := o.files[p]
+	return ok
+}
+
+// Bytes returns the bytes of the output at path p, reading them from
+// public/ when the build that made o left them there unread. A path that is
+// not in the output is an error wrapping fs.ErrNotExist. The bytes are
+// shared: do not change them.
+func (o *Output) Bytes(p string) ([]byte, error) {
+	b, ok := o.files[p]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("%s is not in the output: %w", p, fs.ErrNotExist)
+	case b != nil:
+		return b, nil
 	}
-	return errors.Join(errs...)
+	b, err := readFile(filepath.Join(o.dir, filepath.FromSlash(p)))
+	if err != nil {
+		return nil, fmt.Errorf("read the page the last build left in %s: %w", o.dir, err)
+	}
+	return b, nil
+}
+
+// All returns every output by path with its bytes, reading from public/
+// those the build left there unread.
+func (o *Output) All() (map[string][]byte, error) {
+	paths := o.Paths()
+	bs := make([][]byte, len(paths))
+	errs := make([]error, len(paths))
+	parallel(len(paths), 8, func(i int) {
+		bs[i], errs[i] = o.Bytes(paths[i])
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	all := make(map[string][]byte, len(paths))
+	for i, p := range paths {
+		all[p] = bs[i]
+	}
+	return all, nil
 }
 
 // Paths returns the output paths in sorted order.
 func (o *Output) Paths() []string {
-	out := make([]string, 0, len(o.Files))
-	for p := range o.Files {
+	out := make([]string, 0, len(o.files))
+	for p := range o.files {
 		out = append(out, p)
 	}
 	sort.Strings(out)
@@ -272,14 +304,15 @@ func (r *renderer) exec(name string, v *view) ([]byte, error) {
 	return bytes.Clone(b.Bytes()), nil
 }
 
-// Render builds every output of the site in memory.
-func Render(s *Site) (*Output, error) {
-	return render(s, nil)
+// Render builds every output of the site in memory. It stops soon after
+// ctx is cancelled and returns ctx's error.
+func Render(ctx context.Context, s *Site) (*Output, error) {
+	return render(ctx, s, nil)
 }
 
 // render is Render for a build that already holds some tracking pages, by
 // output path: those are taken as they are.
-func render(s *Site, have map[string][]byte) (*Output, error) {
+func render(ctx context.Context, s *Site, have map[string][]byte) (*Output, error) {
 	r, err := newRenderer(s)
 	if err != nil {
 		return nil, err
@@ -287,7 +320,7 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 	live := s.LiveJobs()
 	// Room for every output: the tracking pages, the assets and pages, and
 	// /book/, the services, 404.html, robots.txt and index.html.
-	out := &Output{Files: make(map[string][]byte, len(live)+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
+	out := &Output{files: make(map[string][]byte, len(live)+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
 	var list ErrorList
 	// A mistake in a template fails every page it renders: it is reported
 	// once, not once per tracking page.
@@ -304,7 +337,7 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 			list = append(list, &Error{Pos: Pos{File: path}, Msg: err.Error()})
 			return
 		}
-		out.Files[path] = b
+		out.files[path] = b
 	}
 	if len(s.Assets) > 0 {
 		root, err := openSite(s.Dir)
@@ -329,10 +362,10 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 	}
 	b, err = r.NotFound()
 	add("404.html", b, err)
-	if _, ok := out.Files["robots.txt"]; !ok {
-		out.Files["robots.txt"] = Robots()
+	if _, ok := out.files["robots.txt"]; !ok {
+		out.files["robots.txt"] = Robots()
 	}
-	if _, ok := out.Files["index.html"]; !ok {
+	if _, ok := out.files["index.html"]; !ok {
 		b, err := r.Page(&Page{Title: s.Config.Site.Name, Out: "index.html"})
 		add("index.html", b, err)
 	}
@@ -342,16 +375,18 @@ func render(s *Site, have map[string][]byte) (*Output, error) {
 	for _, j := range live {
 		p := TrackPath(j.Token)
 		if b, ok := have[p]; ok {
-			out.Files[p] = b
+			out.files[p] = b
 			continue
 		}
 		jobs, paths = append(jobs, j), append(paths, p)
 	}
 	pages := make([][]byte, len(jobs))
 	errs := make([]error, len(jobs))
-	parallel(len(jobs), 0, func(i int) {
+	if err := parallelCtx(ctx, len(jobs), 0, func(i int) {
 		pages[i], errs[i] = r.Track(jobs[i])
-	})
+	}); err != nil {
+		return nil, err
+	}
 	for i, p := range paths {
 		add(p, pages[i], errs[i])
 	}

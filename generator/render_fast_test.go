@@ -39,7 +39,7 @@ func TestFastTrack(t *testing.T) {
 		{"templates of before", before, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := Load(tc.dir, Options{Now: now})
+			s, err := Load(t.Context(), tc.dir, Options{Now: now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestFastTrack(t *testing.T) {
 // BenchmarkTrackPage renders one tracking page of the example site (Mark's
 // job, ready for pickup) with html/template and with htmlexec.
 func BenchmarkTrackPage(b *testing.B) {
-	s, err := Load("..", Options{Now: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }})
+	s, err := Load(b.Context(), "..", Options{Now: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		b.Fatal(err)
 	}

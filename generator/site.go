@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -42,12 +43,16 @@ type Options struct {
 
 // Load reads and validates every source under dir. When anything is wrong it
 // returns an ErrorList holding every problem found, with the site as far as
-// it could be read.
-func Load(dir string, opt Options) (*Site, error) {
-	return load(dir, opt, nil)
+// it could be read. It stops soon after ctx is cancelled and returns ctx's
+// error.
+func Load(ctx context.Context, dir string, opt Options) (*Site, error) {
+	return load(ctx, dir, opt, nil)
 }
 
-func load(dir string, opt Options, cache *buildCache) (*Site, error) {
+func load(ctx context.Context, dir string, opt Options, cache *buildCache) (*Site, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	now := time.Now
 	if opt.Now != nil {
 		now = opt.Now
@@ -81,7 +86,10 @@ func load(dir string, opt Options, cache *buildCache) (*Site, error) {
 	if err := s.loadContent(r, &list); err != nil {
 		return nil, err
 	}
-	if err := s.loadJobs(r, loc, cache, &list); err != nil {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.loadJobs(ctx, r, loc, cache, &list); err != nil {
 		return nil, err
 	}
 	s.checkJobs(&list)
@@ -203,7 +211,7 @@ func cachedJob(file string, e *cacheEntry) *Job {
 	return j
 }
 
-func (s *Site) loadJobs(r *os.Root, loc *time.Location, cache *buildCache, list *ErrorList) error {
+func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cache *buildCache, list *ErrorList) error {
 	dir := filepath.Join(s.Dir, JobsDir)
 	entries, err := readSourceDir(r, JobsDir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -248,9 +256,11 @@ func (s *Site) loadJobs(r *os.Root, loc *time.Location, cache *buildCache, list 
 	if err == nil {
 		defer jobsRoot.Close()
 	}
-	parallel(len(names), 0, func(i int) {
+	if err := parallelCtx(ctx, len(names), 0, func(i int) {
 		jobs[i], sources[i], readErrs[i] = loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, &lists[i])
-	})
+	}); err != nil {
+		return err
+	}
 	if err := errors.Join(readErrs...); err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func buildWithin(t *testing.T, dir string, opt generator.Options) error {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() {
-		_, err := generator.Build(dir, opt)
+		_, err := generator.Build(t.Context(), dir, opt)
 		done <- err
 	}()
 	select {
@@ -189,17 +189,21 @@ func TestLinkInsideSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	symlink("../shared/job.yaml", "jobs", "JOB-20261121-001.yaml")(t, dir, "")
-	res, err := generator.Build(dir, generator.Options{Now: testNow})
+	res, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow})
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
-	if got := string(res.Output.Files["logo.txt"]); got != "logo\n" {
+	if got := string(outFiles(t, res.Output)["logo.txt"]); got != "logo\n" {
 		t.Errorf("logo.txt = %q; want %q", got, "logo\n")
 	}
-	if got := len(res.Site.Jobs); got != 7 {
-		t.Errorf("Build read %d jobs; want 7, the linked one with them", got)
+	site, err := generator.Load(t.Context(), dir, generator.Options{Now: testNow})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
 	}
-	if us := res.Output.Files["about-us/index.html"]; !bytes.Contains(us, []byte("We are a small crew based in Boise.")) {
+	if got := len(site.Jobs); got != 7 {
+		t.Errorf("Load read %d jobs; want 7, the linked one with them", got)
+	}
+	if us := outFiles(t, res.Output)["about-us/index.html"]; !bytes.Contains(us, []byte("We are a small crew based in Boise.")) {
 		t.Errorf("about-us/index.html does not hold the text of about.md:\n%s", us)
 	}
 }
@@ -217,7 +221,7 @@ func TestJobCommandsRefuseLinks(t *testing.T) {
 	target := filepath.Join(out, "job.yaml")
 	os.WriteFile(target, src, 0o644)
 	symlink("OUT/job.yaml", "jobs", "JOB-20261121-001.yaml")(t, dir, out)
-	_, err = generator.SetStatus(dir, "JOB-20261121-001", "completed", generator.StatusChange{Force: true})
+	_, err = generator.SetStatus(t.Context(), dir, "JOB-20261121-001", "completed", generator.StatusChange{Force: true})
 	if err == nil || !strings.Contains(err.Error(), "jobs/JOB-20261121-001.yaml: a link that leads out of the site") {
 		t.Errorf("SetStatus through a link out = %v; want it refused", err)
 	}
@@ -230,7 +234,7 @@ func TestJobCommandsRefuseLinks(t *testing.T) {
 	os.RemoveAll(filepath.Join(dir, "jobs"))
 	symlink("OUT", "jobs")(t, dir, out)
 	before, _ := os.ReadDir(out)
-	_, err = generator.CreateJob(dir, generator.Job{Customer: generator.Customer{Name: "Ann"}, Address: "1 Main St", Service: "trailer-dump"}, generator.CreateOptions{Now: testNow()})
+	_, err = generator.CreateJob(t.Context(), dir, generator.Job{Customer: generator.Customer{Name: "Ann"}, Address: "1 Main St", Service: "trailer-dump"}, generator.CreateOptions{Now: testNow()})
 	if err == nil {
 		t.Errorf("CreateJob with jobs/ linked out of the site = nil; want an error")
 	}

@@ -108,7 +108,7 @@ func TestCacheDirRefused(t *testing.T) {
 	if err := os.Chmod(cache, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	_, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache})
+	_, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow, CacheDir: cache})
 	if _, ok := err.(*generator.CacheDirError); !ok {
 		t.Fatalf("Build with a world-writable cache directory = %v; want a *CacheDirError", err)
 	}
@@ -121,7 +121,7 @@ func TestCacheDirRefused(t *testing.T) {
 	os.Chmod(cache, 0o700)
 	build := filepath.Join(cache, "build")
 	os.Mkdir(build, 0o700)
-	if _, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache}); err != nil {
+	if _, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow, CacheDir: cache}); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(build)
@@ -138,7 +138,7 @@ func TestCacheDirRefused(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "jobs", "JOB-20240523-001.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := generator.Build(dir, generator.Options{Now: testNow, CacheDir: cache}); err != nil {
+	if _, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow, CacheDir: cache}); err != nil {
 		t.Fatal(err)
 	}
 	info, err := os.Stat(file)

@@ -57,7 +57,7 @@ func TestServiceSteps(t *testing.T) {
 			if tc.line != "" {
 				writeService(t, dir, "trailer-dump", "steps", tc.line)
 			}
-			s, err := Load(dir, Options{})
+			s, err := Load(t.Context(), dir, Options{})
 			var got, hint string
 			if l := Errors(err); len(l) > 0 {
 				got, hint = l[0].Error(), l[0].Hint
@@ -94,17 +94,17 @@ history:
 `
 	dir := jobTestSite(t, map[string]string{"JOB-20261122-001.yaml": job})
 	s := mustLoad(t, dir)
-	page, err := Render(s)
+	page, err := Render(t.Context(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	html := string(page.Files[TrackPath("g35dkbjc7bpdaqtnqwiivfozku")])
+	html := string(page.files[TrackPath("g35dkbjc7bpdaqtnqwiivfozku")])
 	if strings.Contains(html, "Ready for pickup") || !strings.Contains(html, "In progress") {
 		t.Errorf("the page of a junk removal job lists other steps than booked, in progress, completed:\n%s", html)
 	}
 
 	for _, force := range []bool{false, true} {
-		_, err := SetStatus(dir, "JOB-20261122-001", ReadyForPickup, StatusChange{Force: force})
+		_, err := SetStatus(t.Context(), dir, "JOB-20261122-001", ReadyForPickup, StatusChange{Force: force})
 		var se *StepError
 		if !errors.As(err, &se) {
 			t.Fatalf("SetStatus(ready_for_pickup, force %v) = %v; want a StepError", force, err)
@@ -125,7 +125,7 @@ history:
 	if err := os.WriteFile(filepath.Join(dir, JobsDir, "JOB-20261122-001.yaml"), []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Load(dir, Options{})
+	_, err = Load(t.Context(), dir, Options{})
 	l := Errors(err)
 	var got []string
 	for _, e := range l {
@@ -143,7 +143,7 @@ history:
 	if err := os.WriteFile(filepath.Join(dir, JobsDir, "JOB-20261122-001.yaml"), []byte(job), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := SetStatus(dir, "JOB-20261122-001", InProgress, StatusChange{}); err != nil {
+	if _, err := SetStatus(t.Context(), dir, "JOB-20261122-001", InProgress, StatusChange{}); err != nil {
 		t.Fatal(err)
 	}
 	mustLoad(t, dir)
@@ -162,7 +162,7 @@ func TestPriceLine(t *testing.T) {
 		if tc.line != "" {
 			writeService(t, dir, "trailer-dump", "price_line", tc.line)
 		}
-		s, err := Load(dir, Options{})
+		s, err := Load(t.Context(), dir, Options{})
 		if tc.wantErr != "" {
 			if l := Errors(err); len(l) == 0 || l[0].Error() != tc.wantErr {
 				t.Errorf("Load with %q = %v; want %q", tc.line, err, tc.wantErr)

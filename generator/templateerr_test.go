@@ -47,9 +47,9 @@ func TestTemplateMistakes(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, generator.TemplatesDir, generator.TemplateTrack), []byte(src), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			s, err := generator.Load(dir, generator.Options{Now: testNow})
+			s, err := generator.Load(t.Context(), dir, generator.Options{Now: testNow})
 			if err == nil {
-				_, err = generator.Render(s)
+				_, err = generator.Render(t.Context(), s)
 			}
 			list := generator.Errors(err)
 			if len(list) != 1 {

@@ -83,7 +83,7 @@ func TestBuildRefusesWeakToken(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copySite(t, exampleSite)
 			writeFiles(t, dir, map[string]string{markFile: strings.Replace(readSource("../"+markFile), markToken, tc.token, 1)})
-			_, err := generator.Build(dir, generator.Options{Now: testNow})
+			_, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow})
 			list := generator.Errors(err)
 			if len(list) != 1 || list[0].Pos.File != markFile || list[0].Pos.Line != 3 || !strings.Contains(list[0].Msg, tc.want) || list[0].Hint == "" {
 				t.Errorf("Build = %v\n%s\nwant one error at %s:3 saying %q, with a hint", err, list.Format(), markFile, tc.want)

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,6 +34,10 @@ func (c *Changes) All() []string {
 	return out
 }
 
+// afterWrite, when set, is called after each file a write wrote, for the
+// tests that stop a build mid-write.
+var afterWrite func(path string)
+
 // tmpPrefix ends the name of a file being written; one left behind by a
 // killed build is removed by the next.
 const tmpPrefix = ".qdn-tmp"
@@ -41,15 +46,19 @@ const tmpPrefix = ".qdn-tmp"
 // already right is left alone, so its modification time stays; every other
 // file is replaced atomically (a temporary file, then a rename); files that
 // no longer belong are removed, and so are directories they leave empty.
-func Write(dir string, out *Output) (*Changes, error) {
-	return write(dir, out, nil, nil)
+//
+// Write stops soon after ctx is cancelled and returns ctx's error; every
+// file is then as it was or as out has it, nothing is removed, and a second
+// Write finishes the job.
+func Write(ctx context.Context, dir string, out *Output) (*Changes, error) {
+	return write(ctx, dir, out, nil, nil)
 }
 
 // write is Write for a build that already knows some of dir: the paths in
 // current hold the bytes of out (the build read and checked them), and the
 // directories in trusted hold nothing but their one page, so neither needs
 // to be read again.
-func write(dir string, out *Output, current, trusted map[string]bool) (*Changes, error) {
+func write(ctx context.Context, dir string, out *Output, current, trusted map[string]bool) (*Changes, error) {
 	dir = filepath.Clean(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -57,6 +66,9 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 	existing := map[string]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if p == dir {
@@ -84,6 +96,9 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 		existing[rel] = true
 		return nil
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", dir, err)
 	}
@@ -98,7 +113,7 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 	errs := make([]error, len(paths))
 	var made sync.Map
 	// Eight at a time: writing is mostly waiting on the file system.
-	parallel(len(paths), 8, func(i int) {
+	cancelled := parallelCtx(ctx, len(paths), 8, func(i int) {
 		p := paths[i]
 		if current[p] && existing[p] {
 			return
@@ -106,7 +121,7 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 		target := filepath.Join(dir, filepath.FromSlash(p))
 		if existing[p] {
 			old, err := readFile(target)
-			if err == nil && bytes.Equal(old, out.Files[p]) {
+			if err == nil && bytes.Equal(old, out.files[p]) {
 				return
 			}
 			results[i] = modified
@@ -125,13 +140,19 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 			// Nothing to replace: write in place. A file cut short by
 			// a killed build differs from its page, so the next
 			// build replaces it.
-			errs[i] = writeFileNew(target, out.Files[p])
+			errs[i] = writeFileNew(target, out.files[p])
 		} else {
-			errs[i] = writeFileAtomic(target, out.Files[p])
+			errs[i] = writeFileAtomic(target, out.files[p])
+		}
+		if afterWrite != nil {
+			afterWrite(p)
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if cancelled != nil {
+		return nil, cancelled
 	}
 	c := &Changes{}
 	for i, p := range paths {
@@ -143,7 +164,7 @@ func write(dir string, out *Output, current, trusted map[string]bool) (*Changes,
 		}
 	}
 	for p := range existing {
-		if _, ok := out.Files[p]; ok {
+		if _, ok := out.files[p]; ok {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -53,7 +53,7 @@ func copySite(t *testing.T, from string) string {
 
 func build(t *testing.T, dir string) *generator.Result {
 	t.Helper()
-	res, err := generator.Build(dir, generator.Options{Now: testNow})
+	res, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow})
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -139,7 +139,7 @@ func TestNothingWrittenOnError(t *testing.T) {
 	pub := filepath.Join(dir, "public")
 	files, mtimes := snapshot(t, pub)
 	os.WriteFile(filepath.Join(dir, "jobs", "JOB-20261121-001.yaml"), []byte("id: JOB-20261121-001\nstatus: flying\n"), 0o644)
-	if _, err := generator.Build(dir, generator.Options{Now: testNow}); len(generator.Errors(err)) == 0 {
+	if _, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow}); len(generator.Errors(err)) == 0 {
 		t.Fatalf("Build of a bad job: err = %v; want source errors", err)
 	}
 	files2, mtimes2 := snapshot(t, pub)

@@ -74,7 +74,7 @@ const benchJobs = 10000
 func BenchmarkRebuildOneJob(b *testing.B) {
 	dir := benchSite(b, benchJobs)
 	bl := generator.NewBuilder(dir, generator.Options{Now: func() time.Time { return testNow }})
-	if _, err := bl.Rebuild(nil); err != nil {
+	if _, err := bl.Rebuild(b.Context(), nil); err != nil {
 		b.Fatal(err)
 	}
 	var took []time.Duration
@@ -86,7 +86,7 @@ func BenchmarkRebuildOneJob(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		res, err := bl.Rebuild([]string{filepath.ToSlash(file)})
+		res, err := bl.Rebuild(b.Context(), []string{filepath.ToSlash(file)})
 		took = append(took, time.Since(start))
 		if err != nil {
 			b.Fatal(err)

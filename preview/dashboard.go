@@ -179,7 +179,7 @@ func (st *state) makeRows() []dashRow {
 				r.TrackHead, r.TrackToken = strings.TrimSuffix(cfg.Site.BaseURL, "/")+"/track/", j.Token+"/"
 				r.TrackURL = r.TrackHead + r.TrackToken
 				if st.out != nil {
-					if _, ok := st.out.Files[generator.TrackPath(j.Token)]; ok {
+					if st.out.Has(generator.TrackPath(j.Token)) {
 						r.PreviewURL = "/track/" + j.Token + "/"
 					}
 				}

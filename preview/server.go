@@ -74,7 +74,10 @@ type Server struct {
 	srv     *http.Server
 	done    chan struct{}
 	closed  sync.Once
-	wg      sync.WaitGroup
+	// ctx stops a build under way; cancel is called by Close.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
 	// rebuilt is told of each finished rebuild, for tests and benchmarks.
 	rebuilt func(Batch, *generator.Result, error, time.Duration)
@@ -143,8 +146,10 @@ func NewServer(opt Options) *Server {
 
 // Open listens on the address, builds the site once and starts watching and
 // serving. A build error does not stop it: the preview then shows the errors
-// until they are fixed.
-func (s *Server) Open() error {
+// until they are fixed. Cancelling ctx stops the build under way, and every
+// later one, at once; Close still has to be called. When ctx is cancelled
+// during the first build, Open returns ctx's error and serves nothing.
+func (s *Server) Open(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.opt.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.opt.Addr, err)
@@ -170,8 +175,15 @@ func (s *Server) Open() error {
 	s.watcher = NewWatcher(s.opt.Dir, WatcherOptions{Poll: s.opt.Poll, Logf: func(format string, args ...any) {
 		fmt.Fprintf(s.opt.Log, "qdn: "+format+"\n", args...)
 	}})
+	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.build(Batch{All: true, At: time.Now()})
+	if err := ctx.Err(); err != nil {
+		s.cancel()
+		ln.Close()
+		return err
+	}
 	if err := s.watcher.Open(); err != nil {
+		s.cancel()
 		ln.Close()
 		return fmt.Errorf("watch %s: %w", s.opt.Dir, err)
 	}
@@ -245,6 +257,7 @@ func (s *Server) Polling() bool { return s.watcher.Polling() }
 func (s *Server) Close() error {
 	var err error
 	s.closed.Do(func() {
+		s.cancel()
 		close(s.done)
 		// Every response is in memory and the event streams end with done,
 		// so a request in flight finishes within milliseconds. What is left
@@ -286,8 +299,13 @@ func (s *Server) build(b Batch) {
 	// The Builder carries the changes of a failed rebuild over to the next
 	// one, so that no edit is lost in between.
 	start := time.Now()
-	res, err := s.builder.Rebuild(b.Changed())
+	res, err := s.builder.Rebuild(s.ctx, b.Changed())
 	took := time.Since(start)
+	if s.ctx.Err() != nil {
+		// Stopping: the Builder keeps the changes, and nobody waits for
+		// the result.
+		return
+	}
 
 	s.mu.Lock()
 	prev := s.st
@@ -453,10 +471,11 @@ func (st *state) version(key string) string {
 	if st.out == nil {
 		return "unbuilt"
 	}
-	body, ok := st.out.Files[key]
+	body, ok := lookup(st.out, key)
 	prefix := ""
 	if !ok {
-		body, prefix = st.out.Files["404.html"], "404-"
+		body, _ = lookup(st.out, "404.html")
+		prefix = "404-"
 	}
 	sum := sha256.Sum256(body)
 	return prefix + hex.EncodeToString(sum[:12])
@@ -533,10 +552,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	key := strings.TrimPrefix(rr.URI, "/")
 	status := http.StatusOK
-	body, ok := st.out.Files[key]
+	body, ok := lookup(st.out, key)
 	if !ok {
 		key, status = "404.html", http.StatusNotFound
-		if body, ok = st.out.Files[key]; !ok {
+		if body, ok = lookup(st.out, key); !ok {
 			http.NotFound(w, r)
 			return
 		}
@@ -744,4 +763,11 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		fl.Flush()
 	}
+}
+
+// lookup returns the bytes of the output at key. The Builder holds every
+// page in memory, so only a path that is not in the output fails.
+func lookup(out *generator.Output, key string) ([]byte, bool) {
+	b, err := out.Bytes(key)
+	return b, err == nil
 }

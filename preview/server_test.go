@@ -83,7 +83,7 @@ func startServerAt(t testing.TB, dir, addr string) *testServer {
 	s.rebuilt = func(b Batch, res *generator.Result, err error, took time.Duration) {
 		ts.rebuilds <- rebuild{b, res, err, took}
 	}
-	if err := s.Open(); err != nil {
+	if err := s.Open(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	<-ts.rebuilds // the first build
@@ -179,7 +179,7 @@ func TestRebuildsMatchACleanBuild(t *testing.T) {
 	priya := readFile(t, filepath.Join(dir, priyaFile))
 	st := ts.snapshot()
 	var trackPages []string
-	for p := range st.out.Files {
+	for p := range outFiles(t, st.out) {
 		if strings.HasPrefix(p, "track/") {
 			trackPages = append(trackPages, p)
 		}
@@ -239,12 +239,12 @@ var cmpEmpty = cmp.Comparer(func(a, b []string) bool { return slices.Equal(a, b)
 // same sources, and checks that no output holds the reload script.
 func assertCleanBuild(t *testing.T, ts *testServer) {
 	t.Helper()
-	s, err := generator.Load(ts.dir, generator.Options{Now: func() time.Time { return testNow }})
+	s, err := generator.Load(t.Context(), ts.dir, generator.Options{Now: func() time.Time { return testNow }})
 	if err != nil {
 		// A failed build keeps the last good output; nothing to compare.
 		return
 	}
-	want, err := generator.Render(s)
+	want, err := generator.Render(t.Context(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,11 +252,11 @@ func assertCleanBuild(t *testing.T, ts *testServer) {
 	if diff := cmp.Diff(want.Paths(), got.Paths()); diff != "" {
 		t.Fatalf("output paths differ from a clean build (-clean +preview):\n%s", diff)
 	}
-	for p, b := range want.Files {
-		if !bytes.Equal(b, got.Files[p]) {
+	for p, b := range outFiles(t, want) {
+		if !bytes.Equal(b, outFiles(t, got)[p]) {
 			t.Errorf("%s differs from a clean build", p)
 		}
-		if bytes.Contains(got.Files[p], []byte(reloadScriptPath)) || bytes.Contains(got.Files[p], []byte("EventSource")) {
+		if bytes.Contains(outFiles(t, got)[p], []byte(reloadScriptPath)) || bytes.Contains(outFiles(t, got)[p], []byte("EventSource")) {
 			t.Errorf("%s holds the reload script", p)
 		}
 	}
@@ -416,7 +416,7 @@ func TestPreviewOnlyHeaders(t *testing.T) {
 	if !strings.Contains(page, "connect-src &#39;self&#39;") {
 		t.Errorf("served page's policy does not allow the event stream")
 	}
-	built := string(ts.snapshot().out.Files[markPage])
+	built := string(outFiles(t, ts.snapshot().out)[markPage])
 	if strings.Contains(built, "nonce") || strings.Contains(built, "_qdn") {
 		t.Errorf("the output itself was changed")
 	}
@@ -472,4 +472,14 @@ func TestRenamedTemporaryFile(t *testing.T) {
 		t.Fatalf("rebuild after removing jobs/notes.txt: %v", err)
 	}
 	assertCleanBuild(t, ts)
+}
+
+// outFiles returns every output of out with its bytes.
+func outFiles(t testing.TB, out *generator.Output) map[string][]byte {
+	t.Helper()
+	files, err := out.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

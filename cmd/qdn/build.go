@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/quickdumpnow/qdn/generator"
@@ -54,14 +56,29 @@ func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 	if !c.NoCache {
 		opt.CacheDir = c.CacheDir()
 	}
-	res, err := generator.Build(c.Site, opt)
+	res, err := generator.Build(ctx, c.Site, opt)
+	if errors.Is(err, context.Canceled) {
+		return withHint(&interrupted{err: err, msg: "build interrupted; public/ may hold part of this build"},
+			"run qdn build again: it replaces what this build left half done")
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stderr, "qdn: built %d files (%d tracking pages) in %s: %d added, %d changed, %d removed\n",
-		len(res.Output.Files), len(res.Site.LiveJobs()), time.Since(start).Round(time.Millisecond),
+		res.Output.Len(), trackingPages(res.Output), time.Since(start).Round(time.Millisecond),
 		len(res.Changes.Added), len(res.Changes.Modified), len(res.Changes.Removed))
 	return nil
+}
+
+// trackingPages is the number of tracking pages in out.
+func trackingPages(out *generator.Output) int {
+	n := 0
+	for _, p := range out.Paths() {
+		if strings.HasPrefix(p, "track/") {
+			n++
+		}
+	}
+	return n
 }
 
 // collectLess has the garbage collector run a quarter as often as Go's

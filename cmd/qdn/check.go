@@ -40,11 +40,11 @@ func (c *CheckCommand) Run(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
-	s, err := generator.Load(c.Site, generator.Options{Now: c.Now})
+	s, err := generator.Load(ctx, c.Site, generator.Options{Now: c.Now})
 	if err != nil {
 		return err
 	}
-	out, err := generator.Render(s)
+	out, err := generator.Render(ctx, s)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func (c *JobImportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := generator.ImportLegacy(c.Site, file, data, generator.ImportOptions{Now: c.Now(), Rotate: rotate})
+	jobs, err := generator.ImportLegacy(ctx, c.Site, file, data, generator.ImportOptions{Now: c.Now(), Rotate: rotate})
 	if list := generator.Errors(err); list != nil {
 		fmt.Fprint(c.Stderr, list.Format())
 		return fmt.Errorf("%s in %s; no job was imported", plural(len(list), "problem"), file)

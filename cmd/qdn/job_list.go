@@ -60,7 +60,7 @@ func (c *JobListCommand) Run(ctx context.Context, args []string) error {
 		}
 		want[st] = true
 	}
-	s, _, err := loadSite(c.Main, c.Site)
+	s, _, err := loadSite(ctx, c.Main, c.Site)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (c *JobShowCommand) Run(ctx context.Context, args []string) error {
 	if len(args) != 1 {
 		return &usageError{msg: "qdn job show takes the ID of one job", hint: "for example: qdn job show JOB-20261121-001"}
 	}
-	s, j, err := loadJob(c.Main, c.Site, args[0])
+	s, j, err := loadJob(ctx, c.Main, c.Site, args[0])
 	if err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ func (c *JobNewCommand) Run(ctx context.Context, args []string) error {
 	if notes != "" {
 		j.Private = append(j.Private, generator.PrivateField{Key: "notes", Value: notes})
 	}
-	job, err := generator.CreateJob(c.Site, j, generator.CreateOptions{Now: now})
+	job, err := generator.CreateJob(ctx, c.Site, j, generator.CreateOptions{Now: now})
 	if err != nil {
 		return jobError(err, "")
 	}

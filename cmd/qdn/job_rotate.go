@@ -49,7 +49,7 @@ func (c *JobRotateCommand) Run(ctx context.Context, args []string) error {
 		ids = append(ids, id)
 	}
 	for i, id := range ids {
-		j, err := generator.RotateToken(c.Site, id, nil)
+		j, err := generator.RotateToken(ctx, c.Site, id, nil)
 		if err != nil {
 			return jobError(err, id)
 		}
@@ -86,7 +86,7 @@ func (c *JobLinkCommand) Run(ctx context.Context, args []string) error {
 	if len(args) != 1 {
 		return &usageError{msg: "qdn job link takes the ID of one job", hint: "for example: qdn job link JOB-20261121-001"}
 	}
-	s, j, err := loadJob(c.Main, c.Site, args[0])
+	s, j, err := loadJob(ctx, c.Main, c.Site, args[0])
 	if err != nil {
 		return err
 	}
@@ -100,12 +100,12 @@ func (c *JobLinkCommand) Run(ctx context.Context, args []string) error {
 // loadJob loads the site and returns the job query names. Problems of other
 // files are a warning: they do not stop a dispatcher from looking at a job.
 // The job's own problems are printed in full.
-func loadJob(m *Main, site, query string) (*generator.Site, *generator.Job, error) {
+func loadJob(ctx context.Context, m *Main, site, query string) (*generator.Site, *generator.Job, error) {
 	id, err := resolveJob(site, query)
 	if err != nil {
 		return nil, nil, err
 	}
-	s, list, err := loadSite(m, site)
+	s, list, err := loadSite(ctx, m, site)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -130,8 +130,8 @@ func loadJob(m *Main, site, query string) (*generator.Site, *generator.Job, erro
 // loadSite loads every source of the site for the commands that read jobs.
 // When some file is invalid, it warns, and returns what could be read with
 // the problems.
-func loadSite(m *Main, site string) (*generator.Site, generator.ErrorList, error) {
-	s, err := generator.Load(site, generator.Options{Now: m.Now})
+func loadSite(ctx context.Context, m *Main, site string) (*generator.Site, generator.ErrorList, error) {
+	s, err := generator.Load(ctx, site, generator.Options{Now: m.Now})
 	if l := generator.Errors(err); l != nil && s != nil && s.Config != nil && !configErrors(l) {
 		fmt.Fprintf(m.Stderr, "qdn: warning: %s in the site's sources; run 'qdn check' to see them\n", plural(len(l), "problem"))
 		return s, l, nil

@@ -73,7 +73,7 @@ func (c *JobStatusCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 	before, _ := readStatus(c.Site, id, cfg)
-	j, err := generator.SetStatus(c.Site, id, to, generator.StatusChange{At: when, Note: note, Force: force, Now: c.Now})
+	j, err := generator.SetStatus(ctx, c.Site, id, to, generator.StatusChange{At: when, Note: note, Force: force, Now: c.Now})
 	if err != nil {
 		var te *generator.TimeError
 		if errors.As(err, &te) {

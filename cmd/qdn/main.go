@@ -156,6 +156,15 @@ func (e *hintError) Unwrap() error { return e.err }
 
 func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
 
+// interrupted is a command stopped by Ctrl-C: msg says what it leaves.
+type interrupted struct {
+	err error
+	msg string
+}
+
+func (e *interrupted) Error() string { return e.msg }
+func (e *interrupted) Unwrap() error { return e.err }
+
 // report prints err to m.Stderr the way qdn prints errors and returns the
 // exit code.
 func (m *Main) report(err error) int {
@@ -184,7 +193,11 @@ func (m *Main) report(err error) int {
 		}
 		return 2
 	}
-	fmt.Fprintf(w, "qdn: error: %s\n", strings.TrimSpace(err.Error()))
+	msg := strings.TrimSpace(err.Error())
+	if err == context.Canceled {
+		msg = "interrupted"
+	}
+	fmt.Fprintf(w, "qdn: error: %s\n", msg)
 	var he *hintError
 	var hinter interface{ Hint() string }
 	if errors.As(err, &he) {

@@ -23,6 +23,10 @@ func TestMain(m *testing.M) {
 		"qdn": func() {
 			// As in main: Ctrl-C (kill -INT in a script) cancels the command.
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			if f := os.Getenv("QDN_TEST_READY"); f != "" {
+				// Tell TestBuildInterrupted that Ctrl-C is handled now.
+				os.WriteFile(f, nil, 0o644)
+			}
 			m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Now: func() time.Time { return testNow }}
 			code := m.report(m.Run(ctx, os.Args[1:]))
 			stop()

@@ -80,7 +80,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		Now:  c.Now,
 		Log:  c.Stderr,
 	})
-	if err := srv.Open(); err != nil {
+	if err := srv.Open(ctx); err != nil {
 		if errors.Is(err, errAddrInUse) {
 			return withHint(fmt.Errorf("port %d on %s is already in use", c.Port, c.Bind),
 				"stop the other server, or choose another port with --port (such as --port "+strconv.Itoa(c.Port+1)+")")

@@ -214,7 +214,7 @@ func writeCandidates(t *testing.T, dir string) {
 // them: errors, pages and assets.
 func readByBuild(t *testing.T, dir string) []string {
 	t.Helper()
-	site, err := generator.Load(dir, generator.Options{})
+	site, err := generator.Load(t.Context(), dir, generator.Options{})
 	if site == nil {
 		t.Fatalf("Load: %v", err)
 	}

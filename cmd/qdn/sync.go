@@ -224,17 +224,16 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		bopt.CacheDir = c.CacheDir()
 	}
 	collectLess()
-	res, err := generator.Build(c.Site, bopt)
+	res, err := generator.Build(ctx, c.Site, bopt)
+	var files []deploy.File
 	if err == nil {
-		// A cached build leaves the pages it did not render on disk only.
-		err = res.Output.ReadUnread()
+		files, err = deploy.Files(res.Output, res.Config)
 	}
 	if err != nil {
 		cancelFetch()
 		<-fetch
 		return err
 	}
-	files := deploy.Files(res.Output, res.Site.Config)
 	f := <-fetch
 	if f.err != nil {
 		return f.err
