@@ -89,7 +89,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// and a half for 100,000 jobs: on cancel, stop waiting for it. It only
 	// reads, and ends on its own.
 	checked := make(chan error, 1)
-	go func() { checked <- checkBuild(s, x, pub, out, have, cache) }()
+	go func() { checked <- checkBuild(s, x, out, have, cache) }()
 	select {
 	case err := <-checked:
 		if err != nil {

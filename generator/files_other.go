@@ -3,10 +3,7 @@
 package generator
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -28,26 +25,10 @@ func readFile(path string) ([]byte, error) {
 	return b, err
 }
 
-// readFileStat returns the contents of the file at path and its stamp.
+// readFileStat returns the contents of the file at path and its stamp,
+// taken from the open file before its bytes are read.
 func readFileStat(path string) ([]byte, stamp, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, stamp{}, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, stamp{}, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, stamp{}, &fs.PathError{Op: "read", Path: path, Err: errors.New("not a regular file")}
-	}
-	b := make([]byte, info.Size())
-	n, err := io.ReadFull(f, b)
-	if err != nil && err != io.ErrUnexpectedEOF {
-		return nil, stamp{}, &fs.PathError{Op: "read", Path: path, Err: err}
-	}
-	return b[:n], stampOf(info), nil
+	return readOutput(path)
 }
 
 // writeFileAtomic replaces path with b: it writes a temporary file beside it

@@ -3,11 +3,9 @@ package generator
 import (
 	"bytes"
 	"cmp"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"path"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -958,7 +956,7 @@ func checkAll(s *Site, out *Output) (*leakIndex, error) {
 // pattern of s. The outputs in kept are the pages of jobs taken from the
 // cache, as the last build checked them; their bytes are nil when the build
 // did not read them. The rest were rendered.
-func checkBuild(s *Site, x *leakIndex, pub string, out *Output, kept map[string][]byte, cache *buildCache) error {
+func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, cache *buildCache) error {
 	if skipPrivacyCheck {
 		return nil
 	}
@@ -984,7 +982,8 @@ func checkBuild(s *Site, x *leakIndex, pub string, out *Output, kept map[string]
 		prev := cachedPatterns(s, cache, parsed)
 		fresh := newLeakIndex(&Site{Config: s.Config, Jobs: parsed}, func(key string, skel []byte) bool { return !prev[key+"\x00"+string(skel)] })
 		if len(fresh.pats) > 0 {
-			files, err := readKept(pub, out, old)
+			keptReads.Add(int64(len(old)))
+			files, err := out.bytesOf(old)
 			if err != nil {
 				return err
 			}
@@ -994,29 +993,7 @@ func checkBuild(s *Site, x *leakIndex, pub string, out *Output, kept map[string]
 	return leakErrors(leaks)
 }
 
-// keptReads counts the outputs readKept was asked for, for the tests that
+// keptReads counts the kept outputs checkBuild read back, for the tests that
 // hold a rebuild to reading only what can hold a new pattern.
 var keptReads atomic.Int64
 
-// readKept returns the bytes of the outputs in paths, reading from public/
-// those the build left unread.
-func readKept(pub string, out *Output, paths []string) (map[string][]byte, error) {
-	keptReads.Add(int64(len(paths)))
-	bs := make([][]byte, len(paths))
-	errs := make([]error, len(paths))
-	parallel(len(paths), 8, func(i int) {
-		if b := out.files[paths[i]]; b != nil {
-			bs[i] = b
-			return
-		}
-		bs[i], errs[i] = readFile(filepath.Join(pub, filepath.FromSlash(paths[i])))
-	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	files := make(map[string][]byte, len(paths))
-	for i, p := range paths {
-		files[p] = bs[i]
-	}
-	return files, nil
-}

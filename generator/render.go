@@ -62,7 +62,12 @@ func (o *Output) Bytes(p string) ([]byte, error) {
 // All returns every output by path with its bytes, reading from public/
 // those the build left there unread.
 func (o *Output) All() (map[string][]byte, error) {
-	paths := o.Paths()
+	return o.bytesOf(o.Paths())
+}
+
+// bytesOf returns the outputs at paths by path with their bytes, as Bytes
+// gives them, reading from public/ in parallel.
+func (o *Output) bytesOf(paths []string) (map[string][]byte, error) {
 	bs := make([][]byte, len(paths))
 	errs := make([]error, len(paths))
 	parallel(len(paths), 8, func(i int) {
