@@ -996,4 +996,3 @@ func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, cach
 // keptReads counts the kept outputs checkBuild read back, for the tests that
 // hold a rebuild to reading only what can hold a new pattern.
 var keptReads atomic.Int64
-

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -50,6 +51,10 @@ func openSite(dir string) (*os.Root, error) {
 // site of at most limit bytes; anything else is an *Error naming rel. A file
 // that does not exist gives an error matching fs.ErrNotExist.
 func readSource(r *os.Root, rel string, limit int64) ([]byte, stamp, error) {
+	if hidden := linkedHidden(r, rel); hidden != "" {
+		return nil, stamp{}, &Error{Pos: Pos{File: rel}, Msg: "a link to " + hidden + ", a hidden file of the site",
+			Hint: "qdn never reads .git/ or any other hidden file or directory through a link: copy what should be published into the site"}
+	}
 	f, err := r.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|openFlags, 0)
 	if err != nil {
 		return nil, stamp{}, sourceError(rel, err)
@@ -105,6 +110,51 @@ func walkSources(r *os.Root, rel string, fn func(file string, d fs.DirEntry, err
 		}
 		fn(file, d, nil)
 	}
+}
+
+// linkedHidden returns the hidden path (one with a part that starts with a
+// dot, such as .git/config or .env) that rel leads to through links inside
+// the site r, or "" when it leads to none. The site is often the git
+// repository itself: a link content/x -> ../.git/config stays inside the
+// site, and would publish the credentials a CI checkout keeps there. Links
+// are followed lexically, as the open that follows does; one that leads
+// out of the site is left to that open to refuse. A link changed between
+// this check and the open can only lead elsewhere inside the site.
+func linkedHidden(r *os.Root, rel string) string {
+	todo := strings.Split(rel, "/")
+	var done []string
+	for hops := 0; len(todo) > 0; {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(done) == 0 {
+				return ""
+			}
+			done = done[:len(done)-1]
+			continue
+		}
+		cur := path.Join(append(done, c)...)
+		if strings.HasPrefix(c, ".") {
+			if hops == 0 {
+				return "" // not reached through a link: the callers skip hidden names
+			}
+			return cur
+		}
+		info, err := r.Lstat(filepath.FromSlash(cur))
+		if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+			done = append(done, c)
+			continue
+		}
+		target, err := r.Readlink(filepath.FromSlash(cur))
+		if hops++; err != nil || hops > 40 || filepath.IsAbs(target) {
+			return ""
+		}
+		todo = append(strings.Split(filepath.ToSlash(target), "/"), todo...)
+	}
+	return ""
 }
 
 // readOutput reads back a page a build wrote to public/, at path: a regular

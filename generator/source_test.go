@@ -161,6 +161,17 @@ var sourcePlants = []plant{
 		symlink("a.txt", "content", "b.txt")(t, dir, out)
 	}, "content/a.txt: a link that loops"},
 	{"link to a directory inside", symlink("book", "content", "more"), "content/more: a directory where a file was expected"},
+	// The site is often the git repository: .git/config of a CI checkout
+	// holds its credentials.
+	{"asset links into .git", gitConfig(symlink("../.git/config", "content", "config.txt")), "content/config.txt: a link to .git, a hidden file of the site"},
+	{"asset links through a link into .git", gitConfig(func(t *testing.T, dir, out string) {
+		symlink(".git", "repo")(t, dir, out)
+		symlink("../repo/config", "content", "config.txt")(t, dir, out)
+	}), "content/config.txt: a link to .git, a hidden file of the site"},
+	{"page links to .env", func(t *testing.T, dir, out string) {
+		writeSecret(t, filepath.Join(dir, ".env"))
+		symlink("../.env", "content", "env.md")(t, dir, out)
+	}, "content/env.md: a link to .env, a hidden file of the site"},
 	{"page too large", writeSize(1<<20+1, "content", "big.md"), "content/big.md: larger than 1 MiB"},
 	{"job too large", writeSize(1<<20+1, "jobs", "JOB-20261121-001.yaml"), "jobs/JOB-20261121-001.yaml: larger than 1 MiB"},
 	{"qdn.yaml too large", writeSize(1<<20+1, "qdn.yaml"), "qdn.yaml: larger than 1 MiB"},
@@ -240,5 +251,24 @@ func TestJobCommandsRefuseLinks(t *testing.T) {
 	}
 	if after, _ := os.ReadDir(out); len(after) != len(before) {
 		t.Errorf("CreateJob wrote %d files out of the site", len(after)-len(before))
+	}
+}
+
+// gitConfig wraps setup with a .git/config in the site holding a secret.
+func gitConfig(setup func(t *testing.T, dir, out string)) func(t *testing.T, dir, out string) {
+	return func(t *testing.T, dir, out string) {
+		if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeSecret(t, filepath.Join(dir, ".git", "config"))
+		setup(t, dir, out)
+	}
+}
+
+// writeSecret writes a file holding secret at path.
+func writeSecret(t *testing.T, path string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("url = https://user:"+secret+"@example.com/site.git\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
