@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/quickdumpnow/qdn/internal/atomicfile"
 )
 
 // The functions of this file read and write single job files for the
@@ -158,29 +159,7 @@ func replaceJobFile(dir, id string, old, src []byte) error {
 
 // createFile writes data to rel (slash-separated, under the site root r),
 // which must not exist: it returns an error matching fs.ErrExist when it
-// does. The data is written to a temporary file first and then linked to
-// rel, which fails when rel exists, so the file appears complete or not at
-// all and two writers can never both create it.
+// does (see atomicfile.CreateIn).
 func createFile(r *os.Root, rel string, data []byte) error {
-	tmp, err := writeTemp(r, rel, data)
-	if err != nil {
-		return err
-	}
-	defer r.Remove(filepath.FromSlash(tmp))
-	err = r.Link(filepath.FromSlash(tmp), filepath.FromSlash(rel))
-	if err == nil || errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	// Some file systems have no hard links: claim the name with O_EXCL, then
-	// rename the finished file over it.
-	claim, err := r.OpenFile(filepath.FromSlash(rel), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	claim.Close()
-	if err := r.Rename(filepath.FromSlash(tmp), filepath.FromSlash(rel)); err != nil {
-		r.Remove(filepath.FromSlash(rel))
-		return fmt.Errorf("write %s: %w", rel, err)
-	}
-	return nil
+	return atomicfile.CreateIn(r, rel, data, 0o644)
 }
