@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/jobfile"
 )
 
 func init() {
@@ -122,11 +123,17 @@ func siteFlag(fs *flag.FlagSet, site *string) {
 	fs.StringVar(site, "site", "", siteUsage)
 }
 
+// openJobs opens the job files of the site for editing, with the clock of
+// the command.
+func (m *Main) openJobs(site string) (*jobfile.Site, error) {
+	return jobfile.Open(site, m.Now, nil)
+}
+
 // resolveJob turns what was typed for an id into the id of one job.
-func resolveJob(site, query string) (string, error) {
-	id, err := generator.ResolveID(site, query)
-	var nf *generator.NotFoundError
-	var amb *generator.AmbiguousError
+func resolveJob(js *jobfile.Site, query string) (string, error) {
+	id, err := js.Resolve(query)
+	var nf *jobfile.NotFoundError
+	var amb *jobfile.AmbiguousError
 	switch {
 	case errors.As(err, &nf):
 		return "", withHint(err, "run 'qdn job list' to see the jobs")
@@ -138,7 +145,7 @@ func resolveJob(site, query string) (string, error) {
 
 // jobError adds the hint that goes with errors of the job commands.
 func jobError(err error, id string) error {
-	var me *generator.MoveError
+	var me *jobfile.MoveError
 	var se *generator.ServiceError
 	var ste *generator.StepError
 	switch {

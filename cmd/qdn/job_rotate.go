@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/jobfile"
 )
 
 // JobRotateCommand is `qdn job rotate`.
@@ -35,21 +36,22 @@ func (c *JobRotateCommand) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return &usageError{msg: "qdn job rotate needs the ID of a job", hint: "for example: qdn job rotate JOB-20261121-001"}
 	}
-	cfg, err := generator.LoadConfig(c.Site)
+	js, err := c.openJobs(c.Site)
 	if err != nil {
 		return err
 	}
+	cfg := js.Config
 	// Every id must name a job before any token changes.
 	var ids []string
 	for _, a := range args {
-		id, err := resolveJob(c.Site, a)
+		id, err := resolveJob(js, a)
 		if err != nil {
 			return err
 		}
 		ids = append(ids, id)
 	}
 	for i, id := range ids {
-		j, err := generator.RotateToken(ctx, c.Site, id, nil)
+		j, err := js.RotateToken(ctx, id)
 		if err != nil {
 			return jobError(err, id)
 		}
@@ -101,7 +103,11 @@ func (c *JobLinkCommand) Run(ctx context.Context, args []string) error {
 // files are a warning: they do not stop a dispatcher from looking at a job.
 // The job's own problems are printed in full.
 func loadJob(ctx context.Context, m *Main, site, query string) (*generator.Site, *generator.Job, error) {
-	id, err := resolveJob(site, query)
+	js, err := m.openJobs(site)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := resolveJob(js, query)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -124,7 +130,7 @@ func loadJob(ctx context.Context, m *Main, site, query string) (*generator.Site,
 		}
 		return s, j, nil
 	}
-	return nil, nil, &generator.NotFoundError{Query: query}
+	return nil, nil, &jobfile.NotFoundError{Query: query}
 }
 
 // loadSite loads every source of the site for the commands that read jobs.
