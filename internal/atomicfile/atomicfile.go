@@ -138,3 +138,36 @@ func retry(rename func() error) error {
 	}
 	return err
 }
+
+// MoveIn gives the file oldname (relative to r) the name newname, which
+// must not exist: it returns an error matching fs.ErrExist when it does, and
+// leaves both as they were. The file itself is not copied or rewritten, so
+// its bytes and its history in git (a rename) stay. Both directories are
+// synced.
+func MoveIn(r *os.Root, oldname, newname string) error {
+	oldname, newname = filepath.FromSlash(oldname), filepath.FromSlash(newname)
+	err := r.Link(oldname, newname)
+	if errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if err != nil {
+		// Some file systems have no hard links: claim the name with
+		// O_EXCL, then rename the file over the claim.
+		claim, cerr := r.OpenFile(newname, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if cerr != nil {
+			return cerr
+		}
+		claim.Close()
+		if err := retry(func() error { return r.Rename(oldname, newname) }); err != nil {
+			r.Remove(newname)
+			return fmt.Errorf("move %s to %s: %w", oldname, newname, err)
+		}
+	} else if err := r.Remove(oldname); err != nil {
+		r.Remove(newname)
+		return fmt.Errorf("move %s to %s: %w", oldname, newname, err)
+	}
+	if err := syncDirIn(r, filepath.Dir(newname)); err != nil {
+		return err
+	}
+	return syncDirIn(r, filepath.Dir(oldname))
+}

@@ -160,3 +160,33 @@ func TestCreateIn(t *testing.T) {
 		t.Errorf("the existing file was changed to %q", b)
 	}
 }
+
+func TestMoveIn(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "jobs", "archive", "2025"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"jobs/a.yaml": "a", "jobs/b.yaml": "b", "jobs/archive/2025/b.yaml": "old b"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := atomicfile.MoveIn(r, "jobs/a.yaml", "jobs/archive/2025/a.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	check(t, filepath.Join(dir, "jobs", "archive", "2025", "a.yaml"), "a")
+	if _, err := os.Stat(filepath.Join(dir, "jobs", "a.yaml")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the old name is still there: %v", err)
+	}
+	err = atomicfile.MoveIn(r, "jobs/b.yaml", "jobs/archive/2025/b.yaml")
+	if !errors.Is(err, fs.ErrExist) {
+		t.Errorf("MoveIn over an existing file = %v; want fs.ErrExist", err)
+	}
+	check(t, filepath.Join(dir, "jobs", "b.yaml"), "b")
+	check(t, filepath.Join(dir, "jobs", "archive", "2025", "b.yaml"), "old b")
+}
