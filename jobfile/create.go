@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -92,11 +93,18 @@ func (s *Site) Create(ctx context.Context, j generator.Job) (*generator.Job, err
 func jobID(day string, n int) string { return fmt.Sprintf("JOB-%s-%03d", day, n) }
 
 // nextNumber returns one more than the highest job number of day (YYYYMMDD)
-// among the files in jobs/ and the ids in taken.
+// among the files in jobs/ and in the archive and the ids in taken.
 func (s *Site) nextNumber(day string, taken map[string]bool) (int, error) {
 	ids, err := s.IDs()
 	if err != nil {
 		return 0, err
+	}
+	archived, err := s.Archived()
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range archived {
+		ids = append(ids, strings.TrimSuffix(path.Base(f), ".yaml"))
 	}
 	for id := range taken {
 		ids = append(ids, id)

@@ -187,8 +187,8 @@ func (s *Site) Import(ctx context.Context, file string, data []byte, rotate bool
 	return out, nil
 }
 
-// readExisting parses every job file of the site, whatever its errors,
-// for their ids, legacy ids and tokens.
+// readExisting parses every job file of the site, archived ones included,
+// whatever its errors, for their ids, legacy ids and tokens.
 func (s *Site) readExisting(ctx context.Context) ([]*generator.Job, error) {
 	ids, err := s.IDs()
 	if err != nil {
@@ -209,7 +209,13 @@ func (s *Site) readExisting(ctx context.Context) ([]*generator.Job, error) {
 		}
 		jobs = append(jobs, j)
 	}
-	return jobs, nil
+	// The archive too: a record imported and archived since is imported.
+	var ignored generator.ErrorList
+	old, err := s.ReadArchive(ctx, &ignored)
+	if err != nil {
+		return nil, err
+	}
+	return append(jobs, old...), nil
 }
 
 // decodeLegacy decodes the array of records, recording every problem.

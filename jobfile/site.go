@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -107,24 +108,71 @@ func (s *Site) IDs() ([]string, error) {
 	return ids, nil
 }
 
-// Resolve returns the id of the one job whose id is query or starts with
-// it, ignoring letter case: a dispatcher may type job-20261121 when only one
-// job was booked that day. An exact match wins over the longer ids it is a
-// prefix of. Several matches give an AmbiguousError naming them all.
+// ArchivedError is an edit of a job whose file is in the archive.
+type ArchivedError struct {
+	ID, File string
+}
+
+func (e *ArchivedError) Error() string {
+	return fmt.Sprintf("%s is archived: %s", e.ID, e.File)
+}
+
+// Hint says how to edit it anyway.
+func (e *ArchivedError) Hint() string {
+	return "an archived job is not edited; to change it, move it back first: git mv " + e.File + " " + generator.JobsDir + "/"
+}
+
+// Resolve returns the id of the one job of jobs/ whose id is query or
+// starts with it (see Locate). A job of the archive is an *ArchivedError:
+// the commands that edit a job do not edit archived ones.
 func (s *Site) Resolve(query string) (string, error) {
-	q := strings.TrimSuffix(strings.TrimSpace(query), ".yaml")
-	q = strings.TrimPrefix(q, generator.JobsDir+"/")
-	if q == "" {
-		return "", &NotFoundError{Query: query}
-	}
-	ids, err := s.IDs()
+	id, file, err := s.Locate(query)
 	if err != nil {
 		return "", err
 	}
+	if file != generator.JobFile(id) {
+		return "", &ArchivedError{ID: id, File: file}
+	}
+	return id, nil
+}
+
+// Locate returns the id and the file of the one job, in jobs/ or in the
+// archive, whose id is query or starts with it, ignoring letter case: a
+// dispatcher may type job-20261121 when only one job was booked that day.
+// An exact match wins over the longer ids it is a prefix of. Several
+// matches give an AmbiguousError naming them all; an id with a file in
+// jobs/ and one in the archive is a *DuplicateError.
+func (s *Site) Locate(query string) (id, file string, err error) {
+	q := strings.TrimSuffix(strings.TrimSpace(query), ".yaml")
+	q = path.Base(q)
+	if q == "" || q == "." || q == "/" {
+		return "", "", &NotFoundError{Query: query}
+	}
+	ids, err := s.IDs()
+	if err != nil {
+		return "", "", err
+	}
+	archived, err := s.Archived()
+	if err != nil {
+		return "", "", err
+	}
+	files := map[string][]string{}
+	for _, id := range ids {
+		files[id] = []string{generator.JobFile(id)}
+	}
+	for _, f := range archived {
+		id := strings.TrimSuffix(path.Base(f), ".yaml")
+		if _, ok := files[id]; !ok {
+			ids = append(ids, id)
+		}
+		files[id] = append(files[id], f)
+	}
+	sort.Strings(ids)
 	var matches []string
 	for _, id := range ids {
 		if id == q {
-			return id, nil
+			matches = []string{id}
+			break
 		}
 		if strings.EqualFold(id, q) {
 			matches = []string{id}
@@ -136,11 +184,15 @@ func (s *Site) Resolve(query string) (string, error) {
 	}
 	switch len(matches) {
 	case 0:
-		return "", &NotFoundError{Query: query}
+		return "", "", &NotFoundError{Query: query}
 	case 1:
-		return matches[0], nil
+		id := matches[0]
+		if f := files[id]; len(f) > 1 {
+			return "", "", &DuplicateError{ID: id, Files: f}
+		}
+		return id, files[id][0], nil
 	}
-	return "", &AmbiguousError{Query: query, Matches: matches}
+	return "", "", &AmbiguousError{Query: query, Matches: matches}
 }
 
 // read reads and parses jobs/<id>.yaml with the site's time zone. The

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(command{name: "job", summary: "create, advance, rotate, list and import jobs", order: 20, run: func(m *Main, ctx context.Context, args []string) error {
+	register(command{name: "job", summary: "create, advance, rotate, list, import and archive jobs", order: 20, run: func(m *Main, ctx context.Context, args []string) error {
 		return m.runJob(ctx, args)
 	}})
 }
@@ -47,6 +47,9 @@ var jobCommands = []jobCommand{
 	}},
 	{"import", "import the old system's jobs.json", func(m *Main, ctx context.Context, args []string) error {
 		return (&JobImportCommand{Main: m}).Run(ctx, args)
+	}},
+	{"archive", "move jobs that ended long ago to jobs/archive/", func(m *Main, ctx context.Context, args []string) error {
+		return (&JobArchiveCommand{Main: m}).Run(ctx, args)
 	}},
 }
 
@@ -132,15 +135,26 @@ func (m *Main) openJobs(site string) (*jobfile.Site, error) {
 // resolveJob turns what was typed for an id into the id of one job.
 func resolveJob(js *jobfile.Site, query string) (string, error) {
 	id, err := js.Resolve(query)
+	return id, lookupError(err)
+}
+
+// lookupError adds the hint that goes with an error of looking a job up.
+func lookupError(err error) error {
 	var nf *jobfile.NotFoundError
 	var amb *jobfile.AmbiguousError
+	var ae *jobfile.ArchivedError
+	var de *jobfile.DuplicateError
 	switch {
 	case errors.As(err, &nf):
-		return "", withHint(err, "run 'qdn job list' to see the jobs")
+		return withHint(err, "run 'qdn job list' to see the jobs")
 	case errors.As(err, &amb):
-		return "", withHint(err, "type more of the id")
+		return withHint(err, "type more of the id")
+	case errors.As(err, &ae):
+		return withHint(err, ae.Hint())
+	case errors.As(err, &de):
+		return withHint(err, de.Hint())
 	}
-	return id, err
+	return err
 }
 
 // jobError adds the hint that goes with errors of the job commands.
@@ -148,7 +162,10 @@ func jobError(err error, id string) error {
 	var me *jobfile.MoveError
 	var se *generator.ServiceError
 	var ste *generator.StepError
+	var de *jobfile.DuplicateError
 	switch {
+	case errors.As(err, &de):
+		return withHint(err, de.Hint())
 	case errors.As(err, &ste):
 		return withHint(err, ste.Hint())
 	case errors.As(err, &me) && me.From == me.To:

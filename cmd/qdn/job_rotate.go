@@ -99,7 +99,8 @@ func (c *JobLinkCommand) Run(ctx context.Context, args []string) error {
 	return nil
 }
 
-// loadJob loads the site and returns the job query names. Problems of other
+// loadJob loads the site and returns the job query names, in jobs/ or in
+// the archive. Problems of other
 // files are a warning: they do not stop a dispatcher from looking at a job.
 // The job's own problems are printed in full.
 func loadJob(ctx context.Context, m *Main, site, query string) (*generator.Site, *generator.Job, error) {
@@ -107,16 +108,28 @@ func loadJob(ctx context.Context, m *Main, site, query string) (*generator.Site,
 	if err != nil {
 		return nil, nil, err
 	}
-	id, err := resolveJob(js, query)
+	id, file, err := js.Locate(query)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, lookupError(err)
 	}
 	s, list, err := loadSite(ctx, m, site)
 	if err != nil {
 		return nil, nil, err
 	}
+	if file != generator.JobFile(id) {
+		// An archived job: the build does not read it, this does.
+		var own generator.ErrorList
+		j, err := js.ReadFile(file, &own)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(own) > 0 {
+			fmt.Fprintf(m.Stderr, "qdn: warning: %s is not valid:\n%s", j.File, own.Format())
+		}
+		return s, j, nil
+	}
 	for _, j := range s.Jobs {
-		if j == nil || j.File != generator.JobFile(id) {
+		if j == nil || j.File != file {
 			continue
 		}
 		var own generator.ErrorList
