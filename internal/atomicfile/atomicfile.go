@@ -1,13 +1,14 @@
 package atomicfile
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 )
 
@@ -26,9 +27,13 @@ const (
 	NoSync Sync = false
 )
 
-// tempName returns a new temporary name beside the file name.
+// tempName returns a new temporary name beside the file name: 128 bits from
+// the runtime's generator (ChaCha8, seeded by the system), hard to guess and
+// with no system call per name, for a build may replace tens of thousands
+// of files. The exclusive create, not the name, is what keeps a planted
+// file from being written through; the name only keeps writers apart.
 func tempName(name string) string {
-	return filepath.Join(filepath.Dir(name), TempPrefix+rand.Text())
+	return filepath.Join(filepath.Dir(name), TempPrefix+strconv.FormatUint(rand.Uint64(), 36)+strconv.FormatUint(rand.Uint64(), 36))
 }
 
 // WriteIn replaces name (slash- or OS-separated, relative to r) with data,
