@@ -214,13 +214,6 @@ func (s *Site) read(id string, list *generator.ErrorList) (*generator.Job, []byt
 	return generator.ParseJob(file, src, s.loc(), list), src, nil
 }
 
-// Read reads and parses jobs/<id>.yaml, checked as a build checks every
-// source. The errors of the file are in list.
-func (s *Site) Read(id string, list *generator.ErrorList) (*generator.Job, error) {
-	j, _, err := s.read(id, list)
-	return j, err
-}
-
 // replace writes src over jobs/<id>.yaml, which must still hold old: an
 // edit made by someone else between the read and the write is reported
 // instead of silently undone.
