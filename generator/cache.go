@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quickdumpnow/qdn/internal/atomicfile"
 	"github.com/quickdumpnow/qdn/templates"
 )
 
@@ -235,24 +236,7 @@ func (c *buildCache) write(cacheDir, dir string) error {
 	if err := CheckCacheDir(cacheDir); err != nil {
 		return err
 	}
-	// A new file of a random name, created here and nowhere else: a file
-	// planted under a name known in advance would be written through.
-	f, err := os.CreateTemp(filepath.Dir(file), filepath.Base(file)+tmpPrefix+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(c.encode())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, file)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return atomicfile.Write(file, c.encode(), 0o600, atomicfile.NoSync)
 }
 
 // maxCacheSize bounds the cache file read back: some 300 bytes a job.

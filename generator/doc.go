@@ -1,5 +1,8 @@
 // Package generator is qdn's domain: the site configuration, jobs and their
-// status flow, markdown content, rendering and writing public/.
+// status flow, markdown content, rendering and writing public/. It turns
+// sources into pages; editing single job files, for qdn job, is package
+// jobfile's, which uses the rules kept here (ParseJob, the token and money
+// rules, ReadSource; see sitefiles.go).
 //
 // Data flows one way. Load reads qdn.yaml, jobs/*.yaml, content/ and the
 // templates, validates all of it and returns a Site, or an ErrorList with

@@ -31,22 +31,6 @@ func readFileStat(path string) ([]byte, stamp, error) {
 	return readOutput(path)
 }
 
-// writeFileAtomic replaces path with b: it writes a temporary file beside it
-// and renames it over path, so a reader sees the old or the new bytes,
-// never a part.
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + tmpPrefix
-	err := os.WriteFile(tmp, b, 0o644)
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
 // writeFileNew writes b to path, which must not exist.
 func writeFileNew(path string, b []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

@@ -54,29 +54,6 @@ func readFileStat(path string) ([]byte, stamp, error) {
 	return b[:n], stampOfStat(&st), nil
 }
 
-// writeFileAtomic replaces path with b: it writes a temporary file beside it
-// and renames it over path, so a reader sees the old or the new bytes,
-// never a part.
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + tmpPrefix
-	fd, err := openRetry(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		return &fs.PathError{Op: "create", Path: tmp, Err: err}
-	}
-	err = writeAll(fd, b)
-	if cerr := unix.Close(fd); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = unix.Rename(tmp, path)
-	}
-	if err != nil {
-		unix.Unlink(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
 func openRetry(path string, mode int, perm uint32) (int, error) {
 	for {
 		fd, err := unix.Open(path, mode, perm)

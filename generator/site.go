@@ -228,7 +228,7 @@ func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cac
 	for _, d := range entries {
 		name := d.Name()
 		switch {
-		case ignoredName(name):
+		case ignoredName(name), d.IsDir() && !SourceFile(JobsDir+"/"+name):
 		case d.IsDir():
 			*list = append(*list, &Error{Pos: Pos{File: JobsDir + "/" + name}, Msg: "directory inside jobs/",
 				Hint: "jobs/ holds only <id>.yaml files; move the directory out"})

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/quickdumpnow/qdn/generator"
 	"golang.org/x/sys/unix"
@@ -150,32 +149,5 @@ func TestCacheDirRefused(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(planted); len(b) != 0 {
 		t.Errorf("the build wrote the cache into the planted file")
-	}
-}
-
-// TestReadImportRefused checks that qdn job import refuses a named pipe and
-// a device at once instead of waiting on them or reading without end.
-func TestReadImportRefused(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "jobs.json")
-	if err := unix.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range []struct{ path, want string }{
-		{fifo, fifo + ": a named pipe, not a regular file"},
-		{"/dev/zero", "/dev/zero: a device, not a regular file"},
-	} {
-		done := make(chan error, 1)
-		go func() {
-			_, err := generator.ReadImport(tt.path)
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			if err == nil || err.Error() != tt.want {
-				t.Errorf("ReadImport(%s) = %v; want %q", tt.path, err, tt.want)
-			}
-		case <-time.After(time.Minute):
-			t.Fatalf("ReadImport(%s) did not return within a minute", tt.path)
-		}
 	}
 }

@@ -88,18 +88,28 @@ func compileIgnored(patterns []string) ignoredSet {
 	return set
 }
 
+// ArchiveDir holds the files of jobs that ended long ago, moved there by
+// qdn job archive as jobs/archive/<year>/<id>.yaml. Nothing under it is a
+// source: a build neither reads nor checks it, the preview does not reload
+// for it and qdn sync does not ask to commit it. The job commands that look
+// jobs up (qdn job list --all, qdn job show) read it.
+const ArchiveDir = JobsDir + "/archive"
+
 // SourceDirs are the directories, relative to the site root, that hold the
 // sources besides ConfigFile.
 func SourceDirs() []string { return []string{ContentDir, JobsDir, TemplatesDir} }
 
 // SourceFile reports whether rel, a slash-separated path relative to the
 // site root, is a source of the site: ConfigFile, any file under content/,
-// any entry of jobs/ (a file that is not a job file, or a directory, is an
-// error of the build) and the *.html files of templates/, unless a part of
-// the path is an ignored name (IgnoredName).
+// any entry of jobs/ but ArchiveDir (a file that is not a job file, or
+// another directory, is an error of the build) and the *.html files of
+// templates/, unless a part of the path is an ignored name (IgnoredName).
 func SourceFile(rel string) bool {
 	if rel == ConfigFile {
 		return true
+	}
+	if rel == ArchiveDir || strings.HasPrefix(rel, ArchiveDir+"/") {
+		return false
 	}
 	for _, part := range strings.Split(rel, "/") {
 		if part == "" || IgnoredName(part) {
@@ -126,6 +136,7 @@ func SourcePathspecs() []string {
 		":(glob)" + ContentDir + "/**",
 		":(glob)" + JobsDir + "/*",
 		":(glob)" + TemplatesDir + "/*.html",
+		":(exclude)" + ArchiveDir,
 	}
 	for _, p := range ignoredPatterns {
 		// The name itself, and everything under a directory of that name.

@@ -42,6 +42,8 @@ func TestSourceFile(t *testing.T) {
 		{"jobs/notes.txt", true}, // an error of the build
 		{"jobs/sub", true},       // an error of the build
 		{"jobs/sub/JOB-1.yaml", false},
+		{"jobs/archive", false}, // qdn job archive's, skipped
+		{"jobs/archive/2025/JOB-1.yaml", false},
 		{"jobs/.JOB-1.yaml.swp", false},
 		{"jobs/JOB-1.yaml.orig", false},
 		{"content/index.md", true},

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/quickdumpnow/qdn/internal/atomicfile"
 )
 
 // PublicDir is the build output directory under the site root.
@@ -38,9 +40,9 @@ func (c *Changes) All() []string {
 // tests that stop a build mid-write.
 var afterWrite func(path string)
 
-// tmpPrefix ends the name of a file being written; one left behind by a
+// tmpPrefix begins the name of a file being written; one left behind by a
 // killed build is removed by the next.
-const tmpPrefix = ".qdn-tmp"
+const tmpPrefix = atomicfile.TempPrefix
 
 // Write makes dir hold exactly the files of out. A file whose bytes are
 // already right is left alone, so its modification time stays; every other

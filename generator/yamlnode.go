@@ -10,6 +10,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/quickdumpnow/qdn/internal/yamlast"
 )
 
 // The sources are decoded by walking the YAML syntax tree instead of by
@@ -125,55 +127,12 @@ func fromAST(n ast.Node) *node {
 	return out
 }
 
-func astPos(n ast.Node) (int, int) {
-	if n == nil || n.GetToken() == nil {
-		return 0, 0
-	}
-	p := n.GetToken().Position
-	return p.Line, p.Column
-}
-
-// unwrap looks through tags and anchors to the value they decorate.
-func unwrap(n ast.Node) ast.Node {
-	for {
-		switch v := n.(type) {
-		case *ast.TagNode:
-			n = v.Value
-		case *ast.AnchorNode:
-			n = v.Value
-		default:
-			return n
-		}
-	}
-}
-
-// astScalar returns the text of a scalar node as written: quoted strings
-// without their quotes, numbers and dates exactly as typed.
-func astScalar(n ast.Node) (string, bool) {
-	switch v := unwrap(n).(type) {
-	case *ast.StringNode:
-		return v.Value, true
-	case *ast.LiteralNode:
-		return v.Value.Value, true
-	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
-		return v.GetToken().Value, true
-	case *ast.NullNode:
-		return "", true
-	}
-	return "", false
-}
-
-func astKind(n ast.Node) string {
-	switch unwrap(n).(type) {
-	case *ast.MappingNode, *ast.MappingValueNode:
-		return "mapping"
-	case *ast.SequenceNode:
-		return "list"
-	case *ast.AliasNode:
-		return "alias"
-	}
-	return strings.ToLower(unwrap(n).Type().String())
-}
+// The questions asked of the syntax tree are package yamlast's, shared with
+// the editing of job files.
+func astPos(n ast.Node) (int, int)        { return yamlast.Pos(n) }
+func unwrap(n ast.Node) ast.Node          { return yamlast.Unwrap(n) }
+func astScalar(n ast.Node) (string, bool) { return yamlast.Scalar(n) }
+func astKind(n ast.Node) string           { return yamlast.Kind(n) }
 
 func pos(n *node) (int, int) {
 	if n == nil {

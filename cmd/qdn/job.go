@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/jobfile"
 )
 
 func init() {
-	register(command{name: "job", summary: "create, advance, rotate, list and import jobs", order: 20, run: func(m *Main, ctx context.Context, args []string) error {
+	register(command{name: "job", summary: "create, advance, rotate, list, import and archive jobs", order: 20, run: func(m *Main, ctx context.Context, args []string) error {
 		return m.runJob(ctx, args)
 	}})
 }
@@ -46,6 +47,9 @@ var jobCommands = []jobCommand{
 	}},
 	{"import", "import the old system's jobs.json", func(m *Main, ctx context.Context, args []string) error {
 		return (&JobImportCommand{Main: m}).Run(ctx, args)
+	}},
+	{"archive", "move jobs that ended long ago to jobs/archive/", func(m *Main, ctx context.Context, args []string) error {
+		return (&JobArchiveCommand{Main: m}).Run(ctx, args)
 	}},
 }
 
@@ -122,26 +126,46 @@ func siteFlag(fs *flag.FlagSet, site *string) {
 	fs.StringVar(site, "site", "", siteUsage)
 }
 
+// openJobs opens the job files of the site for editing, with the clock of
+// the command.
+func (m *Main) openJobs(site string) (*jobfile.Site, error) {
+	return jobfile.Open(site, m.Now, nil)
+}
+
 // resolveJob turns what was typed for an id into the id of one job.
-func resolveJob(site, query string) (string, error) {
-	id, err := generator.ResolveID(site, query)
-	var nf *generator.NotFoundError
-	var amb *generator.AmbiguousError
+func resolveJob(js *jobfile.Site, query string) (string, error) {
+	id, err := js.Resolve(query)
+	return id, lookupError(err)
+}
+
+// lookupError adds the hint that goes with an error of looking a job up.
+func lookupError(err error) error {
+	var nf *jobfile.NotFoundError
+	var amb *jobfile.AmbiguousError
+	var ae *jobfile.ArchivedError
+	var de *jobfile.DuplicateError
 	switch {
 	case errors.As(err, &nf):
-		return "", withHint(err, "run 'qdn job list' to see the jobs")
+		return withHint(err, "run 'qdn job list' to see the jobs")
 	case errors.As(err, &amb):
-		return "", withHint(err, "type more of the id")
+		return withHint(err, "type more of the id")
+	case errors.As(err, &ae):
+		return withHint(err, ae.Hint())
+	case errors.As(err, &de):
+		return withHint(err, de.Hint())
 	}
-	return id, err
+	return err
 }
 
 // jobError adds the hint that goes with errors of the job commands.
 func jobError(err error, id string) error {
-	var me *generator.MoveError
+	var me *jobfile.MoveError
 	var se *generator.ServiceError
 	var ste *generator.StepError
+	var de *jobfile.DuplicateError
 	switch {
+	case errors.As(err, &de):
+		return withHint(err, de.Hint())
 	case errors.As(err, &ste):
 		return withHint(err, ste.Hint())
 	case errors.As(err, &me) && me.From == me.To:

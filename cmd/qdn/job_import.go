@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/jobfile"
 )
 
 // JobImportCommand is `qdn job import`.
@@ -49,15 +50,16 @@ func (c *JobImportCommand) Run(ctx context.Context, args []string) error {
 		return &usageError{msg: "qdn job import takes one FILE", hint: "for example: qdn job import jobs.json"}
 	}
 	file := args[0]
-	data, err := generator.ReadImport(file)
+	data, err := jobfile.ReadImport(file)
 	if err != nil {
 		return err
 	}
-	cfg, err := generator.LoadConfig(c.Site)
+	js, err := c.openJobs(c.Site)
 	if err != nil {
 		return err
 	}
-	jobs, err := generator.ImportLegacy(ctx, c.Site, file, data, generator.ImportOptions{Now: c.Now(), Rotate: rotate})
+	cfg := js.Config
+	jobs, err := js.Import(ctx, file, data, rotate)
 	if list := generator.Errors(err); list != nil {
 		fmt.Fprint(c.Stderr, list.Format())
 		return fmt.Errorf("%s in %s; no job was imported", plural(len(list), "problem"), file)

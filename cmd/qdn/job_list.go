@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/jobfile"
 )
 
 // JobListCommand is `qdn job list`.
@@ -20,10 +21,11 @@ type JobListCommand struct {
 }
 
 const jobListUsage = `
-Usage: qdn job list [--status S[,S...]] [--json] [--site DIR]
+Usage: qdn job list [--status S[,S...]] [--all] [--json] [--site DIR]
 
-List the jobs, sorted by id: a table of id, customer, status, scheduled day
-and last update for people, or with --json an array of objects for scripts.
+List the jobs of jobs/, with --all those of jobs/archive/ too, sorted by
+id: a table of id, customer, status, scheduled day and last update for
+people, or with --json an array of objects for scripts.
 Times are in the site's time zone. The JSON fields are stable:
 
   id, legacy_id, file, customer {name}, address, service,
@@ -42,6 +44,8 @@ func (c *JobListCommand) Run(ctx context.Context, args []string) error {
 	var asJSON bool
 	fs.StringVar(&statuses, "status", "", "list only jobs in these `statuses`, separated by commas")
 	fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	var all bool
+	fs.BoolVar(&all, "all", false, "list the archived jobs too (jobs/archive/)")
 	args, err := c.parseJobArgs(fs, jobListUsage, args)
 	if err != nil {
 		return err
@@ -64,8 +68,38 @@ func (c *JobListCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var jobs []*generator.Job
+	js, err := c.openJobs(c.Site)
+	if err != nil {
+		return err
+	}
+	// An id with a file in jobs/ and one in the archive is an error even
+	// without --all: the build would show the one, the archive the other.
+	archived, err := js.Archived()
+	if err != nil {
+		return lookupError(err)
+	}
+	listed := s.Jobs
 	for _, j := range s.Jobs {
+		if j == nil || j.ID == "" {
+			continue
+		}
+		if f, ok := archived[strings.ToLower(j.ID)]; ok {
+			return lookupError(&jobfile.DuplicateError{ID: j.ID, Files: []string{j.File, f}})
+		}
+	}
+	if all {
+		var own generator.ErrorList
+		old, err := js.ReadArchive(ctx, &own)
+		if err != nil {
+			return lookupError(err)
+		}
+		if len(own) > 0 {
+			fmt.Fprintf(c.Stderr, "qdn: warning: %s in the archive:\n%s", plural(len(own), "problem"), own.Format())
+		}
+		listed = append(append([]*generator.Job(nil), s.Jobs...), old...)
+	}
+	var jobs []*generator.Job
+	for _, j := range listed {
 		if j != nil && (len(want) == 0 || want[j.Status]) {
 			jobs = append(jobs, j)
 		}

@@ -64,10 +64,11 @@ func (c *JobNewCommand) Run(ctx context.Context, args []string) error {
 			return &usageError{msg: "missing --" + f.flag, hint: "a new job needs --name, --address, --service and --price; run 'qdn job new --help'"}
 		}
 	}
-	cfg, err := generator.LoadConfig(c.Site)
+	js, err := c.openJobs(c.Site)
 	if err != nil {
 		return err
 	}
+	cfg := js.Config
 	j := generator.Job{
 		Customer: generator.Customer{Name: name},
 		Address:  address,
@@ -103,7 +104,7 @@ func (c *JobNewCommand) Run(ctx context.Context, args []string) error {
 	if notes != "" {
 		j.Private = append(j.Private, generator.PrivateField{Key: "notes", Value: notes})
 	}
-	job, err := generator.CreateJob(ctx, c.Site, j, generator.CreateOptions{Now: now})
+	job, err := js.Create(ctx, j)
 	if err != nil {
 		return jobError(err, "")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/jobfile"
 )
 
 // JobRotateCommand is `qdn job rotate`.
@@ -35,21 +36,22 @@ func (c *JobRotateCommand) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return &usageError{msg: "qdn job rotate needs the ID of a job", hint: "for example: qdn job rotate JOB-20261121-001"}
 	}
-	cfg, err := generator.LoadConfig(c.Site)
+	js, err := c.openJobs(c.Site)
 	if err != nil {
 		return err
 	}
+	cfg := js.Config
 	// Every id must name a job before any token changes.
 	var ids []string
 	for _, a := range args {
-		id, err := resolveJob(c.Site, a)
+		id, err := resolveJob(js, a)
 		if err != nil {
 			return err
 		}
 		ids = append(ids, id)
 	}
 	for i, id := range ids {
-		j, err := generator.RotateToken(ctx, c.Site, id, nil)
+		j, err := js.RotateToken(ctx, id)
 		if err != nil {
 			return jobError(err, id)
 		}
@@ -97,20 +99,37 @@ func (c *JobLinkCommand) Run(ctx context.Context, args []string) error {
 	return nil
 }
 
-// loadJob loads the site and returns the job query names. Problems of other
+// loadJob loads the site and returns the job query names, in jobs/ or in
+// the archive. Problems of other
 // files are a warning: they do not stop a dispatcher from looking at a job.
 // The job's own problems are printed in full.
 func loadJob(ctx context.Context, m *Main, site, query string) (*generator.Site, *generator.Job, error) {
-	id, err := resolveJob(site, query)
+	js, err := m.openJobs(site)
 	if err != nil {
 		return nil, nil, err
+	}
+	id, file, err := js.Locate(query)
+	if err != nil {
+		return nil, nil, lookupError(err)
 	}
 	s, list, err := loadSite(ctx, m, site)
 	if err != nil {
 		return nil, nil, err
 	}
+	if file != generator.JobFile(id) {
+		// An archived job: the build does not read it, this does.
+		var own generator.ErrorList
+		j, err := js.ReadFile(file, &own)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(own) > 0 {
+			fmt.Fprintf(m.Stderr, "qdn: warning: %s is not valid:\n%s", j.File, own.Format())
+		}
+		return s, j, nil
+	}
 	for _, j := range s.Jobs {
-		if j == nil || j.File != generator.JobFile(id) {
+		if j == nil || j.File != file {
 			continue
 		}
 		var own generator.ErrorList
@@ -124,7 +143,7 @@ func loadJob(ctx context.Context, m *Main, site, query string) (*generator.Site,
 		}
 		return s, j, nil
 	}
-	return nil, nil, &generator.NotFoundError{Query: query}
+	return nil, nil, &jobfile.NotFoundError{Query: query}
 }
 
 // loadSite loads every source of the site for the commands that read jobs.

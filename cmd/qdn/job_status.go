@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/jobfile"
 )
 
 // JobStatusCommand is `qdn job status`.
@@ -58,31 +59,27 @@ func (c *JobStatusCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	cfg, err := generator.LoadConfig(c.Site)
+	js, err := c.openJobs(c.Site)
 	if err != nil {
 		return err
 	}
-	id, err := resolveJob(c.Site, args[0])
+	loc := js.Config.Location()
+	id, err := resolveJob(js, args[0])
 	if err != nil {
 		return err
 	}
 	when := c.Now()
 	if at != "" {
-		if when, err = parseAt(at, when, cfg.Site.Location); err != nil {
+		if when, err = parseAt(at, when, loc); err != nil {
 			return &usageError{msg: "--at: " + err.Error(), hint: "write the time as 2026-11-21 14:25, 14:25 (today) or 2026-11-21T14:25:00-07:00"}
 		}
 	}
-	before, _ := readStatus(c.Site, id, cfg)
-	j, err := generator.SetStatus(ctx, c.Site, id, to, generator.StatusChange{At: when, Note: note, Force: force, Now: c.Now})
+	j, before, err := js.SetStatus(ctx, id, to, jobfile.StatusChange{At: when, Note: note, Force: force})
 	if err != nil {
-		var te *generator.TimeError
+		var te *jobfile.TimeError
 		if errors.As(err, &te) {
 			layout := "2006-01-02 15:04:05"
-			loc := cfg.Site.Location
-			if loc == nil {
-				loc = time.UTC
-			}
-			if errors.Is(err, generator.ErrFuture) {
+			if errors.Is(err, jobfile.ErrFuture) {
 				return withHint(err, "a history entry records a move that happened: leave out --at to record it now, or pass a time up to "+te.Latest.In(loc).Format(layout))
 			}
 			return withHint(err, "pass --at with the time the job reached "+string(to)+", "+te.Earliest.In(loc).Format(layout)+" or later")
@@ -95,20 +92,6 @@ func (c *JobStatusCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.Stderr, "qdn: warning: the status flow does not allow this move; the history records it as forced\n")
 	}
 	return nil
-}
-
-// readStatus returns the status a job has now, for the message after a move.
-func readStatus(site, id string, cfg *generator.Config) (generator.Status, error) {
-	loc := cfg.Site.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	var ignored generator.ErrorList
-	j, err := generator.ReadJob(site, id, loc, &ignored)
-	if err != nil {
-		return "", err
-	}
-	return j.Status, nil
 }
 
 // parseAt reads --at: a time as job files hold it, or a clock time today in

@@ -39,6 +39,8 @@ var sourceCandidates = []string{
 	"jobs/JOB-20991231-001.yaml.tmp",
 	"jobs/JOB-20991231-001.yaml___jb_tmp___",
 	"jobs/.DS_Store",
+	"jobs/archive/2025/JOB-20250101-001.yaml",
+	"jobs/archive/2025/notes.txt",
 
 	"content/extra.md",
 	"content/extra.md.orig",

@@ -1,4 +1,4 @@
-package generator
+package jobfile
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/quickdumpnow/qdn/generator"
 )
 
 // The job files qdn writes itself look like the ones dispatchers write by
@@ -120,7 +122,7 @@ func formatTime(t time.Time, loc *time.Location) string {
 }
 
 // formatEvent writes a history entry as a flow mapping.
-func formatEvent(ev Event, loc *time.Location) string {
+func formatEvent(ev generator.Event, loc *time.Location) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "{status: %s, at: %s", ev.Status, formatTime(ev.At, loc))
 	if ev.Note != "" {
@@ -133,9 +135,9 @@ func formatEvent(ev Event, loc *time.Location) string {
 	return b.String()
 }
 
-// MarshalJob writes j as the text of a job file. comment, when not empty,
+// Marshal writes j as the text of a job file. comment, when not empty,
 // becomes the comment lines at the top of the file.
-func MarshalJob(j *Job, loc *time.Location, comment string) []byte {
+func Marshal(j *generator.Job, loc *time.Location, comment string) []byte {
 	var b strings.Builder
 	if comment != "" {
 		for _, line := range strings.Split(strings.TrimSpace(comment), "\n") {
@@ -204,7 +206,7 @@ func MarshalJob(j *Job, loc *time.Location, comment string) []byte {
 
 // sameJob reports whether two jobs hold the same data, comparing times as
 // instants. It is how every write checks that the file says what was meant.
-func sameJob(a, b *Job) bool {
+func sameJob(a, b *generator.Job) bool {
 	if a.ID != b.ID || a.LegacyID != b.LegacyID || a.Token != b.Token || a.Customer != b.Customer ||
 		a.Address != b.Address || a.Service != b.Service || a.Crew != b.Crew || a.Status != b.Status {
 		return false
@@ -235,9 +237,9 @@ func sameJob(a, b *Job) bool {
 
 // checkWritten parses src as the file of want and returns an error unless it
 // is valid and holds exactly want.
-func checkWritten(file string, src []byte, want *Job, loc *time.Location) (*Job, error) {
-	var list ErrorList
-	got := ParseJob(file, src, loc, &list)
+func checkWritten(file string, src []byte, want *generator.Job, loc *time.Location) (*generator.Job, error) {
+	var list generator.ErrorList
+	got := generator.ParseJob(file, src, loc, &list)
 	if err := list.Err(); err != nil {
 		return got, err
 	}

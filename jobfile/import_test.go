@@ -1,4 +1,4 @@
-package generator
+package jobfile
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/quickdumpnow/qdn/generator"
 )
 
 const legacyJSON = `[
@@ -25,7 +27,7 @@ var importNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 func jobFiles(t *testing.T, dir string) []string {
 	t.Helper()
-	ids, err := JobIDs(dir)
+	ids, err := jobIDs(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,9 +39,9 @@ func TestImportLegacy(t *testing.T) {
 		// Takes the number the old id JOB_20240523_002 asks for.
 		"JOB-20240523-002.yaml": "id: JOB-20240523-002\ntoken: amjmobezssjp5pia4iukcejbpm\ncustomer: {name: Gloria}\nstatus: booked\n",
 	})
-	got, err := ImportLegacy(t.Context(), dir, "old/jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow})
+	got, err := importLegacy(t.Context(), dir, "old/jobs.json", []byte(legacyJSON), importOpts{Now: importNow})
 	if err != nil {
-		t.Fatalf("ImportLegacy: %v\n%s", err, Errors(err).Format())
+		t.Fatalf("ImportLegacy: %v\n%s", err, generator.Errors(err).Format())
 	}
 	var ids []string
 	for _, im := range got {
@@ -82,8 +84,8 @@ private:
 
 	// A second import of the same file is refused, and writes nothing.
 	before := jobFiles(t, dir)
-	_, err = ImportLegacy(t.Context(), dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow, Rotate: true})
-	list := Errors(err)
+	_, err = importLegacy(t.Context(), dir, "jobs.json", []byte(legacyJSON), importOpts{Now: importNow, Rotate: true})
+	list := generator.Errors(err)
 	if len(list) != 3 || !strings.Contains(list[0].Error(), "jobs.json:2:3: record 1 (JOB_20240523_001): JOB_20240523_001 was already imported as jobs/JOB-20240523-001.yaml") {
 		t.Errorf("second import = %v; want 3 errors, the first at jobs.json:2:3 naming jobs/JOB-20240523-001.yaml", err)
 	}
@@ -128,8 +130,8 @@ func TestImportLegacyRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := jobTestSite(t, map[string]string{"JOB-20261121-001.yaml": commentedJob})
-			_, err := ImportLegacy(t.Context(), dir, "jobs.json", []byte(tt.json), ImportOptions{Now: importNow, Rotate: tt.rotate})
-			list := Errors(err)
+			_, err := importLegacy(t.Context(), dir, "jobs.json", []byte(tt.json), importOpts{Now: importNow, Rotate: tt.rotate})
+			list := generator.Errors(err)
 			if len(list) != len(tt.want) {
 				t.Fatalf("ImportLegacy = %d errors:\n%s\nwant %d", len(list), list.Format(), len(tt.want))
 			}
@@ -147,12 +149,12 @@ func TestImportLegacyRefuses(t *testing.T) {
 
 func TestImportLegacyRotate(t *testing.T) {
 	dir := jobTestSite(t, nil)
-	got, err := ImportLegacy(t.Context(), dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow, Rotate: true})
+	got, err := importLegacy(t.Context(), dir, "jobs.json", []byte(legacyJSON), importOpts{Now: importNow, Rotate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, im := range got {
-		if strings.Contains(legacyJSON, im.Job.Token) || CheckToken(im.Job.Token) != nil || len(im.Job.Token) != 26 {
+		if strings.Contains(legacyJSON, im.Job.Token) || generator.CheckToken(im.Job.Token) != nil || len(im.Job.Token) != 26 {
 			t.Errorf("%s kept or got a bad token %q", im.Job.ID, im.Job.Token)
 		}
 	}
@@ -163,10 +165,10 @@ func TestImportLegacyRotate(t *testing.T) {
 // before it is removed again.
 func TestImportLegacyRollback(t *testing.T) {
 	dir := jobTestSite(t, nil)
-	if err := os.Mkdir(filepath.Join(dir, JobsDir, "JOB-20240523-002.yaml"), 0o755); err != nil {
+	if err := os.Mkdir(filepath.Join(dir, generator.JobsDir, "JOB-20240523-002.yaml"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ImportLegacy(t.Context(), dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow})
+	_, err := importLegacy(t.Context(), dir, "jobs.json", []byte(legacyJSON), importOpts{Now: importNow})
 	if err == nil || !strings.Contains(err.Error(), "no job was imported") {
 		t.Fatalf("ImportLegacy = %v; want a failed write", err)
 	}

@@ -1,4 +1,4 @@
-package generator
+package jobfile
 
 import (
 	"errors"
@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/internal/atomicfile"
 )
 
 func TestCreateJob(t *testing.T) {
@@ -18,15 +21,15 @@ func TestCreateJob(t *testing.T) {
 	// day is the site's.
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	date := time.Date(2026, 11, 24, 0, 0, 0, 0, loc)
-	j, err := CreateJob(t.Context(), dir, Job{
-		Customer:  Customer{Name: " Mark "},
+	j, err := createJob(t.Context(), dir, generator.Job{
+		Customer:  generator.Customer{Name: " Mark "},
 		Address:   "1234 Soderblom Ave, Boise, ID",
 		Service:   "trailer-dump",
-		Price:     &Price{Amount: 60000, Note: "all-inclusive"},
-		Scheduled: &Schedule{Date: date, Window: "1–5 pm"},
+		Price:     &generator.Price{Amount: 60000, Note: "all-inclusive"},
+		Scheduled: &generator.Schedule{Date: date, Window: "1–5 pm"},
 		Crew:      "Sergio",
-		Private:   []PrivateField{{Key: "phone", Value: "+1 208 555 0142"}, {Key: "notes", Value: "gate code 4411\ndog in the yard"}},
-	}, CreateOptions{Now: now, Rand: fixedRand(3)})
+		Private:   []generator.PrivateField{{Key: "phone", Value: "+1 208 555 0142"}, {Key: "notes", Value: "gate code 4411\ndog in the yard"}},
+	}, createOpts{Now: now, Rand: fixedRand(3)})
 	if err != nil {
 		t.Fatalf("CreateJob: %v", err)
 	}
@@ -54,14 +57,14 @@ private:
 	if j.File != "jobs/JOB-20261122-008.yaml" || j.Customer.Name != "Mark" {
 		t.Errorf("CreateJob = %s for %q; want jobs/JOB-20261122-008.yaml for Mark", j.File, j.Customer.Name)
 	}
-	if _, err := CreateJob(t.Context(), dir, Job{Customer: Customer{Name: "Ruth"}, Service: "trailer-dumps"}, CreateOptions{Now: now}); !errors.As(err, new(*ServiceError)) ||
-		!strings.Contains(err.(*ServiceError).Hint(), `did you mean "trailer-dump"`) {
+	if _, err := createJob(t.Context(), dir, generator.Job{Customer: generator.Customer{Name: "Ruth"}, Service: "trailer-dumps"}, createOpts{Now: now}); !errors.As(err, new(*generator.ServiceError)) ||
+		!strings.Contains(err.(*generator.ServiceError).Hint(), `did you mean "trailer-dump"`) {
 		t.Errorf("CreateJob with an unknown service = %v; want a ServiceError suggesting trailer-dump", err)
 	}
-	if _, err := CreateJob(t.Context(), dir, Job{Customer: Customer{Name: "  "}}, CreateOptions{Now: now}); err == nil {
+	if _, err := createJob(t.Context(), dir, generator.Job{Customer: generator.Customer{Name: "  "}}, createOpts{Now: now}); err == nil {
 		t.Errorf("CreateJob without a name succeeded")
 	}
-	if _, err := CreateJob(t.Context(), dir, Job{Customer: Customer{Name: "Ruth"}, Address: "77 Harrison \xff"}, CreateOptions{Now: now}); err == nil {
+	if _, err := createJob(t.Context(), dir, generator.Job{Customer: generator.Customer{Name: "Ruth"}, Address: "77 Harrison \xff"}, createOpts{Now: now}); err == nil {
 		t.Errorf("CreateJob with invalid UTF-8 succeeded")
 	}
 	if ids := jobFiles(t, dir); len(ids) != 3 {
@@ -80,12 +83,12 @@ func TestCreateJobText(t *testing.T) {
 		"?q", "0x1F", "1e3", "~", ".inf", "Jo  Ann", "x\u2028y", "bell\a",
 	}
 	for i, s := range texts {
-		j, err := CreateJob(t.Context(), dir, Job{
-			Customer: Customer{Name: s}, Address: s, Crew: s,
-			Price:     &Price{Amount: 100, Note: s},
-			Scheduled: &Schedule{Window: s},
-			Private:   []PrivateField{{Key: "notes", Value: s}, {Key: "two", Value: s + "\n" + s}},
-		}, CreateOptions{Now: time.Date(2026, 11, 22, 12, 0, i, 0, time.UTC)})
+		j, err := createJob(t.Context(), dir, generator.Job{
+			Customer: generator.Customer{Name: s}, Address: s, Crew: s,
+			Price:     &generator.Price{Amount: 100, Note: s},
+			Scheduled: &generator.Schedule{Window: s},
+			Private:   []generator.PrivateField{{Key: "notes", Value: s}, {Key: "two", Value: s + "\n" + s}},
+		}, createOpts{Now: time.Date(2026, 11, 22, 12, 0, i, 0, time.UTC)})
 		if err != nil {
 			t.Errorf("CreateJob(%q): %v", s, err)
 			continue
@@ -103,14 +106,14 @@ func TestCreateJobConcurrent(t *testing.T) {
 	dir := jobTestSite(t, nil)
 	const n = 60
 	now := time.Date(2026, 11, 22, 18, 0, 0, 0, time.UTC)
-	jobs := make([]*Job, n)
+	jobs := make([]*generator.Job, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			jobs[i], errs[i] = CreateJob(t.Context(), dir, Job{Customer: Customer{Name: fmt.Sprintf("Customer %d", i)}, Service: "junk-removal"}, CreateOptions{Now: now})
+			jobs[i], errs[i] = createJob(t.Context(), dir, generator.Job{Customer: generator.Customer{Name: fmt.Sprintf("Customer %d", i)}, Service: "junk-removal"}, createOpts{Now: now})
 		}()
 	}
 	wg.Wait()
@@ -129,12 +132,12 @@ func TestCreateJobConcurrent(t *testing.T) {
 			t.Errorf("no job got id %s", id)
 		}
 	}
-	entries, err := os.ReadDir(filepath.Join(dir, JobsDir))
+	entries, err := os.ReadDir(filepath.Join(dir, generator.JobsDir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tmpPrefix) {
+		if strings.HasPrefix(e.Name(), atomicfile.TempPrefix) {
 			t.Errorf("temporary file %s left in jobs/", e.Name())
 		}
 	}

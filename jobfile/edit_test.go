@@ -1,4 +1,4 @@
-package generator
+package jobfile
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/quickdumpnow/qdn/generator"
 )
 
 // jobTestSite copies the example site's qdn.yaml and content/ into a
@@ -19,21 +21,21 @@ import (
 func jobTestSite(t *testing.T, jobs map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	src, err := os.ReadFile(filepath.Join("..", ConfigFile))
+	src, err := os.ReadFile(filepath.Join("..", generator.ConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ConfigFile), src, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, generator.ConfigFile), src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.CopyFS(filepath.Join(dir, ContentDir), os.DirFS(filepath.Join("..", ContentDir))); err != nil {
+	if err := os.CopyFS(filepath.Join(dir, generator.ContentDir), os.DirFS(filepath.Join("..", generator.ContentDir))); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, JobsDir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, generator.JobsDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for name, text := range jobs {
-		if err := os.WriteFile(filepath.Join(dir, JobsDir, name), []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, generator.JobsDir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -42,7 +44,7 @@ func jobTestSite(t *testing.T, jobs map[string]string) string {
 
 func readJobText(t *testing.T, dir, id string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(JobFile(id))))
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(generator.JobFile(id))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,16 +53,16 @@ func readJobText(t *testing.T, dir, id string) string {
 
 // mustLoad builds the site in memory, as qdn build does, and fails the test
 // on any error: every file the job commands write must pass.
-func mustLoad(t *testing.T, dir string) *Site {
+func mustLoad(t *testing.T, dir string) *generator.Site {
 	t.Helper()
-	s, err := Load(t.Context(), dir, Options{Now: func() time.Time { return time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC) }})
+	s, err := generator.Load(t.Context(), dir, generator.Options{Now: func() time.Time { return time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC) }})
 	if err != nil {
-		if l := Errors(err); l != nil {
+		if l := generator.Errors(err); l != nil {
 			t.Fatalf("Load: %v\n%s", err, l.Format())
 		}
 		t.Fatalf("Load: %v", err)
 	}
-	if _, err := Render(t.Context(), s); err != nil {
+	if _, err := generator.Render(t.Context(), s); err != nil {
 		t.Fatalf("Render: %v", err)
 	}
 	return s
@@ -75,14 +77,14 @@ func boise(t *testing.T) *time.Location {
 }
 
 // fixedRand is a deterministic source of token bytes that look random, as
-// CheckToken wants them.
+// generator.CheckToken wants them.
 func fixedRand(b byte) *bytes.Reader {
 	sum := sha256.Sum256([]byte{b})
 	return bytes.NewReader(sum[:16])
 }
 
 func fixedToken(t *testing.T, b byte) string {
-	tok, err := NewToken(fixedRand(b))
+	tok, err := generator.NewToken(fixedRand(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,11 +116,11 @@ func TestEditKeepsComments(t *testing.T) {
 	dir := jobTestSite(t, map[string]string{"JOB-20261121-001.yaml": commentedJob})
 	loc := boise(t)
 	at := time.Date(2026, 11, 22, 9, 0, 0, 0, loc)
-	j, err := SetStatus(t.Context(), dir, "JOB-20261121-001", InProgress, StatusChange{At: at, Note: "Crew is on the way, 20 min"})
+	j, err := setStatus(t.Context(), dir, "JOB-20261121-001", generator.InProgress, statusOpts{At: at, Note: "Crew is on the way, 20 min"})
 	if err != nil {
 		t.Fatalf("SetStatus: %v", err)
 	}
-	if j.Status != InProgress || len(j.History) != 3 {
+	if j.Status != generator.InProgress || len(j.History) != 3 {
 		t.Errorf("SetStatus = status %s, %d history entries; want in_progress, 3", j.Status, len(j.History))
 	}
 	want := strings.Replace(commentedJob, "status: ready_for_pickup   # trailer", "status: in_progress   # trailer", 1)
@@ -129,7 +131,7 @@ func TestEditKeepsComments(t *testing.T) {
 	}
 
 	tok := fixedToken(t, 7)
-	j, err = RotateToken(t.Context(), dir, "JOB-20261121-001", fixedRand(7))
+	j, err = rotateToken(t.Context(), dir, "JOB-20261121-001", fixedRand(7))
 	if err != nil {
 		t.Fatalf("RotateToken: %v", err)
 	}
@@ -189,7 +191,7 @@ func TestEditStyles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := jobTestSite(t, map[string]string{"JOB-1.yaml": tt.src})
-			if _, err := SetStatus(t.Context(), dir, "JOB-1", Completed, StatusChange{At: at, Note: tt.note}); err != nil {
+			if _, err := setStatus(t.Context(), dir, "JOB-1", generator.Completed, statusOpts{At: at, Note: tt.note}); err != nil {
 				t.Fatalf("SetStatus: %v", err)
 			}
 			if got := readJobText(t, dir, "JOB-1"); got != tt.want {
@@ -212,7 +214,7 @@ func TestRotateAddsToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := jobTestSite(t, map[string]string{"JOB-1.yaml": tt.src})
-			if _, err := RotateToken(t.Context(), dir, "JOB-1", fixedRand(1)); err != nil {
+			if _, err := rotateToken(t.Context(), dir, "JOB-1", fixedRand(1)); err != nil {
 				t.Fatalf("RotateToken: %v", err)
 			}
 			if got := readJobText(t, dir, "JOB-1"); got != tt.want {
@@ -229,43 +231,43 @@ func TestSetStatusRefuses(t *testing.T) {
 	dir := jobTestSite(t, map[string]string{"JOB-1.yaml": done, "JOB-2.yaml": bad})
 	loc := boise(t)
 
-	_, err := SetStatus(t.Context(), dir, "JOB-1", Booked, StatusChange{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc)})
+	_, err := setStatus(t.Context(), dir, "JOB-1", generator.Booked, statusOpts{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc)})
 	var me *MoveError
 	if !errors.As(err, &me) || len(me.Allowed()) != 0 || !strings.Contains(err.Error(), "no status follows completed") {
 		t.Errorf("SetStatus(completed → booked) = %v; want a MoveError with no allowed status", err)
 	}
-	_, err = SetStatus(t.Context(), dir, "JOB-1", Completed, StatusChange{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc)})
+	_, err = setStatus(t.Context(), dir, "JOB-1", generator.Completed, statusOpts{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc)})
 	if !errors.As(err, &me) || !strings.Contains(err.Error(), "already completed") {
 		t.Errorf("SetStatus(completed → completed) = %v; want already completed", err)
 	}
-	_, err = SetStatus(t.Context(), dir, "JOB-1", Booked, StatusChange{At: time.Date(2026, 11, 22, 8, 0, 0, 0, loc), Force: true})
+	_, err = setStatus(t.Context(), dir, "JOB-1", generator.Booked, statusOpts{At: time.Date(2026, 11, 22, 8, 0, 0, 0, loc), Force: true})
 	if err == nil || !strings.Contains(err.Error(), "earlier than the last history entry") {
 		t.Errorf("SetStatus with an earlier time = %v; want earlier than the last history entry", err)
 	}
 	if got := readJobText(t, dir, "JOB-1"); got != done {
 		t.Errorf("a refused move changed the file:\n%s", got)
 	}
-	if _, err := SetStatus(t.Context(), dir, "JOB-2", Booked, StatusChange{}); Errors(err) == nil {
+	if _, err := setStatus(t.Context(), dir, "JOB-2", generator.Booked, statusOpts{}); generator.Errors(err) == nil {
 		t.Errorf("SetStatus on an invalid file = %v; want its errors", err)
 	}
-	if _, err := SetStatus(t.Context(), dir, "JOB-3", Booked, StatusChange{}); !errors.As(err, new(*NotFoundError)) {
+	if _, err := setStatus(t.Context(), dir, "JOB-3", generator.Booked, statusOpts{}); !errors.As(err, new(*NotFoundError)) {
 		t.Errorf("SetStatus(JOB-3) = %v; want NotFoundError", err)
 	}
 
 	// Forced, the move is made and says so.
-	j, err := SetStatus(t.Context(), dir, "JOB-1", Booked, StatusChange{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc), Force: true, Note: "Reopened"})
+	j, err := setStatus(t.Context(), dir, "JOB-1", generator.Booked, statusOpts{At: time.Date(2026, 11, 23, 9, 0, 0, 0, loc), Force: true, Note: "Reopened"})
 	if err != nil {
 		t.Fatalf("forced SetStatus: %v", err)
 	}
-	if last := j.History[len(j.History)-1]; !last.Forced || last.Status != Booked || j.Status != Booked {
+	if last := j.History[len(j.History)-1]; !last.Forced || last.Status != generator.Booked || j.Status != generator.Booked {
 		t.Errorf("forced move recorded %+v with status %s; want forced booked", last, j.Status)
 	}
 	if got := readJobText(t, dir, "JOB-1"); !strings.HasSuffix(got, "  - {status: booked, at: 2026-11-23T09:00:00-07:00, note: Reopened, forced: true}\n") {
 		t.Errorf("forced move wrote\n%s", got)
 	}
 	// cancelled is allowed from any status before completed.
-	j, err = SetStatus(t.Context(), dir, "JOB-1", Cancelled, StatusChange{At: time.Date(2026, 11, 23, 9, 30, 0, 0, loc)})
-	if err != nil || j.Status != Cancelled || j.History[len(j.History)-1].Forced {
+	j, err = setStatus(t.Context(), dir, "JOB-1", generator.Cancelled, statusOpts{At: time.Date(2026, 11, 23, 9, 30, 0, 0, loc)})
+	if err != nil || j.Status != generator.Cancelled || j.History[len(j.History)-1].Forced {
 		t.Errorf("SetStatus(booked → cancelled) = %v, %v; want an unforced move", j, err)
 	}
 }
@@ -290,7 +292,7 @@ func TestResolveID(t *testing.T) {
 		{"", "", nil},
 	}
 	for _, tt := range tests {
-		got, err := ResolveID(dir, tt.query)
+		got, err := resolveID(dir, tt.query)
 		var ae *AmbiguousError
 		switch {
 		case tt.want != "" && (err != nil || got != tt.want):
@@ -328,9 +330,9 @@ func TestSetStatusTimes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := jobTestSite(t, map[string]string{"JOB-1.yaml": booked})
-			j, err := SetStatus(t.Context(), dir, "JOB-1", ReadyForPickup, StatusChange{At: tc.at, Now: clock})
+			j, err := setStatus(t.Context(), dir, "JOB-1", generator.ReadyForPickup, statusOpts{At: tc.at, Now: clock})
 			if tc.want == nil {
-				if err != nil || j.Status != ReadyForPickup {
+				if err != nil || j.Status != generator.ReadyForPickup {
 					t.Fatalf("SetStatus(at %v) = %v; want it accepted", tc.at, err)
 				}
 				return
@@ -354,17 +356,17 @@ func TestJobEditsCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	at := time.Date(2026, 11, 22, 9, 0, 0, 0, boise(t))
-	_, err := SetStatus(ctx, dir, "JOB-20261121-001", InProgress, StatusChange{At: at})
+	_, err := setStatus(ctx, dir, "JOB-20261121-001", generator.InProgress, statusOpts{At: at})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("SetStatus = %v; want context.Canceled", err)
 	}
-	if _, err := RotateToken(ctx, dir, "JOB-20261121-001", nil); !errors.Is(err, context.Canceled) {
+	if _, err := rotateToken(ctx, dir, "JOB-20261121-001", nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("RotateToken = %v; want context.Canceled", err)
 	}
-	if _, err := CreateJob(ctx, dir, Job{Customer: Customer{Name: "Ruth"}, Service: "trailer-dump"}, CreateOptions{Now: at}); !errors.Is(err, context.Canceled) {
+	if _, err := createJob(ctx, dir, generator.Job{Customer: generator.Customer{Name: "Ruth"}, Service: "trailer-dump"}, createOpts{Now: at}); !errors.Is(err, context.Canceled) {
 		t.Errorf("CreateJob = %v; want context.Canceled", err)
 	}
-	if _, err := ImportLegacy(ctx, dir, "jobs.json", []byte(legacyJSON), ImportOptions{Now: importNow}); !errors.Is(err, context.Canceled) {
+	if _, err := importLegacy(ctx, dir, "jobs.json", []byte(legacyJSON), importOpts{Now: importNow}); !errors.Is(err, context.Canceled) {
 		t.Errorf("ImportLegacy = %v; want context.Canceled", err)
 	}
 	if after := jobSources(t, dir); !maps.Equal(before, after) {
@@ -375,17 +377,84 @@ func TestJobEditsCancelled(t *testing.T) {
 // jobSources returns the files of dir/jobs with their contents.
 func jobSources(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(dir, JobsDir))
+	entries, err := os.ReadDir(filepath.Join(dir, generator.JobsDir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	files := map[string]string{}
 	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, JobsDir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(dir, generator.JobsDir, e.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		files[e.Name()] = string(b)
 	}
 	return files
+}
+
+// TestEditKeepsCRLF: a job file saved with Windows line endings keeps them
+// through qdn's edits, comments included, and every line it adds ends the
+// same way.
+func TestEditKeepsCRLF(t *testing.T) {
+	crlf := func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
+	dir := jobTestSite(t, map[string]string{"JOB-20261121-001.yaml": crlf(commentedJob)})
+	at := time.Date(2026, 11, 22, 9, 0, 0, 0, boise(t))
+	if _, err := setStatus(t.Context(), dir, "JOB-20261121-001", generator.InProgress, statusOpts{At: at, Note: "Crew is on the way, 20 min"}); err != nil {
+		t.Fatalf("SetStatus: %v", err)
+	}
+	want := strings.Replace(commentedJob, "status: ready_for_pickup   # trailer", "status: in_progress   # trailer", 1)
+	want = strings.Replace(want, "     note: Trailer is ready this afternoon}\n",
+		"     note: Trailer is ready this afternoon}\n  - {status: in_progress, at: 2026-11-22T09:00:00-07:00, note: \"Crew is on the way, 20 min\"}\n", 1)
+	if got := readJobText(t, dir, "JOB-20261121-001"); got != crlf(want) {
+		t.Fatalf("after SetStatus the file is\n%q\nwant\n%q", got, crlf(want))
+	}
+	j, err := rotateToken(t.Context(), dir, "JOB-20261121-001", fixedRand(7))
+	if err != nil {
+		t.Fatalf("RotateToken: %v", err)
+	}
+	want = strings.Replace(want, "token: amjmobezssjp5pia4iukcejbpm  # sent", "token: "+j.Token+"  # sent", 1)
+	if got := readJobText(t, dir, "JOB-20261121-001"); got != crlf(want) {
+		t.Fatalf("after RotateToken the file is\n%q\nwant\n%q", got, crlf(want))
+	}
+	mustLoad(t, dir)
+}
+
+// TestSetStatusOffSteps: a move to a status that is not a step of the job's
+// service is refused, even forced, with the allowed statuses in the hint,
+// and the moves on the steps are made as before.
+func TestSetStatusOffSteps(t *testing.T) {
+	job := `id: JOB-20261122-001
+token: g35dkbjc7bpdaqtnqwiivfozku
+customer:
+  name: Priya
+service: junk-removal
+status: booked
+history:
+  - {status: booked, at: 2026-11-22T08:15:00-07:00}
+`
+	dir := jobTestSite(t, map[string]string{"JOB-20261122-001.yaml": job})
+	for _, force := range []bool{false, true} {
+		_, err := setStatus(t.Context(), dir, "JOB-20261122-001", generator.ReadyForPickup, statusOpts{Force: force})
+		var se *generator.StepError
+		if !errors.As(err, &se) {
+			t.Fatalf("SetStatus(ready_for_pickup, force %v) = %v; want a StepError", force, err)
+		}
+		if want := "JOB-20261122-001 cannot move to ready_for_pickup: a junk-removal job does not go through ready_for_pickup"; err.Error() != want {
+			t.Errorf("SetStatus = %q; want %q", err, want)
+		}
+		if want := "allowed next statuses: in_progress, completed, cancelled; the steps of junk-removal are booked, in_progress, completed (steps: in content/book/junk-removal.md)"; se.Hint() != want {
+			t.Errorf("hint = %q; want %q", se.Hint(), want)
+		}
+	}
+	if got := readJobText(t, dir, "JOB-20261122-001"); got != job {
+		t.Errorf("a refused move changed the file:\n%s", got)
+	}
+
+	if got := readJobText(t, dir, "JOB-20261122-001"); got != job {
+		t.Errorf("a refused move changed the file:\n%s", got)
+	}
+	if _, err := setStatus(t.Context(), dir, "JOB-20261122-001", generator.InProgress, statusOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, dir)
 }

@@ -1,4 +1,4 @@
-package generator
+package jobfile
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/quickdumpnow/qdn/generator"
 )
 
 // The old system kept every job in one public jobs.json: an array of
@@ -22,29 +24,16 @@ import (
 //	{"jobId": "JOB_20240523_001", "name": "Mark", "address": "Soderblom ave",
 //	 "token": "…", "status": "booked", "createdAt": "2024-05-23T16:02:11.000Z"}
 //
-// ImportLegacy turns each object into a job file: jobId becomes an id of the
+// Import turns each object into a job file: jobId becomes an id of the
 // form JOB-YYYYMMDD-NNN and is kept as legacy_id; name is customer.name;
 // address and token are kept, so that links already sent keep working;
 // status is mapped onto the flow; createdAt becomes the first history entry,
 // booked at that time. phone and email go under private:, and notes and
 // every other field become lines of private.notes, so nothing is dropped.
 
-// ImportOptions are the clock, the randomness and the choices of
-// ImportLegacy.
-type ImportOptions struct {
-	// Now is used for the day of an id when a record has neither an old id
-	// with a date nor createdAt; the zero time means time.Now.
-	Now time.Time
-	// Rand is the source of new tokens; nil means crypto/rand.
-	Rand io.Reader
-	// Rotate gives every imported job a new token instead of keeping the one
-	// the old file exposed.
-	Rotate bool
-}
-
 // Imported is one job written by ImportLegacy.
 type Imported struct {
-	Job *Job
+	Job *generator.Job
 	// Index is the 1-based position of the record in the old file.
 	Index int
 	// OldID is the record's jobId.
@@ -54,21 +43,21 @@ type Imported struct {
 var legacyIDRE = regexp.MustCompile(`(?i)^JOB[_-]?([0-9]{8})[_-]?([0-9]{1,6})$`)
 
 // legacyStatus maps the old system's spellings onto the flow.
-var legacyStatus = map[string]Status{
-	"canceled": Cancelled,
-	"complete": Completed,
-	"done":     Completed,
-	"ready":    ReadyForPickup,
+var legacyStatus = map[string]generator.Status{
+	"canceled": generator.Cancelled,
+	"complete": generator.Completed,
+	"done":     generator.Completed,
+	"ready":    generator.ReadyForPickup,
 }
 
 // legacyRecord is one object of the old file, decoded and checked.
 type legacyRecord struct {
 	index int
-	pos   Pos
+	pos   generator.Pos
 	oldID string
 	day   string // YYYYMMDD of the new id
 	num   int    // the old id's number, 0 when it had none
-	job   Job
+	job   generator.Job
 }
 
 // maxImportSize bounds the export file that ReadImport reads: the old
@@ -79,46 +68,29 @@ const maxImportSize = 64 << 20
 // ImportLegacy. It must be a regular file of at most 64 MiB: a named pipe or
 // a device is refused at once, and a bigger file with an error.
 func ReadImport(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, _, err := readOpen(f, path, maxImportSize)
-	if e, ok := err.(*Error); ok && e.Msg != "" {
-		return nil, fmt.Errorf("%s: %s", path, e.Msg)
-	}
-	return b, err
+	return generator.ReadFile(path, maxImportSize)
 }
 
-// ImportLegacy reads the old system's jobs.json (data, read from file) and
-// writes one job file per record to dir/jobs. Every record is checked
+// Import reads the old system's jobs.json (data, read from file) and writes
+// one job file per record to jobs/. Every record is checked
 // first, and so is every file about to be written (with ParseJob, exactly
 // as qdn build reads it); a malformed record, an unknown status, a record
 // imported before (an existing job has its id as legacy_id), a duplicate id
 // or token, or a token too weak to keep, stops the import before anything is
 // written, with every problem listed. If writing fails midway, the files
 // already written are removed, and so they are when ctx is cancelled.
-func ImportLegacy(ctx context.Context, dir, file string, data []byte, opt ImportOptions) ([]Imported, error) {
+func (s *Site) Import(ctx context.Context, file string, data []byte, rotate bool) ([]Imported, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cfg, err := LoadConfig(dir)
+	loc := s.loc()
+	var list generator.ErrorList
+	recs := decodeLegacy(file, data, loc, s.Now(), &list)
+	existing, err := s.readExisting(ctx)
 	if err != nil {
 		return nil, err
 	}
-	loc := siteLocation(cfg)
-	now := opt.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	var list ErrorList
-	recs := decodeLegacy(file, data, loc, now, &list)
-	existing, err := readExistingJobs(ctx, dir, loc)
-	if err != nil {
-		return nil, err
-	}
-	checkLegacyDuplicates(recs, existing, opt.Rotate, &list)
+	checkLegacyDuplicates(recs, existing, rotate, &list)
 	if err := list.Err(); err != nil {
 		return nil, err
 	}
@@ -142,7 +114,7 @@ func ImportLegacy(ctx context.Context, dir, file string, data []byte, opt Import
 		if r.job.ID != "" {
 			continue
 		}
-		n, err := nextNumber(dir, r.day, assigned)
+		n, err := s.nextNumber(r.day, assigned)
 		if err != nil {
 			return nil, err
 		}
@@ -158,10 +130,10 @@ func ImportLegacy(ctx context.Context, dir, file string, data []byte, opt Import
 	out := make([]Imported, len(recs))
 	for i := range recs {
 		r := &recs[i]
-		if opt.Rotate {
+		if rotate {
 			r.job.Token = ""
 			for r.job.Token == "" || tokens[r.job.Token] {
-				if r.job.Token, err = NewToken(opt.Rand); err != nil {
+				if r.job.Token, err = generator.NewToken(s.rand()); err != nil {
 					return nil, err
 				}
 			}
@@ -170,12 +142,12 @@ func ImportLegacy(ctx context.Context, dir, file string, data []byte, opt Import
 		if r.oldID != r.job.ID {
 			r.job.LegacyID = r.oldID
 		}
-		r.job.File = JobFile(r.job.ID)
+		r.job.File = generator.JobFile(r.job.ID)
 		comment := fmt.Sprintf("Imported from %s (record %d, %s).\nThe old system recorded no service or price.", filepath.Base(file), r.index, r.oldID)
-		srcs[i] = MarshalJob(&r.job, loc, comment)
+		srcs[i] = Marshal(&r.job, loc, comment)
 		got, err := checkWritten(r.job.File, srcs[i], &r.job, loc)
 		if err != nil {
-			list = append(list, &Error{Pos: r.pos, Msg: fmt.Sprintf("record %d (%s) cannot be written as a job: %v", r.index, r.oldID, err)})
+			list = append(list, &generator.Error{Pos: r.pos, Msg: fmt.Sprintf("record %d (%s) cannot be written as a job: %v", r.index, r.oldID, err)})
 			continue
 		}
 		out[i] = Imported{Job: got, Index: r.index, OldID: r.oldID}
@@ -187,7 +159,7 @@ func ImportLegacy(ctx context.Context, dir, file string, data []byte, opt Import
 		return nil, err
 	}
 
-	root, err := openSite(dir)
+	root, err := generator.OpenSite(s.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -215,20 +187,20 @@ func ImportLegacy(ctx context.Context, dir, file string, data []byte, opt Import
 	return out, nil
 }
 
-// readExistingJobs parses every job file of the site, whatever its errors,
-// for their ids, legacy ids and tokens.
-func readExistingJobs(ctx context.Context, dir string, loc *time.Location) ([]*Job, error) {
-	ids, err := JobIDs(dir)
+// readExisting parses every job file of the site, archived ones included,
+// whatever its errors, for their ids, legacy ids and tokens.
+func (s *Site) readExisting(ctx context.Context) ([]*generator.Job, error) {
+	ids, err := s.IDs()
 	if err != nil {
 		return nil, err
 	}
-	var jobs []*Job
+	var jobs []*generator.Job
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		var ignored ErrorList
-		j, _, err := readJob(dir, id, loc, &ignored)
+		var ignored generator.ErrorList
+		j, _, err := s.read(id, &ignored)
 		if err != nil {
 			return nil, err
 		}
@@ -237,18 +209,24 @@ func readExistingJobs(ctx context.Context, dir string, loc *time.Location) ([]*J
 		}
 		jobs = append(jobs, j)
 	}
-	return jobs, nil
+	// The archive too: a record imported and archived since is imported.
+	var ignored generator.ErrorList
+	old, err := s.ReadArchive(ctx, &ignored)
+	if err != nil {
+		return nil, err
+	}
+	return append(jobs, old...), nil
 }
 
 // decodeLegacy decodes the array of records, recording every problem.
-func decodeLegacy(file string, data []byte, loc *time.Location, now time.Time, list *ErrorList) []legacyRecord {
-	at := func(off int) Pos {
+func decodeLegacy(file string, data []byte, loc *time.Location, now time.Time, list *generator.ErrorList) []legacyRecord {
+	at := func(off int) generator.Pos {
 		line := 1 + bytes.Count(data[:off], []byte("\n"))
 		col := 1 + len([]rune(string(data[bytes.LastIndexByte(data[:off], '\n')+1:off])))
-		return Pos{File: file, Line: line, Col: col}
+		return generator.Pos{File: file, Line: line, Col: col}
 	}
 	fail := func(off int, hint, format string, args ...any) {
-		*list = append(*list, &Error{Pos: at(off), Msg: fmt.Sprintf(format, args...), Hint: hint})
+		*list = append(*list, &generator.Error{Pos: at(off), Msg: fmt.Sprintf(format, args...), Hint: hint})
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -298,11 +276,11 @@ func decodeLegacy(file string, data []byte, loc *time.Location, now time.Time, l
 }
 
 // decodeRecord checks one record and maps it onto a job.
-func decodeRecord(index int, p Pos, raw json.RawMessage, loc *time.Location, now time.Time, list *ErrorList) (legacyRecord, bool) {
+func decodeRecord(index int, p generator.Pos, raw json.RawMessage, loc *time.Location, now time.Time, list *generator.ErrorList) (legacyRecord, bool) {
 	r := legacyRecord{index: index, pos: p}
 	what := fmt.Sprintf("record %d", index)
 	bad := func(hint, format string, args ...any) {
-		*list = append(*list, &Error{Pos: p, Msg: what + ": " + fmt.Sprintf(format, args...), Hint: hint})
+		*list = append(*list, &generator.Error{Pos: p, Msg: what + ": " + fmt.Sprintf(format, args...), Hint: hint})
 	}
 	fields, err := objectFields(raw)
 	if err != nil {
@@ -337,12 +315,12 @@ func decodeRecord(index int, p Pos, raw json.RawMessage, loc *time.Location, now
 		case "status":
 			hasStatus = true
 			s := text(f.key, f.value)
-			st := Status(strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(s)))
+			st := generator.Status(strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(s)))
 			if m, ok := legacyStatus[string(st)]; ok {
 				st = m
 			}
 			if !st.Known() {
-				bad("statuses are "+statusNames(Statuses)+"; correct the record or map it by hand", "unknown status %q", s)
+				bad("statuses are "+generator.StatusNames(generator.Statuses)+"; correct the record or map it by hand", "unknown status %q", s)
 			}
 			r.job.Status = st
 		case "createdAt":
@@ -352,7 +330,7 @@ func decodeRecord(index int, p Pos, raw json.RawMessage, loc *time.Location, now
 			}
 		case "phone", "email":
 			if v := plainJSON(f.value); v != "" {
-				r.job.Private = append(r.job.Private, PrivateField{Key: f.key, Value: v})
+				r.job.Private = append(r.job.Private, generator.PrivateField{Key: f.key, Value: v})
 			}
 		case "notes":
 			if v := plainJSON(f.value); v != "" {
@@ -369,18 +347,18 @@ func decodeRecord(index int, p Pos, raw json.RawMessage, loc *time.Location, now
 		bad("give the record the customer's name", "record has no name")
 	}
 	if !hasStatus {
-		bad("give the record a status: "+statusNames(Statuses), "record has no status")
+		bad("give the record a status: "+generator.StatusNames(generator.Statuses), "record has no status")
 	}
 	if created != "" {
 		t, err := parseLegacyTime(created, loc)
 		if err != nil {
 			bad("write createdAt as an ISO 8601 time such as 2024-05-23T16:02:11Z, or milliseconds since 1970", "createdAt: %v", err)
 		} else {
-			r.job.History = []Event{{Status: Booked, At: t.In(loc).Truncate(time.Second)}}
+			r.job.History = []generator.Event{{Status: generator.Booked, At: t.In(loc).Truncate(time.Second)}}
 		}
 	}
 	if len(notes) > 0 {
-		r.job.Private = append(r.job.Private, PrivateField{Key: "notes", Value: strings.Join(notes, "\n")})
+		r.job.Private = append(r.job.Private, generator.PrivateField{Key: "notes", Value: strings.Join(notes, "\n")})
 	}
 	if m := legacyIDRE.FindStringSubmatch(r.oldID); m != nil {
 		if _, err := time.Parse("20060102", m[1]); err == nil {
@@ -400,9 +378,9 @@ func decodeRecord(index int, p Pos, raw json.RawMessage, loc *time.Location, now
 
 // checkLegacyDuplicates finds records imported before and ids and tokens
 // used twice, and checks the tokens that are to be kept.
-func checkLegacyDuplicates(recs []legacyRecord, existing []*Job, rotate bool, list *ErrorList) {
-	legacy := map[string]*Job{}
-	tokens := map[string]*Job{}
+func checkLegacyDuplicates(recs []legacyRecord, existing []*generator.Job, rotate bool, list *generator.ErrorList) {
+	legacy := map[string]*generator.Job{}
+	tokens := map[string]*generator.Job{}
 	for _, j := range existing {
 		legacy[strings.ToLower(j.ID)] = j
 		if j.LegacyID != "" {
@@ -416,7 +394,7 @@ func checkLegacyDuplicates(recs []legacyRecord, existing []*Job, rotate bool, li
 	newTokens := map[string]int{}
 	for _, r := range recs {
 		bad := func(hint, format string, args ...any) {
-			*list = append(*list, &Error{Pos: r.pos, Msg: fmt.Sprintf("record %d (%s): ", r.index, r.oldID) + fmt.Sprintf(format, args...), Hint: hint})
+			*list = append(*list, &generator.Error{Pos: r.pos, Msg: fmt.Sprintf("record %d (%s): ", r.index, r.oldID) + fmt.Sprintf(format, args...), Hint: hint})
 		}
 		key := strings.ToLower(r.oldID)
 		if j, ok := legacy[key]; ok {
@@ -430,7 +408,7 @@ func checkLegacyDuplicates(recs []legacyRecord, existing []*Job, rotate bool, li
 		if rotate {
 			continue
 		}
-		if err := CheckToken(r.job.Token); err != nil {
+		if err := generator.CheckToken(r.job.Token); err != nil {
 			bad("import with --rotate to give every job a new token", "%v", err)
 			continue
 		}
@@ -519,7 +497,7 @@ func parseLegacyTime(s string, loc *time.Location) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
-	if t, err := ParseTime(s, loc); err == nil {
+	if t, err := generator.ParseTime(s, loc); err == nil {
 		return t, nil
 	}
 	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms > 0 {

@@ -1,11 +1,10 @@
-package generator
+package jobfile
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"sort"
 	"strings"
@@ -14,6 +13,9 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/internal/yamlast"
 )
 
 // Job files are edited as text, the way a careful person would edit them:
@@ -25,22 +27,15 @@ import (
 
 // StatusChange says how SetStatus records a move.
 type StatusChange struct {
-	// At is when the job reached the status; the zero time means time.Now.
+	// At is when the job reached the status; the zero time means now, by
+	// the site's clock.
 	At time.Time
 	// Note is shown to the customer with the history entry.
 	Note string
 	// Force makes a move the status flow does not allow; the history entry
 	// says forced: true.
 	Force bool
-	// Now is the clock; nil means time.Now. At may be no later than a
-	// minute past it.
-	Now func() time.Time
 }
-
-// MaxAhead is how far past the clock a history entry may be dated: enough
-// for a clock a little behind, too little to record a move that has not
-// happened.
-const MaxAhead = time.Minute
 
 // TimeError is a status change dated where the history cannot take it:
 // before its last entry, or in the future.
@@ -48,9 +43,9 @@ type TimeError struct {
 	ID string
 	At time.Time
 	// Earliest is the time of the last history entry, LastStatus its
-	// status; Latest is the clock plus MaxAhead.
+	// status; Latest is the clock plus generator.MaxAhead.
 	Earliest, Latest time.Time
-	LastStatus       Status
+	LastStatus       generator.Status
 	loc              *time.Location
 }
 
@@ -72,16 +67,16 @@ func (e *TimeError) Is(target error) bool {
 	return target == ErrHistoryOrder
 }
 
-// ErrFuture is returned for a status change dated more than MaxAhead past
-// the clock.
+// ErrFuture is returned for a status change dated more than
+// generator.MaxAhead past the clock.
 var ErrFuture = errors.New("a status change cannot be dated in the future")
 
 // MoveError is a status change the flow does not allow.
 type MoveError struct {
 	ID       string
-	From, To Status
+	From, To generator.Status
 	// Steps are the steps of the job's service; nil means the whole flow.
-	Steps []Status
+	Steps []generator.Status
 }
 
 func (e *MoveError) Error() string {
@@ -92,11 +87,11 @@ func (e *MoveError) Error() string {
 	if len(next) == 0 {
 		return fmt.Sprintf("%s cannot move from %s to %s: no status follows %s", e.ID, e.From, e.To, e.From)
 	}
-	return fmt.Sprintf("%s cannot move from %s to %s; allowed next statuses: %s", e.ID, e.From, e.To, statusNames(next))
+	return fmt.Sprintf("%s cannot move from %s to %s; allowed next statuses: %s", e.ID, e.From, e.To, generator.StatusNames(next))
 }
 
 // Allowed lists the statuses the job may move to.
-func (e *MoveError) Allowed() []Status {
+func (e *MoveError) Allowed() []generator.Status {
 	if e.Steps == nil {
 		return e.From.Next()
 	}
@@ -107,113 +102,101 @@ func (e *MoveError) Allowed() []Status {
 // history entry of the job.
 var ErrHistoryOrder = errors.New("the history goes from oldest to newest")
 
-// SetStatus moves the job id of the site at dir to status to and appends a
-// history entry, editing jobs/<id>.yaml in place (see the top of this file).
-// The move must be one the flow allows (Status.CanMove) unless opt.Force is
-// set; a forced move is recorded with forced: true. The entry's time may not
-// be earlier than the last entry's (ErrHistoryOrder) nor more than MaxAhead
-// past the clock (ErrFuture); either is a *TimeError. The job must be valid
-// before the edit and is valid after it. SetStatus returns the job as read
-// back from the file; on error it returns the job as it was, when it could
-// be read, and writes nothing.
+// SetStatus moves the job id to status to and appends a history entry,
+// editing jobs/<id>.yaml in place (see the top of this file). The move must
+// be one the flow allows (Status.CanMove) unless c.Force is set; a forced
+// move is recorded with forced: true. The entry's time may not be earlier
+// than the last entry's (ErrHistoryOrder) nor more than generator.MaxAhead
+// past the site's clock (ErrFuture); either is a *TimeError. The job must be
+// valid before the edit and is valid after it. SetStatus returns the job as
+// read back from the file and the status it had before; on error it returns
+// the job as it was, when it could be read, and writes nothing.
 //
 // A refused move is a *MoveError; a status that is not a step of the job's
-// service (Service.Steps) is a *StepError, even with opt.Force. If the file
-// changes between the read and the write (another dispatcher, an editor),
-// nothing is written and the error says to try again. SetStatus needs only
-// qdn.yaml, the job file and its service's file. A cancelled ctx stops it
+// service (Service.Steps) is a *generator.StepError, even with c.Force. If
+// the file changes between the read and the write (another dispatcher, an
+// editor), nothing is written and the error says to try again. SetStatus
+// reads only the job file and its service's file. A cancelled ctx stops it
 // before the write.
-func SetStatus(ctx context.Context, dir, id string, to Status, opt StatusChange) (*Job, error) {
+func (s *Site) SetStatus(ctx context.Context, id string, to generator.Status, c StatusChange) (*generator.Job, generator.Status, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !to.Known() {
-		return nil, fmt.Errorf("unknown status %q (known: %s)", to, statusNames(Statuses))
+		return nil, "", fmt.Errorf("unknown status %q (known: %s)", to, generator.StatusNames(generator.Statuses))
 	}
-	cfg, err := LoadConfig(dir)
+	loc := s.loc()
+	var list generator.ErrorList
+	old, src, err := s.read(id, &list)
 	if err != nil {
-		return nil, err
-	}
-	loc := siteLocation(cfg)
-	var list ErrorList
-	old, src, err := readJob(dir, id, loc, &list)
-	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := list.Err(); err != nil {
-		return old, err
+		return old, old.Status, err
 	}
-	sv, err := readService(dir, old.Service)
+	sv, err := generator.ReadService(s.Dir, old.Service)
 	if err != nil {
-		return old, err
+		return old, old.Status, err
 	}
-	steps := Flow
+	steps := generator.Flow
 	if sv != nil {
 		steps = sv.Steps
 	}
 	if !to.OnSteps(steps) {
-		return old, &StepError{ID: old.ID, Status: to, Service: sv, Allowed: old.Status.NextIn(steps)}
+		return old, old.Status, &generator.StepError{ID: old.ID, Status: to, Service: sv, Allowed: old.Status.NextIn(steps)}
 	}
 	allowed := old.Status.CanMove(to)
-	if old.Status == to || !allowed && !opt.Force {
-		return old, &MoveError{ID: old.ID, From: old.Status, To: to, Steps: steps}
+	if old.Status == to || !allowed && !c.Force {
+		return old, old.Status, &MoveError{ID: old.ID, From: old.Status, To: to, Steps: steps}
 	}
-	now := time.Now
-	if opt.Now != nil {
-		now = opt.Now
-	}
-	clock := now()
-	at := opt.At
+	clock := s.Now()
+	at := c.At
 	if at.IsZero() {
 		at = clock
 	}
 	at = at.In(loc).Truncate(time.Second)
-	te := &TimeError{ID: old.ID, At: at, Latest: clock.Add(MaxAhead).In(loc).Truncate(time.Second), loc: loc}
+	te := &TimeError{ID: old.ID, At: at, Latest: clock.Add(generator.MaxAhead).In(loc).Truncate(time.Second), loc: loc}
 	if n := len(old.History); n > 0 {
 		te.Earliest, te.LastStatus = old.History[n-1].At, old.History[n-1].Status
 	}
 	if at.After(te.Latest) || !te.Earliest.IsZero() && at.Before(te.Earliest) {
-		return old, te
+		return old, old.Status, te
 	}
-	ev := Event{Status: to, At: at, Note: strings.TrimSpace(opt.Note), Forced: !allowed}
+	ev := generator.Event{Status: to, At: at, Note: strings.TrimSpace(c.Note), Forced: !allowed}
 
 	d, err := parseDoc(old.File, src)
 	if err != nil {
-		return old, err
+		return old, old.Status, err
 	}
 	e1, err := d.setScalar("status", string(to), "")
 	if err != nil {
-		return old, err
+		return old, old.Status, err
 	}
 	e2, err := d.appendEvent(ev, loc)
 	if err != nil {
-		return old, err
+		return old, old.Status, err
 	}
 	want := *old
 	want.Status = to
-	want.History = append(append([]Event(nil), old.History...), ev)
+	want.History = append(append([]generator.Event(nil), old.History...), ev)
 	if err := ctx.Err(); err != nil {
-		return old, err
+		return old, old.Status, err
 	}
-	return d.commit(dir, &want, loc, e1, e2)
+	j, err := s.commit(d, &want, e1, e2)
+	return j, old.Status, err
 }
 
-// RotateToken gives the job id a new token from r (crypto/rand when nil),
+// RotateToken gives the job id a new token from the site's randomness,
 // editing jobs/<id>.yaml in place; the page under the old token disappears
 // at the next build. It also adds a token to a job that has none. Every
 // other part of the job must be valid. A cancelled ctx stops it before the
 // write.
-func RotateToken(ctx context.Context, dir, id string, r io.Reader) (*Job, error) {
+func (s *Site) RotateToken(ctx context.Context, id string) (*generator.Job, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cfg, err := LoadConfig(dir)
-	if err != nil {
-		return nil, err
-	}
-	loc := siteLocation(cfg)
-	var list ErrorList
-	old, src, err := readJob(dir, id, loc, &list)
+	var list generator.ErrorList
+	old, src, err := s.read(id, &list)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +207,7 @@ func RotateToken(ctx context.Context, dir, id string, r io.Reader) (*Job, error)
 		}
 		return old, err
 	}
-	tok, err := NewToken(r)
+	tok, err := generator.NewToken(s.rand())
 	if err != nil {
 		return old, err
 	}
@@ -237,7 +220,7 @@ func RotateToken(ctx context.Context, dir, id string, r io.Reader) (*Job, error)
 	if err := ctx.Err(); err != nil {
 		return old, err
 	}
-	return d.commit(dir, &want, loc, e)
+	return s.commit(d, &want, e)
 }
 
 // yamlDoc is the text of one job file with the syntax tree of its top-level
@@ -276,7 +259,7 @@ func parseDoc(file string, src []byte) (*yamlDoc, error) {
 	var body ast.Node
 	for _, doc := range f.Docs {
 		if doc != nil && doc.Body != nil {
-			body = unwrap(doc.Body)
+			body = yamlast.Unwrap(doc.Body)
 			break
 		}
 	}
@@ -292,7 +275,7 @@ func parseDoc(file string, src []byte) (*yamlDoc, error) {
 		return nil, fmt.Errorf("%s does not hold a mapping of job fields", file)
 	}
 	if len(d.fields) > 0 {
-		_, c := astPos(d.fields[0].Key)
+		_, c := yamlast.Pos(d.fields[0].Key)
 		d.indent = c - 1
 	}
 	return d, nil
@@ -300,7 +283,7 @@ func parseDoc(file string, src []byte) (*yamlDoc, error) {
 
 func (d *yamlDoc) field(name string) *ast.MappingValueNode {
 	for _, f := range d.fields {
-		if s, _ := astScalar(f.Key); s == name {
+		if s, _ := yamlast.Scalar(f.Key); s == name {
 			return f
 		}
 	}
@@ -361,7 +344,7 @@ func (d *yamlDoc) span(n ast.Node) (int, int, error) {
 // Comment lines and blank lines after the last such line are left to what
 // follows.
 func (d *yamlDoc) blockEnd(f *ast.MappingValueNode) int {
-	kl, _ := astPos(f.Key)
+	kl, _ := yamlast.Pos(f.Key)
 	last := kl
 	for i := kl + 1; i <= len(d.lineStart); i++ {
 		text := d.line(i)
@@ -382,7 +365,7 @@ func (d *yamlDoc) blockEnd(f *ast.MappingValueNode) int {
 // noValue reports whether nothing but a comment follows the colon of f on
 // its line, and returns the offset just past the colon.
 func (d *yamlDoc) noValue(f *ast.MappingValueNode) (int, bool) {
-	l, c := astPos(f)
+	l, c := yamlast.Pos(f)
 	off, err := d.offset(l, c)
 	if err != nil || d.src[off] != ':' {
 		return 0, false
@@ -412,10 +395,10 @@ func (d *yamlDoc) setScalar(name, value, after string) (edit, error) {
 		if len(d.fields) == 0 {
 			return d.insertLines(len(d.src), line), nil
 		}
-		kl, _ := astPos(d.fields[0].Key)
+		kl, _ := yamlast.Pos(d.fields[0].Key)
 		return d.insertLines(d.lineStart[kl-1], line), nil
 	}
-	v := unwrap(f.Value)
+	v := yamlast.Unwrap(f.Value)
 	switch v.(type) {
 	case *ast.NullNode:
 		if off, ok := d.noValue(f); ok {
@@ -423,8 +406,8 @@ func (d *yamlDoc) setScalar(name, value, after string) (edit, error) {
 		}
 	case *ast.StringNode, *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
 	default:
-		l, c := astPos(f.Value)
-		return edit{}, fmt.Errorf("%s:%d:%d: %s must be a single value, not a %s", d.file, l, c, name, astKind(f.Value))
+		l, c := yamlast.Pos(f.Value)
+		return edit{}, fmt.Errorf("%s:%d:%d: %s must be a single value, not a %s", d.file, l, c, name, yamlast.Kind(f.Value))
 	}
 	start, end, err := d.span(v)
 	if err != nil {
@@ -435,7 +418,7 @@ func (d *yamlDoc) setScalar(name, value, after string) (edit, error) {
 
 // appendEvent adds ev at the end of the history list, in the style of the
 // entries already there: a { } mapping per line, or one key per line.
-func (d *yamlDoc) appendEvent(ev Event, loc *time.Location) (edit, error) {
+func (d *yamlDoc) appendEvent(ev generator.Event, loc *time.Location) (edit, error) {
 	flow := formatEvent(ev, loc)
 	f := d.field("history")
 	if f == nil {
@@ -446,10 +429,10 @@ func (d *yamlDoc) appendEvent(ev Event, loc *time.Location) (edit, error) {
 		}
 		return d.insertLines(len(d.src), text), nil
 	}
-	switch v := unwrap(f.Value).(type) {
+	switch v := yamlast.Unwrap(f.Value).(type) {
 	case *ast.NullNode:
 		if _, ok := d.noValue(f); ok {
-			kl, _ := astPos(f.Key)
+			kl, _ := yamlast.Pos(f.Key)
 			return d.insertLines(d.lineEnd(kl), strings.Repeat(" ", d.indent)+"  - "+flow+d.nl), nil
 		}
 		start, end, err := d.span(v)
@@ -485,18 +468,18 @@ func (d *yamlDoc) appendEvent(ev Event, loc *time.Location) (edit, error) {
 		last := v.Entries[len(v.Entries)-1]
 		dash := strings.Repeat(" ", last.Start.Position.Column-1)
 		text := dash + "- " + flow + d.nl
-		if m, ok := unwrap(last.Value).(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
-			_, kc := astPos(m.Values[0].Key)
+		if m, ok := yamlast.Unwrap(last.Value).(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
+			_, kc := yamlast.Pos(m.Values[0].Key)
 			text = blockEvent(ev, loc, dash, strings.Repeat(" ", kc-1), d.nl)
 		}
 		return d.insertLines(d.blockEnd(f), text), nil
 	}
-	l, c := astPos(f.Value)
-	return edit{}, fmt.Errorf("%s:%d:%d: history must be a list, not a %s", d.file, l, c, astKind(f.Value))
+	l, c := yamlast.Pos(f.Value)
+	return edit{}, fmt.Errorf("%s:%d:%d: history must be a list, not a %s", d.file, l, c, yamlast.Kind(f.Value))
 }
 
 // blockEvent writes a history entry with one key per line.
-func blockEvent(ev Event, loc *time.Location, dash, key, nl string) string {
+func blockEvent(ev generator.Event, loc *time.Location, dash, key, nl string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s- status: %s%s", dash, ev.Status, nl)
 	fmt.Fprintf(&b, "%sat: %s%s", key, formatTime(ev.At, loc), nl)
@@ -525,19 +508,19 @@ func (d *yamlDoc) apply(edits ...edit) ([]byte, error) {
 	return append(out, d.src[prev:]...), nil
 }
 
-// commit applies the edits, checks that the result holds exactly want and
-// replaces the file.
-func (d *yamlDoc) commit(dir string, want *Job, loc *time.Location, edits ...edit) (*Job, error) {
+// commit applies the edits of d, checks that the result holds exactly want
+// and replaces the file.
+func (s *Site) commit(d *yamlDoc, want *generator.Job, edits ...edit) (*generator.Job, error) {
 	src, err := d.apply(edits...)
 	if err != nil {
 		return nil, err
 	}
-	got, err := checkWritten(d.file, src, want, loc)
+	got, err := checkWritten(d.file, src, want, s.loc())
 	if err != nil {
 		return got, err
 	}
 	id := strings.TrimSuffix(path.Base(d.file), ".yaml")
-	if err := replaceJobFile(dir, id, d.src, src); err != nil {
+	if err := s.replace(id, d.src, src); err != nil {
 		return nil, err
 	}
 	return got, nil
