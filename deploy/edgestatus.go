@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -29,7 +30,8 @@ type EdgeStatus struct {
 }
 
 // Status reads both stages of the function (two GetFunction calls) and
-// compares them with the local code. It changes nothing.
+// compares them with the local code. It changes nothing. Without the
+// permission to read the function, the error says which one is needed.
 func (f *Function) Status(ctx context.Context) (EdgeStatus, error) {
 	st := EdgeStatus{Function: f.Name}
 	type stage struct {
@@ -42,6 +44,8 @@ func (f *Function) Status(ctx context.Context) (EdgeStatus, error) {
 		switch {
 		case isAPIError(err, "NoSuchFunctionExists"):
 			into <- stage{}
+		case accessDenied(err):
+			into <- stage{err: errors.New("needs cloudfront:GetFunction")}
 		case err != nil:
 			into <- stage{err: f.wrap("get "+string(s)+" code of", err)}
 		default:

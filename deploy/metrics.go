@@ -158,11 +158,11 @@ var distributionMetrics = []metricDef{
 }
 
 var functionMetrics = []metricDef{
-	{name: "FunctionInvocations", label: "Invocations", stat: "Sum", unit: "count"},
-	{name: "FunctionExecutionErrors", label: "Execution errors", stat: "Sum", unit: "count", target: func(m generator.MonitorConfig) *Goal { return atMost(m.FunctionErrors) }},
-	{name: "FunctionValidationErrors", label: "Validation errors", stat: "Sum", unit: "count", target: func(m generator.MonitorConfig) *Goal { return atMost(m.FunctionErrors) }},
-	{name: "FunctionThrottles", label: "Throttles", stat: "Sum", unit: "count", target: func(m generator.MonitorConfig) *Goal { return atMost(m.FunctionErrors) }},
-	{name: "FunctionComputeUtilization", label: "Compute utilization (max)", stat: "Maximum", unit: "percent", target: func(m generator.MonitorConfig) *Goal { return atMost(m.ComputeUtilization) }},
+	{name: "FunctionInvocations", label: "Function invocations", stat: "Sum", unit: "count"},
+	{name: "FunctionExecutionErrors", label: "Function execution errors", stat: "Sum", unit: "count", target: func(m generator.MonitorConfig) *Goal { return atMost(m.FunctionErrors) }},
+	{name: "FunctionValidationErrors", label: "Function validation errors", stat: "Sum", unit: "count", target: func(m generator.MonitorConfig) *Goal { return atMost(m.FunctionErrors) }},
+	{name: "FunctionThrottles", label: "Function throttles", stat: "Sum", unit: "count", target: func(m generator.MonitorConfig) *Goal { return atMost(m.FunctionErrors) }},
+	{name: "FunctionComputeUtilization", label: "Function compute utilization (max)", stat: "Maximum", unit: "percent", target: func(m generator.MonitorConfig) *Goal { return atMost(m.ComputeUtilization) }},
 }
 
 // Read returns the metrics over [start, end) against the targets of mon.

@@ -45,6 +45,9 @@ type Deployed struct {
 	// Commit is the full commit the manifest records; empty when nothing
 	// was ever synced or the sync was not made from git.
 	Commit string `json:"commit"`
+	// Subject is the first line of the commit's message, when the clone
+	// has the commit.
+	Subject string `json:"subject,omitempty"`
 	// Dirty says the deployed sources had uncommitted changes.
 	Dirty bool `json:"dirty"`
 	// Synced is when; nil when nothing was ever synced.
