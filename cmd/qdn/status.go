@@ -349,7 +349,7 @@ func printStatus(w io.Writer, st *deploy.Status, env *generator.Environment, cfg
 	if d.Synced == nil {
 		p.line("Drift", "nothing to compare: no manifest")
 	} else if n := len(st.Drift.Objects); n == 0 {
-		p.line("Drift", "none: the bucket holds what the manifest records (%s)", plural(d.Objects, "object"))
+		p.line("Drift", "none: the bucket holds what the manifest records (%s objects)", formatCount(d.Objects))
 	} else {
 		p.line("Drift", "%s in the bucket differ from the manifest:", plural(n, "object"))
 		for i, o := range st.Drift.Objects {
