@@ -4,12 +4,13 @@
 #   bench/status.sh [N] [RUNS]
 #
 # It builds qdn, generates the site (bench/gensite.go) in a git repository,
-# syncs it into a local versitygw (S3) with `qdn sync`, which also fills the
-# build cache, and reports the median wall time of RUNS runs (default 5) of
-# `qdn status --env bench` with nothing waiting: the listing and the
-# manifest of the bucket, git, the in-memory build with the cache, and the
-# CloudWatch metrics of the environment's distribution, read from moto's
-# server. The environment has no function (there is no local CloudFront
+# publishes it as a dispatcher does (`qdn build`, then `qdn sync` into a
+# local versitygw), and reports the median wall time of RUNS runs (default
+# 5) of `qdn status --env bench` with nothing waiting: the listing and the
+# manifest of the bucket, git, the in-memory build with the build cache, and
+# the CloudWatch metrics of the environment's distribution, read from
+# moto's server. Then one run as on a fresh CI checkout (no public/, no
+# cache: every page is rendered in memory). The environment has no function (there is no local CloudFront
 # Functions server outside the tests): the two GetFunction calls of a real
 # environment run alongside the rest. Then one run under /usr/bin/time -v
 # for its peak memory.
@@ -76,11 +77,14 @@ YAML
 git -C "$site" init -q
 git -C "$site" add .
 git -C "$site" -c user.name=bench -c user.email=bench@example.com commit -q -m site
+"$qdn" build --site "$site" 2>"$work/build.log"
+sleep 2.1 # past the build cache's racy window, as between two commands by hand
 "$qdn" sync --site "$site" --env bench 2>"$work/sync.log" || { cat "$work/sync.log" >&2; exit 1; }
 files=$(find "$site/public" -type f | wc -l)
 say "$(tail -1 "$work/sync.log")"
 
 now() { date +%s.%N; }
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 times=()
 for i in $(seq "$runs"); do
   t0=$(now)
@@ -93,8 +97,19 @@ median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[in
 /usr/bin/time -v "$qdn" status --site "$site" --env bench >/dev/null 2>"$work/time.txt"
 rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$work/time.txt")
 cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' "$work/time.txt")
+mv "$site/public" "$work/public.kept"
+mv "$QDN_CACHE_DIR" "$work/cache.kept"
+t0=$(now)
+/usr/bin/time -v "$qdn" status --site "$site" --env bench >"$work/fresh.txt" 2>"$work/fresh-time.txt"
+t1=$(now)
+fresh=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
+grep -q '^Waiting   nothing' "$work/fresh.txt" || { cat "$work/fresh.txt" "$work/fresh-time.txt" >&2; exit 1; }
+[ ! -e "$site/public" ] || { say "qdn status wrote public/"; exit 1; }
+frss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$work/fresh-time.txt")
+fcpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' "$work/fresh-time.txt")
 cat "$work/status.txt"
 echo
 echo "| qdn status, $n jobs ($files files) | median of $runs | runs | CPU (user+sys) | peak RSS | load average at start |"
 echo "| --- | --- | --- | --- | --- | --- |"
-echo "| nothing waiting | ${median} s | ${times[*]} s | ${cpu} s | ${rss} MiB | $(cut -d' ' -f1-3 /proc/loadavg) |"
+echo "| nothing waiting, after qdn build and qdn sync | ${median} s | ${times[*]} s | ${cpu} s | ${rss} MiB | $load |"
+echo "| the same, fresh checkout (no public/, no cache) | ${fresh} s | 1 | ${fcpu} s | ${frss} MiB | $(cut -d' ' -f1-3 /proc/loadavg) |"

@@ -135,3 +135,49 @@ func TestNewExpiry(t *testing.T) {
 		t.Errorf("JSON of an empty expiry = %s; want an empty list and a null next", b)
 	}
 }
+
+// TestPlanFiles builds the example site three times with the build cache,
+// the last one in memory: the pages the cache trusts are not read back,
+// and PlanFiles gives every object the hash and headers Files gives it.
+func TestPlanFiles(t *testing.T) {
+	site := exampleSite(t)
+	cache := t.TempDir()
+	ctx := context.Background()
+	opt := generator.Options{Now: func() time.Time { return testNow }, CacheDir: cache}
+	for range 2 {
+		if _, err := generator.Build(ctx, site, opt); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond) // past the cache's racy window
+	}
+	opt.NoWrite = true
+	res, err := generator.Build(ctx, site, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := 0
+	for _, p := range res.Output.Paths() {
+		if _, ok := res.Output.Sum(p); ok {
+			known++
+		}
+	}
+	if known == 0 {
+		t.Fatal("no page's sum is known without reading it; want the tracking pages the cache trusts")
+	}
+	got, err := deploy.PlanFiles(res.Output, res.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := deploy.Files(res.Output, res.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("PlanFiles gave %d files; Files %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Path != want[i].Path || got[i].Hash != want[i].Hash || got[i].Headers != want[i].Headers {
+			t.Errorf("PlanFiles[%d] = %s %s %+v; want %s %s %+v", i, got[i].Path, got[i].Hash, got[i].Headers, want[i].Path, want[i].Hash, want[i].Headers)
+		}
+	}
+}
