@@ -139,12 +139,25 @@ func (c *StatusCommand) Run(ctx context.Context, args []string) error {
 		buildDone <- built{res, files, err}
 	}()
 
+	// git status reads every source file's stamp: it too runs while the
+	// bucket is read.
+	type gitRes struct {
+		dirty string
+		err   error
+	}
+	gitDone := make(chan gitRes, 1)
+	go func() {
+		_, dirty, err := gitState(c.Site)
+		gitDone <- gitRes{dirty, err}
+	}()
+
 	s := &deploy.Syncer{Bucket: target.Bucket, Prefix: env.Prefix, Invalidator: target.Invalidator(), Now: c.Now}
 	remote, err := s.Fetch(ctx)
 	if err != nil {
 		<-buildDone
 		<-edgeDone
 		<-metricsDone
+		<-gitDone
 		return withHint(fmt.Errorf("read the bucket of %s: %w", env.Name, err), "qdn status needs s3:ListBucket and s3:GetObject on the bucket; see docs/deploying.md")
 	}
 	var lock *deploy.Lock
@@ -155,7 +168,8 @@ func (c *StatusCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 	st.Deployed = deploy.NewDeployed(remote.Manifest)
-	c.gitStatus(&st.Deployed)
+	g := <-gitDone
+	c.gitStatus(&st.Deployed, g.dirty, g.err)
 	st.Drift = deploy.NewDrift(remote, env.Prefix)
 
 	b := <-buildDone
@@ -225,9 +239,9 @@ func checkHint(st *deploy.Status, env string) string {
 }
 
 // gitStatus adds to d what git says of the sources: the commits since the
-// deployed one that touch them, and their uncommitted changes.
-func (c *StatusCommand) gitStatus(d *deploy.Deployed) {
-	_, dirty, err := gitState(c.Site)
+// deployed one that touch them, and their uncommitted changes (dirty, as
+// gitState found them, or its error).
+func (c *StatusCommand) gitStatus(d *deploy.Deployed, dirty string, err error) {
 	if err != nil {
 		d.Error = err.Error()
 		return

@@ -35,8 +35,8 @@ import (
 // stand-in per script: one CloudFront endpoint sends the Functions API to
 // the stand-in and the rest (distributions, invalidations) to moto, as
 // CloudFront's one endpoint serves both. `statusenv` gives the script a
-// bucket and a distribution of its own and points qdn.yaml's staging
-// environment at them ($BUCKET, $DIST); `metric DIST|FUNCTION NAME VALUE
+// bucket, a distribution and a function name of its own and points
+// qdn.yaml's staging environment at them ($BUCKET, $DIST, $FUNCTION); `metric DIST|FUNCTION NAME VALUE
 // AGO` stores a data point of CloudFront's metric NAME, as CloudFront
 // publishes it, for the staging distribution or function, AGO before the
 // scripts' clock (testNow);
@@ -122,6 +122,10 @@ func TestStatusScripts(t *testing.T) {
 				ts.Check(err)
 				src = bytes.Replace(src, []byte("quickdumpnow-staging"), []byte(bucket), 1)
 				src = bytes.Replace(src, []byte("E2QDNSTAGING01"), []byte(dist), 1)
+				// The metrics of a function are keyed by its name alone.
+				function := "qdn-rewrite-" + hex.EncodeToString(b)
+				src = bytes.Replace(src, []byte("qdn-rewrite-staging"), []byte(function), 1)
+				ts.Setenv("FUNCTION", function)
 				ts.Check(os.WriteFile(cfgFile, src, 0o644))
 				ts.Setenv("BUCKET", bucket)
 				ts.Setenv("DIST", dist)
@@ -136,7 +140,7 @@ func TestStatusScripts(t *testing.T) {
 				ts.Check(err)
 				dim := cwtypes.Dimension{Name: aws.String("DistributionId"), Value: aws.String(ts.Getenv("DIST"))}
 				if args[0] == "FUNCTION" {
-					dim = cwtypes.Dimension{Name: aws.String("FunctionName"), Value: aws.String("qdn-rewrite-staging")}
+					dim = cwtypes.Dimension{Name: aws.String("FunctionName"), Value: aws.String(ts.Getenv("FUNCTION"))}
 				}
 				_, err = cw.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{Namespace: aws.String("AWS/CloudFront"),
 					MetricData: []cwtypes.MetricDatum{{MetricName: aws.String(args[1]), Value: aws.Float64(v), Timestamp: aws.Time(testNow.Add(-ago)),
