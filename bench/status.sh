@@ -97,6 +97,12 @@ median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[in
 /usr/bin/time -v "$qdn" status --site "$site" --env bench >/dev/null 2>"$work/time.txt"
 rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$work/time.txt")
 cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' "$work/time.txt")
+# For reference, under the same load: a no-op qdn sync, which lists the
+# bucket and builds with the cache as qdn status does, and takes the lock.
+t0=$(now)
+"$qdn" sync --site "$site" --env bench 2>"$work/noop.log"
+t1=$(now)
+noop=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
 mv "$site/public" "$work/public.kept"
 mv "$QDN_CACHE_DIR" "$work/cache.kept"
 t0=$(now)
@@ -112,4 +118,5 @@ echo
 echo "| qdn status, $n jobs ($files files) | median of $runs | runs | CPU (user+sys) | peak RSS | load average at start |"
 echo "| --- | --- | --- | --- | --- | --- |"
 echo "| nothing waiting, after qdn build and qdn sync | ${median} s | ${times[*]} s | ${cpu} s | ${rss} MiB | $load |"
+echo "| (reference: a no-op qdn sync, same run) | ${noop} s | 1 | | | |"
 echo "| the same, fresh checkout (no public/, no cache) | ${fresh} s | 1 | ${fcpu} s | ${frss} MiB | $(cut -d' ' -f1-3 /proc/loadavg) |"
