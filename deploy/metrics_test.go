@@ -2,15 +2,7 @@ package deploy
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -157,79 +149,6 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// startMotoIAM starts a moto server of its own that checks every request
-// against IAM, and returns its endpoint with the keys of a user whose only
-// policy is policy. The first three requests, which make the user, are
-// let through unsigned.
-func startMotoIAM(t *testing.T, policy string) (endpoint, keyID, secret string) {
-	t.Helper()
-	bin := os.Getenv("QDN_MOTO_SERVER")
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("moto_server"); err != nil {
-			t.Fatalf("moto_server not found: %v (scripts/test.sh installs what the tests need)", err)
-		}
-	}
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Env = append(os.Environ(), "INITIAL_NO_AUTH_ACTION_COUNT=3")
-	logf, err := os.Create(filepath.Join(t.TempDir(), "moto.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("moto with IAM did not start: %v\n%s", err, log)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	iam := func(form url.Values) []byte {
-		t.Helper()
-		form.Set("Version", "2010-05-08")
-		req, _ := http.NewRequest(http.MethodPost, endpoint+"/", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		// moto routes by the credential scope; the first requests are not
-		// checked.
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=setup/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("IAM %s: %s\n%s", form.Get("Action"), resp.Status, b)
-		}
-		return b
-	}
-	iam(url.Values{"Action": {"CreateUser"}, "UserName": {"status"}})
-	var key struct {
-		ID     string `xml:"CreateAccessKeyResult>AccessKey>AccessKeyId"`
-		Secret string `xml:"CreateAccessKeyResult>AccessKey>SecretAccessKey"`
-	}
-	if err := xml.Unmarshal(iam(url.Values{"Action": {"CreateAccessKey"}, "UserName": {"status"}}), &key); err != nil || key.ID == "" {
-		t.Fatalf("CreateAccessKey: %v %+v", err, key)
-	}
-	iam(url.Values{"Action": {"PutUserPolicy"}, "UserName": {"status"}, "PolicyName": {"qdn-status"}, "PolicyDocument": {policy}})
-	return endpoint, key.ID, key.Secret
-}
-
 // TestMetricsAccessDenied reads the metrics with a role that may read the
 // bucket but not CloudWatch, on a moto server that checks IAM: the
 // GetMetricData request is refused (AccessDenied, through the real SDK),
@@ -238,7 +157,7 @@ func startMotoIAM(t *testing.T, policy string) (endpoint, keyID, secret string) 
 // CloudWatch's endpoint, where AWS names it cloudwatch:GetMetricData:
 // allowing the former makes this test fail.)
 func TestMetricsAccessDenied(t *testing.T) {
-	endpoint, keyID, secret := startMotoIAM(t, `{"Version": "2012-10-17", "Statement": [
+	endpoint, keyID, secret := testenv.MotoIAM(t, `{"Version": "2012-10-17", "Statement": [
 		{"Effect": "Allow", "Action": ["s3:*"], "Resource": "*"}]}`)
 	cleanAWSEnv(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", keyID)
@@ -266,11 +185,3 @@ func TestMetricsAccessDenied(t *testing.T) {
 	}
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}

@@ -41,7 +41,9 @@ import (
 // publishes it, for the staging distribution or function, AGO before the
 // scripts' clock (testNow);
 // `putobject KEY TEXT` writes an object to $BUCKET behind qdn's back;
-// `replace FILE OLD NEW` edits a file.
+// `replace FILE OLD NEW` edits a file; `denymetrics` makes qdn's
+// credentials those of a role that may not read CloudWatch, and sends its
+// CloudWatch requests to a moto server that checks IAM.
 func TestStatusScripts(t *testing.T) {
 	root := repoRoot(t)
 	moto := testenv.Moto(t)
@@ -53,6 +55,10 @@ func TestStatusScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A CloudWatch that checks IAM, for a role without GetMetricData (moto
+	// calls it monitoring:GetMetricData).
+	deniedCW, deniedKey, deniedSecret := testenv.MotoIAM(t, `{"Version": "2012-10-17", "Statement": [
+		{"Effect": "Allow", "Action": ["s3:*", "cloudfront:*"], "Resource": "*"}]}`)
 	var functions sync.Map // work directory → *cffunctions.Server
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/status",
@@ -159,6 +165,14 @@ func TestStatusScripts(t *testing.T) {
 					ts.Fatalf("%s does not contain %q", args[0], args[1])
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), bytes.Replace(b, []byte(args[1]), []byte(args[2]), 1), 0o644))
+			},
+			"denymetrics": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 0 {
+					ts.Fatalf("usage: denymetrics")
+				}
+				ts.Setenv("AWS_ACCESS_KEY_ID", deniedKey)
+				ts.Setenv("AWS_SECRET_ACCESS_KEY", deniedSecret)
+				ts.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", deniedCW)
 			},
 			"putobject": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 2 {
