@@ -184,4 +184,3 @@ func TestMetricsAccessDenied(t *testing.T) {
 		t.Errorf("Read without permission = %+v; want unavailable: needs cloudwatch:GetMetricData", m)
 	}
 }
-
