@@ -204,6 +204,16 @@ func (c *StatusCommand) Run(ctx context.Context, args []string) error {
 		w := tokenWriter(c.Stdout, c.Verbose)
 		printStatus(w, st, env, cfg, c.Since, now)
 	}
+	if c.Check {
+		// What could not be read is not a failure, but a scheduled check
+		// must not pass in silence when it could not look.
+		for _, w := range [][2]string{{"commits not deployed", st.Deployed.Error}, {"waiting", st.Waiting.Error}, {"expiry", st.Expiry.Error},
+			{"edge", st.Edge.Error}, {"metrics", st.Metrics.Unavailable}} {
+			if w[1] != "" {
+				fmt.Fprintf(tokenWriter(c.Stderr, c.Verbose), "qdn: warning: %s: unknown: %s\n", w[0], w[1])
+			}
+		}
+	}
 	if c.Check && !st.OK {
 		return withHint(fmt.Errorf("%s needs attention: %s", env.Name, strings.Join(st.Problems, "; ")), checkHint(st, env.Name))
 	}
