@@ -194,6 +194,9 @@ func (c *StatusCommand) Run(ctx context.Context, args []string) error {
 	st.Cost = deploy.NewCostStatus(plan, remote.Manifest, now)
 	<-edgeDone
 	<-metricsDone
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	st.Check()
 
 	if c.JSON {
