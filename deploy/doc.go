@@ -34,4 +34,10 @@
 // through Invalidator; S3 and CloudFront implement them with the AWS SDK.
 // Open is the one place that builds the AWS clients of an environment, for
 // every command: it documents which setting wins where two could apply.
+//
+// Status (qdn status) reports an environment from what a sync reads anyway
+// (Fetch, the lock) and a plan it never applies, with the edge function's
+// stages (Function.Status) and CloudFront's metrics from CloudWatch
+// (CloudWatch.Read); each section that cannot be read says why and leaves
+// the others alone.
 package deploy

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/quickdumpnow/qdn/edge"
@@ -24,6 +25,9 @@ type Target struct {
 	// CDN is the environment's CloudFront distribution; nil when it has no
 	// distribution_id.
 	CDN *CloudFront
+	// Metrics reads the CloudFront metrics of the environment's
+	// distribution and function from CloudWatch.
+	Metrics *CloudWatch
 
 	cf *cloudfront.Client
 }
@@ -48,6 +52,9 @@ type Target struct {
 //     AWS_ENDPOINT_URL), else AWS, in us-east-1 whatever the bucket's
 //     region. The environment's endpoint names a storage server and is
 //     never used for CloudFront.
+//   - The CloudWatch endpoint: AWS_ENDPOINT_URL_CLOUDWATCH (or
+//     AWS_ENDPOINT_URL), else AWS, in us-east-1, where CloudFront sends
+//     its metrics.
 func Open(ctx context.Context, env *generator.Environment, concurrency int) (*Target, error) {
 	if concurrency < 1 {
 		concurrency = DefaultConcurrency
@@ -76,6 +83,7 @@ func Open(ctx context.Context, env *generator.Environment, concurrency int) (*Ta
 	if env.DistributionID != "" {
 		t.CDN = NewCloudFront(t.cf, env.DistributionID)
 	}
+	t.Metrics = NewCloudWatch(cloudwatch.NewFromConfig(cfg, CloudWatchOptions), env.DistributionID, env.Function)
 	return t, nil
 }
 

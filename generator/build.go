@@ -20,6 +20,27 @@ type Result struct {
 	Config  *Config
 	Output  *Output
 	Changes *Changes
+	// Ended lists the jobs that are over, with when they ended (zero when
+	// their history does not say), so that what expires when can be told
+	// without the Site.
+	Ended []EndedJob
+}
+
+// EndedJob is a completed or cancelled job, known by its id and token.
+type EndedJob struct {
+	ID, Token string
+	At        time.Time
+}
+
+// endedJobs returns the ended jobs of s.
+func endedJobs(s *Site) []EndedJob {
+	var out []EndedJob
+	for _, j := range s.Jobs {
+		if j.Status.Ended() {
+			out = append(out, EndedJob{ID: j.ID, Token: j.Token, At: j.EndedAt()})
+		}
+	}
+	return out
 }
 
 // Build loads, validates and renders the site at dir and writes it to
@@ -101,6 +122,9 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return &Result{Config: s.config()}, err
 	}
+	if opt.NoWrite {
+		return &Result{Config: s.Config, Output: out, Ended: endedJobs(s)}, nil
+	}
 	current := map[string]bool{}
 	for p := range have {
 		current[p] = true
@@ -117,7 +141,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 			_ = c.write(opt.CacheDir, dir)
 		}
 	}
-	return &Result{Config: s.Config, Output: out, Changes: c}, nil
+	return &Result{Config: s.Config, Output: out, Changes: c, Ended: endedJobs(s)}, nil
 }
 
 // config returns the site's configuration, or nil when there is no site.

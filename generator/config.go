@@ -28,6 +28,8 @@ type Config struct {
 	// Environments are the deploy targets by name, such as staging and
 	// production.
 	Environments map[string]*Environment
+	// Monitor holds the targets of qdn status.
+	Monitor MonitorConfig
 }
 
 // SiteConfig describes the business the site belongs to.
@@ -127,6 +129,7 @@ func parseConfig(e errs, src []byte) *Config {
 		Track:        TrackConfig{ExpireAfter: DefaultExpireAfter},
 		Statuses:     map[Status]StatusText{},
 		Environments: map[string]*Environment{},
+		Monitor:      DefaultMonitor,
 	}
 	for s, t := range defaultStatusText {
 		c.Statuses[s] = t
@@ -136,7 +139,7 @@ func parseConfig(e errs, src []byte) *Config {
 		return c
 	}
 	var sawSite bool
-	for _, f := range mapping(e, "qdn.yaml", root, []string{"site", "track", "booking", "statuses", "headers", "environments"}) {
+	for _, f := range mapping(e, "qdn.yaml", root, []string{"site", "track", "booking", "statuses", "headers", "environments", "monitor"}) {
 		switch f.Name {
 		case "site":
 			sawSite = true
@@ -170,6 +173,8 @@ func parseConfig(e errs, src []byte) *Config {
 			c.parseHeaders(e, f.Value)
 		case "environments":
 			c.parseEnvironments(e, f.Value)
+		case "monitor":
+			c.parseMonitor(e, f.Value)
 		}
 	}
 	if !sawSite {

@@ -29,6 +29,17 @@ type Output struct {
 	files map[string][]byte
 	// dir is the public/ directory the output was written to.
 	dir string
+	// sums holds the SHA-256 of the unread pages that the cache trusted,
+	// by output path: the build knows their bytes without reading them.
+	sums map[string][32]byte
+}
+
+// Sum returns the SHA-256 of the output at p when the build knows it
+// without reading the page (one the cache trusted as the last build left
+// it in public/), and false otherwise: then use Bytes.
+func (o *Output) Sum(p string) ([32]byte, bool) {
+	sum, ok := o.sums[p]
+	return sum, ok
 }
 
 // Len is the number of output files.
@@ -381,6 +392,12 @@ func render(ctx context.Context, s *Site, have map[string][]byte) (*Output, erro
 		p := TrackPath(j.Token)
 		if b, ok := have[p]; ok {
 			out.files[p] = b
+			if b == nil && j.cached != nil {
+				if out.sums == nil {
+					out.sums = map[string][32]byte{}
+				}
+				out.sums[p] = j.cached.Page
+			}
 			continue
 		}
 		jobs, paths = append(jobs, j), append(paths, p)

@@ -39,6 +39,10 @@ type Options struct {
 	// CacheDir is where Build keeps its cache (see DefaultCacheDir); empty
 	// means no cache: every job is parsed and every page rendered.
 	CacheDir string
+	// NoWrite makes Build render in memory only: it writes neither public/
+	// nor the cache, and its Output reads from public/ the pages the cache
+	// says are there unchanged (qdn status).
+	NoWrite bool
 }
 
 // Load reads and validates every source under dir. When anything is wrong it
