@@ -7,8 +7,8 @@
 # (bench/gensite.go) and reports the median wall time of RUNS runs (default
 # 5) of:
 #   clean    a build into an empty public/ with an empty cache
-#   first    the rebuild right after it, nothing changed (it reads back the
-#            pages the clean build wrote, which are too new to trust)
+#   first    the rebuild right after it, nothing changed (it reads back
+#            only the pages the clean build wrote in its last clock tick)
 #   no-op    a rebuild when nothing changed
 #   one-job  a rebuild after one job file changed (must rewrite one file)
 #   cp -r    copying the public/ a clean build made, as the file system's
@@ -43,7 +43,6 @@ for i in $(seq 1 "$runs"); do
   clean+=("$(timed "$work/qdn" build --site "$site")")
   copy+=("$(timed cp -r "$site/public" "$work/copy")")
   rm -rf "$work/copy"
-  sleep 2.1 # past the cache's racy window, as between two builds by hand
   first+=("$(timed "$work/qdn" build --site "$site")")
   grep -q ': 0 added, 0 changed, 0 removed$' "$work/last" || { cat "$work/last"; echo "first rebuild changed files" >&2; exit 1; }
   noop+=("$(timed "$work/qdn" build --site "$site")")
