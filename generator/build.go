@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -68,9 +69,11 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		return &Result{Config: s.config()}, err
 	}
 	// The privacy check's index needs only the site: make it while the
-	// pages render.
+	// pages render, when a page of a job is to be rendered. Otherwise the
+	// check makes it if some output needs it, which after a build that
+	// changed nothing none does.
 	var index chan *leakIndex
-	if !skipPrivacyCheck {
+	if !skipPrivacyCheck && (cache == nil || len(have) < len(s.LiveJobs())) {
 		index = make(chan *leakIndex, 1)
 		go func() { index <- newLeakIndex(s, nil) }()
 	}
@@ -282,9 +285,16 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 			}
 		}
 	})
-	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs))}
+	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: map[string][32]byte{}}
 	for i, j := range s.Jobs {
 		c.Jobs[j.File] = entries[i]
+	}
+	if !skipPrivacyCheck {
+		for p, b := range out.files {
+			if b != nil && !strings.HasPrefix(p, "track/") {
+				c.Checked[p] = sha256.Sum256(b)
+			}
+		}
 	}
 	return c
 }

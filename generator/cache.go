@@ -108,6 +108,21 @@ type buildCache struct {
 	Version int
 	Key     [32]byte
 	Jobs    map[string]*cacheEntry
+	// Checked holds the hash of every output but the tracking pages
+	// (which their job's entry records), as the privacy check of the
+	// build that wrote the cache found it clean; empty when it ran no
+	// check. An output rendered again byte for byte needs checking only
+	// for the patterns that build did not have.
+	Checked map[string][32]byte
+}
+
+// checked reports whether the last build checked the output p holding b.
+func (c *buildCache) checked(p string, b []byte) bool {
+	if c == nil || b == nil {
+		return false
+	}
+	h, ok := c.Checked[p]
+	return ok && h == sha256.Sum256(b)
 }
 
 // DefaultCacheDir returns the directory qdn keeps build caches in, under the
@@ -249,6 +264,14 @@ func (c *buildCache) sameAs(old *buildCache) bool {
 			return false
 		}
 	}
+	if len(old.Checked) != len(c.Checked) {
+		return false
+	}
+	for p, h := range c.Checked {
+		if o, ok := old.Checked[p]; !ok || o != h {
+			return false
+		}
+	}
 	return true
 }
 
@@ -363,6 +386,17 @@ func (c *buildCache) encode() []byte {
 		st(e.PageStat)
 		st(e.DirStat)
 	}
+	b = binary.AppendUvarint(b, uint64(len(c.Checked)))
+	outs := make([]string, 0, len(c.Checked))
+	for p := range c.Checked {
+		outs = append(outs, p)
+	}
+	sort.Strings(outs)
+	for _, p := range outs {
+		h := c.Checked[p]
+		str(p)
+		b = append(b, h[:]...)
+	}
 	return b
 }
 
@@ -420,6 +454,15 @@ func decodeCache(b []byte) (*buildCache, bool) {
 		e := &cacheEntry{Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
 			Ended: varint(), Private: str(), Page: hash(), PageStat: st(), DirStat: st()}
 		c.Jobs[f] = e
+	}
+	n = uvarint()
+	if bad || n > uint64(len(b)) {
+		return nil, false
+	}
+	c.Checked = make(map[string][32]byte, n)
+	for i := uint64(0); i < n && !bad; i++ {
+		p := str()
+		c.Checked[p] = hash()
 	}
 	if bad || len(b) != 0 {
 		return nil, false

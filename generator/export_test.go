@@ -42,3 +42,7 @@ func SetClock(f func() time.Time) (reset func()) {
 	clock = f
 	return func() { clock = time.Now }
 }
+
+// FullIndexes is how many indexes of every pattern of a site the builds of
+// this process have made.
+func FullIndexes() int64 { return fullIndexes.Load() }

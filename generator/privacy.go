@@ -374,8 +374,16 @@ func pack(codes []byte) uint64 {
 // newLeakIndex indexes the tokens and private values of every job of s,
 // live or not, that keep passes (nil: all).
 func newLeakIndex(s *Site, keep func(key string, skel []byte) bool) *leakIndex {
+	if keep == nil {
+		fullIndexes.Add(1)
+	}
 	return buildLeakIndex(s, keep, false)
 }
+
+// fullIndexes counts the indexes of every pattern of a site made by this
+// process, for the tests that hold a build that changed nothing to making
+// none.
+var fullIndexes atomic.Int64
 
 // buildLeakIndex is newLeakIndex; with remember set the index also records
 // every pattern in have, for isNew.
@@ -956,19 +964,29 @@ func checkAll(s *Site, out *Output) (*leakIndex, error) {
 // pattern of s. The outputs in kept are the pages of jobs taken from the
 // cache, as the last build checked them; their bytes are nil when the build
 // did not read them. The rest were rendered.
+//
+// An output rendered byte for byte as the last build checked it (see
+// buildCache.Checked) counts as kept. x may be nil: the index is then made
+// only if some output needs it, so a build that changed nothing makes none.
 func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, cache *buildCache) error {
 	if skipPrivacyCheck {
 		return nil
 	}
 	var rendered, old []string
-	for p := range out.files {
-		if _, ok := kept[p]; ok {
+	for p, b := range out.files {
+		if _, ok := kept[p]; ok || cache.checked(p, b) {
 			old = append(old, p)
 		} else {
 			rendered = append(rendered, p)
 		}
 	}
-	leaks := x.check(out.files, rendered)
+	var leaks []leak
+	if len(rendered) > 0 {
+		if x == nil {
+			x = newLeakIndex(s, nil)
+		}
+		leaks = x.check(out.files, rendered)
+	}
 	// Only a job parsed again can bring a pattern the last build did not
 	// have; one whose file is new, or that took its token or value from
 	// another file, counts as new, which costs a read and is never wrong.

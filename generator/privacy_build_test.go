@@ -284,3 +284,36 @@ func TestPrivacyRebuildReadsNoKeptPage(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivacyNoopMakesNoIndex: a cached build whose outputs are byte for
+// byte those the last build checked makes no index of the site's patterns;
+// one whose asset changed makes it and finds the token the asset now holds;
+// a new job's private value found on a page rendered as before is found.
+func TestPrivacyNoopMakesNoIndex(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+	for range 2 {
+		if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := generator.FullIndexes()
+	if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	if n := generator.FullIndexes() - before; n != 0 {
+		t.Errorf("a build that changed nothing made %d indexes of every pattern; want none", n)
+	}
+
+	writeFiles(t, dir, map[string]string{"content/robots.txt": "User-agent: *\nDisallow: /track/" + markToken + "/\n"})
+	_, err := generator.Build(t.Context(), dir, opt)
+	checkLeakError(t, err, "public/robots.txt", markID, "token")
+	os.Remove(filepath.Join(dir, "content/robots.txt"))
+
+	// A sentence of the FAQ, unchanged, becomes a new job's private note.
+	newJob := strings.NewReplacer("JOB-20261122-001", "JOB-20261123-009", "g35dkbjc7bpdaqtnqwiivfozku", "wq4kzp2mhd7rvx3n6ytbsfg5ca").
+		Replace(readSource("../jobs/JOB-20261122-001.yaml")) + "  notes: \"Hazardous waste\"\n"
+	writeFiles(t, dir, map[string]string{"jobs/JOB-20261123-009.yaml": newJob})
+	_, err = generator.Build(t.Context(), dir, opt)
+	checkLeakError(t, err, "public/faq/index.html", "JOB-20261123-009", "private.notes")
+}
