@@ -105,11 +105,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return &Result{Config: s.config()}, err
 	}
-	current := map[string]bool{}
-	for p := range have {
-		current[p] = true
-	}
-	c, nested, err := write(ctx, pub, out, current, trusted)
+	c, nested, err := write(ctx, pub, out, have, trusted)
 	if err != nil {
 		return &Result{Config: s.config(), Output: out}, err
 	}
@@ -143,19 +139,19 @@ func (s *Site) config() *Config {
 // and rendered again. It returns the pages by output path with their
 // stamps, and the page directories known to hold nothing else.
 func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[string][]byte, map[string]stamp, map[string]bool, error) {
-	have := map[string][]byte{}
-	stamps := map[string]stamp{}
-	trusted := map[string]bool{}
 	if cache == nil {
-		return have, stamps, trusted, nil
+		return map[string][]byte{}, map[string]stamp{}, map[string]bool{}, nil
 	}
+	live := s.LiveJobs()
+	have := make(map[string][]byte, len(live))
+	stamps := make(map[string]stamp, len(live))
+	trusted := make(map[string]bool, len(live))
 	type found struct {
 		page    []byte
 		stat    stamp
 		trusted bool
 		ok      bool
 	}
-	live := s.LiveJobs()
 	res := make([]found, len(live))
 	track := openStatDir(filepath.Join(pub, "track"))
 	defer track.close()

@@ -401,6 +401,9 @@ func (c *buildCache) encode() []byte {
 }
 
 func decodeCache(b []byte) (*buildCache, bool) {
+	// Every string of the cache is a slice of one copy of it: tens of
+	// thousands of strings, one allocation.
+	all := string(b)
 	bad := false
 	uvarint := func() uint64 {
 		v, n := binary.Uvarint(b)
@@ -435,9 +438,9 @@ func decodeCache(b []byte) (*buildCache, bool) {
 			bad = true
 			return ""
 		}
-		s := string(b[:n])
+		off := len(all) - len(b)
 		b = b[n:]
-		return s
+		return all[off : off+int(n)]
 	}
 	st := func() stamp { return stamp{Size: varint(), Mtime: varint()} }
 	if uvarint() != cacheVersion || bad {

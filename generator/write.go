@@ -57,16 +57,16 @@ func Write(ctx context.Context, dir string, out *Output) (*Changes, error) {
 }
 
 // write is Write for a build that already knows some of dir: the paths in
-// current hold the bytes of out (the build read and checked them), and the
+// current hold the bytes of out (the build read or trusted them), and the
 // directories in trusted hold nothing but their one page, so neither needs
 // to be read again. It also returns the directories that hold a
 // subdirectory (those it walked).
-func write(ctx context.Context, dir string, out *Output, current, trusted map[string]bool) (*Changes, map[string]bool, error) {
+func write(ctx context.Context, dir string, out *Output, current map[string][]byte, trusted map[string]bool) (*Changes, map[string]bool, error) {
 	dir = filepath.Clean(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	existing := map[string]bool{}
+	existing := make(map[string]bool, len(out.files))
 	nested := map[string]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -120,7 +120,7 @@ func write(ctx context.Context, dir string, out *Output, current, trusted map[st
 	// Eight at a time: writing is mostly waiting on the file system.
 	cancelled := parallelCtx(ctx, len(paths), 8, func(i int) {
 		p := paths[i]
-		if current[p] && existing[p] {
+		if _, ok := current[p]; ok && existing[p] {
 			return
 		}
 		target := filepath.Join(dir, filepath.FromSlash(p))
