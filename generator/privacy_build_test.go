@@ -83,6 +83,9 @@ var leakCases = []struct {
 		"public/track/g35d…/index.html", markID, "private.phone"},
 	{"private value of an expired job", map[string]string{"content/faq.md": "+\nCall +1 208 555 0111.\n"},
 		"public/faq/index.html", "JOB-20260904-002", "private.phone"},
+	{"long number in a binary asset", map[string]string{markFile: "+  card: \"4111 1111 1111 1111\"\n",
+		"content/data.bin": "\x00\x01\x02card=4111111111111111\x00"},
+		"public/data.bin", markID, "private.card"},
 	{"private value in a binary asset", map[string]string{"content/logo.png": "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + strings.Repeat("\x00", 20) + "tEXtComment\x00" + markToken},
 		"public/logo.png", markID, "token"},
 }
