@@ -190,8 +190,10 @@ func BenchmarkBuildOneJob10k(b *testing.B) {
 }
 
 // waitRacy waits until files written so far are older than the build
-// cache's racy window, as they are for any build not run within two
-// seconds of the one before.
+// cache's racy window (a clock tick, or two seconds on a file system that
+// keeps whole seconds), as they are for any build not run within two
+// seconds of the one before; builds before the racy rule of the clock's
+// tick needed the whole wait.
 func waitRacy() { time.Sleep(2100 * time.Millisecond) }
 
 // BenchmarkBuilderOneJob10k measures what qdn serve does when one job file
