@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -60,8 +61,9 @@ func endedJobs(s *Site) []EndedJob {
 // may be cut short), and the next build, comparing public/ with what it
 // renders, replaces or removes whatever differs.
 func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
-	// Stamps are trusted only when older than the moment reading began.
-	started := time.Now()
+	// The moment reading began: a stamp of a file read from here on is
+	// recorded only when older than it (see vet).
+	started := clock()
 	var cache *buildCache
 	var key [32]byte
 	if opt.CacheDir != "" {
@@ -88,9 +90,11 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		return &Result{Config: s.config()}, err
 	}
 	// The privacy check's index needs only the site: make it while the
-	// pages render.
+	// pages render, when a page of a job is to be rendered. Otherwise the
+	// check makes it if some output needs it, which after a build that
+	// changed nothing none does.
 	var index chan *leakIndex
-	if !skipPrivacyCheck {
+	if !skipPrivacyCheck && (cache == nil || len(have) < len(s.LiveJobs())) {
 		index = make(chan *leakIndex, 1)
 		go func() { index <- newLeakIndex(s, nil) }()
 	}
@@ -125,24 +129,26 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	if opt.NoWrite {
 		return &Result{Config: s.Config, Output: out, Ended: endedJobs(s)}, nil
 	}
-	current := map[string]bool{}
-	for p := range have {
-		current[p] = true
-	}
-	c, err := write(ctx, pub, out, current, trusted)
+	c, nested, err := write(ctx, pub, out, have, trusted)
 	if err != nil {
 		return &Result{Config: s.config(), Output: out}, err
 	}
+	// The moment writing ended: the stamps of the pages written are
+	// recorded when older than it.
+	wrote := clock()
 	if key != ([32]byte{}) {
 		// A cache that cannot be written only makes the next build slower.
-		c := s.cacheFor(key, pub, out, c, have, stamps, trusted)
-		c.Written = started.UnixNano()
+		c := s.cacheFor(key, pub, out, c, have, stamps, trusted, nested, started.UnixNano(), wrote.UnixNano())
 		if !c.sameAs(cache) {
 			_ = c.write(opt.CacheDir, dir)
 		}
 	}
 	return &Result{Config: s.Config, Output: out, Changes: c, Ended: endedJobs(s)}, nil
 }
+
+// clock gives the moments a build began reading and ended writing, which
+// decide what stamps it records; tests stop it.
+var clock = time.Now
 
 // config returns the site's configuration, or nil when there is no site.
 func (s *Site) config() *Config {
@@ -157,19 +163,19 @@ func (s *Site) config() *Config {
 // and rendered again. It returns the pages by output path with their
 // stamps, and the page directories known to hold nothing else.
 func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[string][]byte, map[string]stamp, map[string]bool, error) {
-	have := map[string][]byte{}
-	stamps := map[string]stamp{}
-	trusted := map[string]bool{}
 	if cache == nil {
-		return have, stamps, trusted, nil
+		return map[string][]byte{}, map[string]stamp{}, map[string]bool{}, nil
 	}
+	live := s.LiveJobs()
+	have := make(map[string][]byte, len(live))
+	stamps := make(map[string]stamp, len(live))
+	trusted := make(map[string]bool, len(live))
 	type found struct {
 		page    []byte
 		stat    stamp
 		trusted bool
 		ok      bool
 	}
-	live := s.LiveJobs()
 	res := make([]found, len(live))
 	track := openStatDir(filepath.Join(pub, "track"))
 	defer track.close()
@@ -241,12 +247,12 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 	return have, stamps, trusted, nil
 }
 
-// cacheFor records this build for the next one. A page this build wrote
-// gets its hash but no stamps: its modification time, and its directory's,
-// are newer than the moment this build began reading, so the next build
-// could not trust them anyway (see buildCache.fresh) and reads the page back
-// once.
-func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp, trusted map[string]bool) *buildCache {
+// cacheFor records this build for the next one, with the stamps that can
+// tell a change (see vet): those of files read, known as of started, and of
+// the pages written and their directories, known as of wrote. nested holds
+// the output directories that had a subdirectory when write walked them.
+func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp,
+	trusted, nested map[string]bool, started, wrote int64) *buildCache {
 	written := make(map[string]bool, len(changes.Added)+len(changes.Modified))
 	for _, p := range changes.Added {
 		written[p] = true
@@ -254,10 +260,12 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 	for _, p := range changes.Modified {
 		written[p] = true
 	}
+	track := openStatDir(filepath.Join(pub, "track"))
+	defer track.close()
 	entries := make([]*cacheEntry, len(s.Jobs))
 	parallel(len(s.Jobs), 0, func(i int) {
 		j := s.Jobs[i]
-		e := &cacheEntry{Src: s.sources[i].hash, SrcStat: s.sources[i].stat, ID: j.ID, Token: j.Token,
+		e := &cacheEntry{Src: s.sources[i].hash, SrcStat: vet(s.sources[i].stat, started), ID: j.ID, Token: j.Token,
 			Service: j.Service, Status: j.Status, Private: packPrivate(j.Private)}
 		if j.cached != nil {
 			e.Private = j.cached.Private
@@ -271,26 +279,42 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 		switch {
 		case !ok:
 		case written[p]:
+			// write left the page's directory holding this page alone,
+			// unless it has a subdirectory.
 			e.Page = sha256.Sum256(b)
+			if st, err := track.stat(j.Token+"/index.html", false); err == nil && st.Size == int64(len(b)) {
+				e.PageStat = vet(st, wrote)
+			}
+			if st, err := track.stat(j.Token, false); err == nil && !nested[path.Dir(p)] {
+				e.DirStat = vet(st, wrote)
+			}
 		default:
 			full := filepath.Join(pub, filepath.FromSlash(p))
 			if _, ok := have[p]; ok && j.cached != nil {
-				e.Page, e.PageStat = j.cached.Page, stamps[p]
+				e.Page, e.PageStat = j.cached.Page, vet(stamps[p], started)
 			} else if info, err := os.Lstat(full); err == nil {
-				e.Page, e.PageStat = sha256.Sum256(b), stampOf(info)
+				e.Page, e.PageStat = sha256.Sum256(b), vet(stampOf(info), started)
 			}
 			if trusted[path.Dir(p)] && j.cached != nil {
 				e.DirStat = j.cached.DirStat
 			} else if onlyPage(filepath.Dir(full)) {
+				// Listed after writing ended.
 				if info, err := os.Lstat(filepath.Dir(full)); err == nil {
-					e.DirStat = stampOf(info)
+					e.DirStat = vet(stampOf(info), wrote)
 				}
 			}
 		}
 	})
-	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs))}
+	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: map[string][32]byte{}}
 	for i, j := range s.Jobs {
 		c.Jobs[j.File] = entries[i]
+	}
+	if !skipPrivacyCheck {
+		for p, b := range out.files {
+			if b != nil && !strings.HasPrefix(p, "track/") {
+				c.Checked[p] = sha256.Sum256(b)
+			}
+		}
 	}
 	return c
 }

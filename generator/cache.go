@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/quickdumpnow/qdn/internal/atomicfile"
 	"github.com/quickdumpnow/qdn/templates"
@@ -24,24 +23,59 @@ import (
 //
 // Everything else that a tracking page depends on (qdn.yaml, the templates,
 // the services, the qdn binary itself) goes into the cache key: when any of
-// it changes the whole cache is dropped. A file modified within a moment of
-// the cache being written is read and hashed again, as git does for
-// "racily clean" index entries, because its modification time cannot tell.
+// it changes the whole cache is dropped.
+//
+// A stamp is recorded only when it can tell a later change, git's rule for
+// "racily clean" index entries: a file's modification time is the moment it
+// was last changed, rounded down to the file system's resolution and late by
+// up to a clock tick, so a file changed after a moment T has a modification
+// time of at least T minus that window. A stamp taken from a file whose
+// bytes the build knew at T (read them, or wrote them, by T) is recorded
+// when its modification time is older than T by more than the window; a
+// newer one is recorded as none, so that the next build reads the file
+// again, as git "smudges" a racy entry. The files a build reads are known
+// as of the moment it began reading; the pages it writes, and their
+// directories, as of the moment it finished writing. So a build records the
+// stamps of all but the pages it wrote in its last few milliseconds, and
+// the next build trusts them: only the public/ tree changing while a build
+// writes it, by another hand and within one tick of qdn's own write of the
+// same file, goes unseen.
 //
 // The cache holds tokens, so it lives outside the site, in the user's cache
 // directory, readable by its owner only.
 
-const cacheVersion = 2
+const cacheVersion = 3
 
-// racyWindow is how close to the cache's write time a modification time must
-// be for the file to be hashed again regardless: a little more than the
-// kernel's timestamp tick, or two seconds on a file system that keeps whole
-// seconds only (a modification time without a fraction).
+// racyWindow is how much older than a moment T a modification time must be
+// for the file to be known unchanged since T: the clock's tick, plus the
+// file system's resolution as the time itself shows it (a time in whole
+// seconds is from a file system that keeps no fraction: two seconds on
+// FAT, one on ext3 or HFS+; in hundredths, exFAT; in 100 ns, NTFS).
 func racyWindow(mtime int64) int64 {
-	if mtime%int64(time.Second) == 0 {
-		return int64(2 * time.Second)
+	return clockTick() + resolution(mtime)
+}
+
+// resolution is the coarsest timestamp resolution that mtime is a multiple
+// of. A file system keeping nanoseconds gives a time in whole
+// milliseconds once in a million: its window is then a millisecond wider
+// than it need be, which costs nothing.
+func resolution(mtime int64) int64 {
+	for _, r := range []int64{2e9, 1e9, 1e7, 1e6, 1e3, 100} {
+		if mtime%r == 0 {
+			return r
+		}
 	}
-	return int64(50 * time.Millisecond)
+	return 1
+}
+
+// vet returns s when it can tell any change to its file after the moment
+// known (unix nanoseconds), at which the build knew the file's bytes, and
+// no stamp otherwise.
+func vet(s stamp, known int64) stamp {
+	if s.Mtime >= known-racyWindow(s.Mtime) {
+		return stamp{}
+	}
+	return s
 }
 
 type stamp struct {
@@ -74,8 +108,22 @@ type cacheEntry struct {
 type buildCache struct {
 	Version int
 	Key     [32]byte
-	Written int64
 	Jobs    map[string]*cacheEntry
+	// Checked holds the hash of every output but the tracking pages
+	// (which their job's entry records), as the privacy check of the
+	// build that wrote the cache found it clean; empty when it ran no
+	// check. An output rendered again byte for byte needs checking only
+	// for the patterns that build did not have.
+	Checked map[string][32]byte
+}
+
+// checked reports whether the last build checked the output p holding b.
+func (c *buildCache) checked(p string, b []byte) bool {
+	if c == nil || b == nil {
+		return false
+	}
+	h, ok := c.Checked[p]
+	return ok && h == sha256.Sum256(b)
 }
 
 // DefaultCacheDir returns the directory qdn keeps build caches in, under the
@@ -200,14 +248,14 @@ func readCache(cacheDir, dir string) *buildCache {
 }
 
 // fresh reports whether a file whose stamp is now can be trusted to hold
-// what the cache recorded for it without reading it again.
+// what the cache recorded for it without reading it again. Only stamps that
+// can tell a change were recorded (see vet).
 func (c *buildCache) fresh(recorded, now stamp) bool {
-	return now == recorded && now.Mtime < c.Written-racyWindow(now.Mtime)
+	return recorded != stamp{} && now == recorded
 }
 
-// sameAs reports whether c records what old does, and old already trusts
-// every stamp in it: writing c would change nothing but the time it was
-// written, and a build that changed nothing need not write it.
+// sameAs reports whether c records what old does: writing c would change
+// nothing, and a build that changed nothing need not write it.
 func (c *buildCache) sameAs(old *buildCache) bool {
 	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) {
 		return false
@@ -216,18 +264,19 @@ func (c *buildCache) sameAs(old *buildCache) bool {
 		if o, ok := old.Jobs[f]; !ok || *o != *e {
 			return false
 		}
-		for _, s := range []stamp{e.SrcStat, e.PageStat, e.DirStat} {
-			if s != (stamp{}) && s.Mtime >= old.Written-racyWindow(s.Mtime) {
-				return false
-			}
+	}
+	if len(old.Checked) != len(c.Checked) {
+		return false
+	}
+	for p, h := range c.Checked {
+		if o, ok := old.Checked[p]; !ok || o != h {
+			return false
 		}
 	}
 	return true
 }
 
-// write saves the cache. c.Written must be the time the build began
-// reading: a file changed after that, even within the same timestamp tick,
-// then counts as racy on the next build.
+// write saves the cache.
 func (c *buildCache) write(cacheDir, dir string) error {
 	file := cacheFile(cacheDir, dir)
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
@@ -298,7 +347,6 @@ func (c *buildCache) encode() []byte {
 	b := make([]byte, 0, 64+len(c.Jobs)*256)
 	b = binary.AppendUvarint(b, uint64(cacheVersion))
 	b = append(b, c.Key[:]...)
-	b = binary.AppendVarint(b, c.Written)
 	b = binary.AppendUvarint(b, uint64(len(c.Jobs)))
 	files := make([]string, 0, len(c.Jobs))
 	for f := range c.Jobs {
@@ -322,10 +370,24 @@ func (c *buildCache) encode() []byte {
 		st(e.PageStat)
 		st(e.DirStat)
 	}
+	b = binary.AppendUvarint(b, uint64(len(c.Checked)))
+	outs := make([]string, 0, len(c.Checked))
+	for p := range c.Checked {
+		outs = append(outs, p)
+	}
+	sort.Strings(outs)
+	for _, p := range outs {
+		h := c.Checked[p]
+		str(p)
+		b = append(b, h[:]...)
+	}
 	return b
 }
 
 func decodeCache(b []byte) (*buildCache, bool) {
+	// Every string of the cache is a slice of one copy of it: tens of
+	// thousands of strings, one allocation.
+	all := string(b)
 	bad := false
 	uvarint := func() uint64 {
 		v, n := binary.Uvarint(b)
@@ -360,15 +422,15 @@ func decodeCache(b []byte) (*buildCache, bool) {
 			bad = true
 			return ""
 		}
-		s := string(b[:n])
+		off := len(all) - len(b)
 		b = b[n:]
-		return s
+		return all[off : off+int(n)]
 	}
 	st := func() stamp { return stamp{Size: varint(), Mtime: varint()} }
 	if uvarint() != cacheVersion || bad {
 		return nil, false
 	}
-	c := &buildCache{Version: cacheVersion, Key: hash(), Written: varint()}
+	c := &buildCache{Version: cacheVersion, Key: hash()}
 	n := uvarint()
 	if bad || n > uint64(len(b)) {
 		return nil, false
@@ -379,6 +441,15 @@ func decodeCache(b []byte) (*buildCache, bool) {
 		e := &cacheEntry{Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
 			Ended: varint(), Private: str(), Page: hash(), PageStat: st(), DirStat: st()}
 		c.Jobs[f] = e
+	}
+	n = uvarint()
+	if bad || n > uint64(len(b)) {
+		return nil, false
+	}
+	c.Checked = make(map[string][32]byte, n)
+	for i := uint64(0); i < n && !bad; i++ {
+		p := str()
+		c.Checked[p] = hash()
 	}
 	if bad || len(b) != 0 {
 		return nil, false

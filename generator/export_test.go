@@ -1,5 +1,7 @@
 package generator
 
+import "time"
+
 // SetPrivacyCheck turns the privacy check of Build on or off, for the
 // benchmarks.
 func SetPrivacyCheck(on bool) { skipPrivacyCheck = !on }
@@ -29,3 +31,18 @@ func Unread(o *Output) int {
 
 // SetOutput puts b in o at path p, for tests that add outputs to a render.
 func SetOutput(o *Output, p string, b []byte) { o.files[p] = b }
+
+// RacyWindow is how much older than a moment a file's modification time
+// must be for the build cache to trust its stamp.
+func RacyWindow(mtime time.Time) time.Duration { return time.Duration(racyWindow(mtime.UnixNano())) }
+
+// SetClock makes builds take the moments they begin reading and end
+// writing from f, until the returned function is called.
+func SetClock(f func() time.Time) (reset func()) {
+	clock = f
+	return func() { clock = time.Now }
+}
+
+// FullIndexes is how many indexes of every pattern of a site the builds of
+// this process have made.
+func FullIndexes() int64 { return fullIndexes.Load() }

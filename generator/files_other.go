@@ -55,6 +55,13 @@ type statDir struct{ path string }
 
 func openStatDir(path string) *statDir { return &statDir{path: path} }
 
+// openRootStatDir is openStatDir: off Unix, every read goes through the
+// root.
+func openRootStatDir(_ *os.Root, path string) *statDir { return openStatDir(path) }
+
+// read reports false: the caller reads through the site's root.
+func (d *statDir) read(string, int64) ([]byte, stamp, bool) { return nil, stamp{}, false }
+
 // stat returns the stamp of the file name (slash-separated, under d),
 // following a final link when follow is set.
 func (d *statDir) stat(name string, follow bool) (stamp, error) {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -110,6 +111,74 @@ func writeAll(fd int, b []byte) error {
 type statDir struct {
 	fd   int
 	path string
+	// inSite is set when fd was opened through the site's root, so that
+	// read may read a file in it directly.
+	inSite bool
+}
+
+// openRootStatDir opens the directory of the root r (at path) as a statDir
+// for stats and reads, or else as openStatDir does.
+func openRootStatDir(r *os.Root, path string) *statDir {
+	f, err := r.Open(".")
+	if err != nil {
+		return openStatDir(path)
+	}
+	defer f.Close()
+	fd, err := unix.Dup(int(f.Fd()))
+	if err != nil {
+		return openStatDir(path)
+	}
+	unix.CloseOnExec(fd)
+	return &statDir{fd: fd, path: path, inSite: true}
+}
+
+// read returns the bytes and stamp of the file name in d, when d was opened
+// through the site's root and name is a regular file of at most limit
+// bytes, and not a link: it is then inside the site and no hidden file
+// reached through a link, as readSource requires, decided by the open
+// itself (O_NOFOLLOW). It reports false for anything else, which the
+// caller reads through the root, to read it or say why not. It costs a
+// job file four system calls, where the root's checks take several more.
+func (d *statDir) read(name string, limit int64) ([]byte, stamp, bool) {
+	if !d.inSite || d.fd < 0 || strings.ContainsRune(name, '/') || name == "." || name == ".." {
+		return nil, stamp{}, false
+	}
+	var fd int
+	var err error
+	for {
+		fd, err = unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return nil, stamp{}, false
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size > limit {
+		return nil, stamp{}, false
+	}
+	// One byte more than the file's size, so that the read that finds the
+	// end needs no new buffer; never more than limit.
+	b := make([]byte, 0, st.Size+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := unix.Read(fd, b[len(b):cap(b)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || int64(len(b)+n) > limit {
+			return nil, stamp{}, false
+		}
+		if n == 0 {
+			break
+		}
+		b = b[:len(b)+n]
+	}
+	return b, stampOfStat(&st), true
 }
 
 // openStatDir opens path for stat; when it cannot, stat falls back to

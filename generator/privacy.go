@@ -39,8 +39,10 @@ import (
 // part of one of the site's own public details (site.phone, site.email or
 // site.name in qdn.yaml: the dispatch number noted on a job) is on every
 // page by design and is not searched either. A private value that is all
-// digits and longer than ten is also searched for by its last ten, since a
-// phone number is written with or without its country code. Files that are binary (a NUL byte in their first 8,000 bytes, as
+// digits and longer than ten is searched for by its last ten, since a
+// phone number is written with or without its country code: those end
+// every text that holds the whole number, so the whole is searched for
+// only where the last ten are not (in binary files, see below). Files that are binary (a NUL byte in their first 8,000 bytes, as
 // git decides) are searched only for tokens and for private values of at
 // least minBinaryLen letters and digits: shorter ones turn up by chance in
 // megabytes of compressed bytes.
@@ -374,8 +376,16 @@ func pack(codes []byte) uint64 {
 // newLeakIndex indexes the tokens and private values of every job of s,
 // live or not, that keep passes (nil: all).
 func newLeakIndex(s *Site, keep func(key string, skel []byte) bool) *leakIndex {
+	if keep == nil {
+		fullIndexes.Add(1)
+	}
 	return buildLeakIndex(s, keep, false)
 }
+
+// fullIndexes counts the indexes of every pattern of a site made by this
+// process, for the tests that hold a build that changed nothing to making
+// none.
+var fullIndexes atomic.Int64
 
 // buildLeakIndex is newLeakIndex; with remember set the index also records
 // every pattern in have, for isNew.
@@ -479,7 +489,12 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 	var buf []byte
 	for _, j := range s.Jobs {
 		if len(j.Token) >= window {
-			buf = append(buf[:0], strings.ToLower(j.Token)...)
+			buf = append(buf[:0], j.Token...)
+			for k, c := range buf {
+				if 'A' <= c && c <= 'Z' {
+					buf[k] = c + 'a' - 'A'
+				}
+			}
 			add(buf, leakOwner{job: j, key: "token"})
 		}
 		for _, f := range privateOf(j) {
@@ -488,12 +503,18 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 			if len(skel) < MinPrivateLen || isPublic(skel) {
 				continue
 			}
-			add(skel, leakOwner{job: j, key: keyOf(f.Key)})
 			if len(skel) > localDigits && allDigits(skel) && !isPublic(skel[len(skel)-localDigits:]) {
 				// A phone number is also written without its country
-				// code: +1 208 555 0142 as (208) 555-0142.
+				// code: +1 208 555 0142 as (208) 555-0142. The local form
+				// ends every skeleton that holds the whole number, so the
+				// whole number need not be searched as well, except in
+				// binary files, where only the whole may be long enough.
 				add(skel[len(skel)-localDigits:], leakOwner{job: j, key: keyOf(f.Key)})
+				if len(skel) < minBinaryLen {
+					continue
+				}
 			}
+			add(skel, leakOwner{job: j, key: keyOf(f.Key)})
 		}
 	}
 	x.heads = make([]head, len(x.pats))
@@ -956,19 +977,29 @@ func checkAll(s *Site, out *Output) (*leakIndex, error) {
 // pattern of s. The outputs in kept are the pages of jobs taken from the
 // cache, as the last build checked them; their bytes are nil when the build
 // did not read them. The rest were rendered.
+//
+// An output rendered byte for byte as the last build checked it (see
+// buildCache.Checked) counts as kept. x may be nil: the index is then made
+// only if some output needs it, so a build that changed nothing makes none.
 func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, cache *buildCache) error {
 	if skipPrivacyCheck {
 		return nil
 	}
 	var rendered, old []string
-	for p := range out.files {
-		if _, ok := kept[p]; ok {
+	for p, b := range out.files {
+		if _, ok := kept[p]; ok || cache.checked(p, b) {
 			old = append(old, p)
 		} else {
 			rendered = append(rendered, p)
 		}
 	}
-	leaks := x.check(out.files, rendered)
+	var leaks []leak
+	if len(rendered) > 0 {
+		if x == nil {
+			x = newLeakIndex(s, nil)
+		}
+		leaks = x.check(out.files, rendered)
+	}
 	// Only a job parsed again can bring a pattern the last build did not
 	// have; one whose file is new, or that took its token or value from
 	// another file, counts as new, which costs a read and is never wrong.

@@ -83,6 +83,9 @@ var leakCases = []struct {
 		"public/track/g35d…/index.html", markID, "private.phone"},
 	{"private value of an expired job", map[string]string{"content/faq.md": "+\nCall +1 208 555 0111.\n"},
 		"public/faq/index.html", "JOB-20260904-002", "private.phone"},
+	{"long number in a binary asset", map[string]string{markFile: "+  card: \"4111 1111 1111 1111\"\n",
+		"content/data.bin": "\x00\x01\x02card=4111111111111111\x00"},
+		"public/data.bin", markID, "private.card"},
 	{"private value in a binary asset", map[string]string{"content/logo.png": "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + strings.Repeat("\x00", 20) + "tEXtComment\x00" + markToken},
 		"public/logo.png", markID, "token"},
 }
@@ -283,4 +286,37 @@ func TestPrivacyRebuildReadsNoKeptPage(t *testing.T) {
 			t.Errorf("after a change of %s the check read %d kept pages; want reads: %v", tc.name, got, tc.reads)
 		}
 	}
+}
+
+// TestPrivacyNoopMakesNoIndex: a cached build whose outputs are byte for
+// byte those the last build checked makes no index of the site's patterns;
+// one whose asset changed makes it and finds the token the asset now holds;
+// a new job's private value found on a page rendered as before is found.
+func TestPrivacyNoopMakesNoIndex(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+	for range 2 {
+		if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := generator.FullIndexes()
+	if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	if n := generator.FullIndexes() - before; n != 0 {
+		t.Errorf("a build that changed nothing made %d indexes of every pattern; want none", n)
+	}
+
+	writeFiles(t, dir, map[string]string{"content/robots.txt": "User-agent: *\nDisallow: /track/" + markToken + "/\n"})
+	_, err := generator.Build(t.Context(), dir, opt)
+	checkLeakError(t, err, "public/robots.txt", markID, "token")
+	os.Remove(filepath.Join(dir, "content/robots.txt"))
+
+	// A sentence of the FAQ, unchanged, becomes a new job's private note.
+	newJob := strings.NewReplacer("JOB-20261122-001", "JOB-20261123-009", "g35dkbjc7bpdaqtnqwiivfozku", "wq4kzp2mhd7rvx3n6ytbsfg5ca").
+		Replace(readSource("../jobs/JOB-20261122-001.yaml")) + "  notes: \"Hazardous waste\"\n"
+	writeFiles(t, dir, map[string]string{"jobs/JOB-20261123-009.yaml": newJob})
+	_, err = generator.Build(t.Context(), dir, opt)
+	checkLeakError(t, err, "public/faq/index.html", "JOB-20261123-009", "private.notes")
 }

@@ -187,7 +187,9 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 	var src []byte
 	var st stamp
 	err := errors.New("no jobs root")
-	if jobsRoot != nil {
+	if b, s, ok := dir.read(name, maxSourceSize); ok {
+		src, st, err = b, s, nil
+	} else if jobsRoot != nil {
 		src, st, err = readSource(jobsRoot, name, maxSourceSize)
 	}
 	if err != nil {
@@ -251,15 +253,20 @@ func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cac
 	sources := make([]jobSource, len(names))
 	lists := make([]ErrorList, len(names))
 	readErrs := make([]error, len(names))
-	jobsDir := openStatDir(dir)
-	defer jobsDir.close()
 	// jobs/ opened once as a root of its own: a job file then costs one
-	// open instead of two. A file it refuses, such as a link to elsewhere
-	// in the site, is read again from the site root, which decides.
+	// open instead of two, or, read straight from the directory when it
+	// is a plain file (statDir.read), fewer. A file it refuses, such as a
+	// link to elsewhere in the site, is read again from the site root,
+	// which decides.
 	jobsRoot, err := r.OpenRoot(JobsDir)
+	var jobsDir *statDir
 	if err == nil {
 		defer jobsRoot.Close()
+		jobsDir = openRootStatDir(jobsRoot, dir)
+	} else {
+		jobsDir = openStatDir(dir)
 	}
+	defer jobsDir.close()
 	if err := parallelCtx(ctx, len(names), 0, func(i int) {
 		jobs[i], sources[i], readErrs[i] = loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, &lists[i])
 	}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -53,19 +54,22 @@ const tmpPrefix = atomicfile.TempPrefix
 // file is then as it was or as out has it, nothing is removed, and a second
 // Write finishes the job.
 func Write(ctx context.Context, dir string, out *Output) (*Changes, error) {
-	return write(ctx, dir, out, nil, nil)
+	c, _, err := write(ctx, dir, out, nil, nil)
+	return c, err
 }
 
 // write is Write for a build that already knows some of dir: the paths in
-// current hold the bytes of out (the build read and checked them), and the
+// current hold the bytes of out (the build read or trusted them), and the
 // directories in trusted hold nothing but their one page, so neither needs
-// to be read again.
-func write(ctx context.Context, dir string, out *Output, current, trusted map[string]bool) (*Changes, error) {
+// to be read again. It also returns the directories that hold a
+// subdirectory (those it walked).
+func write(ctx context.Context, dir string, out *Output, current map[string][]byte, trusted map[string]bool) (*Changes, map[string]bool, error) {
 	dir = filepath.Clean(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	existing := map[string]bool{}
+	existing := make(map[string]bool, len(out.files))
+	nested := map[string]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -79,6 +83,7 @@ func write(ctx context.Context, dir string, out *Output, current, trusted map[st
 		// WalkDir gives every path below dir as dir joined with the rest.
 		rel := filepath.ToSlash(strings.TrimPrefix(p[len(dir):], string(filepath.Separator)))
 		if d.IsDir() {
+			nested[path.Dir(rel)] = true
 			if trusted[rel] {
 				existing[rel+"/index.html"] = true
 				return filepath.SkipDir
@@ -99,10 +104,10 @@ func write(ctx context.Context, dir string, out *Output, current, trusted map[st
 		return nil
 	})
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("read %s: %w", dir, err)
 	}
 
 	paths := out.Paths()
@@ -117,7 +122,7 @@ func write(ctx context.Context, dir string, out *Output, current, trusted map[st
 	// Eight at a time: writing is mostly waiting on the file system.
 	cancelled := parallelCtx(ctx, len(paths), 8, func(i int) {
 		p := paths[i]
-		if current[p] && existing[p] {
+		if _, ok := current[p]; ok && existing[p] {
 			return
 		}
 		target := filepath.Join(dir, filepath.FromSlash(p))
@@ -151,10 +156,10 @@ func write(ctx context.Context, dir string, out *Output, current, trusted map[st
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cancelled != nil {
-		return nil, cancelled
+		return nil, nil, cancelled
 	}
 	c := &Changes{}
 	for i, p := range paths {
@@ -170,7 +175,7 @@ func write(ctx context.Context, dir string, out *Output, current, trusted map[st
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
+			return nil, nil, err
 		}
 		c.Removed = append(c.Removed, p)
 	}
@@ -191,5 +196,5 @@ func write(ctx context.Context, dir string, out *Output, current, trusted map[st
 		// Fails harmlessly when the directory still has files.
 		_ = os.Remove(filepath.Join(dir, d))
 	}
-	return c, nil
+	return c, nested, nil
 }
