@@ -191,7 +191,7 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 	}
 	if e := Errors(err); e != nil {
 		*list = append(*list, e...)
-		return &Job{File: file, where: map[string]Pos{}}, jobSource{}, nil
+		return &Job{File: file}, jobSource{}, nil
 	}
 	if err != nil {
 		return nil, jobSource{}, err
@@ -204,7 +204,7 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 }
 
 func cachedJob(file string, e *cacheEntry) *Job {
-	j := &Job{File: file, ID: e.ID, Token: e.Token, Service: e.Service, Status: e.Status, cached: e, where: map[string]Pos{}}
+	j := &Job{File: file, ID: e.ID, Token: e.Token, Service: e.Service, Status: e.Status, cached: e}
 	if e.Ended != 0 {
 		j.History = []Event{{Status: e.Status, At: time.Unix(0, e.Ended)}}
 	}
