@@ -73,51 +73,124 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		index = make(chan *leakIndex, 1)
 		go func() { index <- newLeakIndex(s, nil) }()
 	}
-	out, err := render(ctx, s, have)
 	var x *leakIndex
-	if index != nil {
-		x = <-index
+	indexed := false
+	waitIndex := func() *leakIndex {
+		if !indexed && index != nil {
+			x, indexed = <-index, true
+		}
+		return x
 	}
-	if err != nil {
+	// A build with many pages to render renders, checks and stages them a
+	// batch at a time (see stager), so that its memory follows the batch,
+	// not the site.
+	var st *stager
+	var existing map[string]bool
+	var emit func(paths []string, pages [][]byte) error
+	var batchLeaks []leak
+	checked := map[string]bool{}
+	if s.toRender(have) > holdPages {
+		if existing, err = listOutput(ctx, pub, trusted); err != nil {
+			waitIndex()
+			return &Result{Config: s.config()}, err
+		}
+		st = newStager(pub, existing, key != ([32]byte{}))
+		emit = func(paths []string, pages [][]byte) error {
+			if x := waitIndex(); x != nil {
+				files := make(map[string][]byte, len(paths))
+				for i, p := range paths {
+					files[p] = pages[i]
+					checked[p] = true
+				}
+				batchLeaks = append(batchLeaks, x.check(files, paths)...)
+			}
+			if len(batchLeaks) > 0 {
+				// The build fails: check the rest, write nothing more.
+				return nil
+			}
+			return st.stage(ctx, paths, pages)
+		}
+	}
+	fail := func(err error) (*Result, error) {
+		if st != nil {
+			st.discard()
+		}
 		return &Result{Config: s.config()}, err
+	}
+	out, err := render(ctx, s, have, emit)
+	waitIndex()
+	if err != nil {
+		return fail(err)
 	}
 	out.dir = pub
 	if err := ctx.Err(); err != nil {
-		return &Result{Config: s.config()}, err
+		return fail(err)
 	}
 	// The privacy check does not look at ctx, and takes about a second
 	// and a half for 100,000 jobs: on cancel, stop waiting for it. It only
 	// reads, and ends on its own.
-	checked := make(chan error, 1)
-	go func() { checked <- checkBuild(s, x, out, have, cache) }()
+	done := make(chan error, 1)
+	go func() { done <- checkBuild(s, x, out, have, checked, batchLeaks, cache) }()
 	select {
-	case err := <-checked:
+	case err := <-done:
 		if err != nil {
-			return &Result{Config: s.config()}, err
+			return fail(err)
 		}
 	case <-ctx.Done():
-		return &Result{Config: s.config()}, ctx.Err()
+		return fail(ctx.Err())
 	}
 	if err := ctx.Err(); err != nil {
-		return &Result{Config: s.config()}, err
+		return fail(err)
 	}
 	current := map[string]bool{}
 	for p := range have {
 		current[p] = true
 	}
-	c, err := write(ctx, pub, out, current, trusted)
+	var c *Changes
+	if st != nil {
+		c, err = writeListed(ctx, pub, out, existing, current, st)
+		if err != nil {
+			st.discard()
+		}
+	} else {
+		c, err = write(ctx, pub, out, current, trusted)
+	}
 	if err != nil {
 		return &Result{Config: s.config(), Output: out}, err
 	}
 	if key != ([32]byte{}) {
+		var hashes map[string][32]byte
+		if st != nil {
+			hashes = st.hashes
+		}
 		// A cache that cannot be written only makes the next build slower.
-		c := s.cacheFor(key, pub, out, c, have, stamps, trusted)
+		c := s.cacheFor(key, pub, out, c, have, stamps, trusted, hashes)
 		c.Written = started.UnixNano()
 		if !c.sameAs(cache) {
 			_ = c.write(opt.CacheDir, dir)
 		}
 	}
 	return &Result{Config: s.Config, Output: out, Changes: c}, nil
+}
+
+// batchPages is how many tracking pages a build renders and checks at a
+// time when it has more than holdPages to render: about 30 MB of pages.
+// Fewer pages are held in memory all at once and written in place, which
+// spares each a rename.
+var (
+	batchPages = 4096
+	holdPages  = 16384
+)
+
+// toRender is how many tracking pages a build that holds have must render.
+func (s *Site) toRender(have map[string][]byte) int {
+	n := 0
+	for _, j := range s.LiveJobs() {
+		if _, ok := have[TrackPath(j.Token)]; !ok {
+			n++
+		}
+	}
+	return n
 }
 
 // config returns the site's configuration, or nil when there is no site.
@@ -222,7 +295,10 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 // are newer than the moment this build began reading, so the next build
 // could not trust them anyway (see buildCache.fresh) and reads the page back
 // once.
-func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp, trusted map[string]bool) *buildCache {
+//
+// hashes holds the hashes of the pages a batched build staged, whose bytes
+// out no longer holds.
+func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp, trusted map[string]bool, hashes map[string][32]byte) *buildCache {
 	written := make(map[string]bool, len(changes.Added)+len(changes.Modified))
 	for _, p := range changes.Added {
 		written[p] = true
@@ -244,16 +320,22 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 		}
 		p := TrackPath(j.Token)
 		b, ok := out.files[p]
+		sum := func() [32]byte {
+			if h, ok := hashes[p]; ok {
+				return h
+			}
+			return sha256.Sum256(b)
+		}
 		switch {
 		case !ok:
 		case written[p]:
-			e.Page = sha256.Sum256(b)
+			e.Page = sum()
 		default:
 			full := filepath.Join(pub, filepath.FromSlash(p))
 			if _, ok := have[p]; ok && j.cached != nil {
 				e.Page, e.PageStat = j.cached.Page, stamps[p]
 			} else if info, err := os.Lstat(full); err == nil {
-				e.Page, e.PageStat = sha256.Sum256(b), stampOf(info)
+				e.Page, e.PageStat = sum(), stampOf(info)
 			}
 			if trusted[path.Dir(p)] && j.cached != nil {
 				e.DirStat = j.cached.DirStat

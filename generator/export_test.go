@@ -29,3 +29,12 @@ func Unread(o *Output) int {
 
 // SetOutput puts b in o at path p, for tests that add outputs to a render.
 func SetOutput(o *Output, p string, b []byte) { o.files[p] = b }
+
+// SetBatch has Build render, check and stage tracking pages batch at a time
+// once it has more than hold of them to render, until the returned function
+// is called.
+func SetBatch(batch, hold int) (reset func()) {
+	oldBatch, oldHold := batchPages, holdPages
+	batchPages, holdPages = batch, hold
+	return func() { batchPages, holdPages = oldBatch, oldHold }
+}
