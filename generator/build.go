@@ -174,11 +174,11 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 }
 
 // batchPages is how many tracking pages a build renders and checks at a
-// time when it has more than holdPages to render: about 30 MB of pages.
+// time when it has more than holdPages to render: about 15 MB of pages.
 // Fewer pages are held in memory all at once and written in place, which
 // spares each a rename.
 var (
-	batchPages = 4096
+	batchPages = 2048
 	holdPages  = 16384
 )
 

@@ -139,7 +139,7 @@ func (j *Job) Reached(s Status) time.Time {
 // of the file.
 func (j *Job) Pos(key string) Pos {
 	if p, ok := j.where.get(key); ok {
-		return Pos{File: j.File, Line: p.line, Col: p.col}
+		return Pos{File: j.File, Line: int(p.line), Col: int(p.col)}
 	}
 	return Pos{File: j.File, Line: 1, Col: 1}
 }
@@ -151,7 +151,7 @@ func (j *Job) Pos(key string) Pos {
 type jobPlaces [len(jobKeyArray) + 1]place
 
 // place is a line and column; line 0 means the key was not written.
-type place struct{ line, col int }
+type place struct{ line, col int32 }
 
 func placeIndex(key string) int {
 	if key == "customer.name" {
@@ -173,7 +173,7 @@ func (j *Job) has(key string) bool {
 
 func (w *jobPlaces) set(key string, line, col int) {
 	if i := placeIndex(key); i >= 0 {
-		w[i] = place{line, col}
+		w[i] = place{int32(line), int32(col)}
 	}
 }
 
@@ -254,7 +254,7 @@ func decodeJob(e errs, root *node, loc *time.Location) *Job {
 			j.Crew = str(e, "crew", f.Value)
 		case "status":
 			s := str(e, "status", f.Value)
-			j.Status = Status(s)
+			j.Status = internStatus(s)
 			if !j.Status.Known() {
 				e.at(l, c, "statuses are "+statusNames(Statuses)+suggest(s, statusStrings()), "unknown status %q", s)
 			}
@@ -275,6 +275,16 @@ func (j *Job) idOrFile() string {
 		return j.ID
 	}
 	return strings.TrimSuffix(path.Base(j.File), ".yaml")
+}
+
+// internStatus returns s as a Status, sharing the string of a known one.
+func internStatus(s string) Status {
+	for _, x := range Statuses {
+		if string(x) == s {
+			return x
+		}
+	}
+	return Status(s)
 }
 
 func statusStrings() []string {
@@ -412,7 +422,7 @@ func parseHistory(e errs, n *node, loc *time.Location) []Event {
 			switch g.Name {
 			case "status":
 				sawStatus = true
-				ev.Status = Status(v)
+				ev.Status = internStatus(v)
 				if !ev.Status.Known() {
 					e.at(l, c, "statuses are "+statusNames(Statuses)+suggest(v, statusStrings()), "%s has unknown status %q", what, v)
 				}

@@ -184,13 +184,29 @@ func (r *fastReader) key() (*node, bool) {
 	if i == start || i >= len(r.src) || r.src[i] != ':' || (i+1 < len(r.src) && r.src[i+1] != ' ' && r.src[i+1] != '\n') {
 		return nil, false
 	}
-	text := string(r.src[start:i])
+	text := internKey(r.src[start:i])
 	if isNullWord(text) {
 		return nil, false
 	}
 	r.off = i
 	return &node{kind: scalarNode, text: text, line: r.line, col: r.col(start)}, true
 }
+
+// internKey returns key as a string, the same string for every file when
+// it is one of the keys job files use: a job keeps the keys under its
+// private: block, and a site keeps every job in memory.
+func internKey(key []byte) string {
+	for _, k := range internedKeys {
+		if k == string(key) {
+			return k
+		}
+	}
+	return string(key)
+}
+
+var internedKeys = []string{"id", "legacy_id", "token", "customer", "name", "address", "service", "price", "amount", "note",
+	"scheduled", "date", "window", "crew", "status", "history", "at", "forced", "private",
+	"phone", "notes", "email", "gate", "gate_code"}
 
 func hasKey(m *node, key string) bool {
 	for _, p := range m.pairs {
