@@ -52,10 +52,11 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 			key = cache.Key
 		}
 	}
-	s, err := load(ctx, dir, opt, cache)
-	if err != nil && cache != nil && ctx.Err() == nil {
-		// Jobs taken from the cache lack positions: report from a full load.
-		s, err = load(ctx, dir, opt, nil)
+	s, err := load(ctx, dir, opt, cache, skimExpired)
+	if err != nil && ctx.Err() == nil {
+		// Jobs taken from the cache or skimmed lack positions, and a
+		// skimmed job is not checked in full: report from a full load.
+		s, err = load(ctx, dir, opt, nil, false)
 		cache = nil
 	}
 	if err != nil {
@@ -181,6 +182,10 @@ var (
 	batchPages = 2048
 	holdPages  = 16384
 )
+
+// skimExpired has Build skim the files of jobs that ended long ago (see
+// skimJob); only tests turn it off, to compare.
+var skimExpired = true
 
 // toRender is how many tracking pages a build that holds have must render.
 func (s *Site) toRender(have map[string][]byte) int {

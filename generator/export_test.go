@@ -38,3 +38,17 @@ func SetBatch(batch, hold int) (reset func()) {
 	batchPages, holdPages = batch, hold
 	return func() { batchPages, holdPages = oldBatch, oldHold }
 }
+
+// SetSkim has Build skim the files of jobs that ended long ago, or parse
+// them in full, until the returned function is called.
+func SetSkim(on bool) (reset func()) {
+	old := skimExpired
+	skimExpired = on
+	return func() { skimExpired = old }
+}
+
+// Skimmed is how many job files the builds of this process skimmed.
+func Skimmed() int64 { return skimmed.Load() }
+
+// SkimJob is skimJob, for its tests.
+var SkimJob = skimJob
