@@ -34,7 +34,9 @@ var skimmed atomic.Int64
 // job without a page, and true, when the scan can tell for sure that the
 // job ended more than expire before now.
 func skimJob(file string, src []byte, loc *time.Location, now time.Time, expire time.Duration) (*Job, bool) {
-	if bytes.IndexByte(src, '\r') >= 0 || bytes.IndexByte(src, '\t') >= 0 {
+	// Most jobs a build reads are live: tell them first, from the status
+	// line alone.
+	if !skimEnded(src) || bytes.IndexByte(src, '\r') >= 0 || bytes.IndexByte(src, '\t') >= 0 {
 		return nil, false
 	}
 	type entry struct {
@@ -44,7 +46,7 @@ func skimJob(file string, src []byte, loc *time.Location, now time.Time, expire 
 	}
 	var (
 		j        = &Job{File: file}
-		seen     = map[string]bool{}
+		seen     [len(jobKeyArray) + 1]bool
 		section  string
 		history  []entry
 		privInd  int
@@ -60,10 +62,11 @@ func skimJob(file string, src []byte, loc *time.Location, now time.Time, expire 
 		}
 		if indent == 0 {
 			key, value, ok := strings.Cut(text, ":")
-			if !ok || seen[key] || placeIndex(key) < 0 || key == "customer.name" || (value != "" && value[0] != ' ') {
+			k := placeIndex(key)
+			if !ok || k < 0 || k >= len(jobKeyArray) || seen[k] || (value != "" && value[0] != ' ') {
 				return nil, false
 			}
-			seen[key] = true
+			seen[k] = true
 			section = key
 			value = strings.TrimSpace(value)
 			switch key {
@@ -170,6 +173,19 @@ func skimJob(file string, src []byte, loc *time.Location, now time.Time, expire 
 	skimmed.Add(1)
 	return j, true
 }
+
+// skimEnded reports whether src has a top-level status line saying
+// completed or cancelled.
+func skimEnded(src []byte) bool {
+	for _, line := range endedLines {
+		if bytes.HasPrefix(src, line[1:]) || bytes.Contains(src, line) {
+			return true
+		}
+	}
+	return false
+}
+
+var endedLines = [][]byte{[]byte("\nstatus: completed\n"), []byte("\nstatus: cancelled\n")}
 
 // skimEntryField reads one "key: value" of a history entry.
 func skimEntryField(status, at *string, hasStatus, hasAt *bool, f string) bool {

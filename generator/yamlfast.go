@@ -196,17 +196,59 @@ func (r *fastReader) key() (*node, bool) {
 // it is one of the keys job files use: a job keeps the keys under its
 // private: block, and a site keeps every job in memory.
 func internKey(key []byte) string {
-	for _, k := range internedKeys {
-		if k == string(key) {
-			return k
-		}
+	// A switch on string(key) neither allocates nor compares with every case.
+	switch string(key) {
+	case "id":
+		return "id"
+	case "legacy_id":
+		return "legacy_id"
+	case "token":
+		return "token"
+	case "customer":
+		return "customer"
+	case "name":
+		return "name"
+	case "address":
+		return "address"
+	case "service":
+		return "service"
+	case "price":
+		return "price"
+	case "amount":
+		return "amount"
+	case "note":
+		return "note"
+	case "scheduled":
+		return "scheduled"
+	case "date":
+		return "date"
+	case "window":
+		return "window"
+	case "crew":
+		return "crew"
+	case "status":
+		return "status"
+	case "history":
+		return "history"
+	case "at":
+		return "at"
+	case "forced":
+		return "forced"
+	case "private":
+		return "private"
+	case "phone":
+		return "phone"
+	case "notes":
+		return "notes"
+	case "email":
+		return "email"
+	case "gate":
+		return "gate"
+	case "gate_code":
+		return "gate_code"
 	}
 	return string(key)
 }
-
-var internedKeys = []string{"id", "legacy_id", "token", "customer", "name", "address", "service", "price", "amount", "note",
-	"scheduled", "date", "window", "crew", "status", "history", "at", "forced", "private",
-	"phone", "notes", "email", "gate", "gate_code"}
 
 func hasKey(m *node, key string) bool {
 	for _, p := range m.pairs {
