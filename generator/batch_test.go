@@ -1,10 +1,13 @@
 package generator_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -48,10 +51,10 @@ func genSite(t *testing.T, n int) string {
 
 // batched builds dir as Build does when it has more tracking pages to
 // render than it holds in memory: 7 at a time once there are more than 10.
-func batched(t *testing.T, dir string, opt generator.Options) (*generator.Result, error) {
+func batched(ctx context.Context, t *testing.T, dir string, opt generator.Options) (*generator.Result, error) {
 	t.Helper()
 	defer generator.SetBatch(7, 10)()
-	return generator.Build(t.Context(), dir, opt)
+	return generator.Build(ctx, dir, opt)
 }
 
 // TestBatchedBuildAsPlain checks that a build that renders and writes its
@@ -88,7 +91,7 @@ func TestBatchedBuildAsPlain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := batched(t, batch, batchOpt)
+			got, err := batched(t.Context(), t, batch, batchOpt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +120,7 @@ func TestBatchedBuildAsPlain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err = batched(t, batch, batchOpt)
+			got, err = batched(t.Context(), t, batch, batchOpt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +163,7 @@ func TestBatchedBuildWritesNothingOnError(t *testing.T) {
 				}
 				writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(59) + ".yaml": tc.job})
 				before := tree(t, filepath.Join(dir, generator.PublicDir))
-				_, err := batched(t, dir, generator.Options{Now: testNow})
+				_, err := batched(t.Context(), t, dir, generator.Options{Now: testNow})
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("Build = %v; want an error with %q", err, tc.want)
 				}
@@ -169,5 +172,45 @@ func TestBatchedBuildWritesNothingOnError(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestBatchedBuildCancelledWhileRenaming checks that a batched build
+// cancelled while it puts its staged pages in place returns
+// context.Canceled, leaves no staged file behind, and that the next build
+// makes the public/ of a clean build.
+func TestBatchedBuildCancelledWhileRenaming(t *testing.T) {
+	dir := genSite(t, 60)
+	if _, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 60; i++ {
+		writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(i) + ".yaml": string(sitegen.Job(i, 1))})
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var renamed atomic.Int64
+	reset := generator.SetAfterWrite(func(string) {
+		if renamed.Add(1) == 10 {
+			cancel()
+		}
+	})
+	_, err := batched(ctx, t, dir, generator.Options{Now: testNow})
+	reset()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Build cancelled while renaming = %v; want context.Canceled", err)
+	}
+	for p := range tree(t, filepath.Join(dir, generator.PublicDir)) {
+		if strings.Contains(p, ".qdn-tmp") {
+			t.Errorf("the cancelled build left %s", p)
+		}
+	}
+	want := cleanBuild(t, dir)
+	if _, err := batched(t.Context(), t, dir, generator.Options{Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := snapshot(t, filepath.Join(dir, generator.PublicDir))
+	if !same(got, want) {
+		t.Error(describeDiff(got, want))
 	}
 }
