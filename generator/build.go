@@ -75,10 +75,11 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 			key = cache.Key
 		}
 	}
-	s, err := load(ctx, dir, opt, cache)
-	if err != nil && cache != nil && ctx.Err() == nil {
-		// Jobs taken from the cache lack positions: report from a full load.
-		s, err = load(ctx, dir, opt, nil)
+	s, err := load(ctx, dir, opt, cache, skimExpired)
+	if err != nil && ctx.Err() == nil {
+		// Jobs taken from the cache or skimmed lack positions, and a
+		// skimmed job is not checked in full: report from a full load.
+		s, err = load(ctx, dir, opt, nil, false)
 		cache = nil
 	}
 	if err != nil {
@@ -98,38 +99,87 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		index = make(chan *leakIndex, 1)
 		go func() { index <- newLeakIndex(s, nil) }()
 	}
-	out, err := render(ctx, s, have)
 	var x *leakIndex
-	if index != nil {
-		x = <-index
+	indexed := false
+	waitIndex := func() *leakIndex {
+		if !indexed && index != nil {
+			x, indexed = <-index, true
+		}
+		return x
 	}
-	if err != nil {
+	// A build with many pages to render renders, checks and stages them a
+	// batch at a time (see stager), so that its memory follows the batch,
+	// not the site.
+	var st *stager
+	var existing, nested map[string]bool
+	var emit func(paths []string, pages [][]byte) error
+	var batchLeaks []leak
+	checked := map[string]bool{}
+	if !opt.NoWrite && s.toRender(have) > holdPages {
+		if existing, nested, err = listOutput(ctx, pub, trusted); err != nil {
+			waitIndex()
+			return &Result{Config: s.config()}, err
+		}
+		st = newStager(pub, existing, key != ([32]byte{}))
+		emit = func(paths []string, pages [][]byte) error {
+			if x := waitIndex(); x != nil {
+				files := make(map[string][]byte, len(paths))
+				for i, p := range paths {
+					files[p] = pages[i]
+					checked[p] = true
+				}
+				batchLeaks = append(batchLeaks, x.check(files, paths)...)
+			}
+			if len(batchLeaks) > 0 {
+				// The build fails: check the rest, write nothing more.
+				return nil
+			}
+			return st.stage(ctx, paths, pages)
+		}
+	}
+	fail := func(err error) (*Result, error) {
+		if st != nil {
+			st.discard()
+		}
 		return &Result{Config: s.config()}, err
+	}
+	out, err := render(ctx, s, have, emit)
+	waitIndex()
+	if err != nil {
+		return fail(err)
 	}
 	out.dir = pub
 	if err := ctx.Err(); err != nil {
-		return &Result{Config: s.config()}, err
+		return fail(err)
 	}
 	// The privacy check does not look at ctx, and takes about a second
 	// and a half for 100,000 jobs: on cancel, stop waiting for it. It only
 	// reads, and ends on its own.
-	checked := make(chan error, 1)
-	go func() { checked <- checkBuild(s, x, out, have, cache) }()
+	done := make(chan error, 1)
+	go func() { done <- checkBuild(s, x, out, have, checked, batchLeaks, cache) }()
 	select {
-	case err := <-checked:
+	case err := <-done:
 		if err != nil {
-			return &Result{Config: s.config()}, err
+			return fail(err)
 		}
 	case <-ctx.Done():
-		return &Result{Config: s.config()}, ctx.Err()
+		return fail(ctx.Err())
 	}
 	if err := ctx.Err(); err != nil {
-		return &Result{Config: s.config()}, err
+		return fail(err)
 	}
 	if opt.NoWrite {
 		return &Result{Config: s.Config, Output: out, Ended: endedJobs(s)}, nil
 	}
-	c, nested, err := write(ctx, pub, out, have, trusted)
+	var c *Changes
+	if st != nil {
+		c, err = writeListed(ctx, pub, out, existing, have, st)
+		if err != nil {
+			st.discard()
+		}
+	} else {
+		c, nested, err = write(ctx, pub, out, have, trusted)
+	}
 	if err != nil {
 		return &Result{Config: s.config(), Output: out}, err
 	}
@@ -137,8 +187,12 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// recorded when older than it.
 	wrote := clock()
 	if key != ([32]byte{}) {
+		var hashes map[string][32]byte
+		if st != nil {
+			hashes = st.hashes
+		}
 		// A cache that cannot be written only makes the next build slower.
-		c := s.cacheFor(key, pub, out, c, have, stamps, trusted, nested, started.UnixNano(), wrote.UnixNano())
+		c := s.cacheFor(key, pub, out, c, have, stamps, trusted, nested, hashes, started.UnixNano(), wrote.UnixNano())
 		if !c.sameAs(cache) {
 			_ = c.write(opt.CacheDir, dir)
 		}
@@ -149,6 +203,30 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 // clock gives the moments a build began reading and ended writing, which
 // decide what stamps it records; tests stop it.
 var clock = time.Now
+
+// batchPages is how many tracking pages a build renders and checks at a
+// time when it has more than holdPages to render: about 15 MB of pages.
+// Fewer pages are held in memory all at once and written in place, which
+// spares each a rename.
+var (
+	batchPages = 2048
+	holdPages  = 16384
+)
+
+// skimExpired has Build skim the files of jobs that ended long ago (see
+// skimJob); only tests turn it off, to compare.
+var skimExpired = true
+
+// toRender is how many tracking pages a build that holds have must render.
+func (s *Site) toRender(have map[string][]byte) int {
+	n := 0
+	for _, j := range s.LiveJobs() {
+		if _, ok := have[TrackPath(j.Token)]; !ok {
+			n++
+		}
+	}
+	return n
+}
 
 // config returns the site's configuration, or nil when there is no site.
 func (s *Site) config() *Config {
@@ -250,9 +328,11 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 // cacheFor records this build for the next one, with the stamps that can
 // tell a change (see vet): those of files read, known as of started, and of
 // the pages written and their directories, known as of wrote. nested holds
-// the output directories that had a subdirectory when write walked them.
+// the output directories that had a subdirectory when write walked them;
+// hashes holds the hashes of the pages a batched build staged, whose bytes
+// out no longer holds.
 func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp,
-	trusted, nested map[string]bool, started, wrote int64) *buildCache {
+	trusted, nested map[string]bool, hashes map[string][32]byte, started, wrote int64) *buildCache {
 	written := make(map[string]bool, len(changes.Added)+len(changes.Modified))
 	for _, p := range changes.Added {
 		written[p] = true
@@ -276,13 +356,20 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 		}
 		p := TrackPath(j.Token)
 		b, ok := out.files[p]
+		sum := func() [32]byte {
+			if h, ok := hashes[p]; ok {
+				return h
+			}
+			return sha256.Sum256(b)
+		}
 		switch {
 		case !ok:
 		case written[p]:
 			// write left the page's directory holding this page alone,
-			// unless it has a subdirectory.
-			e.Page = sha256.Sum256(b)
-			if st, err := track.stat(j.Token+"/index.html", false); err == nil && st.Size == int64(len(b)) {
+			// unless it has a subdirectory. A staged page's bytes are
+			// gone from out; its hash stands for them.
+			e.Page = sum()
+			if st, err := track.stat(j.Token+"/index.html", false); err == nil && (b == nil || st.Size == int64(len(b))) {
 				e.PageStat = vet(st, wrote)
 			}
 			if st, err := track.stat(j.Token, false); err == nil && !nested[path.Dir(p)] {
@@ -293,7 +380,7 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 			if _, ok := have[p]; ok && j.cached != nil {
 				e.Page, e.PageStat = j.cached.Page, vet(stamps[p], started)
 			} else if info, err := os.Lstat(full); err == nil {
-				e.Page, e.PageStat = sha256.Sum256(b), vet(stampOf(info), started)
+				e.Page, e.PageStat = sum(), vet(stampOf(info), started)
 			}
 			if trusted[path.Dir(p)] && j.cached != nil {
 				e.DirStat = j.cached.DirStat

@@ -151,7 +151,7 @@ func (b *Builder) incremental(ctx context.Context, changed []string) (*Result, e
 			continue
 		}
 		if l := Errors(err); l != nil {
-			b.jobs[p] = &Job{File: p, where: map[string]Pos{}}
+			b.jobs[p] = &Job{File: p}
 			b.jobErrs[p] = l
 			continue
 		}

@@ -14,6 +14,11 @@
 // hold exactly that Output, rewriting only files whose bytes changed, and
 // returns the Changes that qdn serve and qdn sync act on.
 //
+// Build bounds its memory on a large site: it renders and checks the
+// tracking pages in batches, stages each beside its place and renames them
+// in once all have passed (see stager in write.go), and only skims the
+// files of jobs that ended more than track.expire_after ago (skim.go).
+//
 // Every source is read by readSource (source.go), through an os.Root on the
 // site: a regular file inside the site, of bounded size, or an error naming
 // it. YAML is measured by yamlLimits before the parser sees it.

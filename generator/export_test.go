@@ -46,3 +46,26 @@ func SetClock(f func() time.Time) (reset func()) {
 // FullIndexes is how many indexes of every pattern of a site the builds of
 // this process have made.
 func FullIndexes() int64 { return fullIndexes.Load() }
+
+// SetBatch has Build render, check and stage tracking pages batch at a time
+// once it has more than hold of them to render, until the returned function
+// is called.
+func SetBatch(batch, hold int) (reset func()) {
+	oldBatch, oldHold := batchPages, holdPages
+	batchPages, holdPages = batch, hold
+	return func() { batchPages, holdPages = oldBatch, oldHold }
+}
+
+// SetSkim has Build skim the files of jobs that ended long ago, or parse
+// them in full, until the returned function is called.
+func SetSkim(on bool) (reset func()) {
+	old := skimExpired
+	skimExpired = on
+	return func() { skimExpired = old }
+}
+
+// Skimmed is how many job files the builds of this process skimmed.
+func Skimmed() int64 { return skimmed.Load() }
+
+// SkimJob is skimJob, for its tests.
+var SkimJob = skimJob

@@ -33,7 +33,7 @@ type Job struct {
 	Private []PrivateField
 
 	// where is the position of each top-level key, for errors found later.
-	where map[string]Pos
+	where jobPlaces
 	// cached is set on a job that a cached build did not parse: only its
 	// file, id, token, service, status and end are known.
 	cached *cacheEntry
@@ -138,15 +138,58 @@ func (j *Job) Reached(s Status) time.Time {
 // Pos returns where the key of a top-level field was written, or the start
 // of the file.
 func (j *Job) Pos(key string) Pos {
-	if p, ok := j.where[key]; ok {
-		return p
+	if p, ok := j.where.get(key); ok {
+		return Pos{File: j.File, Line: int(p.line), Col: int(p.col)}
 	}
 	return Pos{File: j.File, Line: 1, Col: 1}
 }
 
+// jobPlaces holds where each key of a job file was written: the keys of
+// jobKeys, then customer.name. An array, not a map by key: a site keeps
+// every job of it in memory, and a map of a dozen positions cost a
+// kilobyte a job, more than the rest of the job.
+type jobPlaces [len(jobKeyArray) + 1]place
+
+// place is a line and column; line 0 means the key was not written.
+type place struct{ line, col int32 }
+
+func placeIndex(key string) int {
+	if key == "customer.name" {
+		return len(jobKeyArray)
+	}
+	for i, k := range jobKeyArray {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// has reports whether the job file wrote key.
+func (j *Job) has(key string) bool {
+	_, ok := j.where.get(key)
+	return ok
+}
+
+func (w *jobPlaces) set(key string, line, col int) {
+	if i := placeIndex(key); i >= 0 {
+		w[i] = place{int32(line), int32(col)}
+	}
+}
+
+func (w *jobPlaces) get(key string) (place, bool) {
+	i := placeIndex(key)
+	if i < 0 || w[i].line == 0 {
+		return place{}, false
+	}
+	return w[i], true
+}
+
 var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 
-var jobKeys = []string{"id", "legacy_id", "token", "customer", "address", "service", "price", "scheduled", "crew", "status", "history", "private"}
+var jobKeyArray = [...]string{"id", "legacy_id", "token", "customer", "address", "service", "price", "scheduled", "crew", "status", "history", "private"}
+
+var jobKeys = jobKeyArray[:]
 
 // ParseJob decodes and checks one job file. file is its path relative to the
 // site root; loc is the site's time zone, used for dates. Every problem is
@@ -164,7 +207,7 @@ func ParseJob(file string, src []byte, loc *time.Location, list *ErrorList) *Job
 	e := errs{file: file, list: list}
 	root := parseYAML(e, src)
 	if root == nil {
-		return &Job{File: file, where: map[string]Pos{}}
+		return &Job{File: file}
 	}
 	return decodeJob(e, root, loc)
 }
@@ -172,14 +215,14 @@ func ParseJob(file string, src []byte, loc *time.Location, list *ErrorList) *Job
 // decodeJob decodes the syntax tree of a job file.
 func decodeJob(e errs, root *node, loc *time.Location) *Job {
 	file := e.file
-	j := &Job{File: file, where: make(map[string]Pos, len(jobKeys))}
+	j := &Job{File: file}
 	for _, f := range mapping(e, "the job", root, jobKeys) {
 		l, c := pos(f.Value)
 		// Errors about a value point at the value; about a section, at its key.
 		if _, ok := scalar(f.Value); ok && !isNull(f.Value) {
-			j.where[f.Name] = Pos{File: file, Line: l, Col: c}
+			j.where.set(f.Name, l, c)
 		} else {
-			j.where[f.Name] = Pos{File: file, Line: f.Line, Col: f.Col}
+			j.where.set(f.Name, f.Line, f.Col)
 		}
 		switch f.Name {
 		case "id":
@@ -194,7 +237,7 @@ func decodeJob(e errs, root *node, loc *time.Location) *Job {
 		case "customer":
 			for _, g := range mapping(e, "customer", f.Value, []string{"name"}) {
 				j.Customer.Name = str(e, "customer.name", g.Value)
-				j.where["customer.name"] = Pos{File: file, Line: g.Line, Col: g.Col}
+				j.where.set("customer.name", g.Line, g.Col)
 			}
 		case "address":
 			j.Address = str(e, "address", f.Value)
@@ -211,7 +254,7 @@ func decodeJob(e errs, root *node, loc *time.Location) *Job {
 			j.Crew = str(e, "crew", f.Value)
 		case "status":
 			s := str(e, "status", f.Value)
-			j.Status = Status(s)
+			j.Status = internStatus(s)
 			if !j.Status.Known() {
 				e.at(l, c, "statuses are "+statusNames(Statuses)+suggest(s, statusStrings()), "unknown status %q", s)
 			}
@@ -234,6 +277,16 @@ func (j *Job) idOrFile() string {
 	return strings.TrimSuffix(path.Base(j.File), ".yaml")
 }
 
+// internStatus returns s as a Status, sharing the string of a known one.
+func internStatus(s string) Status {
+	for _, x := range Statuses {
+		if string(x) == s {
+			return x
+		}
+	}
+	return Status(s)
+}
+
 func statusStrings() []string {
 	out := make([]string, len(Statuses))
 	for i, s := range Statuses {
@@ -246,23 +299,23 @@ func statusStrings() []string {
 func (j *Job) check(e errs) {
 	want := strings.TrimSuffix(path.Base(j.File), ".yaml")
 	switch {
-	case j.where["id"] == (Pos{}):
+	case !j.has("id"):
 		e.at(1, 1, "add `id: "+want+"` (the id is the file name)", "missing required field id")
 	case !idRE.MatchString(j.ID):
-		p := j.where["id"]
+		p := j.Pos("id")
 		e.at(p.Line, p.Col, "ids are letters, digits, - and _, such as JOB-20261121-001", "id %q is not a valid job id", j.ID)
 	case j.ID != want:
-		p := j.where["id"]
+		p := j.Pos("id")
 		e.at(p.Line, p.Col, "rename the file to jobs/"+j.ID+".yaml or set id: "+want, "id %q does not match the file name %s", j.ID, path.Base(j.File))
 	}
-	if _, ok := j.where["token"]; !ok {
+	if !j.has("token") {
 		e.at(1, 1, "run `qdn job rotate "+j.idOrFile()+"` to give the job a token", "missing required field token")
 	}
 	if j.Customer.Name == "" {
 		p := j.Pos("customer")
 		e.at(p.Line, p.Col, "add customer: with a name: line holding the customer's name", "missing required field customer.name")
 	}
-	if _, ok := j.where["status"]; !ok {
+	if !j.has("status") {
 		e.at(1, 1, "add status: with one of "+statusNames(Statuses), "missing required field status")
 	}
 	j.checkHistory(e)
@@ -369,7 +422,7 @@ func parseHistory(e errs, n *node, loc *time.Location) []Event {
 			switch g.Name {
 			case "status":
 				sawStatus = true
-				ev.Status = Status(v)
+				ev.Status = internStatus(v)
 				if !ev.Status.Known() {
 					e.at(l, c, "statuses are "+statusNames(Statuses)+suggest(v, statusStrings()), "%s has unknown status %q", what, v)
 				}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"path"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -864,8 +865,12 @@ func matchRest(b []byte, i int, inTag, binary bool, rest []byte) bool {
 func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 	found := make([][]leak, len(paths))
 	// One tag cache for each worker, as near as a pool gives, and for this
-	// index only: a tag clean for one index may not be for another.
-	pool := sync.Pool{New: func() any { return new(tagCache) }}
+	// index only: a tag clean for one index may not be for another. Not a
+	// sync.Pool: the runtime keeps every sync.Pool until the second
+	// collection after its last use, and a tag cache holds slices of the
+	// outputs it read, which would keep a batched build's pages (see
+	// stager) in memory long after they were written.
+	pool := make(chan *tagCache, runtime.GOMAXPROCS(0))
 	parallel(len(paths), 0, func(i int) {
 		p := paths[i]
 		// Patterns found in one output are few (a tracking page's path
@@ -884,9 +889,17 @@ func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 		}
 		// The path too: a token in a file name is as public as in a page.
 		x.scan([]byte(p), true, nil, report)
-		tags := pool.Get().(*tagCache)
+		var tags *tagCache
+		select {
+		case tags = <-pool:
+		default:
+			tags = new(tagCache)
+		}
 		x.scan(out[p], textExt[path.Ext(p)], tags, report)
-		pool.Put(tags)
+		select {
+		case pool <- tags:
+		default:
+		}
 	})
 	var all []leak
 	for _, l := range found {
@@ -976,29 +989,32 @@ func checkAll(s *Site, out *Output) (*leakIndex, error) {
 // checkBuild is the privacy check of a Build, with x the index of every
 // pattern of s. The outputs in kept are the pages of jobs taken from the
 // cache, as the last build checked them; their bytes are nil when the build
-// did not read them. The rest were rendered.
+// did not read them. The rest were rendered; those in checked were checked
+// already, batch by batch, and leaks holds what that found.
 //
 // An output rendered byte for byte as the last build checked it (see
 // buildCache.Checked) counts as kept. x may be nil: the index is then made
 // only if some output needs it, so a build that changed nothing makes none.
-func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, cache *buildCache) error {
+func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, checked map[string]bool, leaks []leak, cache *buildCache) error {
 	if skipPrivacyCheck {
 		return nil
 	}
 	var rendered, old []string
 	for p, b := range out.files {
+		if checked[p] {
+			continue
+		}
 		if _, ok := kept[p]; ok || cache.checked(p, b) {
 			old = append(old, p)
 		} else {
 			rendered = append(rendered, p)
 		}
 	}
-	var leaks []leak
 	if len(rendered) > 0 {
 		if x == nil {
 			x = newLeakIndex(s, nil)
 		}
-		leaks = x.check(out.files, rendered)
+		leaks = append(leaks, x.check(out.files, rendered)...)
 	}
 	// Only a job parsed again can bring a pattern the last build did not
 	// have; one whose file is new, or that took its token or value from

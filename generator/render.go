@@ -323,12 +323,18 @@ func (r *renderer) exec(name string, v *view) ([]byte, error) {
 // Render builds every output of the site in memory. It stops soon after
 // ctx is cancelled and returns ctx's error.
 func Render(ctx context.Context, s *Site) (*Output, error) {
-	return render(ctx, s, nil)
+	return render(ctx, s, nil, nil)
 }
 
 // render is Render for a build that already holds some tracking pages, by
 // output path: those are taken as they are.
-func render(ctx context.Context, s *Site, have map[string][]byte) (*Output, error) {
+//
+// With emit set, the tracking pages to render are rendered batchPages at a
+// time and handed to emit, a batch at a time, instead of being kept: the
+// output lists them with nil bytes. Once a page fails to render, emit is
+// not called again (the build fails), but every page is still rendered, to
+// report every error.
+func render(ctx context.Context, s *Site, have map[string][]byte, emit func(paths []string, pages [][]byte) error) (*Output, error) {
 	r, err := newRenderer(s)
 	if err != nil {
 		return nil, err
@@ -402,15 +408,45 @@ func render(ctx context.Context, s *Site, have map[string][]byte) (*Output, erro
 		}
 		jobs, paths = append(jobs, j), append(paths, p)
 	}
-	pages := make([][]byte, len(jobs))
-	errs := make([]error, len(jobs))
-	if err := parallelCtx(ctx, len(jobs), 0, func(i int) {
-		pages[i], errs[i] = r.Track(jobs[i])
-	}); err != nil {
-		return nil, err
+	if emit == nil {
+		pages := make([][]byte, len(jobs))
+		errs := make([]error, len(jobs))
+		if err := parallelCtx(ctx, len(jobs), 0, func(i int) {
+			pages[i], errs[i] = r.Track(jobs[i])
+		}); err != nil {
+			return nil, err
+		}
+		for i, p := range paths {
+			add(p, pages[i], errs[i])
+		}
+		return out, list.Err()
 	}
-	for i, p := range paths {
-		add(p, pages[i], errs[i])
+	for start := 0; start < len(jobs); start += batchPages {
+		end := min(start+batchPages, len(jobs))
+		pages := make([][]byte, end-start)
+		errs := make([]error, end-start)
+		if err := parallelCtx(ctx, end-start, 0, func(i int) {
+			pages[i], errs[i] = r.Track(jobs[start+i])
+		}); err != nil {
+			return nil, err
+		}
+		var good []string
+		var goodPages [][]byte
+		for i, p := range paths[start:end] {
+			if errs[i] != nil {
+				add(p, nil, errs[i])
+				continue
+			}
+			// In public/ once the build is written, and read from
+			// there when asked (see Output.Bytes).
+			out.files[p] = nil
+			good, goodPages = append(good, p), append(goodPages, pages[i])
+		}
+		if len(list) == 0 {
+			if err := emit(good, goodPages); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, list.Err()
 }

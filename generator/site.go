@@ -50,10 +50,13 @@ type Options struct {
 // it could be read. It stops soon after ctx is cancelled and returns ctx's
 // error.
 func Load(ctx context.Context, dir string, opt Options) (*Site, error) {
-	return load(ctx, dir, opt, nil)
+	return load(ctx, dir, opt, nil, false)
 }
 
-func load(ctx context.Context, dir string, opt Options, cache *buildCache) (*Site, error) {
+// load is Load for a build: with cache, jobs whose file is as the cache
+// has it are not parsed; with skim, jobs that ended more than
+// track.expire_after ago are only skimmed (see skimJob).
+func load(ctx context.Context, dir string, opt Options, cache *buildCache, skim bool) (*Site, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -93,7 +96,11 @@ func load(ctx context.Context, dir string, opt Options, cache *buildCache) (*Sit
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.loadJobs(ctx, r, loc, cache, &list); err != nil {
+	var sk *skimRule
+	if skim {
+		sk = &skimRule{now: s.Now, expire: cfg.Track.ExpireAfter}
+	}
+	if err := s.loadJobs(ctx, r, loc, cache, sk, &list); err != nil {
 		return nil, err
 	}
 	s.checkJobs(&list)
@@ -171,7 +178,14 @@ type jobSource struct {
 
 // loadJobFile reads one job file. When the cache holds the file as it is, the
 // job is not parsed: it is made from the cache entry.
-func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Location, cache *buildCache, list *ErrorList) (*Job, jobSource, error) {
+// skimRule is when a build only skims a job file: the time it is made for
+// and track.expire_after.
+type skimRule struct {
+	now    time.Time
+	expire time.Duration
+}
+
+func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList) (*Job, jobSource, error) {
 	file := JobsDir + "/" + name
 	var e *cacheEntry
 	if cache != nil {
@@ -197,7 +211,7 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 	}
 	if e := Errors(err); e != nil {
 		*list = append(*list, e...)
-		return &Job{File: file, where: map[string]Pos{}}, jobSource{}, nil
+		return &Job{File: file}, jobSource{}, nil
 	}
 	if err != nil {
 		return nil, jobSource{}, err
@@ -206,18 +220,23 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 	if e != nil && e.Src == js.hash {
 		return cachedJob(file, e), js, nil
 	}
+	if sk != nil {
+		if j, ok := skimJob(file, src, loc, sk.now, sk.expire); ok {
+			return j, js, nil
+		}
+	}
 	return ParseJob(file, src, loc, list), js, nil
 }
 
 func cachedJob(file string, e *cacheEntry) *Job {
-	j := &Job{File: file, ID: e.ID, Token: e.Token, Service: e.Service, Status: e.Status, cached: e, where: map[string]Pos{}}
+	j := &Job{File: file, ID: e.ID, Token: e.Token, Service: e.Service, Status: e.Status, cached: e}
 	if e.Ended != 0 {
 		j.History = []Event{{Status: e.Status, At: time.Unix(0, e.Ended)}}
 	}
 	return j
 }
 
-func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cache *buildCache, list *ErrorList) error {
+func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList) error {
 	dir := filepath.Join(s.Dir, JobsDir)
 	entries, err := readSourceDir(r, JobsDir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -268,7 +287,7 @@ func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cac
 	}
 	defer jobsDir.close()
 	if err := parallelCtx(ctx, len(names), 0, func(i int) {
-		jobs[i], sources[i], readErrs[i] = loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, &lists[i])
+		jobs[i], sources[i], readErrs[i] = loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, sk, &lists[i])
 	}); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -37,6 +38,13 @@ func (c *Changes) All() []string {
 	return out
 }
 
+// What writing did to one path.
+const (
+	same = iota
+	added
+	modified
+)
+
 // afterWrite, when set, is called after each file a write wrote, for the
 // tests that stop a build mid-write.
 var afterWrite func(path string)
@@ -68,8 +76,26 @@ func write(ctx context.Context, dir string, out *Output, current map[string][]by
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	existing := make(map[string]bool, len(out.files))
+	existing, nested, err := listOutput(ctx, dir, trusted)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := writeListed(ctx, dir, out, existing, current, nil)
+	return c, nested, err
+}
+
+// listOutput returns the files under dir, the public/ directory of a
+// build, by slash-separated path, and removes what is none of qdn's output:
+// the temporary files a killed build left behind, links, pipes and
+// devices. The directories in trusted are known to hold only their
+// index.html, and are not read. It also returns the directories that hold a
+// subdirectory (those it walked).
+func listOutput(ctx context.Context, dir string, trusted map[string]bool) (map[string]bool, map[string]bool, error) {
+	existing := map[string]bool{}
 	nested := map[string]bool{}
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return existing, nested, nil
+	}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -109,13 +135,14 @@ func write(ctx context.Context, dir string, out *Output, current map[string][]by
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", dir, err)
 	}
+	return existing, nested, nil
+}
 
+// writeListed is write once dir has been listed (see listOutput). The
+// pages st staged are put in place by renaming; the paths in st.same, like
+// those in current, already hold their bytes.
+func writeListed(ctx context.Context, dir string, out *Output, existing map[string]bool, current map[string][]byte, st *stager) (*Changes, error) {
 	paths := out.Paths()
-	const (
-		same = iota
-		added
-		modified
-	)
 	results := make([]int, len(paths))
 	errs := make([]error, len(paths))
 	var made sync.Map
@@ -126,6 +153,19 @@ func write(ctx context.Context, dir string, out *Output, current map[string][]by
 			return
 		}
 		target := filepath.Join(dir, filepath.FromSlash(p))
+		if st != nil {
+			if st.same[p] {
+				return
+			}
+			if r, ok := st.staged[p]; ok {
+				results[i] = r
+				errs[i] = os.Rename(target+tmpPrefix, target)
+				if afterWrite != nil {
+					afterWrite(p)
+				}
+				return
+			}
+		}
 		if existing[p] {
 			old, err := readFile(target)
 			if err == nil && bytes.Equal(old, out.files[p]) {
@@ -156,10 +196,10 @@ func write(ctx context.Context, dir string, out *Output, current map[string][]by
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if cancelled != nil {
-		return nil, nil, cancelled
+		return nil, cancelled
 	}
 	c := &Changes{}
 	for i, p := range paths {
@@ -175,7 +215,7 @@ func write(ctx context.Context, dir string, out *Output, current map[string][]by
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, err
+			return nil, err
 		}
 		c.Removed = append(c.Removed, p)
 	}
@@ -196,5 +236,118 @@ func write(ctx context.Context, dir string, out *Output, current map[string][]by
 		// Fails harmlessly when the directory still has files.
 		_ = os.Remove(filepath.Join(dir, d))
 	}
-	return c, nested, nil
+	return c, nil
+}
+
+// stager writes the tracking pages of a build that renders them in batches
+// (see Build): each page public/ does not already hold as it is goes
+// beside its place, as path+tmpPrefix, and is renamed into place only
+// once every page has been rendered and checked (see writeListed). A build
+// that fails before then removes what it staged (see discard), so public/
+// is left as it was; a build killed before then leaves temporary files,
+// which the next one removes.
+type stager struct {
+	dir      string
+	existing map[string]bool
+	// staged holds the pages written beside their place, with what
+	// putting them in place will be: added or modified.
+	staged map[string]int
+	// same holds the pages public/ already holds as they are.
+	same map[string]bool
+	// hashes, when not nil, gets the SHA-256 of every page, for the cache.
+	hashes map[string][32]byte
+	made   sync.Map
+	// before holds public/ and public/track when they existed before the
+	// build, which discard then leaves.
+	before map[string]bool
+}
+
+func newStager(dir string, existing map[string]bool, hash bool) *stager {
+	st := &stager{dir: dir, existing: existing, staged: map[string]int{}, same: map[string]bool{}, before: map[string]bool{}}
+	for _, d := range []string{dir, filepath.Join(dir, "track")} {
+		if _, err := os.Lstat(d); err == nil {
+			st.before[d] = true
+		}
+	}
+	if hash {
+		st.hashes = map[string][32]byte{}
+	}
+	return st
+}
+
+// stage compares each page with public/ and writes beside its place the
+// ones that differ.
+func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) error {
+	results := make([]int, len(paths))
+	for i := range results {
+		results[i] = -1
+	}
+	errs := make([]error, len(paths))
+	var sums [][32]byte
+	if st.hashes != nil {
+		sums = make([][32]byte, len(paths))
+	}
+	// Eight at a time: writing is mostly waiting on the file system.
+	cancelled := parallelCtx(ctx, len(paths), 8, func(i int) {
+		p := paths[i]
+		if sums != nil {
+			sums[i] = sha256.Sum256(pages[i])
+		}
+		target := filepath.Join(st.dir, filepath.FromSlash(p))
+		r := added
+		if st.existing[p] {
+			old, err := readFile(target)
+			if err == nil && bytes.Equal(old, pages[i]) {
+				results[i] = same
+				return
+			}
+			r = modified
+		} else {
+			parent := filepath.Dir(target)
+			if _, ok := st.made.Load(parent); !ok {
+				if err := mkdir(parent); err != nil {
+					errs[i] = err
+					return
+				}
+				st.made.Store(parent, true)
+			}
+		}
+		if errs[i] = writeFileNew(target+tmpPrefix, pages[i]); errs[i] == nil {
+			results[i] = r
+		}
+	})
+	for i, p := range paths {
+		if sums != nil && results[i] >= 0 {
+			st.hashes[p] = sums[i]
+		}
+		switch results[i] {
+		case same:
+			st.same[p] = true
+		case added, modified:
+			st.staged[p] = results[i]
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return cancelled
+}
+
+// discard removes what stage wrote, and the page directories it made for
+// it when nothing else is in them.
+func (st *stager) discard() {
+	for p, r := range st.staged {
+		target := filepath.Join(st.dir, filepath.FromSlash(p))
+		_ = os.Remove(target + tmpPrefix)
+		if r == added {
+			// Fails harmlessly when the directory holds anything else.
+			_ = os.Remove(filepath.Dir(target))
+		}
+	}
+	st.staged = map[string]int{}
+	for _, d := range []string{filepath.Join(st.dir, "track"), st.dir} {
+		if !st.before[d] {
+			_ = os.Remove(d)
+		}
+	}
 }

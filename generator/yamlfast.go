@@ -184,12 +184,70 @@ func (r *fastReader) key() (*node, bool) {
 	if i == start || i >= len(r.src) || r.src[i] != ':' || (i+1 < len(r.src) && r.src[i+1] != ' ' && r.src[i+1] != '\n') {
 		return nil, false
 	}
-	text := string(r.src[start:i])
+	text := internKey(r.src[start:i])
 	if isNullWord(text) {
 		return nil, false
 	}
 	r.off = i
 	return &node{kind: scalarNode, text: text, line: r.line, col: r.col(start)}, true
+}
+
+// internKey returns key as a string, the same string for every file when
+// it is one of the keys job files use: a job keeps the keys under its
+// private: block, and a site keeps every job in memory.
+func internKey(key []byte) string {
+	// A switch on string(key) neither allocates nor compares with every case.
+	switch string(key) {
+	case "id":
+		return "id"
+	case "legacy_id":
+		return "legacy_id"
+	case "token":
+		return "token"
+	case "customer":
+		return "customer"
+	case "name":
+		return "name"
+	case "address":
+		return "address"
+	case "service":
+		return "service"
+	case "price":
+		return "price"
+	case "amount":
+		return "amount"
+	case "note":
+		return "note"
+	case "scheduled":
+		return "scheduled"
+	case "date":
+		return "date"
+	case "window":
+		return "window"
+	case "crew":
+		return "crew"
+	case "status":
+		return "status"
+	case "history":
+		return "history"
+	case "at":
+		return "at"
+	case "forced":
+		return "forced"
+	case "private":
+		return "private"
+	case "phone":
+		return "phone"
+	case "notes":
+		return "notes"
+	case "email":
+		return "email"
+	case "gate":
+		return "gate"
+	case "gate_code":
+		return "gate_code"
+	}
+	return string(key)
 }
 
 func hasKey(m *node, key string) bool {

@@ -1,0 +1,216 @@
+package generator_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/internal/sitegen"
+)
+
+// tree returns every file under dir with its bytes, and every directory
+// with a trailing slash and no bytes.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			out[filepath.ToSlash(rel)+"/"] = ""
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// genSite writes a generated site of n jobs.
+func genSite(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := sitegen.Write(exampleSite, dir, n); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// batched builds dir as Build does when it has more tracking pages to
+// render than it holds in memory: 7 at a time once there are more than 10.
+func batched(ctx context.Context, t *testing.T, dir string, opt generator.Options) (*generator.Result, error) {
+	t.Helper()
+	defer generator.SetBatch(7, 10)()
+	return generator.Build(ctx, dir, opt)
+}
+
+// TestBatchedBuildAsPlain checks that a build that renders and writes its
+// tracking pages in batches makes exactly the public/ and the changes a
+// build holding every page in memory makes: into an empty public/, and
+// over the public/ of an earlier build after jobs changed, went and came,
+// a page was edited by hand and a stray file appeared, with the cache and
+// without.
+func TestBatchedBuildAsPlain(t *testing.T) {
+	for _, cached := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cache=%v", cached), func(t *testing.T) {
+			plain, batch := genSite(t, 60), genSite(t, 60)
+			opts := func() generator.Options {
+				o := generator.Options{Now: testNow}
+				if cached {
+					o.CacheDir = t.TempDir()
+				}
+				return o
+			}
+			plainOpt, batchOpt := opts(), opts()
+			compare := func(step string, want, got *generator.Result) {
+				t.Helper()
+				if d := cmp.Diff(tree(t, filepath.Join(plain, generator.PublicDir)), tree(t, filepath.Join(batch, generator.PublicDir))); d != "" {
+					t.Errorf("%s: public/ of the batched build differs from the plain build's (-plain +batched):\n%s", step, d)
+				}
+				if d := cmp.Diff(want.Changes, got.Changes); d != "" {
+					t.Errorf("%s: changes of the batched build differ (-plain +batched):\n%s", step, d)
+				}
+				if d := cmp.Diff(outFiles(t, want.Output), outFiles(t, got.Output)); d != "" {
+					t.Errorf("%s: output of the batched build differs (-plain +batched):\n%s", step, d)
+				}
+			}
+			want, err := generator.Build(t.Context(), plain, plainOpt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := batched(t.Context(), t, batch, batchOpt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Changes.Len() != 68 {
+				t.Fatalf("the first build changed %d files; want 68", got.Changes.Len())
+			}
+			compare("into an empty public/", want, got)
+
+			for _, dir := range []string{plain, batch} {
+				for i := 0; i < 60; i += 4 {
+					writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(i) + ".yaml": string(sitegen.Job(i, 1))})
+				}
+				for i := 1; i < 60; i += 9 {
+					os.Remove(filepath.Join(dir, "jobs", sitegen.ID(i)+".yaml"))
+				}
+				for i := 60; i < 75; i++ {
+					writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(i) + ".yaml": string(sitegen.Job(i, 0))})
+				}
+				writeFiles(t, dir, map[string]string{
+					"public/track/" + sitegen.Token(3) + "/index.html": "edited by hand",
+					"public/track/stray/index.html":                    "not a page of the site",
+				})
+			}
+			waitRacy()
+			want, err = generator.Build(t.Context(), plain, plainOpt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err = batched(t.Context(), t, batch, batchOpt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Changes.Len() == 0 || len(got.Changes.Modified) == 0 || len(got.Changes.Removed) == 0 {
+				t.Fatalf("the second build changed %+v; want files added, modified and removed", got.Changes)
+			}
+			compare("over an earlier build", want, got)
+		})
+	}
+}
+
+// TestBatchedBuildWritesNothingOnError checks that a batched build that
+// fails, on a job's private value shown in the last batch's page of
+// another job or on an invalid job, leaves public/ as it was: empty, or as
+// an earlier build left it, with no page staged for the batches before.
+func TestBatchedBuildWritesNothingOnError(t *testing.T) {
+	// Job 58's address, in job 59's private notes: job 58's page shows it.
+	address := fmt.Sprintf("%d %s, Boise, ID", 100+58, []string{"Soderblom Ave", "W Hays St", "N 28th St", "E Parkcenter Blvd", "W Franklin Rd", "S Capitol Blvd"}[58%6])
+	leakJob := strings.Replace(string(sitegen.Job(59, 0)), "  notes: generated job 59\n", "  notes: \""+address+"\"\n", 1)
+	badJob := strings.Replace(string(sitegen.Job(59, 0)), "status: ", "status: finished #", 1)
+	for _, tc := range []struct {
+		name, job, want string
+	}{
+		{"private value on a page", leakJob, "private.notes of " + sitegen.ID(59)},
+		{"invalid job", badJob, "unknown status"},
+	} {
+		for _, earlier := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/earlier build %v", tc.name, earlier), func(t *testing.T) {
+				dir := genSite(t, 60)
+				if earlier {
+					for i := 0; i < 60; i += 2 {
+						writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(i) + ".yaml": string(sitegen.Job(i, 1))})
+					}
+					if _, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow}); err != nil {
+						t.Fatal(err)
+					}
+					for i := 0; i < 60; i += 2 {
+						writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(i) + ".yaml": string(sitegen.Job(i, 0))})
+					}
+				}
+				writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(59) + ".yaml": tc.job})
+				before := tree(t, filepath.Join(dir, generator.PublicDir))
+				_, err := batched(t.Context(), t, dir, generator.Options{Now: testNow})
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("Build = %v; want an error with %q", err, tc.want)
+				}
+				if d := cmp.Diff(before, tree(t, filepath.Join(dir, generator.PublicDir))); d != "" {
+					t.Errorf("a failed build changed public/ (-before +after):\n%s", d)
+				}
+			})
+		}
+	}
+}
+
+// TestBatchedBuildCancelledWhileRenaming checks that a batched build
+// cancelled while it puts its staged pages in place returns
+// context.Canceled, leaves no staged file behind, and that the next build
+// makes the public/ of a clean build.
+func TestBatchedBuildCancelledWhileRenaming(t *testing.T) {
+	dir := genSite(t, 60)
+	if _, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 60; i++ {
+		writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(i) + ".yaml": string(sitegen.Job(i, 1))})
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var renamed atomic.Int64
+	reset := generator.SetAfterWrite(func(string) {
+		if renamed.Add(1) == 10 {
+			cancel()
+		}
+	})
+	_, err := batched(ctx, t, dir, generator.Options{Now: testNow})
+	reset()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Build cancelled while renaming = %v; want context.Canceled", err)
+	}
+	for p := range tree(t, filepath.Join(dir, generator.PublicDir)) {
+		if strings.Contains(p, ".qdn-tmp") {
+			t.Errorf("the cancelled build left %s", p)
+		}
+	}
+	want := cleanBuild(t, dir)
+	if _, err := batched(t.Context(), t, dir, generator.Options{Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := snapshot(t, filepath.Join(dir, generator.PublicDir))
+	if !same(got, want) {
+		t.Error(describeDiff(got, want))
+	}
+}
