@@ -199,7 +199,11 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 		pending: p.pending, inv: p.Invalidation, firstSync: p.manifest.Version == 0,
 		write: func(ctx context.Context, a Action) (string, error) {
 			f := p.files[a.Key]
-			etag, err := s.Bucket.Put(ctx, a.Key, f.Body, f.Headers)
+			body, err := f.bytes()
+			if err != nil {
+				return "", fmt.Errorf("upload %s: %w", a.Key, err)
+			}
+			etag, err := s.Bucket.Put(ctx, a.Key, body, f.Headers)
 			if err != nil {
 				return "", fmt.Errorf("upload %s: %w", a.Key, err)
 			}
@@ -285,7 +289,7 @@ func (s *Syncer) delete(ctx context.Context, deletes []Action) error {
 
 // putManifest writes m as the environment's manifest.
 func (s *Syncer) putManifest(ctx context.Context, m *Manifest) error {
-	b, err := json.Marshal(m)
+	b, err := encodeManifest(m)
 	if err != nil {
 		return err
 	}
@@ -392,7 +396,7 @@ func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manif
 	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: now, Objects: map[string]Entry{}}
 	for key, f := range p.files {
 		if etag, ok := etags[key]; ok {
-			m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: int64(len(f.Body)), ETag: etag}
+			m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: f.Size, ETag: etag}
 			continue
 		}
 		m.Objects[f.Path] = p.manifest.Objects[f.Path]

@@ -629,3 +629,112 @@ func testSyncManyFiles(t *testing.T, e *env) {
 		t.Errorf("unchanged = %d; want %d", res.Unchanged, len(files))
 	}
 }
+
+// build builds the site as qdn sync does, with a build cache of its own,
+// and returns the files of its output: built three times, the last build
+// reads every page from public/ as the one before left it.
+func (e *env) build(cache string) ([]deploy.File, string) {
+	e.t.Helper()
+	var res *generator.Result
+	for range 3 {
+		var err error
+		res, err = generator.Build(e.t.Context(), e.site, generator.Options{Now: func() time.Time { return testNow }, CacheDir: cache})
+		if err != nil {
+			e.t.Fatalf("build: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	files, err := deploy.Files(res.Output, res.Config)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return files, filepath.Join(e.site, "public")
+}
+
+// memFiles renders the site as it is now on disk, each file holding its
+// bytes.
+func (e *env) memFiles(now time.Time) []deploy.File {
+	e.t.Helper()
+	s, err := generator.Load(e.t.Context(), e.site, generator.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		e.t.Fatalf("load site: %v", err)
+	}
+	out, err := generator.Render(e.t.Context(), s)
+	if err != nil {
+		e.t.Fatalf("render site: %v", err)
+	}
+	all, err := out.All()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var files []deploy.File
+	for _, p := range out.Paths() {
+		files = append(files, deploy.NewFile(p, all[p], s.Config.ObjectHeaders(p)))
+	}
+	return files
+}
+
+// TestSyncStreamsFromPublic publishes the files of a cached build, which
+// hold no bytes and are read from public/ when uploaded: they plan and
+// publish exactly what the files rendered in memory do, and a page that
+// changed in public/ after it was planned is not uploaded under the old
+// hash.
+func TestSyncStreamsFromPublic(t *testing.T) { onEachS3(t, testSyncStreamsFromPublic) }
+
+func testSyncStreamsFromPublic(t *testing.T, e *env) {
+	cache := t.TempDir()
+	streamed, public := e.build(cache)
+	inMemory := e.memFiles(testNow)
+	strip := func(fs []deploy.File) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, fmt.Sprintf("%s %s %d %v", f.Path, f.Hash, f.Size, f.Headers))
+		}
+		return out
+	}
+	if got, want := strip(streamed), strip(inMemory); !slices.Equal(got, want) {
+		t.Fatalf("files of a cached build differ from those rendered in memory:\n got %q\nwant %q", got, want)
+	}
+	for _, f := range streamed {
+		if f.Body != nil {
+			t.Fatalf("file %s of a cached build holds its bytes", f.Path)
+		}
+	}
+	res, _ := e.sync(streamed)
+	if res.Uploaded != len(streamed) {
+		t.Fatalf("first sync uploaded %d; want %d", res.Uploaded, len(streamed))
+	}
+	for _, f := range inMemory {
+		if got := e.get("site/" + f.Path); !bytes.Equal(got, f.Body) {
+			t.Errorf("bucket holds %d bytes at %s; want the %d bytes rendered", len(got), f.Path, len(f.Body))
+		}
+	}
+	// The same site rendered in memory has nothing to do.
+	if again, _ := e.sync(inMemory); !again.Plan.Empty() || again.Unchanged != len(inMemory) {
+		t.Errorf("sync of the same site rendered in memory: %+v; want nothing to do", again.Plan)
+	}
+
+	// A job changes; between the plan and the upload another build
+	// rewrites its page.
+	e.edit("jobs/JOB-20261121-001.yaml", "crew: Sergio", "crew: Dana")
+	streamed, _ = e.build(cache)
+	s, _ := e.syncer()
+	p, err := plan(t, s, streamed, planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Uploads) != 1 || p.Uploads[0].Path != markPage {
+		t.Fatalf("plan after a job changed uploads %+v; want %s", p.Uploads, markPage)
+	}
+	if err := os.WriteFile(filepath.Join(public, filepath.FromSlash(markPage)), []byte("<p>rewritten</p>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Apply(context.Background(), p, deploy.Deploy{})
+	var ce *deploy.ChangedError
+	if !errors.As(err, &ce) || ce.Path != markPage {
+		t.Fatalf("Apply after the page changed in public/ = %v; want a ChangedError for %s", err, markPage)
+	}
+	if got := e.get("site/" + markPage); bytes.Contains(got, []byte("rewritten")) {
+		t.Errorf("the page rewritten after the plan was uploaded")
+	}
+}
