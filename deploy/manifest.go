@@ -16,6 +16,7 @@ const (
 	ManifestKey = StateDir + "manifest.json"
 	PendingKey  = StateDir + "pending.json"
 	LockKey     = StateDir + "lock.json"
+	CheckKey    = StateDir + "check.json"
 )
 
 // Manifest is what the last complete sync of an environment published. It

@@ -156,6 +156,9 @@ type Plan struct {
 	files    map[string]File
 	manifest *Manifest
 	pending  *Pending
+	// check is where the next partial listing starts (see
+	// Syncer.CheckEvery), nil when it was full.
+	check *Check
 }
 
 // Invalidation is the invalidation a sync makes.

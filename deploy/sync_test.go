@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/quickdumpnow/qdn/deploy"
 	"github.com/quickdumpnow/qdn/generator"
@@ -736,5 +737,143 @@ func testSyncStreamsFromPublic(t *testing.T, e *env) {
 	}
 	if got := e.get("site/" + markPage); bytes.Contains(got, []byte("rewritten")) {
 		t.Errorf("the page rewritten after the plan was uploaded")
+	}
+}
+
+// manyFiles returns n small text files.
+func manyFiles(n int, body string) []deploy.File {
+	var files []deploy.File
+	for i := range n {
+		p := fmt.Sprintf("media/%04d.txt", i)
+		files = append(files, deploy.NewFile(p, []byte(p+body), generator.Headers{ContentType: "text/plain; charset=utf-8", CacheControl: generator.CacheAsset}))
+	}
+	return files
+}
+
+// syncChecking syncs files as e.sync does, with a syncer that lists a
+// part of the bucket in turn (CheckEvery every), and returns the remote it
+// fetched.
+func (e *env) syncChecking(files []deploy.File, every int) (*deploy.Result, *deploy.Remote, deploy.Requests) {
+	e.t.Helper()
+	s, b := e.syncer()
+	s.CheckEvery = every
+	ctx := context.Background()
+	release := lock(e.t, s, "test")
+	r, err := s.Fetch(ctx)
+	if err != nil {
+		e.t.Fatalf("Fetch: %v", err)
+	}
+	p, err := s.Plan(r, files, planOpts)
+	if err != nil {
+		e.t.Fatalf("Plan: %v", err)
+	}
+	res, err := s.Apply(ctx, p, deploy.Deploy{Commit: "abc123"})
+	if err != nil {
+		e.t.Fatalf("Apply: %v", err)
+	}
+	if err := release(ctx); err != nil {
+		e.t.Fatalf("release: %v", err)
+	}
+	return res, r, b.Requests()
+}
+
+// TestSyncChecksInTurn publishes 2,500 files with syncs that list a third
+// of the bucket each: with the bucket as the manifest says, they plan
+// exactly what a sync listing everything plans, with fewer list requests;
+// an object changed, removed or added by hand is put right within three
+// syncs, and the sync whose part finds it lists everything.
+func TestSyncChecksInTurn(t *testing.T) { onEachS3(t, testSyncChecksInTurn) }
+
+func testSyncChecksInTurn(t *testing.T, e *env) {
+	files := manyFiles(2500, "")
+	if res, r, _ := e.syncChecking(files, 3); res.Uploaded != len(files) || !r.Full {
+		t.Fatalf("first sync uploaded %d, full listing %v; want %d, a full listing (no manifest yet)", res.Uploaded, r.Full, len(files))
+	}
+	// The next build changes some files and drops others.
+	next := manyFiles(2400, "")
+	for _, i := range []int{5, 1200, 2399} {
+		next[i] = deploy.NewFile(next[i].Path, []byte("changed"), next[i].Headers)
+	}
+	s, _ := e.syncer()
+	full, err := plan(t, s, next, planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		res, r, req := e.syncChecking(files, 3)
+		if r.Full || r.Listed > 900 || !res.Plan.Empty() || res.Unchanged != len(files) {
+			t.Fatalf("no-op sync: full listing %v, listed %d, plan %+v; want about a third listed and nothing to do", r.Full, r.Listed, res.Plan)
+		}
+		if req.List != 1 {
+			t.Errorf("no-op sync made %d list requests; want 1 for 834 of 2,503 keys", req.List)
+		}
+	}
+	s.CheckEvery = 3
+	part, err := plan(t, s, next, planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(full.Uploads, part.Uploads); diff != "" {
+		t.Errorf("uploads planned after a partial listing (-full +partial):\n%s", diff)
+	}
+	if diff := cmp.Diff(full.Deletes, part.Deletes); diff != "" {
+		t.Errorf("deletes planned after a partial listing (-full +partial):\n%s", diff)
+	}
+	if diff := cmp.Diff(full.Invalidation, part.Invalidation); diff != "" {
+		t.Errorf("invalidation planned after a partial listing (-full +partial):\n%s", diff)
+	}
+	if full.Unchanged != part.Unchanged || len(full.Deletes) != 100 || len(full.Uploads) != 3 {
+		t.Errorf("plans: full %d uploads, %d deletes, %d unchanged; partial %d unchanged; want 3, 100, 2,297, the same", len(full.Uploads), len(full.Deletes), full.Unchanged, part.Unchanged)
+	}
+
+	// Behind qdn's back, one object is overwritten, one removed and one
+	// added, in different thirds of the bucket.
+	ctx := context.Background()
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/media/0100.txt"), Body: strings.NewReader("defaced")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/media/1300.txt")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/media/2200.txt.bak"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	var repaired []string
+	fulls := 0
+	for range 3 {
+		res, r, _ := e.syncChecking(files, 3)
+		if r.Full {
+			fulls++
+		}
+		for _, a := range res.Plan.Uploads {
+			repaired = append(repaired, a.Path+": "+a.Reason)
+		}
+		for _, a := range res.Plan.Deletes {
+			repaired = append(repaired, a.Path+": "+a.Reason)
+		}
+	}
+	slices.Sort(repaired)
+	want := []string{
+		"media/0100.txt: " + deploy.ReasonChangedOutside,
+		"media/1300.txt: " + deploy.ReasonMissing,
+		"media/2200.txt.bak: " + deploy.ReasonGone,
+	}
+	if !slices.Equal(repaired, want) {
+		t.Errorf("within three syncs after the bucket was changed by hand, they did %q; want %q", repaired, want)
+	}
+	if fulls != 1 {
+		t.Errorf("%d of the three syncs listed everything; want 1, the first whose part found a change", fulls)
+	}
+	if got := string(e.get("site/media/0100.txt")); got != "media/0100.txt" {
+		t.Errorf("site/media/0100.txt holds %q after the syncs; want it put back", got)
+	}
+
+	// --verify lists everything at once.
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/media/0001.txt"), Body: strings.NewReader("defaced")}); err != nil {
+		t.Fatal(err)
+	}
+	res, r, _ := e.syncChecking(files, 0)
+	if !r.Full || len(res.Plan.Uploads) != 1 || res.Plan.Uploads[0].Path != "media/0001.txt" {
+		t.Errorf("sync with a full listing: full %v, uploads %+v; want media/0001.txt put back", r.Full, res.Plan.Uploads)
 	}
 }
