@@ -242,6 +242,9 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	res, err := generator.Build(ctx, c.Site, bopt)
 	var files []deploy.File
 	if err == nil {
+		// Each page is read from public/ to hash it and again to upload
+		// it: memory holds the objects in flight, not the site.
+		res.Output.Forget()
 		files, err = deploy.Files(res.Output, res.Config)
 	}
 	if err != nil {
