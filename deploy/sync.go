@@ -101,8 +101,8 @@ const DefaultCheckEvery = 10
 // one listing from start to end (ceil(N/1000), plus at most one per range
 // when the bucket changed since), in a fraction of the time.
 //
-// With CheckEvery above 1 and a manifest of more keys than one range,
-// only the next 1/CheckEvery of the keys is listed (see CheckEvery); if
+// With CheckEvery above 1 and a manifest of more than 8,000 keys, only
+// the next 1/CheckEvery of the keys is listed (see CheckEvery); if
 // that part differs from the manifest in any way, everything is listed.
 func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 	r := &Remote{}
@@ -117,7 +117,7 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 		}
 	}
 	keys := s.stateAndManifestKeys(r.Manifest)
-	if s.CheckEvery > 1 && r.Manifest != nil && len(keys) > listRange {
+	if s.CheckEvery > 1 && r.Manifest != nil && len(keys) > partialFrom {
 		ok, err := s.fetchPart(ctx, r, keys)
 		if err != nil || ok {
 			return r, err
@@ -169,8 +169,18 @@ func (s *Syncer) fetchPart(ctx context.Context, r *Remote, keys []string) (bool,
 	if end < len(keys) {
 		through = keys[end-1]
 	}
-	listed, err := s.list(ctx, keys[start:min(end, len(keys))], after, through)
-	if err != nil {
+	var listed []Object
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		listed, err = s.list(gctx, keys[start:min(end, len(keys))], after, through)
+		return err
+	})
+	var pending *Pending
+	g.Go(func() (err error) {
+		pending, err = s.readPending(gctx)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return false, err
 	}
 	in := func(key string) bool { return key > after && (through == "" || key <= through) }
@@ -200,9 +210,7 @@ func (s *Syncer) fetchPart(ctx context.Context, r *Remote, keys []string) (bool,
 	if seen != 0 {
 		return false, nil // a key of the manifest is missing from its part
 	}
-	if r.Pending, err = s.readPending(ctx); err != nil {
-		return false, err
-	}
+	r.Pending = pending
 	r.Objects = append(objects, listed...)
 	r.Listed, r.Full, r.check = len(listed), false, &Check{After: through}
 	return true, nil
@@ -226,6 +234,12 @@ const (
 	listRange  = 1000
 	listRanges = 8
 )
+
+// partialFrom is how many keys a bucket must hold for a partial listing
+// (see Syncer.CheckEvery): below, a full listing is one round of requests
+// in parallel, and the reads and the write of the check would cost more
+// than they save.
+var partialFrom = listRange * listRanges
 
 // stateAndManifestKeys returns, sorted, the keys m names with the state
 // objects that are in the bucket while a sync lists it.

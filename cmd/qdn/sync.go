@@ -159,7 +159,7 @@ at once when that sync ran on this machine; --force-unlock breaks any lock.
 Tracking paths are shortened in the output for people (/track/amjm…/) unless
 --verbose.
 
-A sync lists only part of a bucket whose manifest names more than 1,000
+A sync lists only part of a bucket whose manifest names more than 8,000
 keys: the next tenth of them, in turn, so that every key is listed at least
 once every 10 syncs; the rest is taken to be as the manifest says. An object
 changed, removed or added by hand is put right when its part is listed, and
