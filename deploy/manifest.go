@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -56,90 +58,88 @@ type MonthCount struct {
 }
 
 // manifestVersion is the version of the manifest qdn writes. Version 1
-// held one JSON object per key; version 2 holds the same entries as one
-// binary table (see encodeManifest), about half the size and several
-// times faster to read and write. Both are read.
+// was JSON, one object per key. Version 2 is binary (see encodeManifest):
+// about 90 bytes a key instead of 200, read and written several times
+// faster. It keeps the key manifest.json so that a qdn that knows only
+// version 1 finds it and refuses it, rather than take the bucket for one
+// that was never synced. Both versions are read.
 const manifestVersion = 2
 
-// manifestJSON is the manifest as it is stored: JSON, with the entries of
-// version 2 as a base64 table. A qdn that knows only version 1 refuses it
-// rather than misread it.
-type manifestJSON struct {
-	Version     int             `json:"version"`
-	Commit      string          `json:"commit,omitempty"`
-	Dirty       bool            `json:"dirty,omitempty"`
-	Synced      time.Time       `json:"synced"`
-	Objects     json.RawMessage `json:"objects"`
-	Invalidated MonthCount      `json:"invalidated"`
+// manifestMagic starts a manifest of version 2; a version 1 manifest
+// starts with "{".
+const manifestMagic = "qdn manifest 2\n"
+
+// manifestMeta is what a manifest holds besides its entries, as JSON.
+type manifestMeta struct {
+	Version     int        `json:"version"`
+	Commit      string     `json:"commit,omitempty"`
+	Dirty       bool       `json:"dirty,omitempty"`
+	Synced      time.Time  `json:"synced"`
+	Invalidated MonthCount `json:"invalidated"`
 }
 
-// tableMagic starts the binary table of a version 2 manifest.
-const tableMagic = "qdnm2"
-
-// encodeManifest returns m as the bucket stores it. Its table holds the
-// entries sorted by path, each path as the length of the prefix it shares
-// with the one before and the rest, then the SHA-256 as 32 bytes, the
-// size, the index of its header fingerprint in a table of the distinct
-// ones, and the ETag (16 bytes when it is a plain MD5, as text otherwise);
-// a CRC-32 of the table ends it.
+// encodeManifest returns m as the bucket stores it: manifestMagic, the
+// length and the JSON of its manifestMeta, the distinct header
+// fingerprints, then the entries sorted by path, each path as the length
+// of the prefix it shares with the one before and the rest, the SHA-256 as
+// 32 bytes, the size, the index of its fingerprint, and the ETag (16 bytes
+// when it is a plain MD5, as text otherwise); a CRC-32 of all that ends
+// it. Numbers are unsigned varints.
 func encodeManifest(m *Manifest) ([]byte, error) {
-	paths := make([]string, 0, len(m.Objects))
-	for p := range m.Objects {
-		paths = append(paths, p)
+	meta, err := json.Marshal(manifestMeta{Version: manifestVersion, Commit: m.Commit, Dirty: m.Dirty, Synced: m.Synced, Invalidated: m.Invalidated})
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(paths)
+	type pathEntry struct {
+		path string
+		e    Entry
+	}
+	entries := make([]pathEntry, 0, len(m.Objects))
+	for p, e := range m.Objects {
+		entries = append(entries, pathEntry{p, e})
+	}
+	slices.SortFunc(entries, func(a, b pathEntry) int { return strings.Compare(a.path, b.path) })
 	var fps []string
 	fpIndex := map[string]int{}
-	for _, p := range paths {
-		h := m.Objects[p].Headers
-		if _, ok := fpIndex[h]; !ok {
-			fpIndex[h] = len(fps)
-			fps = append(fps, h)
+	for _, pe := range entries {
+		if _, ok := fpIndex[pe.e.Headers]; !ok {
+			fpIndex[pe.e.Headers] = len(fps)
+			fps = append(fps, pe.e.Headers)
 		}
 	}
-	b := make([]byte, 0, 16+len(paths)*80)
-	b = append(b, tableMagic...)
+	b := make([]byte, 0, 64+len(meta)+len(entries)*90)
+	b = append(b, manifestMagic...)
+	b = appendString(b, string(meta))
 	b = binary.AppendUvarint(b, uint64(len(fps)))
 	for _, h := range fps {
 		b = appendString(b, h)
 	}
-	b = binary.AppendUvarint(b, uint64(len(paths)))
-	prev := ""
-	for _, p := range paths {
-		e := m.Objects[p]
+	b = binary.AppendUvarint(b, uint64(len(entries)))
+	prev, prevFP, fp := "", "", 0
+	for _, pe := range entries {
+		p, e := pe.path, pe.e
 		shared := commonPrefix(prev, p)
 		b = binary.AppendUvarint(b, uint64(shared))
 		b = appendString(b, p[shared:])
 		prev = p
-		if len(e.Hash) != 64 {
+		if len(e.Hash) != 64 || !isLowerHex(e.Hash) {
 			return nil, fmt.Errorf("write %s: hash %q of %s is not a hex SHA-256", ManifestKey, e.Hash, p)
 		}
-		var sum [32]byte
-		if _, err := hex.Decode(sum[:], []byte(e.Hash)); err != nil {
-			return nil, fmt.Errorf("write %s: hash %q of %s is not a hex SHA-256", ManifestKey, e.Hash, p)
-		}
-		b = append(b, sum[:]...)
+		b, _ = hex.AppendDecode(b, []byte(e.Hash)) // checked above
 		b = binary.AppendUvarint(b, uint64(e.Size))
-		b = binary.AppendUvarint(b, uint64(fpIndex[e.Headers]))
-		var md5 [16]byte
+		if e.Headers != prevFP {
+			fp, prevFP = fpIndex[e.Headers], e.Headers
+		}
+		b = binary.AppendUvarint(b, uint64(fp))
 		if len(e.ETag) == 32 && isLowerHex(e.ETag) {
-			hex.Decode(md5[:], []byte(e.ETag))
 			b = append(b, 0)
-			b = append(b, md5[:]...)
+			b, _ = hex.AppendDecode(b, []byte(e.ETag))
 		} else {
 			b = binary.AppendUvarint(b, uint64(len(e.ETag))+1)
 			b = append(b, e.ETag...)
 		}
 	}
-	b = binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
-	table, err := json.Marshal(b) // a []byte is a base64 string in JSON
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(manifestJSON{
-		Version: manifestVersion, Commit: m.Commit, Dirty: m.Dirty, Synced: m.Synced,
-		Objects: table, Invalidated: m.Invalidated,
-	})
+	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b)), nil
 }
 
 func appendString(b []byte, s string) []byte {
@@ -168,84 +168,91 @@ func isLowerHex(s string) bool {
 
 // decodeManifest reads a manifest of version 1 or 2.
 func decodeManifest(b []byte) (*Manifest, error) {
-	var mj manifestJSON
-	if err := json.Unmarshal(b, &mj); err != nil {
-		return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
-	}
-	m := &Manifest{Version: mj.Version, Commit: mj.Commit, Dirty: mj.Dirty, Synced: mj.Synced, Invalidated: mj.Invalidated}
-	switch mj.Version {
-	case 1:
-		if len(mj.Objects) > 0 && string(mj.Objects) != "null" {
-			if err := json.Unmarshal(mj.Objects, &m.Objects); err != nil {
-				return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
-			}
-		}
-	case manifestVersion:
-		var table []byte
-		if err := json.Unmarshal(mj.Objects, &table); err != nil {
-			return nil, fmt.Errorf("read %s: objects: %w", ManifestKey, err)
-		}
-		objs, err := decodeTable(table)
+	if rest, ok := bytes.CutPrefix(b, []byte(manifestMagic)); ok {
+		m, err := decodeBinary(b, rest)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
 		}
-		m.Objects = objs
-	default:
-		return nil, fmt.Errorf("read %s: version %d, this qdn knows versions 1 and %d", ManifestKey, mj.Version, manifestVersion)
+		return m, nil
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
+	}
+	if m.Version != 1 {
+		return nil, fmt.Errorf("read %s: version %d, this qdn knows versions 1 and %d", ManifestKey, m.Version, manifestVersion)
 	}
 	if m.Objects == nil {
 		m.Objects = map[string]Entry{}
 	}
-	return m, nil
+	return &m, nil
 }
 
-var errTable = errors.New("the table of objects is cut short or damaged")
+var errDamaged = errors.New("the manifest is cut short or damaged")
 
-// decodeTable reads the table encodeManifest writes.
-func decodeTable(b []byte) (map[string]Entry, error) {
-	if len(b) < len(tableMagic)+4 || string(b[:len(tableMagic)]) != tableMagic {
-		return nil, errTable
+// decodeBinary reads the manifest b that encodeManifest wrote; rest is b
+// past manifestMagic. The paths, hashes and ETags of every entry are
+// slices of three strings, one allocation each.
+func decodeBinary(b, rest []byte) (*Manifest, error) {
+	if len(rest) < 4 || crc32.ChecksumIEEE(b[:len(b)-4]) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+		return nil, errDamaged
 	}
-	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
-	if crc32.ChecksumIEEE(body) != sum {
-		return nil, errTable
+	r := tableReader{b: rest[:len(rest)-4]}
+	var meta manifestMeta
+	if err := json.Unmarshal(r.bytes(r.uvarint()), &meta); err != nil || r.err != nil {
+		return nil, errDamaged
 	}
-	r := tableReader{b: body[len(tableMagic):]}
-	fps := make([]string, r.uvarint())
+	if meta.Version != manifestVersion {
+		return nil, fmt.Errorf("version %d, this qdn knows versions 1 and %d", meta.Version, manifestVersion)
+	}
+	m := &Manifest{Version: meta.Version, Commit: meta.Commit, Dirty: meta.Dirty, Synced: meta.Synced, Invalidated: meta.Invalidated}
+	fps := make([]string, min(r.uvarint(), uint64(len(r.b))))
 	for i := range fps {
 		fps[i] = r.string()
 	}
 	n := r.uvarint()
 	if r.err != nil || n > uint64(len(r.b)) {
-		return nil, errTable
+		return nil, errDamaged
 	}
-	objs := make(map[string]Entry, n)
-	var prev []byte
-	for range n {
+	type span struct{ path, etag, fp, size int }
+	spans := make([]span, n)
+	paths, hashes, etags := make([]byte, 0, n*48), make([]byte, 0, n*64), make([]byte, 0, n*32)
+	prev := 0 // where the path before starts in paths
+	for i := range spans {
 		shared := r.uvarint()
-		if shared > uint64(len(prev)) {
-			return nil, errTable
+		if i > 0 && shared > uint64(len(paths)-prev) || i == 0 && shared > 0 {
+			return nil, errDamaged
 		}
-		path := append(prev[:shared:shared], r.bytes(r.uvarint())...)
-		prev = path
-		sum := r.bytes(32)
+		start := len(paths)
+		paths = append(paths, paths[prev:prev+int(shared)]...)
+		paths = append(paths, r.bytes(r.uvarint())...)
+		prev = start
+		hashes = hex.AppendEncode(hashes, r.bytes(32))
 		size := r.uvarint()
 		fp := r.uvarint()
-		var etag string
 		if tag := r.uvarint(); tag == 0 {
-			etag = hex.EncodeToString(r.bytes(16))
+			etags = hex.AppendEncode(etags, r.bytes(16))
 		} else {
-			etag = string(r.bytes(tag - 1))
+			etags = append(etags, r.bytes(tag-1)...)
 		}
-		if r.err != nil || fp >= uint64(len(fps)) {
-			return nil, errTable
+		if r.err != nil || fp >= uint64(len(fps)) || size > 1<<62 {
+			return nil, errDamaged
 		}
-		objs[string(path)] = Entry{Hash: hex.EncodeToString(sum), Headers: fps[fp], Size: int64(size), ETag: etag}
+		spans[i] = span{path: len(paths), etag: len(etags), fp: int(fp), size: int(size)}
 	}
 	if r.err != nil || len(r.b) != 0 {
-		return nil, errTable
+		return nil, errDamaged
 	}
-	return objs, nil
+	allPaths, allHashes, allETags := string(paths), string(hashes), string(etags)
+	m.Objects = make(map[string]Entry, n)
+	pathAt, etagAt := 0, 0
+	for i, sp := range spans {
+		m.Objects[allPaths[pathAt:sp.path]] = Entry{
+			Hash: allHashes[i*64 : i*64+64], Headers: fps[sp.fp], Size: int64(sp.size), ETag: allETags[etagAt:sp.etag],
+		}
+		pathAt, etagAt = sp.path, sp.etag
+	}
+	return m, nil
 }
 
 // tableReader reads the table of a manifest; past its end, or at a
@@ -258,7 +265,7 @@ type tableReader struct {
 func (r *tableReader) uvarint() uint64 {
 	v, n := binary.Uvarint(r.b)
 	if n <= 0 {
-		r.err, r.b = errTable, nil
+		r.err, r.b = errDamaged, nil
 		return 0
 	}
 	r.b = r.b[n:]
@@ -267,7 +274,7 @@ func (r *tableReader) uvarint() uint64 {
 
 func (r *tableReader) bytes(n uint64) []byte {
 	if n > uint64(len(r.b)) {
-		r.err, r.b = errTable, nil
+		r.err, r.b = errDamaged, nil
 		return make([]byte, min(n, 32))
 	}
 	v := r.b[:n]

@@ -455,7 +455,7 @@ func (s *Syncer) putManifest(ctx context.Context, m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Bucket.Put(ctx, s.Prefix+ManifestKey, b, stateHeaders); err != nil {
+	if _, err := s.Bucket.Put(ctx, s.Prefix+ManifestKey, b, manifestHeaders); err != nil {
 		return &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", s.Prefix+ManifestKey, err)}
 	}
 	return nil
@@ -508,7 +508,10 @@ func (s *Syncer) invalidate(ctx context.Context, pending *Pending, paths []strin
 }
 
 // stateHeaders are the headers of qdn's own objects: never cached.
-var stateHeaders = generator.Headers{ContentType: "application/json", CacheControl: "no-store"}
+var (
+	stateHeaders    = generator.Headers{ContentType: "application/json", CacheControl: "no-store"}
+	manifestHeaders = generator.Headers{ContentType: "application/octet-stream", CacheControl: "no-store"}
+)
 
 // writeAll writes the objects of group, Concurrency at a time, and reports
 // every one that failed.
