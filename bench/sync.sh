@@ -150,7 +150,7 @@ for step in first noop rebuild; do
   rebuild) what="after a rebuild, no content change" ;;
   esac
   extra=""
-  [ "$step" != first ] && extra="; ${L[qdn-$step]}"
+  if [ "$step" != first ]; then extra="; ${L[qdn-$step]}"; fi
   printf '| %s | %s s (%s uploads%s) | %s | %s | %s / %s |\n' "$what" "${T[qdn-$step]}" "${U[qdn-$step]}" "$extra" \
     "$(cell aws $step)" "$(cell s3deploy $step)" "$(ratio $step aws)" "$(ratio $step s3deploy)"
 done
