@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Compares `qdn sync` with `aws s3 sync`, side by side in one run, against the
-# same local S3-compatible server (versitygw, built from the Go module proxy)
-# and the same 10,000-file site: a first upload, a no-op sync, and a sync
-# after a full rebuild that changed no content (every file rewritten, so
-# every modification time is new).
+# Compares `qdn sync` with `aws s3 sync` and s3deploy v2.16.0, side by side in
+# one run, against the same local S3-compatible server (versitygw, built from
+# the Go module proxy) and the same 10,000-file site: a first upload, a no-op
+# sync, and a sync after a full rebuild that changed no content (every file
+# rewritten, so every modification time is new). A bare listing of qdn's
+# bucket after its no-op sync (bench/list.go) gives the floor of a sync that
+# lists every key.
 #
-#   bench/sync.sh            # N=10000 files
-#   N=2000 bench/sync.sh     # a smaller site
+#   bench/sync.sh                  # N=10000 files
+#   N=2000 bench/sync.sh           # a smaller site
+#   TOOLS="qdn s3deploy" bench/sync.sh   # leave aws s3 sync out
 #
 # Prints a markdown table; the raw outputs are left in bench/out/.
 set -euo pipefail
@@ -14,11 +17,13 @@ cd "$(dirname "$0")/.."
 
 N=${N:-10000}
 PORT=${PORT:-17391}
+TOOLS=${TOOLS:-qdn aws s3deploy}
 VERSITYGW_VERSION=v1.8.0
 out=bench/out
 say() { printf 'bench: %s\n' "$*" >&2; }
 
-command -v aws >/dev/null || { say "the AWS CLI is missing (pip install awscli)"; exit 1; }
+has() { [[ " $TOOLS " == *" $1 "* ]]; }
+command -v aws >/dev/null || { say "the AWS CLI is missing (pip install awscli): it makes the buckets"; exit 1; }
 command -v python3 >/dev/null || { say "python3 is missing"; exit 1; }
 vgw=${QDN_VERSITYGW:-$PWD/.ci/tmp/versitygw-$VERSITYGW_VERSION/versitygw}
 if [ ! -x "$vgw" ]; then
@@ -29,6 +34,8 @@ fi
 rm -rf "$out"
 mkdir -p "$out/s3root" "$out/_site"
 go build -o "$out/qdn" ./cmd/qdn
+go build -o "$out/list" bench/list.go
+(cd bench/s3deploy && go build -o ../out/s3deploy github.com/bep/s3deploy/v2)
 qdn="$PWD/$out/qdn"
 
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
@@ -46,6 +53,7 @@ done
 awss3() { aws --endpoint-url "$endpoint" s3 "$@"; }
 awss3 mb s3://qdn-bench >/dev/null
 awss3 mb s3://aws-bench >/dev/null
+awss3 mb s3://s3deploy-bench >/dev/null
 
 # The site: QuickDumpNow's configuration, content and templates, and as many
 # live jobs as make N output files.
@@ -98,23 +106,53 @@ run_aws() { # name
   say "aws s3 sync, $1: ${T[aws-$1]} s, uploaded ${U[aws-$1]}"
 }
 
-run_qdn first
-run_aws first
-run_qdn noop
-run_aws noop
-# A full rebuild that changes no content: every file is written anew.
-rm -rf "$site/public"
-"$qdn" build --site "$site" 2>>"$out/build.log"
-run_aws rebuild
-rm -rf "$site/public"
-"$qdn" build --site "$site" 2>>"$out/build.log"
-run_qdn rebuild
+run_s3deploy() { # name
+  local t0 t1
+  t0=$(now)
+  "$out/s3deploy" -source "$site/public" -bucket s3deploy-bench -endpoint-url "$endpoint" -region us-east-1 \
+    -max-delete 1000000 >"$out/s3deploy-$1.log" 2>&1
+  t1=$(now)
+  T[s3deploy-$1]=$(secs "$t0" "$t1")
+  U[s3deploy-$1]=$(sed -n 's/.*, uploaded \([0-9]*\),.*/\1/p' "$out/s3deploy-$1.log")
+  say "s3deploy, $1: ${T[s3deploy-$1]} s, uploaded ${U[s3deploy-$1]}"
+}
+run() { # step: each tool in turn
+  for tool in $TOOLS; do "run_$tool" "$1"; done
+}
 
-ratio() { python3 -c "print(f'{$1 / $2:.1f}×')"; }
+say "load at the start: $(uptime)"
+run first
+run noop
+FLOOR=$("$out/list" -endpoint "$endpoint" -bucket qdn-bench | python3 -c "import json,sys;r=json.load(sys.stdin);print(f\"{r['seconds']:.2f} s ({r['keys']} keys, {r['pages']} pages)\")")
+say "bare listing of qdn's bucket: $FLOOR"
+# A full rebuild that changes no content: every file is written anew.
+for tool in $TOOLS; do
+  rm -rf "$site/public"
+  "$qdn" build --site "$site" 2>>"$out/build.log"
+  "run_$tool" rebuild
+done
+say "load at the end: $(uptime)"
+
+cell() { # tool step
+  if has "$1"; then printf '%s s (%s uploads)' "${T[$1-$2]}" "${U[$1-$2]}"; else printf '—'; fi
+}
+ratio() { # step other
+  if has "$2"; then python3 -c "print(f'{${T[$2-$1]} / ${T[qdn-$1]}:.1f}×')"; else printf '—'; fi
+}
 cat <<MD
-| sync of $files files | qdn sync | aws s3 sync | qdn faster by |
-| --- | --- | --- | --- |
-| first upload | ${T[qdn-first]} s (${U[qdn-first]} uploads) | ${T[aws-first]} s (${U[aws-first]} uploads) | $(ratio "${T[aws-first]}" "${T[qdn-first]}") |
-| no-op | ${T[qdn-noop]} s (${U[qdn-noop]} uploads; ${L[qdn-noop]}) | ${T[aws-noop]} s (${U[aws-noop]} uploads) | $(ratio "${T[aws-noop]}" "${T[qdn-noop]}") |
-| after a rebuild, no content change | ${T[qdn-rebuild]} s (${U[qdn-rebuild]} uploads; ${L[qdn-rebuild]}) | ${T[aws-rebuild]} s (${U[aws-rebuild]} uploads) | $(ratio "${T[aws-rebuild]}" "${T[qdn-rebuild]}") |
+| sync of $files files | qdn sync | aws s3 sync | s3deploy | qdn faster than aws / s3deploy |
+| --- | --- | --- | --- | --- |
 MD
+for step in first noop rebuild; do
+  case $step in
+  first) what="first upload" ;;
+  noop) what="no-op" ;;
+  rebuild) what="after a rebuild, no content change" ;;
+  esac
+  extra=""
+  if [ "$step" != first ]; then extra="; ${L[qdn-$step]}"; fi
+  printf '| %s | %s s (%s uploads%s) | %s | %s | %s / %s |\n' "$what" "${T[qdn-$step]}" "${U[qdn-$step]}" "$extra" \
+    "$(cell aws $step)" "$(cell s3deploy $step)" "$(ratio $step aws)" "$(ratio $step s3deploy)"
+done
+echo
+echo "Bare listing of qdn's bucket (bench/list.go, one page after the other): $FLOOR."

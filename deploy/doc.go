@@ -4,10 +4,16 @@
 // publish).
 //
 // Data flows in two steps. Planning is pure: NewPlan compares the local
-// output (Files, built by package generator) with one listing of the bucket
+// output (Files, built by package generator) with a listing of the bucket
 // and the manifest that the previous sync left in it (.qdn/manifest.json under
 // the environment's prefix), and returns a Plan holding every key to upload
 // or delete with its reason, and the exact CloudFront paths to invalidate.
+// A File holds its path, hash, size and headers, not its bytes: they are
+// read again from public/ when it is uploaded, so a sync's memory follows
+// the number of objects and those in flight, not the size of the site. On
+// a large bucket the listing may cover a part only, in turn (see
+// Syncer.CheckEvery); the rest is taken from the manifest, and a part that
+// differs from it makes the sync list everything.
 // `qdn sync --dry-run` prints that plan and the tests assert it. Applying is
 // separate: Syncer.Apply uploads assets, then HTML, then deletes, then writes
 // the manifest, then invalidates, each step only if the ones before

@@ -1,8 +1,15 @@
 package deploy
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash/crc32"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -11,6 +18,7 @@ const (
 	ManifestKey = StateDir + "manifest.json"
 	PendingKey  = StateDir + "pending.json"
 	LockKey     = StateDir + "lock.json"
+	CheckKey    = StateDir + "check.json"
 )
 
 // Manifest is what the last complete sync of an environment published. It
@@ -49,21 +57,232 @@ type MonthCount struct {
 	Paths int    `json:"paths,omitempty"`
 }
 
-const manifestVersion = 1
+// manifestVersion is the version of the manifest qdn writes. Version 1
+// was JSON, one object per key. Version 2 is binary (see encodeManifest):
+// about 90 bytes a key instead of 200, read and written several times
+// faster. It keeps the key manifest.json so that a qdn that knows only
+// version 1 finds it and refuses it, rather than take the bucket for one
+// that was never synced. Both versions are read.
+const manifestVersion = 2
 
+// manifestMagic starts a manifest of version 2; a version 1 manifest
+// starts with "{".
+const manifestMagic = "qdn manifest 2\n"
+
+// manifestMeta is what a manifest holds besides its entries, as JSON.
+type manifestMeta struct {
+	Version     int        `json:"version"`
+	Commit      string     `json:"commit,omitempty"`
+	Dirty       bool       `json:"dirty,omitempty"`
+	Synced      time.Time  `json:"synced"`
+	Invalidated MonthCount `json:"invalidated"`
+}
+
+// encodeManifest returns m as the bucket stores it: manifestMagic, the
+// length and the JSON of its manifestMeta, the distinct header
+// fingerprints, then the entries sorted by path, each path as the length
+// of the prefix it shares with the one before and the rest, the SHA-256 as
+// 32 bytes, the size, the index of its fingerprint, and the ETag (16 bytes
+// when it is a plain MD5, as text otherwise); a CRC-32 of all that ends
+// it. Numbers are unsigned varints.
+func encodeManifest(m *Manifest) ([]byte, error) {
+	meta, err := json.Marshal(manifestMeta{Version: manifestVersion, Commit: m.Commit, Dirty: m.Dirty, Synced: m.Synced, Invalidated: m.Invalidated})
+	if err != nil {
+		return nil, err
+	}
+	type pathEntry struct {
+		path string
+		e    Entry
+	}
+	entries := make([]pathEntry, 0, len(m.Objects))
+	for p, e := range m.Objects {
+		entries = append(entries, pathEntry{p, e})
+	}
+	slices.SortFunc(entries, func(a, b pathEntry) int { return strings.Compare(a.path, b.path) })
+	var fps []string
+	fpIndex := map[string]int{}
+	for _, pe := range entries {
+		if _, ok := fpIndex[pe.e.Headers]; !ok {
+			fpIndex[pe.e.Headers] = len(fps)
+			fps = append(fps, pe.e.Headers)
+		}
+	}
+	b := make([]byte, 0, 64+len(meta)+len(entries)*90)
+	b = append(b, manifestMagic...)
+	b = appendString(b, string(meta))
+	b = binary.AppendUvarint(b, uint64(len(fps)))
+	for _, h := range fps {
+		b = appendString(b, h)
+	}
+	b = binary.AppendUvarint(b, uint64(len(entries)))
+	prev, prevFP, fp := "", "", 0
+	for _, pe := range entries {
+		p, e := pe.path, pe.e
+		shared := commonPrefix(prev, p)
+		b = binary.AppendUvarint(b, uint64(shared))
+		b = appendString(b, p[shared:])
+		prev = p
+		if len(e.Hash) != 64 || !isLowerHex(e.Hash) {
+			return nil, fmt.Errorf("write %s: hash %q of %s is not a hex SHA-256", ManifestKey, e.Hash, p)
+		}
+		b, _ = hex.AppendDecode(b, []byte(e.Hash)) // checked above
+		b = binary.AppendUvarint(b, uint64(e.Size))
+		if e.Headers != prevFP {
+			fp, prevFP = fpIndex[e.Headers], e.Headers
+		}
+		b = binary.AppendUvarint(b, uint64(fp))
+		if len(e.ETag) == 32 && isLowerHex(e.ETag) {
+			b = append(b, 0)
+			b, _ = hex.AppendDecode(b, []byte(e.ETag))
+		} else {
+			b = binary.AppendUvarint(b, uint64(len(e.ETag))+1)
+			b = append(b, e.ETag...)
+		}
+	}
+	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b)), nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+func isLowerHex(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeManifest reads a manifest of version 1 or 2.
 func decodeManifest(b []byte) (*Manifest, error) {
+	if rest, ok := bytes.CutPrefix(b, []byte(manifestMagic)); ok {
+		m, err := decodeBinary(b, rest)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
+		}
+		return m, nil
+	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
 	}
-	if m.Version != manifestVersion {
-		return nil, fmt.Errorf("read %s: version %d, this qdn knows version %d", ManifestKey, m.Version, manifestVersion)
+	if m.Version != 1 {
+		return nil, fmt.Errorf("read %s: version %d, this qdn knows versions 1 and %d", ManifestKey, m.Version, manifestVersion)
 	}
 	if m.Objects == nil {
 		m.Objects = map[string]Entry{}
 	}
 	return &m, nil
 }
+
+var errDamaged = errors.New("the manifest is cut short or damaged")
+
+// decodeBinary reads the manifest b that encodeManifest wrote; rest is b
+// past manifestMagic. The paths, hashes and ETags of every entry are
+// slices of three strings, one allocation each.
+func decodeBinary(b, rest []byte) (*Manifest, error) {
+	if len(rest) < 4 || crc32.ChecksumIEEE(b[:len(b)-4]) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+		return nil, errDamaged
+	}
+	r := tableReader{b: rest[:len(rest)-4]}
+	var meta manifestMeta
+	if err := json.Unmarshal(r.bytes(r.uvarint()), &meta); err != nil || r.err != nil {
+		return nil, errDamaged
+	}
+	if meta.Version != manifestVersion {
+		return nil, fmt.Errorf("version %d, this qdn knows versions 1 and %d", meta.Version, manifestVersion)
+	}
+	m := &Manifest{Version: meta.Version, Commit: meta.Commit, Dirty: meta.Dirty, Synced: meta.Synced, Invalidated: meta.Invalidated}
+	fps := make([]string, min(r.uvarint(), uint64(len(r.b))))
+	for i := range fps {
+		fps[i] = r.string()
+	}
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		return nil, errDamaged
+	}
+	type span struct{ path, etag, fp, size int }
+	spans := make([]span, n)
+	paths, hashes, etags := make([]byte, 0, n*48), make([]byte, 0, n*64), make([]byte, 0, n*32)
+	prev := 0 // where the path before starts in paths
+	for i := range spans {
+		shared := r.uvarint()
+		if i > 0 && shared > uint64(len(paths)-prev) || i == 0 && shared > 0 {
+			return nil, errDamaged
+		}
+		start := len(paths)
+		paths = append(paths, paths[prev:prev+int(shared)]...)
+		paths = append(paths, r.bytes(r.uvarint())...)
+		prev = start
+		hashes = hex.AppendEncode(hashes, r.bytes(32))
+		size := r.uvarint()
+		fp := r.uvarint()
+		if tag := r.uvarint(); tag == 0 {
+			etags = hex.AppendEncode(etags, r.bytes(16))
+		} else {
+			etags = append(etags, r.bytes(tag-1)...)
+		}
+		if r.err != nil || fp >= uint64(len(fps)) || size > 1<<62 {
+			return nil, errDamaged
+		}
+		spans[i] = span{path: len(paths), etag: len(etags), fp: int(fp), size: int(size)}
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return nil, errDamaged
+	}
+	allPaths, allHashes, allETags := string(paths), string(hashes), string(etags)
+	m.Objects = make(map[string]Entry, n)
+	pathAt, etagAt := 0, 0
+	for i, sp := range spans {
+		m.Objects[allPaths[pathAt:sp.path]] = Entry{
+			Hash: allHashes[i*64 : i*64+64], Headers: fps[sp.fp], Size: int64(sp.size), ETag: allETags[etagAt:sp.etag],
+		}
+		pathAt, etagAt = sp.path, sp.etag
+	}
+	return m, nil
+}
+
+// tableReader reads the table of a manifest; past its end, or at a
+// malformed number, it sets err and returns zeros.
+type tableReader struct {
+	b   []byte
+	err error
+}
+
+func (r *tableReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err, r.b = errDamaged, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *tableReader) bytes(n uint64) []byte {
+	if n > uint64(len(r.b)) {
+		r.err, r.b = errDamaged, nil
+		return make([]byte, min(n, 32))
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *tableReader) string() string { return string(r.bytes(r.uvarint())) }
 
 // Pending is the invalidation a sync recorded before its first upload; it
 // is removed once CloudFront accepted it.

@@ -3,9 +3,13 @@ package deploy
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/quickdumpnow/qdn/generator"
@@ -33,30 +37,79 @@ type File struct {
 	// Path is the output path, relative to public/, such as
 	// track/x/index.html.
 	Path    string
-	Body    []byte
 	Headers generator.Headers
-	// Hash is the hex SHA-256 of Body.
+	// Hash is the hex SHA-256 of the bytes, and Size their length.
 	Hash string
+	Size int64
+	// Body holds the bytes of a File made by NewFile. A File made by
+	// Files holds none: its bytes are read again when it is uploaded, so
+	// that a sync keeps in memory only the objects in flight.
+	Body []byte
+	read func() ([]byte, error)
 }
 
 // NewFile returns the File for the output at path.
 func NewFile(path string, body []byte, h generator.Headers) File {
 	sum := sha256.Sum256(body)
-	return File{Path: path, Body: body, Headers: h, Hash: hex.EncodeToString(sum[:])}
+	return File{Path: path, Body: body, Headers: h, Hash: hex.EncodeToString(sum[:]), Size: int64(len(body))}
 }
 
-// Files returns the objects of a build's output with the headers that cfg
-// gives them, sorted by path. The pages a cached build left unread are
-// read from public/.
-func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
-	all, err := out.All()
+// bytes returns the bytes of f: its Body, or what reading it gives, which
+// must still hash to f.Hash.
+func (f File) bytes() ([]byte, error) {
+	if f.read == nil {
+		return f.Body, nil
+	}
+	b, err := f.read()
 	if err != nil {
 		return nil, err
 	}
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != f.Hash || int64(len(b)) != f.Size {
+		return nil, &ChangedError{Path: f.Path}
+	}
+	return b, nil
+}
+
+// ChangedError is an output file whose bytes changed between the plan and
+// its upload (another build wrote public/ meanwhile).
+type ChangedError struct{ Path string }
+
+func (e *ChangedError) Error() string {
+	return e.Path + " changed in the output during the sync"
+}
+
+// Files returns the objects of a build's output with the headers that cfg
+// gives them, sorted by path. Each is read once here to hash it, in
+// parallel, and again when it is uploaded; no File holds its bytes, so
+// memory follows the number of files, not their size.
+func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
 	paths := out.Paths()
 	files := make([]File, len(paths))
-	for i, p := range paths {
-		files[i] = NewFile(p, all[p], cfg.ObjectHeaders(p))
+	errs := make([]error, len(paths))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(2, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(paths) {
+					return
+				}
+				p := paths[i]
+				b, err := out.Bytes(p)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				sum := sha256.Sum256(b)
+				files[i] = File{Path: p, Headers: cfg.ObjectHeaders(p), Hash: hex.EncodeToString(sum[:]), Size: int64(len(b)),
+					read: func() ([]byte, error) { return out.Bytes(p) }}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return files, nil
 }
@@ -103,6 +156,9 @@ type Plan struct {
 	files    map[string]File
 	manifest *Manifest
 	pending  *Pending
+	// check is where the next partial listing starts (see
+	// Syncer.CheckEvery), nil when it was full.
+	check *Check
 }
 
 // Invalidation is the invalidation a sync makes.
@@ -220,7 +276,7 @@ func NewPlan(local []File, remote []Object, m *Manifest, pending *Pending, opt P
 			p.Unchanged++
 			continue
 		}
-		a := Action{Key: key, Path: f.Path, Size: int64(len(f.Body)), Reason: reason}
+		a := Action{Key: key, Path: f.Path, Size: f.Size, Reason: reason}
 		if isHTML(f) {
 			html = append(html, a)
 		} else {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,14 @@ type Syncer struct {
 	// Progress, when set, is called after each upload with the uploads done
 	// and the bytes sent so far.
 	Progress func(done int, bytes int64)
+	// CheckEvery, above 1, lets Fetch list a part of the bucket only: the
+	// next 1/CheckEvery of the keys the manifest names, after where the
+	// previous sync stopped (.qdn/check.json), so that every key is
+	// listed at least once every CheckEvery syncs. The rest is taken to be
+	// as the manifest recorded it. If the part listed differs from the
+	// manifest, all of it is listed. 0 or 1 lists everything every time;
+	// so do Promoter's syncers.
+	CheckEvery int
 }
 
 func (s *Syncer) now() time.Time {
@@ -56,19 +65,45 @@ func (s *Syncer) Lease(l Lock) *Lease {
 // Remote is the state of an environment as one listing and the reads of
 // the manifest and pending invalidation found it.
 type Remote struct {
+	// Objects are the objects under the prefix. When the listing was
+	// partial (see Syncer.CheckEvery), those outside the keys listed are
+	// as the manifest recorded them.
 	Objects  []Object
 	Manifest *Manifest
 	Pending  *Pending
+	// Listed is how many keys the listing returned, and Full says it
+	// covered the whole prefix.
+	Listed int
+	Full   bool
+
+	// check is where the next partial listing starts, to write after the
+	// sync; nil when there is nothing to write.
+	check *Check
 }
 
-// Fetch lists everything under the prefix and reads the manifest and the
-// pending invalidation.
+// Check is where the next sync of an environment starts its partial
+// listing, kept in .qdn/check.json (see Syncer.CheckEvery).
+type Check struct {
+	// After is the last key the previous partial listing covered; ""
+	// starts from the first key.
+	After string `json:"after"`
+}
+
+// DefaultCheckEvery is the CheckEvery of qdn sync.
+const DefaultCheckEvery = 10
+
+// Fetch lists the prefix and reads the manifest and the pending
+// invalidation.
 //
 // The manifest is read first: its keys, which are what the bucket held
 // after the last sync, split the listing into ranges of about 1,000 keys
 // that are listed in parallel. That takes about as many list requests as
 // one listing from start to end (ceil(N/1000), plus at most one per range
 // when the bucket changed since), in a fraction of the time.
+//
+// With CheckEvery above 1 and a manifest of more than 8,000 keys, only
+// the next 1/CheckEvery of the keys is listed (see CheckEvery); if
+// that part differs from the manifest in any way, everything is listed.
 func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 	r := &Remote{}
 	b, err := s.Bucket.Get(ctx, s.Prefix+ManifestKey)
@@ -81,21 +116,116 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 			return nil, err
 		}
 	}
-	if r.Objects, err = s.list(ctx, r.Manifest); err != nil {
+	keys := s.stateAndManifestKeys(r.Manifest)
+	if s.CheckEvery > 1 && r.Manifest != nil && len(keys) > partialFrom {
+		ok, err := s.fetchPart(ctx, r, keys)
+		if err != nil || ok {
+			return r, err
+		}
+	}
+	if r.Objects, err = s.list(ctx, keys, "", ""); err != nil {
 		return nil, err
 	}
+	r.Listed, r.Full, r.check = len(r.Objects), true, nil
 	for _, o := range r.Objects {
 		if o.Key == s.Prefix+PendingKey {
-			b, err := s.Bucket.Get(ctx, o.Key)
-			if err != nil {
-				return nil, err
-			}
-			if r.Pending, err = decodePending(b); err != nil {
+			if r.Pending, err = s.readPending(ctx); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return r, nil
+}
+
+// fetchPart lists the next part of the keys after the Check the last
+// sync left, and fills r with it and the manifest's entries for the rest.
+// It returns false, having changed nothing in r, when the part listed
+// differs from the manifest: the bucket was changed behind qdn's back, and
+// all of it must be listed.
+func (s *Syncer) fetchPart(ctx context.Context, r *Remote, keys []string) (bool, error) {
+	var check Check
+	b, err := s.Bucket.Get(ctx, s.Prefix+CheckKey)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return false, err
+	default:
+		// A check that cannot be read starts over from the first key.
+		_ = json.Unmarshal(b, &check)
+	}
+	n := (len(keys) + s.CheckEvery - 1) / s.CheckEvery
+	start := sort.SearchStrings(keys, check.After)
+	if start < len(keys) && keys[start] == check.After {
+		start++
+	}
+	after := check.After
+	if start >= len(keys) {
+		start, after = 0, ""
+	}
+	if start == 0 {
+		after = ""
+	}
+	end, through := start+n, ""
+	if end < len(keys) {
+		through = keys[end-1]
+	}
+	var listed []Object
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		listed, err = s.list(gctx, keys[start:min(end, len(keys))], after, through)
+		return err
+	})
+	var pending *Pending
+	g.Go(func() (err error) {
+		pending, err = s.readPending(gctx)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return false, err
+	}
+	in := func(key string) bool { return key > after && (through == "" || key <= through) }
+	// The part listed must hold exactly the manifest's keys in it, as
+	// the manifest recorded them, and none else but qdn's state.
+	seen := 0
+	for _, o := range listed {
+		path, ok := strings.CutPrefix(o.Key, s.Prefix)
+		if !ok || strings.HasPrefix(path, StateDir) {
+			continue
+		}
+		e, ok := r.Manifest.Objects[path]
+		if !ok || e.ETag != o.ETag || e.Size != o.Size {
+			return false, nil
+		}
+		seen++
+	}
+	objects := make([]Object, 0, len(r.Manifest.Objects)+len(listed)-seen)
+	for path, e := range r.Manifest.Objects {
+		key := s.Prefix + path
+		if in(key) {
+			seen--
+			continue
+		}
+		objects = append(objects, Object{Key: key, Size: e.Size, ETag: e.ETag})
+	}
+	if seen != 0 {
+		return false, nil // a key of the manifest is missing from its part
+	}
+	r.Pending = pending
+	r.Objects = append(objects, listed...)
+	r.Listed, r.Full, r.check = len(listed), false, &Check{After: through}
+	return true, nil
+}
+
+// readPending reads the pending invalidation, nil when there is none.
+func (s *Syncer) readPending(ctx context.Context) (*Pending, error) {
+	b, err := s.Bucket.Get(ctx, s.Prefix+PendingKey)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodePending(b)
 }
 
 // listRange is how many keys of the manifest make one range of the
@@ -105,33 +235,48 @@ const (
 	listRanges = 8
 )
 
-func (s *Syncer) list(ctx context.Context, m *Manifest) ([]Object, error) {
-	var bounds []string // the last key of each range but the last one
-	if m != nil {
-		keys := make([]string, 0, len(m.Objects)+2)
-		for p := range m.Objects {
-			keys = append(keys, s.Prefix+p)
-		}
-		// The manifest, and the lock that a sync holds while it lists.
-		keys = append(keys, s.Prefix+ManifestKey, s.Prefix+LockKey)
-		slices.Sort(keys)
-		for i := listRange - 1; i < len(keys)-1; i += listRange {
-			bounds = append(bounds, keys[i])
-		}
+// partialFrom is how many keys a bucket must hold for a partial listing
+// (see Syncer.CheckEvery): below, a full listing is one round of requests
+// in parallel, and the reads and the write of the check would cost more
+// than they save.
+var partialFrom = listRange * listRanges
+
+// stateAndManifestKeys returns, sorted, the keys m names with the state
+// objects that are in the bucket while a sync lists it.
+func (s *Syncer) stateAndManifestKeys(m *Manifest) []string {
+	if m == nil {
+		return nil
 	}
-	ranges := make([][]Object, len(bounds)+1)
+	keys := make([]string, 0, len(m.Objects)+3)
+	for p := range m.Objects {
+		keys = append(keys, s.Prefix+p)
+	}
+	// The manifest, the lock that a sync holds while it lists, and the
+	// check.
+	keys = append(keys, s.Prefix+ManifestKey, s.Prefix+LockKey, s.Prefix+CheckKey)
+	slices.Sort(keys)
+	return keys
+}
+
+// list lists the keys under the prefix after after and through through
+// (both "" for no bound), in ranges of listRange of the sorted keys, which
+// are expected there, listed in parallel.
+func (s *Syncer) list(ctx context.Context, keys []string, after, through string) ([]Object, error) {
+	var bounds []string // the last key of each range but the last one
+	for i := listRange - 1; i < len(keys)-1; i += listRange {
+		bounds = append(bounds, keys[i])
+	}
+	bounds = append(bounds, through)
+	ranges := make([][]Object, len(bounds))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listRanges)
 	for i := range ranges {
-		after, through := "", ""
+		from := after
 		if i > 0 {
-			after = bounds[i-1]
-		}
-		if i < len(bounds) {
-			through = bounds[i]
+			from = bounds[i-1]
 		}
 		g.Go(func() error {
-			objs, err := s.Bucket.List(gctx, s.Prefix, after, through)
+			objs, err := s.Bucket.List(gctx, s.Prefix, from, bounds[i])
 			ranges[i] = objs
 			return err
 		})
@@ -151,7 +296,11 @@ func (s *Syncer) Plan(r *Remote, files []File, opt PlanOptions) (*Plan, error) {
 	if opt.Now.IsZero() {
 		opt.Now = s.now()
 	}
-	return NewPlan(files, r.Objects, r.Manifest, r.Pending, opt)
+	p, err := NewPlan(files, r.Objects, r.Manifest, r.Pending, opt)
+	if p != nil {
+		p.check = r.check
+	}
+	return p, err
 }
 
 // Deploy describes what is deployed, for the manifest.
@@ -199,13 +348,18 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 		pending: p.pending, inv: p.Invalidation, firstSync: p.manifest.Version == 0,
 		write: func(ctx context.Context, a Action) (string, error) {
 			f := p.files[a.Key]
-			etag, err := s.Bucket.Put(ctx, a.Key, f.Body, f.Headers)
+			body, err := f.bytes()
+			if err != nil {
+				return "", fmt.Errorf("upload %s: %w", a.Key, err)
+			}
+			etag, err := s.Bucket.Put(ctx, a.Key, body, f.Headers)
 			if err != nil {
 				return "", fmt.Errorf("upload %s: %w", a.Key, err)
 			}
 			return etag, nil
 		},
 		manifest: func(etags map[string]string) *Manifest { return s.nextManifest(p, etags, d) },
+		check:    p.check,
 	}
 	done, err := s.apply(ctx, c)
 	res.Uploaded, res.UploadedBytes, res.Deleted = done.written, done.bytes, done.deleted
@@ -230,6 +384,9 @@ type change struct {
 	// write brings the object of a to the bucket; its error names it.
 	write    func(ctx context.Context, a Action) (etag string, err error)
 	manifest func(etags map[string]string) *Manifest
+	// check, when not nil, is written once the manifest is: where the
+	// next partial listing starts.
+	check *Check
 }
 
 // applied is what apply did.
@@ -264,6 +421,15 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 			return done, err
 		}
 	}
+	if c.check != nil {
+		b, err := json.Marshal(c.check)
+		if err != nil {
+			return done, err
+		}
+		if _, err := s.Bucket.Put(ctx, s.Prefix+CheckKey, b, stateHeaders); err != nil {
+			return done, &StepError{Step: "write check", Err: fmt.Errorf("put %s: %w", s.Prefix+CheckKey, err)}
+		}
+	}
 	done.ref, done.id, err = s.invalidate(ctx, pending, c.inv.Paths)
 	return done, err
 }
@@ -285,11 +451,11 @@ func (s *Syncer) delete(ctx context.Context, deletes []Action) error {
 
 // putManifest writes m as the environment's manifest.
 func (s *Syncer) putManifest(ctx context.Context, m *Manifest) error {
-	b, err := json.Marshal(m)
+	b, err := encodeManifest(m)
 	if err != nil {
 		return err
 	}
-	if _, err := s.Bucket.Put(ctx, s.Prefix+ManifestKey, b, stateHeaders); err != nil {
+	if _, err := s.Bucket.Put(ctx, s.Prefix+ManifestKey, b, manifestHeaders); err != nil {
 		return &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", s.Prefix+ManifestKey, err)}
 	}
 	return nil
@@ -342,7 +508,10 @@ func (s *Syncer) invalidate(ctx context.Context, pending *Pending, paths []strin
 }
 
 // stateHeaders are the headers of qdn's own objects: never cached.
-var stateHeaders = generator.Headers{ContentType: "application/json", CacheControl: "no-store"}
+var (
+	stateHeaders    = generator.Headers{ContentType: "application/json", CacheControl: "no-store"}
+	manifestHeaders = generator.Headers{ContentType: "application/octet-stream", CacheControl: "no-store"}
+)
 
 // writeAll writes the objects of group, Concurrency at a time, and reports
 // every one that failed.
@@ -392,7 +561,7 @@ func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manif
 	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: now, Objects: map[string]Entry{}}
 	for key, f := range p.files {
 		if etag, ok := etags[key]; ok {
-			m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: int64(len(f.Body)), ETag: etag}
+			m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: f.Size, ETag: etag}
 			continue
 		}
 		m.Objects[f.Path] = p.manifest.Objects[f.Path]

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/quickdumpnow/qdn/deploy"
 	"github.com/quickdumpnow/qdn/generator"
@@ -627,5 +628,249 @@ func testSyncManyFiles(t *testing.T, e *env) {
 	}
 	if res.Unchanged != len(files) {
 		t.Errorf("unchanged = %d; want %d", res.Unchanged, len(files))
+	}
+}
+
+// build builds the site as qdn sync does, with a build cache of its own,
+// and returns the files of its output once it forgot their bytes: each is
+// read from public/.
+func (e *env) build(cache string) ([]deploy.File, string) {
+	e.t.Helper()
+	res, err := generator.Build(e.t.Context(), e.site, generator.Options{Now: func() time.Time { return testNow }, CacheDir: cache})
+	if err != nil {
+		e.t.Fatalf("build: %v", err)
+	}
+	res.Output.Forget()
+	files, err := deploy.Files(res.Output, res.Config)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return files, filepath.Join(e.site, "public")
+}
+
+// memFiles renders the site as it is now on disk, each file holding its
+// bytes.
+func (e *env) memFiles(now time.Time) []deploy.File {
+	e.t.Helper()
+	s, err := generator.Load(e.t.Context(), e.site, generator.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		e.t.Fatalf("load site: %v", err)
+	}
+	out, err := generator.Render(e.t.Context(), s)
+	if err != nil {
+		e.t.Fatalf("render site: %v", err)
+	}
+	all, err := out.All()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var files []deploy.File
+	for _, p := range out.Paths() {
+		files = append(files, deploy.NewFile(p, all[p], s.Config.ObjectHeaders(p)))
+	}
+	return files
+}
+
+// TestSyncStreamsFromPublic publishes the files of a build that forgot
+// their bytes, which are read from public/ when uploaded: they plan and
+// publish exactly what the files rendered in memory do, and a page that
+// changed in public/ after it was planned is not uploaded under the old
+// hash.
+func TestSyncStreamsFromPublic(t *testing.T) { onEachS3(t, testSyncStreamsFromPublic) }
+
+func testSyncStreamsFromPublic(t *testing.T, e *env) {
+	cache := t.TempDir()
+	streamed, public := e.build(cache)
+	inMemory := e.memFiles(testNow)
+	strip := func(fs []deploy.File) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, fmt.Sprintf("%s %s %d %v", f.Path, f.Hash, f.Size, f.Headers))
+		}
+		return out
+	}
+	if got, want := strip(streamed), strip(inMemory); !slices.Equal(got, want) {
+		t.Fatalf("files of a cached build differ from those rendered in memory:\n got %q\nwant %q", got, want)
+	}
+	for _, f := range streamed {
+		if f.Body != nil {
+			t.Fatalf("file %s of a cached build holds its bytes", f.Path)
+		}
+	}
+	res, _ := e.sync(streamed)
+	if res.Uploaded != len(streamed) {
+		t.Fatalf("first sync uploaded %d; want %d", res.Uploaded, len(streamed))
+	}
+	for _, f := range inMemory {
+		if got := e.get("site/" + f.Path); !bytes.Equal(got, f.Body) {
+			t.Errorf("bucket holds %d bytes at %s; want the %d bytes rendered", len(got), f.Path, len(f.Body))
+		}
+	}
+	// The same site rendered in memory has nothing to do.
+	if again, _ := e.sync(inMemory); !again.Plan.Empty() || again.Unchanged != len(inMemory) {
+		t.Errorf("sync of the same site rendered in memory: %+v; want nothing to do", again.Plan)
+	}
+
+	// A job changes; between the plan and the upload another build
+	// rewrites its page.
+	e.edit("jobs/JOB-20261121-001.yaml", "crew: Sergio", "crew: Dana")
+	streamed, _ = e.build(cache)
+	s, _ := e.syncer()
+	p, err := plan(t, s, streamed, planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Uploads) != 1 || p.Uploads[0].Path != markPage {
+		t.Fatalf("plan after a job changed uploads %+v; want %s", p.Uploads, markPage)
+	}
+	if err := os.WriteFile(filepath.Join(public, filepath.FromSlash(markPage)), []byte("<p>rewritten</p>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Apply(context.Background(), p, deploy.Deploy{})
+	var ce *deploy.ChangedError
+	if !errors.As(err, &ce) || ce.Path != markPage {
+		t.Fatalf("Apply after the page changed in public/ = %v; want a ChangedError for %s", err, markPage)
+	}
+	if got := e.get("site/" + markPage); bytes.Contains(got, []byte("rewritten")) {
+		t.Errorf("the page rewritten after the plan was uploaded")
+	}
+}
+
+// manyFiles returns n small text files.
+func manyFiles(n int, body string) []deploy.File {
+	var files []deploy.File
+	for i := range n {
+		p := fmt.Sprintf("media/%04d.txt", i)
+		files = append(files, deploy.NewFile(p, []byte(p+body), generator.Headers{ContentType: "text/plain; charset=utf-8", CacheControl: generator.CacheAsset}))
+	}
+	return files
+}
+
+// syncChecking syncs files as e.sync does, with a syncer that lists a
+// part of the bucket in turn (CheckEvery every), and returns the remote it
+// fetched.
+func (e *env) syncChecking(files []deploy.File, every int) (*deploy.Result, *deploy.Remote, deploy.Requests) {
+	e.t.Helper()
+	s, b := e.syncer()
+	s.CheckEvery = every
+	ctx := context.Background()
+	release := lock(e.t, s, "test")
+	r, err := s.Fetch(ctx)
+	if err != nil {
+		e.t.Fatalf("Fetch: %v", err)
+	}
+	p, err := s.Plan(r, files, planOpts)
+	if err != nil {
+		e.t.Fatalf("Plan: %v", err)
+	}
+	res, err := s.Apply(ctx, p, deploy.Deploy{Commit: "abc123"})
+	if err != nil {
+		e.t.Fatalf("Apply: %v", err)
+	}
+	if err := release(ctx); err != nil {
+		e.t.Fatalf("release: %v", err)
+	}
+	return res, r, b.Requests()
+}
+
+// TestSyncChecksInTurn publishes 2,500 files with syncs that list a third
+// of the bucket each (a partial listing from 1,000 keys on, not 8,000): with the bucket as the manifest says, they plan
+// exactly what a sync listing everything plans, with fewer list requests;
+// an object changed, removed or added by hand is put right within three
+// syncs, and the sync whose part finds it lists everything.
+func TestSyncChecksInTurn(t *testing.T) { onEachS3(t, testSyncChecksInTurn) }
+
+func testSyncChecksInTurn(t *testing.T, e *env) {
+	t.Cleanup(deploy.SetPartialFrom(1000))
+	files := manyFiles(2500, "")
+	if res, r, _ := e.syncChecking(files, 3); res.Uploaded != len(files) || !r.Full {
+		t.Fatalf("first sync uploaded %d, full listing %v; want %d, a full listing (no manifest yet)", res.Uploaded, r.Full, len(files))
+	}
+	// The next build changes some files and drops others.
+	next := manyFiles(2400, "")
+	for _, i := range []int{5, 1200, 2399} {
+		next[i] = deploy.NewFile(next[i].Path, []byte("changed"), next[i].Headers)
+	}
+	s, _ := e.syncer()
+	full, err := plan(t, s, next, planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		res, r, req := e.syncChecking(files, 3)
+		if r.Full || r.Listed > 900 || !res.Plan.Empty() || res.Unchanged != len(files) {
+			t.Fatalf("no-op sync: full listing %v, listed %d, plan %+v; want about a third listed and nothing to do", r.Full, r.Listed, res.Plan)
+		}
+		if req.List != 1 {
+			t.Errorf("no-op sync made %d list requests; want 1 for 834 of 2,503 keys", req.List)
+		}
+	}
+	s.CheckEvery = 3
+	part, err := plan(t, s, next, planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(full.Uploads, part.Uploads); diff != "" {
+		t.Errorf("uploads planned after a partial listing (-full +partial):\n%s", diff)
+	}
+	if diff := cmp.Diff(full.Deletes, part.Deletes); diff != "" {
+		t.Errorf("deletes planned after a partial listing (-full +partial):\n%s", diff)
+	}
+	if diff := cmp.Diff(full.Invalidation, part.Invalidation); diff != "" {
+		t.Errorf("invalidation planned after a partial listing (-full +partial):\n%s", diff)
+	}
+	if full.Unchanged != part.Unchanged || len(full.Deletes) != 100 || len(full.Uploads) != 3 {
+		t.Errorf("plans: full %d uploads, %d deletes, %d unchanged; partial %d unchanged; want 3, 100, 2,297, the same", len(full.Uploads), len(full.Deletes), full.Unchanged, part.Unchanged)
+	}
+
+	// Behind qdn's back, one object is overwritten, one removed and one
+	// added, in different thirds of the bucket.
+	ctx := context.Background()
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/media/0100.txt"), Body: strings.NewReader("defaced")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/media/1300.txt")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/media/2200.txt.bak"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	var repaired []string
+	fulls := 0
+	for range 3 {
+		res, r, _ := e.syncChecking(files, 3)
+		if r.Full {
+			fulls++
+		}
+		for _, a := range res.Plan.Uploads {
+			repaired = append(repaired, a.Path+": "+a.Reason)
+		}
+		for _, a := range res.Plan.Deletes {
+			repaired = append(repaired, a.Path+": "+a.Reason)
+		}
+	}
+	slices.Sort(repaired)
+	want := []string{
+		"media/0100.txt: " + deploy.ReasonChangedOutside,
+		"media/1300.txt: " + deploy.ReasonMissing,
+		"media/2200.txt.bak: " + deploy.ReasonGone,
+	}
+	if !slices.Equal(repaired, want) {
+		t.Errorf("within three syncs after the bucket was changed by hand, they did %q; want %q", repaired, want)
+	}
+	if fulls != 1 {
+		t.Errorf("%d of the three syncs listed everything; want 1, the first whose part found a change", fulls)
+	}
+	if got := string(e.get("site/media/0100.txt")); got != "media/0100.txt" {
+		t.Errorf("site/media/0100.txt holds %q after the syncs; want it put back", got)
+	}
+
+	// --verify lists everything at once.
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/media/0001.txt"), Body: strings.NewReader("defaced")}); err != nil {
+		t.Fatal(err)
+	}
+	res, r, _ := e.syncChecking(files, 0)
+	if !r.Full || len(res.Plan.Uploads) != 1 || res.Plan.Uploads[0].Path != "media/0001.txt" {
+		t.Errorf("sync with a full listing: full %v, uploads %+v; want media/0001.txt put back", r.Full, res.Plan.Uploads)
 	}
 }

@@ -94,6 +94,19 @@ func (o *Output) bytesOf(paths []string) (map[string][]byte, error) {
 	return all, nil
 }
 
+// Forget drops the bytes o holds of the pages its build wrote to public/:
+// Bytes and All read them from there from then on. A caller that reads
+// each page once more, such as qdn sync, then holds only the paths. An
+// output that was not written to public/ is left as it is.
+func (o *Output) Forget() {
+	if o.dir == "" {
+		return
+	}
+	for p := range o.files {
+		o.files[p] = nil
+	}
+}
+
 // Paths returns the output paths in sorted order.
 func (o *Output) Paths() []string {
 	out := make([]string, 0, len(o.files))

@@ -23,6 +23,7 @@ type SyncCommand struct {
 	Env        string
 	AllowDirty bool
 	NoCache    bool
+	Verify     bool
 }
 
 // deployFlags are the flags, the lock and the output that qdn sync and
@@ -143,7 +144,7 @@ changed, delete the objects the build no longer makes, and invalidate on its
 CloudFront distribution exactly the paths under which a changed or deleted
 object can be cached.
 
-One listing of the bucket and the manifest the last sync left in it
+A listing of the bucket and the manifest the last sync left in it
 (.qdn/manifest.json under the prefix) decide what changed; no request is
 made per object. Credentials come from the standard AWS chain; an endpoint
 key in qdn.yaml or AWS_ENDPOINT_URL_S3 selects an S3-compatible server.
@@ -156,6 +157,14 @@ cancelled CI job) is taken over once its lease ended, within a minute, or
 at once when that sync ran on this machine; --force-unlock breaks any lock.
 Tracking paths are shortened in the output for people (/track/amjm…/) unless
 --verbose.
+
+A sync lists only part of a bucket whose manifest names more than 8,000
+keys: the next tenth of them, in turn, so that every key is listed at least
+once every 10 syncs; the rest is taken to be as the manifest says. An object
+changed, removed or added by hand is put right when its part is listed, and
+if that part differs from the manifest at all, the whole bucket is listed
+in the same sync. --verify lists every key now.
+
 --dry-run prints the plan, each key with its reason and the exact
 invalidation paths, and changes nothing in the bucket or on CloudFront (it
 takes no lock; it still builds public/).
@@ -169,6 +178,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&c.Env, "env", "", "the environment of qdn.yaml to publish to, such as staging")
 	fs.BoolVar(&c.AllowDirty, "allow-dirty", false, "deploy even if the sources have uncommitted changes")
 	fs.BoolVar(&c.NoCache, "no-cache", false, "build every job and page, ignoring the build cache")
+	fs.BoolVar(&c.Verify, "verify", false, "list every key of the bucket, not only the part whose turn it is")
 	if err := c.parse(fs, syncUsage, args); err != nil {
 		return err
 	}
@@ -198,7 +208,11 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	bucket := target.Bucket
-	s := &deploy.Syncer{Bucket: bucket, Prefix: env.Prefix, Invalidator: target.Invalidator(), Concurrency: c.Concurrency, Now: c.Now}
+	s := &deploy.Syncer{Bucket: bucket, Prefix: env.Prefix, Invalidator: target.Invalidator(), Concurrency: c.Concurrency, Now: c.Now,
+		CheckEvery: deploy.DefaultCheckEvery}
+	if c.Verify {
+		s.CheckEvery = 0
+	}
 	release := func(context.Context) error { return nil }
 	if !c.DryRun {
 		if ctx, release, err = c.lock(ctx, s, deploy.NewLock("", commit), "sync", c.ForceUnlock); err != nil {
@@ -223,10 +237,15 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	if !c.NoCache {
 		bopt.CacheDir = c.CacheDir()
 	}
-	collectLess()
+	// The collector keeps its default pace (not collectLess): a sync
+	// of 100,000 objects then peaks below 500 MB, its cached build
+	// included.
 	res, err := generator.Build(ctx, c.Site, bopt)
 	var files []deploy.File
 	if err == nil {
+		// Each page is read from public/ to hash it and again to upload
+		// it: memory holds the objects in flight, not the site.
+		res.Output.Forget()
 		files, err = deploy.Files(res.Output, res.Config)
 	}
 	if err != nil {
@@ -266,6 +285,10 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	}
 	elapsed := time.Since(start)
 	c.summary("synced "+env.Name, "uploaded", result.Uploaded, result.UploadedBytes, result.Deleted, result.Unchanged, plan.Invalidation, elapsed)
+	if r := f.remote; !r.Full {
+		fmt.Fprintf(c.Stderr, "qdn: listed %d keys of %d, the part whose turn it was (every key is listed at least once every %d syncs; --verify lists all)\n",
+			r.Listed, len(r.Manifest.Objects), s.CheckEvery)
+	}
 	if c.JSON {
 		return c.printJSON(struct {
 			Env      string          `json:"env"`
@@ -273,8 +296,10 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 			Commit   string          `json:"commit,omitempty"`
 			Seconds  float64         `json:"seconds"`
 			Requests deploy.Requests `json:"requests"`
+			Listed   int             `json:"listed"`
+			Full     bool            `json:"full_listing"`
 			*deploy.Result
-		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), result})
+		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), f.remote.Listed, f.remote.Full, result})
 	}
 	return nil
 }

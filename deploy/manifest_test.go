@@ -1,0 +1,173 @@
+package deploy
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// v1Manifest is a manifest as qdn wrote it before version 2: one JSON
+// object per key.
+const v1Manifest = `{"version":1,"commit":"abc123","synced":"2026-11-22T12:00:00Z","objects":{` +
+	`"index.html":{"sha256":"4f2b0c6a2d6f1e3a9d1b7c8e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a","headers":"a1b2c3d4e5f60718","size":1234,"etag":"0123456789abcdef0123456789abcdef"},` +
+	`"media/tour.mp4":{"sha256":"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff","headers":"1122334455667788","size":17825792,"etag":"0123456789abcdef0123456789abcdef-3"}},` +
+	`"invalidated":{"month":"2026-11","paths":12}}`
+
+func TestDecodeManifestVersion1(t *testing.T) {
+	m, err := decodeManifest([]byte(v1Manifest))
+	if err != nil {
+		t.Fatalf("decodeManifest(version 1) = %v", err)
+	}
+	want := &Manifest{
+		Version: 1, Commit: "abc123", Synced: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC),
+		Objects: map[string]Entry{
+			"index.html":     {Hash: "4f2b0c6a2d6f1e3a9d1b7c8e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a", Headers: "a1b2c3d4e5f60718", Size: 1234, ETag: "0123456789abcdef0123456789abcdef"},
+			"media/tour.mp4": {Hash: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", Headers: "1122334455667788", Size: 17825792, ETag: "0123456789abcdef0123456789abcdef-3"},
+		},
+		Invalidated: MonthCount{Month: "2026-11", Paths: 12},
+	}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("decodeManifest(version 1) (-want +got):\n%s", diff)
+	}
+	// Written again, it is version 2 and reads back the same.
+	b, err := encodeManifest(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decodeManifest(b)
+	if err != nil {
+		t.Fatalf("decodeManifest(encodeManifest(version 1)) = %v", err)
+	}
+	want.Version = manifestVersion
+	m.Version = manifestVersion
+	if diff := cmp.Diff(want, back); diff != "" {
+		t.Errorf("round trip of a version 1 manifest (-want +got):\n%s", diff)
+	}
+}
+
+// genManifest returns a manifest of n keys shaped like a site's: most of
+// them tracking pages under random tokens, a few header sets.
+func genManifest(n int) *Manifest {
+	m := &Manifest{Version: manifestVersion, Commit: strings.Repeat("c", 40), Synced: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), Objects: make(map[string]Entry, n)}
+	fps := []string{"a1b2c3d4e5f60718", "1122334455667788", "99aabbccddeeff00"}
+	for i := range n {
+		sum := sha256.Sum256(binary.LittleEndian.AppendUint64(nil, uint64(i)))
+		tok := strings.ToLower(hex.EncodeToString(sum[16:29]))[:26]
+		path := "track/" + tok + "/index.html"
+		etag := hex.EncodeToString(sum[:16])
+		if i%1000 == 0 {
+			path = fmt.Sprintf("media/%06d.jpg", i)
+			etag += "-2"
+		}
+		m.Objects[path] = Entry{Hash: hex.EncodeToString(sum[:]), Headers: fps[i%len(fps)], Size: int64(6000 + i%500), ETag: etag}
+	}
+	return m
+}
+
+func TestManifestRoundTrip(t *testing.T) {
+	for _, n := range []int{0, 1, 2500} {
+		m := genManifest(n)
+		b, err := encodeManifest(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeManifest(b)
+		if err != nil {
+			t.Fatalf("decodeManifest(%d keys) = %v", n, err)
+		}
+		if diff := cmp.Diff(m, back); diff != "" {
+			t.Errorf("round trip of %d keys (-want +got):\n%s", n, diff)
+		}
+	}
+}
+
+func TestDecodeManifestDamaged(t *testing.T) {
+	b, err := encodeManifest(genManifest(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := bytes.Clone(b)
+	flipped[len(flipped)/2] ^= 1
+	for name, bad := range map[string][]byte{
+		"cut short":    b[:len(b)/2],
+		"flipped byte": flipped,
+		"only a magic": []byte(manifestMagic),
+	} {
+		_, err := decodeManifest(bad)
+		if err == nil || err.Error() != "read .qdn/manifest.json: the manifest is cut short or damaged" {
+			t.Errorf("decodeManifest(%s) = %v; want it refused as damaged", name, err)
+		}
+	}
+	_, err = decodeManifest([]byte(`{"version":3,"objects":{}}`))
+	if err == nil || !strings.Contains(err.Error(), "version 3, this qdn knows versions 1 and 2") {
+		t.Errorf("decodeManifest(version 3) = %v; want it refused by version", err)
+	}
+}
+
+// BenchmarkManifest writes and reads manifests of 10,000, 100,000 and
+// 1,000,000 keys, reporting the size written:
+//
+//	go test -run '^$' -bench Manifest -benchmem ./deploy/
+func BenchmarkManifest(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			m := genManifest(n)
+			enc, err := encodeManifest(m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			v1 := struct {
+				Version int              `json:"version"`
+				Objects map[string]Entry `json:"objects"`
+			}{1, m.Objects}
+			encV1 := mustMarshal(b, v1)
+			b.Run("write", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := encodeManifest(m); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(enc)), "bytes")
+			})
+			b.Run("read", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := decodeManifest(enc); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("v1-write", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := json.Marshal(v1); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(encV1)), "bytes")
+			})
+			b.Run("v1-read", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := decodeManifest(encV1); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
+
+func mustMarshal(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
