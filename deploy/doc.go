@@ -8,8 +8,11 @@
 // and the manifest that the previous sync left in it (.qdn/manifest.json under
 // the environment's prefix), and returns a Plan holding every key to upload
 // or delete with its reason, and the exact CloudFront paths to invalidate.
-// A File holds its path, hash, size and headers, not its bytes: they are
-// read again from public/ when it is uploaded, so a sync's memory follows
+// A File holds its path, hash, size and headers, not its bytes. Files takes
+// the hash and size the build knows of each page it wrote or its cache
+// trusted (generator.Output.Sum), and reads and hashes only the others; a
+// file is read from public/ when it is uploaded, and refused (ChangedError)
+// unless it still has the hash and size planned. A sync's memory follows
 // the number of objects and those in flight, not the size of the site. On
 // a large bucket the listing may cover a part only, in turn (see
 // Syncer.CheckEvery); the rest is taken from the manifest, and a part that

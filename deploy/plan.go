@@ -79,8 +79,11 @@ func (e *ChangedError) Error() string {
 }
 
 // Files returns the objects of a build's output with the headers that cfg
-// gives them, sorted by path. Each is read once here to hash it, in
-// parallel, and again when it is uploaded; no File holds its bytes, so
+// gives them, sorted by path. A page whose hash and size the build knows
+// (generator.Output.Sum: one the cache trusted, or one the build wrote) is
+// not read here; the others are read once to hash them, in parallel. Each
+// is read again when it is uploaded, and refused with a ChangedError when
+// it no longer has the hash and size planned. No File holds its bytes, so
 // memory follows the number of files, not their size.
 func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
 	paths := out.Paths()
@@ -96,14 +99,19 @@ func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
 					return
 				}
 				p := paths[i]
-				b, err := out.Bytes(p)
-				if err != nil {
-					errs[i] = err
-					continue
+				f := File{Path: p, Headers: cfg.ObjectHeaders(p), read: func() ([]byte, error) { return out.Bytes(p) }}
+				if sum, size, ok := out.Sum(p); ok {
+					f.Hash, f.Size = hex.EncodeToString(sum[:]), size
+				} else {
+					b, err := out.Bytes(p)
+					if err != nil {
+						errs[i] = err
+						continue
+					}
+					sum := sha256.Sum256(b)
+					f.Hash, f.Size = hex.EncodeToString(sum[:]), int64(len(b))
 				}
-				sum := sha256.Sum256(b)
-				files[i] = File{Path: p, Headers: cfg.ObjectHeaders(p), Hash: hex.EncodeToString(sum[:]), Size: int64(len(b)),
-					read: func() ([]byte, error) { return out.Bytes(p) }}
+				files[i] = f
 			}
 		})
 	}

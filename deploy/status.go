@@ -10,15 +10,12 @@ package deploy
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/quickdumpnow/qdn/generator"
 )
@@ -145,35 +142,6 @@ type CostStatus struct {
 	WaitingPaths int     `json:"waiting_paths"`
 	Dollars      float64 `json:"dollars"`
 	IfPastFree   float64 `json:"if_past_free"`
-}
-
-// PlanFiles returns the objects of a build's output as Files does, but for
-// planning only: a page the build cache trusted is not read from public/,
-// its File carries the hash the cache recorded and no Body (qdn status
-// counts the plan and never applies it). Reading 10,000 pages back is most
-// of the time a status would otherwise take.
-func PlanFiles(out *generator.Output, cfg *generator.Config) ([]File, error) {
-	paths := out.Paths()
-	files := make([]File, len(paths))
-	errs := make([]error, len(paths))
-	var g errgroup.Group
-	g.SetLimit(8)
-	for i, p := range paths {
-		if sum, ok := out.Sum(p); ok {
-			files[i] = File{Path: p, Headers: cfg.ObjectHeaders(p), Hash: hex.EncodeToString(sum[:])}
-			continue
-		}
-		g.Go(func() error {
-			b, err := out.Bytes(p)
-			files[i], errs[i] = NewFile(p, b, cfg.ObjectHeaders(p)), err
-			return nil
-		})
-	}
-	_ = g.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return files, nil
 }
 
 // ReadLock returns the lock at key, nil when there is none.

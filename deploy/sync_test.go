@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -633,19 +634,36 @@ func testSyncManyFiles(t *testing.T, e *env) {
 
 // build builds the site as qdn sync does, with a build cache of its own,
 // and returns the files of its output once it forgot their bytes: each is
-// read from public/.
+// read from public/ when uploaded. Every file's hash and size are those
+// the build knows: none is read back to plan.
 func (e *env) build(cache string) ([]deploy.File, string) {
+	e.t.Helper()
+	res := e.buildForgotten(cache)
+	for _, p := range res.Output.Paths() {
+		if _, _, ok := res.Output.Sum(p); !ok {
+			e.t.Errorf("the build does not know the sum of %s: a sync would read it back to plan", p)
+		}
+	}
+	files, err := deploy.Files(res.Output, res.Config)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if got, want := describe(files), describe(hashEach(e.t, res.Output, res.Config)); !slices.Equal(got, want) {
+		e.t.Fatalf("files planned from the build's sums differ from those read and hashed from public/:\n got %q\nwant %q", got, want)
+	}
+	return files, filepath.Join(e.site, "public")
+}
+
+// buildForgotten builds the site as qdn sync does, with a build cache of
+// its own, and forgets the bytes of its output.
+func (e *env) buildForgotten(cache string) *generator.Result {
 	e.t.Helper()
 	res, err := generator.Build(e.t.Context(), e.site, generator.Options{Now: func() time.Time { return testNow }, CacheDir: cache})
 	if err != nil {
 		e.t.Fatalf("build: %v", err)
 	}
 	res.Output.Forget()
-	files, err := deploy.Files(res.Output, res.Config)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return files, filepath.Join(e.site, "public")
+	return res
 }
 
 // memFiles renders the site as it is now on disk, each file holding its
@@ -672,24 +690,18 @@ func (e *env) memFiles(now time.Time) []deploy.File {
 }
 
 // TestSyncStreamsFromPublic publishes the files of a build that forgot
-// their bytes, which are read from public/ when uploaded: they plan and
-// publish exactly what the files rendered in memory do, and a page that
-// changed in public/ after it was planned is not uploaded under the old
-// hash.
+// their bytes, planned from the hashes and sizes the build knows (of pages
+// it wrote, then of pages its cache trusts) and read from public/ when
+// uploaded: they plan and publish exactly what reading and hashing each
+// file, and rendering in memory, do. A page that changed in public/ after
+// the build, before or after the plan, is not uploaded under the old hash.
 func TestSyncStreamsFromPublic(t *testing.T) { onEachS3(t, testSyncStreamsFromPublic) }
 
 func testSyncStreamsFromPublic(t *testing.T, e *env) {
 	cache := t.TempDir()
 	streamed, public := e.build(cache)
 	inMemory := e.memFiles(testNow)
-	strip := func(fs []deploy.File) []string {
-		var out []string
-		for _, f := range fs {
-			out = append(out, fmt.Sprintf("%s %s %d %v", f.Path, f.Hash, f.Size, f.Headers))
-		}
-		return out
-	}
-	if got, want := strip(streamed), strip(inMemory); !slices.Equal(got, want) {
+	if got, want := describe(streamed), describe(inMemory); !slices.Equal(got, want) {
 		t.Fatalf("files of a cached build differ from those rendered in memory:\n got %q\nwant %q", got, want)
 	}
 	for _, f := range streamed {
@@ -733,6 +745,40 @@ func testSyncStreamsFromPublic(t *testing.T, e *env) {
 	}
 	if got := e.get("site/" + markPage); bytes.Contains(got, []byte("rewritten")) {
 		t.Errorf("the page rewritten after the plan was uploaded")
+	}
+
+	// The job changes again, and its page is rewritten in public/ after
+	// the build but before the plan: the plan takes the hash the build
+	// knows, and the upload refuses the page that no longer has it.
+	e.edit("jobs/JOB-20261121-001.yaml", "crew: Dana", "crew: Lee")
+	built := e.buildForgotten(cache)
+	want, size, ok := built.Output.Sum(markPage)
+	if !ok {
+		t.Fatalf("the build does not know the sum of %s, which it wrote", markPage)
+	}
+	if err := os.WriteFile(filepath.Join(public, filepath.FromSlash(markPage)), []byte("<p>rewritten again</p>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	streamed, err = deploy.Files(built.Output, built.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(streamed, func(f deploy.File) bool { return f.Path == markPage })
+	if f := streamed[i]; f.Hash != hex.EncodeToString(want[:]) || f.Size != size {
+		t.Errorf("file %s = %s %d; want the build's %x %d", markPage, f.Hash, f.Size, want, size)
+	}
+	if p, err = plan(t, s, streamed, planOpts); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(p.Uploads, func(a deploy.Action) bool { return a.Path == markPage }) {
+		t.Fatalf("plan after the job changed again uploads %+v; want %s among them", p.Uploads, markPage)
+	}
+	_, err = s.Apply(context.Background(), p, deploy.Deploy{})
+	if !errors.As(err, &ce) || ce.Path != markPage {
+		t.Fatalf("Apply of a page changed in public/ after the build = %v; want a ChangedError for %s", err, markPage)
+	}
+	if got := e.get("site/" + markPage); bytes.Contains(got, []byte("rewritten again")) {
+		t.Errorf("the page rewritten after the build was uploaded")
 	}
 }
 

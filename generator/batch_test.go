@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/quickdumpnow/qdn/generator"
@@ -212,5 +214,54 @@ func TestBatchedBuildCancelledWhileRenaming(t *testing.T) {
 	got, _ := snapshot(t, filepath.Join(dir, generator.PublicDir))
 	if !same(got, want) {
 		t.Error(describeDiff(got, want))
+	}
+}
+
+// TestBuildKnowsSums builds a generated site plainly and batched, without
+// and with a cache, three times each (the last ones trust the pages the
+// cache recorded): once the output forgot its bytes, Output.Sum gives
+// every output's SHA-256 and size as public/ holds them, without reading
+// them back.
+func TestBuildKnowsSums(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		batched bool
+		cache   bool
+	}{{"plain", false, false}, {"plain cached", false, true}, {"batched", true, false}, {"batched cached", true, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := genSite(t, 40)
+			opt := generator.Options{Now: testNow}
+			if tc.cache {
+				opt.CacheDir = t.TempDir()
+			}
+			for i := range 3 {
+				var res *generator.Result
+				var err error
+				if tc.batched {
+					res, err = batched(context.Background(), t, dir, opt)
+				} else {
+					res, err = generator.Build(context.Background(), dir, opt)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Output.Forget()
+				for _, p := range res.Output.Paths() {
+					sum, size, ok := res.Output.Sum(p)
+					if !ok {
+						t.Errorf("build %d: Sum(%s) not known", i+1, p)
+						continue
+					}
+					b, err := os.ReadFile(filepath.Join(dir, "public", filepath.FromSlash(p)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if sum != sha256.Sum256(b) || size != int64(len(b)) {
+						t.Errorf("build %d: Sum(%s) = %x %d; public/ holds %x %d", i+1, p, sum, size, sha256.Sum256(b), len(b))
+					}
+				}
+				time.Sleep(100 * time.Millisecond) // past the cache's racy window
+			}
+		})
 	}
 }

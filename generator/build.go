@@ -120,7 +120,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 			waitIndex()
 			return &Result{Config: s.config()}, err
 		}
-		st = newStager(pub, existing, key != ([32]byte{}))
+		st = newStager(pub, existing)
 		emit = func(paths []string, pages [][]byte) error {
 			if x := waitIndex(); x != nil {
 				files := make(map[string][]byte, len(paths))
@@ -183,16 +183,17 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	if err != nil {
 		return &Result{Config: s.config(), Output: out}, err
 	}
+	var staged map[string]pageSum
+	if st != nil {
+		staged = st.hashes
+	}
+	out.wrote(staged)
 	// The moment writing ended: the stamps of the pages written are
 	// recorded when older than it.
 	wrote := clock()
 	if key != ([32]byte{}) {
-		var hashes map[string][32]byte
-		if st != nil {
-			hashes = st.hashes
-		}
 		// A cache that cannot be written only makes the next build slower.
-		c := s.cacheFor(key, pub, out, c, have, stamps, trusted, nested, hashes, started.UnixNano(), wrote.UnixNano())
+		c := s.cacheFor(key, pub, out, c, have, stamps, trusted, nested, started.UnixNano(), wrote.UnixNano())
 		if !c.sameAs(cache) {
 			_ = c.write(opt.CacheDir, dir)
 		}
@@ -328,11 +329,10 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 // cacheFor records this build for the next one, with the stamps that can
 // tell a change (see vet): those of files read, known as of started, and of
 // the pages written and their directories, known as of wrote. nested holds
-// the output directories that had a subdirectory when write walked them;
-// hashes holds the hashes of the pages a batched build staged, whose bytes
-// out no longer holds.
+// the output directories that had a subdirectory when write walked them.
+// The pages' hashes are those out recorded when they were written.
 func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp,
-	trusted, nested map[string]bool, hashes map[string][32]byte, started, wrote int64) *buildCache {
+	trusted, nested map[string]bool, started, wrote int64) *buildCache {
 	written := make(map[string]bool, len(changes.Added)+len(changes.Modified))
 	for _, p := range changes.Added {
 		written[p] = true
@@ -357,8 +357,8 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 		p := TrackPath(j.Token)
 		b, ok := out.files[p]
 		sum := func() [32]byte {
-			if h, ok := hashes[p]; ok {
-				return h
+			if h, ok := out.sums[p]; ok {
+				return h.sum
 			}
 			return sha256.Sum256(b)
 		}

@@ -29,17 +29,51 @@ type Output struct {
 	files map[string][]byte
 	// dir is the public/ directory the output was written to.
 	dir string
-	// sums holds the SHA-256 of the unread pages that the cache trusted,
-	// by output path: the build knows their bytes without reading them.
-	sums map[string][32]byte
+	// sums holds the SHA-256 and size of the pages the build knows
+	// without reading them back, by output path: those the cache trusted
+	// as the last build left them in public/, and those the build wrote
+	// or staged (see wrote).
+	sums map[string]pageSum
 }
 
-// Sum returns the SHA-256 of the output at p when the build knows it
-// without reading the page (one the cache trusted as the last build left
-// it in public/), and false otherwise: then use Bytes.
-func (o *Output) Sum(p string) ([32]byte, bool) {
-	sum, ok := o.sums[p]
-	return sum, ok
+// pageSum is the SHA-256 and size of a page's bytes.
+type pageSum struct {
+	sum  [32]byte
+	size int64
+}
+
+// Sum returns the SHA-256 and size of the output at p when the build knows
+// them without reading the page from public/, and false otherwise: then
+// use Bytes. They are what the build left in public/; a page changed there
+// since differs from them.
+func (o *Output) Sum(p string) (sum [32]byte, size int64, ok bool) {
+	s, ok := o.sums[p]
+	return s.sum, s.size, ok
+}
+
+// wrote records the sums of the pages the build has written to public/:
+// staged holds those of the pages whose bytes o no longer holds, the
+// others are hashed from the bytes o holds.
+func (o *Output) wrote(staged map[string]pageSum) {
+	if o.sums == nil {
+		o.sums = make(map[string]pageSum, len(o.files))
+	}
+	var held []string
+	for p, b := range o.files {
+		if s, ok := staged[p]; ok {
+			o.sums[p] = s
+		} else if _, ok := o.sums[p]; !ok && b != nil {
+			held = append(held, p)
+		}
+	}
+	sums := make([]pageSum, len(held))
+	parallel(len(held), 0, func(i int) {
+		b := o.files[held[i]]
+		sums[i] = pageSum{sha256.Sum256(b), int64(len(b))}
+	})
+	for i, p := range held {
+		o.sums[p] = sums[i]
+	}
 }
 
 // Len is the number of output files.
@@ -413,9 +447,11 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 			out.files[p] = b
 			if b == nil && j.cached != nil {
 				if out.sums == nil {
-					out.sums = map[string][32]byte{}
+					out.sums = map[string]pageSum{}
 				}
-				out.sums[p] = j.cached.Page
+				// reuse trusted the page only when its stamp, and so
+				// its size, is as the cache recorded.
+				out.sums[p] = pageSum{j.cached.Page, j.cached.PageStat.Size}
 			}
 			continue
 		}

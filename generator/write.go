@@ -254,24 +254,23 @@ type stager struct {
 	staged map[string]int
 	// same holds the pages public/ already holds as they are.
 	same map[string]bool
-	// hashes, when not nil, gets the SHA-256 of every page, for the cache.
-	hashes map[string][32]byte
+	// hashes gets the SHA-256 and size of every page in public/, for the
+	// cache and the Output.
+	hashes map[string]pageSum
 	made   sync.Map
 	// before holds public/ and public/track when they existed before the
 	// build, which discard then leaves.
 	before map[string]bool
 }
 
-func newStager(dir string, existing map[string]bool, hash bool) *stager {
+func newStager(dir string, existing map[string]bool) *stager {
 	st := &stager{dir: dir, existing: existing, staged: map[string]int{}, same: map[string]bool{}, before: map[string]bool{}}
 	for _, d := range []string{dir, filepath.Join(dir, "track")} {
 		if _, err := os.Lstat(d); err == nil {
 			st.before[d] = true
 		}
 	}
-	if hash {
-		st.hashes = map[string][32]byte{}
-	}
+	st.hashes = map[string]pageSum{}
 	return st
 }
 
@@ -283,16 +282,11 @@ func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) err
 		results[i] = -1
 	}
 	errs := make([]error, len(paths))
-	var sums [][32]byte
-	if st.hashes != nil {
-		sums = make([][32]byte, len(paths))
-	}
+	sums := make([]pageSum, len(paths))
 	// Eight at a time: writing is mostly waiting on the file system.
 	cancelled := parallelCtx(ctx, len(paths), 8, func(i int) {
 		p := paths[i]
-		if sums != nil {
-			sums[i] = sha256.Sum256(pages[i])
-		}
+		sums[i] = pageSum{sha256.Sum256(pages[i]), int64(len(pages[i]))}
 		target := filepath.Join(st.dir, filepath.FromSlash(p))
 		r := added
 		if st.existing[p] {
@@ -317,7 +311,7 @@ func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) err
 		}
 	})
 	for i, p := range paths {
-		if sums != nil && results[i] >= 0 {
+		if results[i] >= 0 {
 			st.hashes[p] = sums[i]
 		}
 		switch results[i] {

@@ -134,7 +134,7 @@ func (c *StatusCommand) Run(ctx context.Context, args []string) error {
 		res, err := generator.Build(ctx, c.Site, opt)
 		var files []deploy.File
 		if err == nil {
-			files, err = deploy.PlanFiles(res.Output, res.Config)
+			files, err = deploy.Files(res.Output, res.Config)
 		}
 		buildDone <- built{res, files, err}
 	}()

@@ -243,8 +243,10 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	res, err := generator.Build(ctx, c.Site, bopt)
 	var files []deploy.File
 	if err == nil {
-		// Each page is read from public/ to hash it and again to upload
-		// it: memory holds the objects in flight, not the site.
+		// The build knows the hash and size of every page it wrote or
+		// trusted; a page is read from public/ only to upload it, and
+		// checked against them then: memory holds the objects in
+		// flight, not the site.
 		res.Output.Forget()
 		files, err = deploy.Files(res.Output, res.Config)
 	}
