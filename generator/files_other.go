@@ -3,9 +3,10 @@
 package generator
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/quickdumpnow/qdn/internal/atomicfile"
 )
 
 // Off Unix (Windows), the build's file access goes through package os. It
@@ -32,20 +33,7 @@ func readFileStat(path string) ([]byte, stamp, error) {
 }
 
 // writeFileNew writes b to path, which must not exist.
-func writeFileNew(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
+func writeFileNew(path string, b []byte) error { return atomicfile.WriteNew(path, b, 0o644) }
 
 // mkdir makes the directory path and any missing parents.
 func mkdir(path string) error { return os.MkdirAll(path, 0o755) }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/quickdumpnow/qdn/internal/atomicfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -65,20 +66,7 @@ func openRetry(path string, mode int, perm uint32) (int, error) {
 }
 
 // writeFileNew writes b to path, which must not exist.
-func writeFileNew(path string, b []byte) error {
-	fd, err := openRetry(path, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		return &fs.PathError{Op: "create", Path: path, Err: err}
-	}
-	err = writeAll(fd, b)
-	if cerr := unix.Close(fd); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
+func writeFileNew(path string, b []byte) error { return atomicfile.WriteNew(path, b, 0o644) }
 
 // mkdir makes the directory path and any missing parents. Most output
 // directories are new leaves of an existing one, so it tries that first.
@@ -88,21 +76,6 @@ func mkdir(path string) error {
 		return nil
 	}
 	return os.MkdirAll(path, 0o755)
-}
-
-// writeAll writes all of b to fd.
-func writeAll(fd int, b []byte) error {
-	for n := 0; n < len(b); {
-		m, err := unix.Write(fd, b[n:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		n += m
-	}
-	return nil
 }
 
 // statDir stats files by their names relative to one open directory: for

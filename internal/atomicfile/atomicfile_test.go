@@ -190,3 +190,39 @@ func TestMoveIn(t *testing.T) {
 	check(t, filepath.Join(dir, "jobs", "b.yaml"), "b")
 	check(t, filepath.Join(dir, "jobs", "archive", "2025", "b.yaml"), "old b")
 }
+
+// TestWriteNew holds that WriteNew makes a new file and never writes over
+// or through what is already at its name, a link included.
+func TestWriteNew(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "page.html")
+	if err := atomicfile.WriteNew(name, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(name); err != nil || string(b) != "new" {
+		t.Fatalf("read %q, %v; want %q", b, err, "new")
+	}
+	if err := atomicfile.WriteNew(name, []byte("again"), 0o644); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second WriteNew: %v, want an error matching fs.ErrExist", err)
+	}
+	if b, _ := os.ReadFile(name); string(b) != "new" {
+		t.Fatalf("the file holds %q after a refused WriteNew", b)
+	}
+	target := filepath.Join(dir, "target")
+	if err := os.WriteFile(target, []byte("kept"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS == "windows" {
+		return // symbolic links need privileges on Windows
+	}
+	link := filepath.Join(dir, "link.html")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := atomicfile.WriteNew(link, []byte("through"), 0o644); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("WriteNew over a link: %v, want an error matching fs.ErrExist", err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "kept" {
+		t.Fatalf("WriteNew wrote through a link: the target holds %q", b)
+	}
+}

@@ -52,6 +52,26 @@ func Write(path string, data []byte, perm fs.FileMode, sync Sync) error {
 	return nil
 }
 
+// WriteNew writes data to a new file at path, which must not exist (an
+// error matching fs.ErrExist when it does). It is not atomic: a process
+// killed meanwhile leaves the file cut short, so it suits only files whose
+// next writer compares them with what they should hold, such as a build's
+// new pages.
+func WriteNew(path string, data []byte, perm fs.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
 // syncDir syncs the directory at path, where the platform can.
 func syncDir(path string) error {
 	if runtime.GOOS == "windows" {

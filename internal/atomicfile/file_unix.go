@@ -52,6 +52,26 @@ func Write(path string, data []byte, perm fs.FileMode, sync Sync) error {
 	return nil
 }
 
+// WriteNew writes data to a new file at path, which must not exist (an
+// error matching fs.ErrExist when it does). It is not atomic: a process
+// killed meanwhile leaves the file cut short, so it suits only files whose
+// next writer compares them with what they should hold, such as a build's
+// new pages.
+func WriteNew(path string, data []byte, perm fs.FileMode) error {
+	fd, err := openRetry(path, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, uint32(perm.Perm()))
+	if err != nil {
+		return &fs.PathError{Op: "create", Path: path, Err: err}
+	}
+	err = writeAll(fd, data)
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
 // syncDir syncs the directory at path.
 func syncDir(path string) error {
 	fd, err := openRetry(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
