@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -19,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -102,34 +99,14 @@ func TestStatusScripts(t *testing.T) {
 				if neg || len(args) != 0 {
 					ts.Fatalf("usage: statusenv")
 				}
-				b := make([]byte, 6)
-				_, _ = rand.Read(b)
-				bucket := "qdn-status-" + hex.EncodeToString(b)
-				ctx := context.Background()
-				if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-					ts.Fatalf("create bucket: %v", err)
-				}
-				out, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
-					CallerReference: aws.String(bucket), Comment: aws.String("qdn status test"), Enabled: aws.Bool(true),
-					Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{
-						Id: aws.String("s3"), DomainName: aws.String(bucket + ".s3.amazonaws.com"),
-						S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-					}}},
-					DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: aws.String("s3"),
-						ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
-						CachePolicyId:        aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")},
-				}})
-				if err != nil {
-					ts.Fatalf("create distribution: %v", err)
-				}
-				dist := aws.ToString(out.Distribution.Id)
+				bucket, dist := newEnvironment(ts, s3c, cf, "qdn-status")
 				cfgFile := ts.MkAbs("qdn.yaml")
 				src, err := os.ReadFile(cfgFile)
 				ts.Check(err)
 				src = bytes.Replace(src, []byte("quickdumpnow-staging"), []byte(bucket), 1)
 				src = bytes.Replace(src, []byte("E2QDNSTAGING01"), []byte(dist), 1)
 				// The metrics of a function are keyed by its name alone.
-				function := "qdn-rewrite-" + hex.EncodeToString(b)
+				function := "qdn-rewrite-" + strings.TrimPrefix(bucket, "qdn-status-")
 				src = bytes.Replace(src, []byte("qdn-rewrite-staging"), []byte(function), 1)
 				ts.Setenv("FUNCTION", function)
 				ts.Check(os.WriteFile(cfgFile, src, 0o644))

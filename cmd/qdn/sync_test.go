@@ -83,27 +83,7 @@ func TestSyncScripts(t *testing.T) {
 				if len(args) > 1 || !ok {
 					ts.Fatalf("usage: awsenv [production]")
 				}
-				b := make([]byte, 6)
-				_, _ = rand.Read(b)
-				bucket := "qdn-cli-" + hex.EncodeToString(b)
-				ctx := context.Background()
-				if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-					ts.Fatalf("create bucket: %v", err)
-				}
-				out, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
-					CallerReference: aws.String(bucket), Comment: aws.String("qdn cli test"), Enabled: aws.Bool(true),
-					Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{
-						Id: aws.String("s3"), DomainName: aws.String(bucket + ".s3.amazonaws.com"),
-						S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-					}}},
-					DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: aws.String("s3"),
-						ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
-						CachePolicyId:        aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")},
-				}})
-				if err != nil {
-					ts.Fatalf("create distribution: %v", err)
-				}
-				dist := aws.ToString(out.Distribution.Id)
+				bucket, dist := newEnvironment(ts, s3c, cf, "qdn-cli")
 				cfgFile := ts.MkAbs("qdn.yaml")
 				src, err := os.ReadFile(cfgFile)
 				if err != nil {
@@ -282,4 +262,30 @@ func (s *slowS3) puts(bucket string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.counts[bucket]
+}
+
+// newEnvironment makes a bucket named prefix and a random suffix, and a
+// CloudFront distribution in front of it, for one script's environment.
+func newEnvironment(ts *testscript.TestScript, s3c *s3.Client, cf *cloudfront.Client, prefix string) (bucket, dist string) {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	bucket = prefix + "-" + hex.EncodeToString(b)
+	ctx := context.Background()
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		ts.Fatalf("create bucket: %v", err)
+	}
+	out, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
+		CallerReference: aws.String(bucket), Comment: aws.String(prefix + " test"), Enabled: aws.Bool(true),
+		Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{
+			Id: aws.String("s3"), DomainName: aws.String(bucket + ".s3.amazonaws.com"),
+			S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: aws.String("")},
+		}}},
+		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: aws.String("s3"),
+			ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
+			CachePolicyId:        aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")},
+	}})
+	if err != nil {
+		ts.Fatalf("create distribution: %v", err)
+	}
+	return bucket, aws.ToString(out.Distribution.Id)
 }
