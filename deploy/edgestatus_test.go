@@ -67,3 +67,21 @@ func TestFunctionStatus(t *testing.T) {
 		t.Error("nothing in LIVE after publish")
 	}
 }
+
+// TestFunctionStatusAccessDenied reads the stages of a published function
+// with a role that may not call cloudfront:GetFunction: CloudFront answers
+// 403 AccessDenied (the stand-in's Deny, through the real SDK client), and
+// Status says which permission is missing instead of the SDK's error.
+func TestFunctionStatusAccessDenied(t *testing.T) {
+	srv, fn := startFunctions(t)
+	srv.Put(testFunctionName, fn.Code)
+	srv.Publish(testFunctionName)
+	srv.Deny("GetFunction")
+	st, err := fn.Status(context.Background())
+	if err == nil || err.Error() != "needs cloudfront:GetFunction" {
+		t.Errorf("Status without cloudfront:GetFunction = %+v, %v; want error needs cloudfront:GetFunction", st, err)
+	}
+	if n := countOp(srv, "GetFunction"); n != 2 {
+		t.Errorf("Status made %d GetFunction calls (%v); want 2, one per stage", n, ops(srv))
+	}
+}

@@ -10,11 +10,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quickdumpnow/qdn/deploy"
+	"github.com/quickdumpnow/qdn/edge"
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/internal/cffunctions"
 )
 
 // expiredPage is the page of JOB-20260904-002, completed on 5 September:
@@ -25,7 +29,9 @@ const expiredPage = "track/qs5noppu3pcssgtaxrmprg3t4a/index.html"
 // TestStatusSections publishes the example site, then changes the bucket
 // behind qdn's back and leaves a failed sync's state in it: each section
 // of the status, computed from one Fetch, sees what was done, and Check
-// names every problem.
+// names every problem. The role may not call cloudfront:GetFunction: the
+// edge section says so, as qdn status shows it, and is no problem of the
+// site, while every other section still comes through.
 func TestStatusSections(t *testing.T) { onEachS3(t, testStatusSections) }
 
 func testStatusSections(t *testing.T, e *env) {
@@ -37,6 +43,7 @@ func testStatusSections(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	expire := res.Config.Track.ExpireAfter
+	fn := deniedFunction(t)
 
 	status := func() *deploy.Status {
 		t.Helper()
@@ -51,6 +58,13 @@ func testStatusSections(t *testing.T, e *env) {
 		st := &deploy.Status{Env: "staging", Deployed: deploy.NewDeployed(r.Manifest),
 			Waiting: deploy.NewWaiting(nil, nil, r, l, testNow), Drift: deploy.NewDrift(r, e.prefix),
 			Expiry: deploy.NewExpiry(res.Ended, expire, testNow, r, e.prefix), Cost: deploy.NewCostStatus(nil, r.Manifest, testNow)}
+		// As qdn status does, the edge section carries its error.
+		if st.Edge, err = fn.Status(ctx); err != nil {
+			st.Edge = deploy.EdgeStatus{Function: fn.Name, Error: err.Error()}
+		}
+		if want := (deploy.EdgeStatus{Function: fn.Name, Error: "needs cloudfront:GetFunction"}); st.Edge != want {
+			t.Errorf("Edge without cloudfront:GetFunction = %+v; want %+v", st.Edge, want)
+		}
 		st.Check()
 		return st
 	}
@@ -108,6 +122,27 @@ func testStatusSections(t *testing.T, e *env) {
 	if diff := cmp.Diff(st.Problems, want); diff != "" || st.OK {
 		t.Errorf("Problems (-got +want):\n%s", diff)
 	}
+}
+
+// deniedFunction returns the function qdn-rewrite, published with the
+// local code on the CloudFront Functions stand-in, read by a client whose
+// role may not call cloudfront:GetFunction.
+func deniedFunction(t *testing.T) *deploy.Function {
+	t.Helper()
+	srv := &cffunctions.Server{}
+	if err := srv.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	srv.Put("qdn-rewrite", edge.Code())
+	srv.Publish("qdn-rewrite")
+	srv.Deny("GetFunction")
+	client := cloudfront.New(cloudfront.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDQDNTEST", "secret", ""),
+	})
+	return &deploy.Function{Client: client, Name: "qdn-rewrite", Code: edge.Code()}
 }
 
 // TestNewExpiry covers what the example site does not: a job that ended at

@@ -40,7 +40,9 @@ import (
 // `putobject KEY TEXT` writes an object to $BUCKET behind qdn's back;
 // `replace FILE OLD NEW` edits a file; `denymetrics` makes qdn's
 // credentials those of a role that may not read CloudWatch, and sends its
-// CloudWatch requests to a moto server that checks IAM.
+// CloudWatch requests to a moto server that checks IAM; `denyedge` makes
+// the CloudFront Functions stand-in refuse GetFunction, as CloudFront
+// refuses a role without cloudfront:GetFunction.
 func TestStatusScripts(t *testing.T) {
 	root := repoRoot(t)
 	moto := testenv.Moto(t)
@@ -150,6 +152,16 @@ func TestStatusScripts(t *testing.T) {
 				ts.Setenv("AWS_ACCESS_KEY_ID", deniedKey)
 				ts.Setenv("AWS_SECRET_ACCESS_KEY", deniedSecret)
 				ts.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", deniedCW)
+			},
+			"denyedge": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 0 {
+					ts.Fatalf("usage: denyedge")
+				}
+				v, ok := functions.Load(ts.Getenv("WORK"))
+				if !ok {
+					ts.Fatalf("no CloudFront Functions stand-in for %s", ts.Getenv("WORK"))
+				}
+				v.(*cffunctions.Server).Deny("GetFunction")
 			},
 			"putobject": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 2 {

@@ -12,7 +12,9 @@
 // missing one, 413 FunctionSizeLimitExceeded past 10 KB. TestFunction runs
 // the submitted code on the submitted event object with package edge, the
 // same runtime as qdn serve's. UpdateFunction answers its new version in
-// one spelling of the ETag header at a time (SetUpdateETagHeader).
+// one spelling of the ETag header at a time (SetUpdateETagHeader). Deny
+// refuses operations as IAM does for a user without their permission: 403
+// AccessDenied.
 package cffunctions
 
 import (
@@ -57,6 +59,7 @@ type Server struct {
 	mu         sync.Mutex
 	etagHeader string
 	hook       func(op, name string)
+	denied     map[string]bool
 	funcs      map[string]*function
 	calls      []string
 	seq        int
@@ -124,6 +127,20 @@ func (s *Server) SetUpdateETagHeader(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.etagHeader = name
+}
+
+// Deny makes the server refuse the operations ops (such as "GetFunction")
+// from now on, as CloudFront does for a user whose policy does not allow
+// cloudfront:<op>: HTTP 403 with an AccessDenied error document. Deny with
+// no operation allows everything again. A refused request is still listed
+// by Calls.
+func (s *Server) Deny(ops ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.denied = map[string]bool{}
+	for _, op := range ops {
+		s.denied[op] = true
+	}
 }
 
 // Calls returns the operations served so far, such as
@@ -254,7 +271,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls = append(s.calls, call)
+	denied := s.denied[op]
 	s.mu.Unlock()
+	if denied {
+		resource := "arn:aws:cloudfront::" + account + ":function/" + name
+		if name == "" {
+			resource = "arn:aws:cloudfront::" + account + ":function/*"
+		}
+		writeError(w, http.StatusForbidden, "AccessDenied", fmt.Sprintf("User: arn:aws:iam::%s:user/qdn is not authorized to perform: cloudfront:%s on resource: %s", account, op, resource))
+		return
+	}
 	handle(w, r, name)
 }
 

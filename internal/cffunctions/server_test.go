@@ -198,3 +198,33 @@ func TestErrors(t *testing.T) {
 		t.Errorf("unsigned request: status %d; want 403", resp.StatusCode)
 	}
 }
+
+// TestDeny refuses GetFunction as CloudFront refuses a user whose policy
+// does not allow cloudfront:GetFunction: the real SDK client reads a 403
+// AccessDenied, the other operations still answer, and Deny() lifts it.
+func TestDeny(t *testing.T) {
+	s, c := start(t)
+	ctx := context.Background()
+	s.Put("fn", []byte(code))
+	s.Deny("GetFunction")
+
+	_, err := c.GetFunction(ctx, &cloudfront.GetFunctionInput{Name: aws.String("fn")})
+	var status interface{ HTTPStatusCode() int }
+	if apiCode(err) != "AccessDenied" || !errors.As(err, &status) || status.HTTPStatusCode() != http.StatusForbidden {
+		t.Fatalf("GetFunction denied: err = %v; want 403 AccessDenied", err)
+	}
+	if !strings.Contains(err.Error(), "not authorized to perform: cloudfront:GetFunction on resource: arn:aws:cloudfront::123456789012:function/fn") {
+		t.Errorf("GetFunction denied: err = %v; want the action and resource named", err)
+	}
+	if _, err := c.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String("fn")}); err != nil {
+		t.Errorf("DescribeFunction with only GetFunction denied: %v", err)
+	}
+	if got := s.Calls(); len(got) != 2 || got[0] != "GetFunction fn" {
+		t.Errorf("Calls() = %q; want the refused GetFunction listed", got)
+	}
+
+	s.Deny()
+	if out, err := c.GetFunction(ctx, &cloudfront.GetFunctionInput{Name: aws.String("fn")}); err != nil || string(out.FunctionCode) != code {
+		t.Errorf("GetFunction after Deny() = %v; want the code", err)
+	}
+}
