@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/quickdumpnow/qdn/deploy"
-	"github.com/quickdumpnow/qdn/generator"
 )
 
 // PromoteCommand is `qdn promote`.
@@ -60,18 +59,11 @@ func (c *PromoteCommand) Run(ctx context.Context, args []string) error {
 	if c.From == "" || c.To == "" {
 		return &usageError{msg: "pass the environment to promote and the one to promote to: --from NAME --to NAME", hint: "such as qdn promote --from staging --to production"}
 	}
-	cfg, err := generator.LoadConfig(c.Site)
+	_, envs, err := loadEnvironments(c.Site, c.From, c.To)
 	if err != nil {
 		return err
 	}
-	from, err := pickEnvironment(cfg, c.From)
-	if err != nil {
-		return err
-	}
-	to, err := pickEnvironment(cfg, c.To)
-	if err != nil {
-		return err
-	}
+	from, to := envs[0], envs[1]
 	switch {
 	case from.Name == to.Name || (from.Bucket == to.Bucket && from.Prefix == to.Prefix):
 		return &usageError{msg: fmt.Sprintf("--from %s and --to %s are the same bucket and prefix", from.Name, to.Name),

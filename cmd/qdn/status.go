@@ -80,14 +80,11 @@ func (c *StatusCommand) Run(ctx context.Context, args []string) error {
 	if c.Since < time.Minute {
 		return &usageError{msg: fmt.Sprintf("--since %s is shorter than a minute", c.Since), hint: "give a window such as 24h or 168h"}
 	}
-	cfg, err := generator.LoadConfig(c.Site)
+	cfg, envs, err := loadEnvironments(c.Site, c.Env)
 	if err != nil {
 		return err
 	}
-	env, err := pickEnvironment(cfg, c.Env)
-	if err != nil {
-		return err
-	}
+	env := envs[0]
 	now := c.Now()
 	target, err := c.open(ctx, env, deploy.DefaultConcurrency)
 	if err != nil {

@@ -182,14 +182,11 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	if err := c.parse(fs, syncUsage, args); err != nil {
 		return err
 	}
-	cfg, err := generator.LoadConfig(c.Site)
+	_, envs, err := loadEnvironments(c.Site, c.Env)
 	if err != nil {
 		return err
 	}
-	env, err := pickEnvironment(cfg, c.Env)
-	if err != nil {
-		return err
-	}
+	env := envs[0]
 	start := time.Now()
 
 	commit, dirty, err := gitState(c.Site)
@@ -304,6 +301,22 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), f.remote.Listed, f.remote.Full, result})
 	}
 	return nil
+}
+
+// loadEnvironments reads the configuration of the site and returns it with
+// the environments named, in order.
+func loadEnvironments(site string, names ...string) (*generator.Config, []*generator.Environment, error) {
+	cfg, err := generator.LoadConfig(site)
+	if err != nil {
+		return nil, nil, err
+	}
+	envs := make([]*generator.Environment, len(names))
+	for i, name := range names {
+		if envs[i], err = pickEnvironment(cfg, name); err != nil {
+			return nil, nil, err
+		}
+	}
+	return cfg, envs, nil
 }
 
 // pickEnvironment returns the environment named name, or a usage error
