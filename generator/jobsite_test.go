@@ -1,36 +1,16 @@
 package generator
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/quickdumpnow/qdn/internal/testenv"
 )
 
-// jobTestSite copies the example site's qdn.yaml and content/ into a
-// temporary directory with an empty jobs/, and writes files into jobs/.
+// jobTestSite is testenv.JobSite on the example site of this repository.
 func jobTestSite(t *testing.T, jobs map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	src, err := os.ReadFile(filepath.Join("..", ConfigFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, ConfigFile), src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.CopyFS(filepath.Join(dir, ContentDir), os.DirFS(filepath.Join("..", ContentDir))); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, JobsDir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range jobs {
-		if err := os.WriteFile(filepath.Join(dir, JobsDir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testenv.JobSite(t, "..", jobs)
 }
 
 // mustLoad builds the site in memory, as qdn build does, and fails the test

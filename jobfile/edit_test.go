@@ -14,32 +14,13 @@ import (
 	"time"
 
 	"github.com/quickdumpnow/qdn/generator"
+	"github.com/quickdumpnow/qdn/internal/testenv"
 )
 
-// jobTestSite copies the example site's qdn.yaml and content/ into a
-// temporary directory with an empty jobs/, and writes files into jobs/.
+// jobTestSite is testenv.JobSite on the example site of this repository.
 func jobTestSite(t *testing.T, jobs map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	src, err := os.ReadFile(filepath.Join("..", generator.ConfigFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, generator.ConfigFile), src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.CopyFS(filepath.Join(dir, generator.ContentDir), os.DirFS(filepath.Join("..", generator.ContentDir))); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, generator.JobsDir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range jobs {
-		if err := os.WriteFile(filepath.Join(dir, generator.JobsDir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testenv.JobSite(t, "..", jobs)
 }
 
 func readJobText(t *testing.T, dir, id string) string {

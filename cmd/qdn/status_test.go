@@ -81,18 +81,9 @@ func TestStatusScripts(t *testing.T) {
 				toMoto.ServeHTTP(w, r)
 			}))
 			env.Defer(router.Close)
-			env.Setenv("NO_COLOR", "1")
-			env.Setenv("HOME", env.WorkDir)
-			env.Setenv("QDN_CACHE_DIR", env.WorkDir+"/.cache/qdn")
-			env.Setenv("AWS_ACCESS_KEY_ID", "test")
-			env.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-			env.Setenv("AWS_ENDPOINT_URL_S3", moto)
-			env.Setenv("AWS_ENDPOINT_URL_CLOUDFRONT", router.URL)
+			awsScriptEnv(env, moto, router.URL)
 			env.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", moto)
-			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-			for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
-				env.Setenv(k, "")
-			}
+			env.Setenv("QDN_CACHE_DIR", env.WorkDir+"/.cache/qdn")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

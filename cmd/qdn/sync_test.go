@@ -53,17 +53,8 @@ func TestSyncScripts(t *testing.T) {
 		Dir: "testdata/sync",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("QDN_REPO", root)
-			env.Setenv("NO_COLOR", "1")
-			env.Setenv("HOME", env.WorkDir)
-			env.Setenv("AWS_ACCESS_KEY_ID", "test")
-			env.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-			env.Setenv("AWS_ENDPOINT_URL_S3", slow.URL)
+			awsScriptEnv(env, slow.URL, endpoint)
 			env.Setenv("QDN_TEST_LEASE_TTL", "3s")
-			env.Setenv("AWS_ENDPOINT_URL_CLOUDFRONT", endpoint)
-			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-			for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
-				env.Setenv(k, "")
-			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -288,4 +279,20 @@ func newEnvironment(ts *testscript.TestScript, s3c *s3.Client, cf *cloudfront.Cl
 		ts.Fatalf("create distribution: %v", err)
 	}
 	return bucket, aws.ToString(out.Distribution.Id)
+}
+
+// awsScriptEnv gives a script the local servers' credentials and endpoints
+// for S3 and CloudFront, and nothing of this machine's AWS set-up: no
+// profile, configuration file or instance metadata.
+func awsScriptEnv(env *testscript.Env, s3URL, cloudfrontURL string) {
+	env.Setenv("NO_COLOR", "1")
+	env.Setenv("HOME", env.WorkDir)
+	env.Setenv("AWS_ACCESS_KEY_ID", "test")
+	env.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	env.Setenv("AWS_ENDPOINT_URL_S3", s3URL)
+	env.Setenv("AWS_ENDPOINT_URL_CLOUDFRONT", cloudfrontURL)
+	env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+		env.Setenv(k, "")
+	}
 }
