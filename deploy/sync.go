@@ -44,8 +44,11 @@ type Syncer struct {
 	// previous sync stopped (.qdn/check.json), so that every key is
 	// listed at least once every CheckEvery syncs. The rest is taken to be
 	// as the manifest recorded it. If the part listed differs from the
-	// manifest, all of it is listed. 0 or 1 lists everything every time;
-	// so do Promoter's syncers.
+	// manifest, all of it is listed. A sync that changes the bucket removes
+	// the check before its first write and writes it again after the
+	// manifest, so one stopped in between leaves the next listing
+	// everything. 0 or 1 lists everything every time; so do Promoter's
+	// syncers.
 	CheckEvery int
 }
 
@@ -127,6 +130,10 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 		return nil, err
 	}
 	r.Listed, r.Full, r.check = len(r.Objects), true, nil
+	if s.CheckEvery > 1 {
+		// The next sync may list in part, from the first key.
+		r.check = &Check{}
+	}
 	for _, o := range r.Objects {
 		if o.Key == s.Prefix+PendingKey {
 			if r.Pending, err = s.readPending(ctx); err != nil {
@@ -147,6 +154,9 @@ func (s *Syncer) fetchPart(ctx context.Context, r *Remote, keys []string) (bool,
 	b, err := s.Bucket.Get(ctx, s.Prefix+CheckKey)
 	switch {
 	case errors.Is(err, ErrNotFound):
+		// No check: the first sync that may list in part, or one that
+		// changed the bucket stopped before its manifest (see apply).
+		return false, nil
 	case err != nil:
 		return false, err
 	default:
@@ -402,6 +412,15 @@ type applied struct {
 // manifest is written only when something changed or there is none yet.
 func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 	var done applied
+	if c.check != nil && (len(c.writes) > 0 || len(c.deletes) > 0) {
+		// Outside the part it lists, a partial listing trusts the
+		// manifest. A sync that changes the bucket removes the check
+		// first, so that if it stops before its manifest is written, the
+		// next sync finds no check and lists everything.
+		if err := s.Bucket.Delete(ctx, []string{s.Prefix + CheckKey}); err != nil {
+			return done, &StepError{Step: "remove check", Err: err}
+		}
+	}
 	pending, err := s.recordPending(ctx, c.pending, c.inv.Exact)
 	if err != nil {
 		return done, err

@@ -919,4 +919,45 @@ func testSyncChecksInTurn(t *testing.T, e *env) {
 	if !r.Full || len(res.Plan.Uploads) != 1 || res.Plan.Uploads[0].Path != "media/0001.txt" {
 		t.Errorf("sync with a full listing: full %v, uploads %+v; want media/0001.txt put back", r.Full, res.Plan.Uploads)
 	}
+
+	// A sync that changes the bucket and stops before its manifest (a
+	// killed run) leaves no check behind, so the next sync lists
+	// everything: outside its part, a partial listing would trust a
+	// manifest that no longer matches what the stopped sync wrote.
+	e.syncChecking(files, 3)
+	if _, err := e.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/" + deploy.CheckKey)}); err != nil {
+		t.Fatalf("no check after a sync listing in part: %v", err)
+	}
+	stopped, _ := e.syncer()
+	stopped.CheckEvery = 3
+	stopped.Bucket = noManifest{stopped.Bucket}
+	release := lock(t, stopped, "test")
+	p, err := plan(t, stopped, next, planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stopped.Apply(ctx, p, deploy.Deploy{Commit: "def456"}); err == nil {
+		t.Fatal("Apply succeeded though its manifest could not be written")
+	}
+	if err := release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/" + deploy.CheckKey)}); err == nil {
+		t.Error("the check is still there after a sync that changed the bucket stopped before its manifest")
+	}
+	res, r, _ = e.syncChecking(files, 3)
+	if !r.Full || len(res.Plan.Uploads) != 103 {
+		t.Errorf("sync after a stopped one: full listing %v, %d uploads; want a full listing putting back 103 files", r.Full, len(res.Plan.Uploads))
+	}
+}
+
+// noManifest is a bucket where the manifest cannot be written, as for a
+// sync killed just before it.
+type noManifest struct{ deploy.Bucket }
+
+func (b noManifest) Put(ctx context.Context, key string, body []byte, h generator.Headers) (string, error) {
+	if strings.HasSuffix(key, deploy.ManifestKey) {
+		return "", errors.New("stopped before the manifest")
+	}
+	return b.Bucket.Put(ctx, key, body, h)
 }
