@@ -211,7 +211,9 @@ func decodeBinary(b, rest []byte) (*Manifest, error) {
 		fps[i] = r.string()
 	}
 	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.b)) {
+	// Each entry holds at least its 32-byte hash: a count beyond that is
+	// damage, refused before anything is allocated for it.
+	if r.err != nil || n > uint64(len(r.b)/32) {
 		return nil, errDamaged
 	}
 	type span struct{ path, etag, fp, size int }
