@@ -368,8 +368,16 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 			// write left the page's directory holding this page alone,
 			// unless it has a subdirectory. A staged page's bytes are
 			// gone from out; its hash stands for them.
+			// The stamp is recorded only when the file is the size
+			// written, which the sums keep for a staged page.
 			e.Page = sum()
-			if st, err := track.stat(j.Token+"/index.html", false); err == nil && (b == nil || st.Size == int64(len(b))) {
+			size := int64(-1)
+			if b != nil {
+				size = int64(len(b))
+			} else if ps, ok := out.sums[p]; ok {
+				size = ps.size
+			}
+			if st, err := track.stat(j.Token+"/index.html", false); err == nil && st.Size == size {
 				e.PageStat = vet(st, wrote)
 			}
 			if st, err := track.stat(j.Token, false); err == nil && !nested[path.Dir(p)] {

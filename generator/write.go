@@ -166,6 +166,12 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 				return
 			}
 		}
+		if out.files[p] == nil {
+			// A page the build trusted without reading is gone from
+			// public/: its bytes are not at hand to write again.
+			errs[i] = fmt.Errorf("%s was removed from %s during the build; run the build again", p, dir)
+			return
+		}
 		if existing[p] {
 			old, err := readFile(target)
 			if err == nil && bytes.Equal(old, out.files[p]) {
