@@ -307,7 +307,8 @@ func (s *Syncer) Plan(r *Remote, files []File, opt PlanOptions) (*Plan, error) {
 		opt.Now = s.now()
 	}
 	p, err := NewPlan(files, r.Objects, r.Manifest, r.Pending, opt)
-	if p != nil {
+	if p != nil && (!r.Full || len(files) > partialFrom) {
+		// A bucket too small to list in part gets no check.
 		p.check = r.check
 	}
 	return p, err
