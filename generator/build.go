@@ -193,7 +193,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	wrote := clock()
 	if key != ([32]byte{}) {
 		// A cache that cannot be written only makes the next build slower.
-		c := s.cacheFor(key, pub, out, c, have, stamps, trusted, nested, started.UnixNano(), wrote.UnixNano())
+		c := s.cacheFor(cache, key, pub, out, c, have, stamps, trusted, nested, started.UnixNano(), wrote.UnixNano())
 		if !c.sameAs(cache) {
 			_ = c.write(opt.CacheDir, dir)
 		}
@@ -330,8 +330,10 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 // tell a change (see vet): those of files read, known as of started, and of
 // the pages written and their directories, known as of wrote. nested holds
 // the output directories that had a subdirectory when write walked them.
-// The pages' hashes are those out recorded when they were written.
-func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp,
+// The pages' hashes are those out recorded when they were written. When it
+// would record just what old does, it returns old itself: a build that
+// changed nothing then allocates no entry.
+func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp,
 	trusted, nested map[string]bool, started, wrote int64) *buildCache {
 	written := make(map[string]bool, len(changes.Added)+len(changes.Modified))
 	for _, p := range changes.Added {
@@ -345,12 +347,13 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 	entries := make([]*cacheEntry, len(s.Jobs))
 	parallel(len(s.Jobs), 0, func(i int) {
 		j := s.Jobs[i]
-		e := &cacheEntry{Src: s.sources[i].hash, SrcStat: vet(s.sources[i].stat, started), ID: j.ID, Token: j.Token,
-			Service: j.Service, Status: j.Status, Private: packPrivate(j.Private)}
+		e := cacheEntry{Src: s.sources[i].hash, SrcStat: vet(s.sources[i].stat, started), ID: j.ID, Token: j.Token,
+			Service: j.Service, Status: j.Status}
 		if j.cached != nil {
 			e.Private = j.cached.Private
+		} else {
+			e.Private = packPrivate(j.Private)
 		}
-		entries[i] = e
 		if end := j.EndedAt(); !end.IsZero() {
 			e.Ended = end.UnixNano()
 		}
@@ -399,17 +402,37 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 				}
 			}
 		}
+		if j.cached != nil && e == *j.cached {
+			entries[i] = j.cached
+		} else {
+			entries[i] = &e
+		}
 	})
-	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: map[string][32]byte{}}
-	for i, j := range s.Jobs {
-		c.Jobs[j.File] = entries[i]
-	}
+	checked := map[string][32]byte{}
 	if !skipPrivacyCheck {
 		for p, b := range out.files {
 			if b != nil && !strings.HasPrefix(p, "track/") {
-				c.Checked[p] = sha256.Sum256(b)
+				checked[p] = sha256.Sum256(b)
 			}
 		}
+	}
+	if old != nil && old.Key == key && len(old.Jobs) == len(s.Jobs) && sameChecked(old.Checked, checked) {
+		// Each job's entry is the one old keeps under its file (cachedJob
+		// took it from there), so old holds these entries and no others.
+		kept := true
+		for i, j := range s.Jobs {
+			if entries[i] != j.cached {
+				kept = false
+				break
+			}
+		}
+		if kept {
+			return old
+		}
+	}
+	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: checked}
+	for i, j := range s.Jobs {
+		c.Jobs[j.File] = entries[i]
 	}
 	return c
 }

@@ -257,6 +257,9 @@ func (c *buildCache) fresh(recorded, now stamp) bool {
 // sameAs reports whether c records what old does: writing c would change
 // nothing, and a build that changed nothing need not write it.
 func (c *buildCache) sameAs(old *buildCache) bool {
+	if c == old {
+		return true
+	}
 	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) {
 		return false
 	}
@@ -265,11 +268,16 @@ func (c *buildCache) sameAs(old *buildCache) bool {
 			return false
 		}
 	}
-	if len(old.Checked) != len(c.Checked) {
+	return sameChecked(old.Checked, c.Checked)
+}
+
+// sameChecked reports whether a and b hold the same outputs' hashes.
+func sameChecked(a, b map[string][32]byte) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for p, h := range c.Checked {
-		if o, ok := old.Checked[p]; !ok || o != h {
+	for p, h := range b {
+		if o, ok := a[p]; !ok || o != h {
 			return false
 		}
 	}
@@ -432,15 +440,21 @@ func decodeCache(b []byte) (*buildCache, bool) {
 	}
 	c := &buildCache{Version: cacheVersion, Key: hash()}
 	n := uvarint()
-	if bad || n > uint64(len(b)) {
+	// An entry takes at least two hashes and a byte for each of its
+	// thirteen lengths and numbers: a count that the rest cannot hold is
+	// refused before allocating for it.
+	if bad || n > uint64(len(b))/(2*32+13) {
 		return nil, false
 	}
 	c.Jobs = make(map[string]*cacheEntry, n)
+	// The entries too are one allocation: a build that changed nothing
+	// keeps them all (see cacheFor).
+	entries := make([]cacheEntry, n)
 	for i := uint64(0); i < n && !bad; i++ {
 		f := str()
-		e := &cacheEntry{Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
+		entries[i] = cacheEntry{Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
 			Ended: varint(), Private: str(), Page: hash(), PageStat: st(), DirStat: st()}
-		c.Jobs[f] = e
+		c.Jobs[f] = &entries[i]
 	}
 	n = uvarint()
 	if bad || n > uint64(len(b)) {
