@@ -263,7 +263,7 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		if e == nil || e.Page == ([32]byte{}) {
 			return
 		}
-		if st, err := track.stat(e.Token+"/index.html", false); err == nil && cache.fresh(e.PageStat, st) {
+		if st, err := track.statIn(e.Token, "index.html", false); err == nil && cache.fresh(e.PageStat, st) {
 			// As the last build left it: trust it without reading.
 			res[i] = found{stat: e.PageStat, ok: true}
 		} else {
@@ -347,7 +347,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 	entries := make([]*cacheEntry, len(s.Jobs))
 	parallel(len(s.Jobs), 0, func(i int) {
 		j := s.Jobs[i]
-		e := cacheEntry{Src: s.sources[i].hash, SrcStat: vet(s.sources[i].stat, started), ID: j.ID, Token: j.Token,
+		e := cacheEntry{File: j.File, Src: s.sources[i].hash, SrcStat: vet(s.sources[i].stat, started), ID: j.ID, Token: j.Token,
 			Service: j.Service, Status: j.Status}
 		if j.cached != nil {
 			e.Private = j.cached.Private
@@ -380,7 +380,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			} else if ps, ok := out.sums[p]; ok {
 				size = ps.size
 			}
-			if st, err := track.stat(j.Token+"/index.html", false); err == nil && st.Size == size {
+			if st, err := track.statIn(j.Token, "index.html", false); err == nil && st.Size == size {
 				e.PageStat = vet(st, wrote)
 			}
 			if st, err := track.stat(j.Token, false); err == nil && !nested[path.Dir(p)] {
@@ -405,7 +405,9 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 		if j.cached != nil && e == *j.cached {
 			entries[i] = j.cached
 		} else {
-			entries[i] = &e
+			// A copy, so that only a new entry is allocated.
+			n := e
+			entries[i] = &n
 		}
 	})
 	checked := map[string][32]byte{}

@@ -88,6 +88,9 @@ func stampOf(info fs.FileInfo) stamp {
 }
 
 type cacheEntry struct {
+	// File is the job file's path in the site, the entry's key in
+	// buildCache.Jobs.
+	File    string
 	Src     [32]byte
 	SrcStat stamp
 	ID      string
@@ -452,7 +455,7 @@ func decodeCache(b []byte) (*buildCache, bool) {
 	entries := make([]cacheEntry, n)
 	for i := uint64(0); i < n && !bad; i++ {
 		f := str()
-		entries[i] = cacheEntry{Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
+		entries[i] = cacheEntry{File: f, Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
 			Ended: varint(), Private: str(), Page: hash(), PageStat: st(), DirStat: st()}
 		c.Jobs[f] = &entries[i]
 	}
