@@ -185,7 +185,6 @@ type skimRule struct {
 	expire time.Duration
 }
 
-//
 // A job taken from the cache is made in slot, with its one event in event
 // (see cachedJob), when they are not nil: a rebuild takes thousands, and allocates them all
 // at once.
