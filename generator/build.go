@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -256,14 +257,19 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		ok      bool
 	}
 	res := make([]found, len(live))
+	// A public/track that is not a directory (a link to one, say) is
+	// none of qdn's making, and the write removes it: no page in it is
+	// trusted without reading.
+	trackInfo, err := os.Lstat(filepath.Join(pub, "track"))
+	trackDir := err == nil && trackInfo.IsDir()
 	track := openStatDir(filepath.Join(pub, "track"))
 	defer track.close()
-	err := parallelCtx(ctx, len(live), 0, func(i int) {
+	err = parallelCtx(ctx, len(live), 0, func(i int) {
 		e := live[i].cached
 		if e == nil || e.Page == ([32]byte{}) {
 			return
 		}
-		if st, err := track.statIn(e.Token, "index.html", false); err == nil && cache.fresh(e.PageStat, st) {
+		if st, err := track.statIn(e.Token, "index.html", false); err == nil && trackDir && cache.fresh(e.PageStat, st) {
 			// As the last build left it: trust it without reading.
 			res[i] = found{stat: e.PageStat, ok: true}
 		} else {
@@ -273,7 +279,7 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 			}
 			res[i] = found{page: b, stat: st, ok: true}
 		}
-		if st, err := track.stat(e.Token, false); err == nil && cache.fresh(e.DirStat, st) {
+		if st, err := track.stat(e.Token, false); err == nil && trackDir && cache.fresh(e.DirStat, st) {
 			res[i].trusted = true
 		}
 	})
@@ -291,6 +297,14 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		} else if j.cached != nil {
 			again = append(again, j)
 		}
+	}
+	// public/track as the last build left it holds the entries it held
+	// then: when as many as it held are page directories this build
+	// trusts (each of them in it), it holds those and nothing else, and
+	// need not be read either.
+	if trackDir && cache.fresh(cache.Track, stampOf(trackInfo)) && len(trusted) == cache.TrackEntries {
+		trusted["track"] = true
+		trackTrusted.Add(1)
 	}
 	// The pages that are gone (all of them after rm -rf public) or were
 	// changed by hand: parse their jobs to render them again.
@@ -325,6 +339,10 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 	}
 	return have, stamps, trusted, nil
 }
+
+// trackTrusted counts the builds that trusted public/track without reading
+// it, for the tests that check it is read whenever it changed.
+var trackTrusted atomic.Int64
 
 // cacheFor records this build for the next one, with the stamps that can
 // tell a change (see vet): those of files read, known as of started, and of
@@ -410,6 +428,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			entries[i] = &n
 		}
 	})
+	trackStamp, trackEntries := trackRecord(old, filepath.Join(pub, "track"), wrote)
 	checked := map[string][32]byte{}
 	if !skipPrivacyCheck {
 		for p, b := range out.files {
@@ -418,7 +437,8 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			}
 		}
 	}
-	if old != nil && old.Key == key && len(old.Jobs) == len(s.Jobs) && sameChecked(old.Checked, checked) {
+	if old != nil && old.Key == key && len(old.Jobs) == len(s.Jobs) && sameChecked(old.Checked, checked) &&
+		old.Track == trackStamp && old.TrackEntries == trackEntries {
 		// Each job's entry is the one old keeps under its file (cachedJob
 		// took it from there), so old holds these entries and no others.
 		kept := true
@@ -432,11 +452,48 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			return old
 		}
 	}
-	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: checked}
+	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: checked,
+		Track: trackStamp, TrackEntries: trackEntries}
 	for i, j := range s.Jobs {
 		c.Jobs[j.File] = entries[i]
 	}
 	return c
+}
+
+// trackRecord returns the stamp of the directory track, once writing
+// ended at the moment wrote, and how many entries it holds, or a zero stamp
+// when they cannot tell a change (see vet). A stamp as old recorded it
+// still holds what old counted, and is not read again.
+//
+// Creating, removing or renaming an entry of a directory sets its
+// modification time on every file system that keeps times finer than 10
+// ms (ext4, XFS, Btrfs, tmpfs, APFS, NTFS); FAT and exFAT, whose times are
+// coarser, may not, and their stamps are not recorded.
+func trackRecord(old *buildCache, track string, wrote int64) (stamp, int) {
+	info, err := os.Lstat(track)
+	if err != nil || !info.IsDir() {
+		return stamp{}, 0
+	}
+	now := stampOf(info)
+	if old != nil && old.fresh(old.Track, now) {
+		return old.Track, old.TrackEntries
+	}
+	now = vet(now, wrote)
+	if now == (stamp{}) || resolution(now.Mtime) >= 1e7 {
+		return stamp{}, 0
+	}
+	// Listed after the stat: an entry made or removed in between shows
+	// in the next build's stamp.
+	f, err := os.Open(track)
+	if err != nil {
+		return stamp{}, 0
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return stamp{}, 0
+	}
+	return now, len(names)
 }
 
 // onlyPage reports whether the page directory dir holds index.html and

@@ -45,7 +45,7 @@ import (
 // The cache holds tokens, so it lives outside the site, in the user's cache
 // directory, readable by its owner only.
 
-const cacheVersion = 3
+const cacheVersion = 4
 
 // racyWindow is how much older than a moment T a modification time must be
 // for the file to be known unchanged since T: the clock's tick, plus the
@@ -119,6 +119,12 @@ type buildCache struct {
 	// check. An output rendered again byte for byte needs checking only
 	// for the patterns that build did not have.
 	Checked map[string][32]byte
+	// Track is the stamp of public/track when it held TrackEntries
+	// entries, each the directory of a tracking page; zero when unknown.
+	// A rebuild that finds public/track with this stamp and as many page
+	// directories it can trust does not read it (see reuse).
+	Track        stamp
+	TrackEntries int
 }
 
 // checked reports whether the last build checked the output p holding b.
@@ -264,7 +270,7 @@ func (c *buildCache) sameAs(old *buildCache) bool {
 	if c == old {
 		return true
 	}
-	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) {
+	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) || old.Track != c.Track || old.TrackEntries != c.TrackEntries {
 		return false
 	}
 	for f, e := range c.Jobs {
@@ -393,6 +399,8 @@ func (c *buildCache) encode() []byte {
 		str(p)
 		b = append(b, h[:]...)
 	}
+	st(c.Track)
+	b = binary.AppendUvarint(b, uint64(c.TrackEntries))
 	return b
 }
 
@@ -475,6 +483,11 @@ func decodeCache(b []byte) (*buildCache, bool) {
 		p := str()
 		c.Checked[p] = hash()
 	}
+	c.Track = st()
+	if n = uvarint(); n > 1<<31 {
+		bad = true
+	}
+	c.TrackEntries = int(n)
 	if bad || len(b) != 0 {
 		return nil, false
 	}
