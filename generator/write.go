@@ -92,7 +92,7 @@ func write(ctx context.Context, dir string, out *Output, current map[string][]by
 // only the trusted directories in it. It also returns the directories that hold a
 // subdirectory (those it walked).
 func listOutput(ctx context.Context, dir string, trusted map[string]bool) (map[string]bool, map[string]bool, error) {
-	existing := map[string]bool{}
+	existing := make(map[string]bool, len(trusted))
 	nested := map[string]bool{}
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		return existing, nested, nil
