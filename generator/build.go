@@ -429,6 +429,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 		}
 	})
 	trackStamp, trackEntries := trackRecord(old, filepath.Join(pub, "track"), wrote)
+	jobsStat := dirStamp(s.jobsStat, started)
 	checked := map[string][32]byte{}
 	if !skipPrivacyCheck {
 		for p, b := range out.files {
@@ -438,7 +439,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 		}
 	}
 	if old != nil && old.Key == key && len(old.Jobs) == len(s.Jobs) && sameChecked(old.Checked, checked) &&
-		old.Track == trackStamp && old.TrackEntries == trackEntries {
+		old.Track == trackStamp && old.TrackEntries == trackEntries && old.JobsStat == jobsStat {
 		// Each job's entry is the one old keeps under its file (cachedJob
 		// took it from there), so old holds these entries and no others.
 		kept := true
@@ -453,7 +454,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 		}
 	}
 	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: checked,
-		Track: trackStamp, TrackEntries: trackEntries}
+		Track: trackStamp, TrackEntries: trackEntries, JobsStat: jobsStat}
 	for i, j := range s.Jobs {
 		c.Jobs[j.File] = entries[i]
 	}
@@ -464,11 +465,6 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 // ended at the moment wrote, and how many entries it holds, or a zero stamp
 // when they cannot tell a change (see vet). A stamp as old recorded it
 // still holds what old counted, and is not read again.
-//
-// Creating, removing or renaming an entry of a directory sets its
-// modification time on every file system that keeps times finer than 10
-// ms (ext4, XFS, Btrfs, tmpfs, APFS, NTFS); FAT and exFAT, whose times are
-// coarser, may not, and their stamps are not recorded.
 func trackRecord(old *buildCache, track string, wrote int64) (stamp, int) {
 	info, err := os.Lstat(track)
 	if err != nil || !info.IsDir() {
@@ -478,8 +474,7 @@ func trackRecord(old *buildCache, track string, wrote int64) (stamp, int) {
 	if old != nil && old.fresh(old.Track, now) {
 		return old.Track, old.TrackEntries
 	}
-	now = vet(now, wrote)
-	if now == (stamp{}) || resolution(now.Mtime) >= 1e7 {
+	if now = dirStamp(now, wrote); now == (stamp{}) {
 		return stamp{}, 0
 	}
 	// Listed after the stat: an entry made or removed in between shows

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/quickdumpnow/qdn/internal/atomicfile"
@@ -125,6 +126,46 @@ type buildCache struct {
 	// directories it can trust does not read it (see reuse).
 	Track        stamp
 	TrackEntries int
+	// JobsStat is the stamp of jobs/ when it was listed; zero when
+	// unknown. A rebuild that finds jobs/ with this stamp does not list
+	// it: it holds the files of Jobs, and what IgnoredName names.
+	JobsStat stamp
+	// files are the keys of Jobs in order, as read from the cache file.
+	files []string
+}
+
+// jobFiles returns the names of the job files of the cache, in order, when
+// jobs/ has the stamp it had when they were its job files, and nil
+// otherwise. Every other entry it had then was one that loadJobs ignores:
+// any other makes a build fail, and a failed build writes no cache.
+func (c *buildCache) jobFiles(now stamp) []string {
+	if c == nil || !c.fresh(c.JobsStat, now) || len(c.files) == 0 {
+		return nil
+	}
+	names := make([]string, len(c.files))
+	for i, f := range c.files {
+		names[i] = strings.TrimPrefix(f, JobsDir+"/")
+	}
+	return names
+}
+
+// jobsTrusted counts the builds that took the job files from the cache
+// without listing jobs/, for the tests that check it is listed whenever it
+// changed.
+var jobsTrusted atomic.Int64
+
+// dirStamp is vet for the stamp of a directory whose listing the build
+// knew at the moment known. Creating, removing or renaming an entry of a
+// directory sets its modification time on the file systems that keep
+// times finer than 10 ms (ext4, XFS, Btrfs, tmpfs, APFS, NTFS); FAT and
+// exFAT, whose times are coarser, may not, and their stamps are not
+// recorded.
+func dirStamp(s stamp, known int64) stamp {
+	s = vet(s, known)
+	if resolution(s.Mtime) >= 1e7 {
+		return stamp{}
+	}
+	return s
 }
 
 // checked reports whether the last build checked the output p holding b.
@@ -270,7 +311,8 @@ func (c *buildCache) sameAs(old *buildCache) bool {
 	if c == old {
 		return true
 	}
-	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) || old.Track != c.Track || old.TrackEntries != c.TrackEntries {
+	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) || old.Track != c.Track || old.TrackEntries != c.TrackEntries ||
+		old.JobsStat != c.JobsStat {
 		return false
 	}
 	for f, e := range c.Jobs {
@@ -401,6 +443,7 @@ func (c *buildCache) encode() []byte {
 	}
 	st(c.Track)
 	b = binary.AppendUvarint(b, uint64(c.TrackEntries))
+	st(c.JobsStat)
 	return b
 }
 
@@ -468,8 +511,14 @@ func decodeCache(b []byte) (*buildCache, bool) {
 	// The entries too are one allocation: a build that changed nothing
 	// keeps them all (see cacheFor).
 	entries := make([]cacheEntry, n)
+	c.files = make([]string, 0, n)
 	for i := uint64(0); i < n && !bad; i++ {
 		f := str()
+		if len(c.files) > 0 && f <= c.files[len(c.files)-1] {
+			// Written in order, each once: this cache is damaged.
+			bad = true
+		}
+		c.files = append(c.files, f)
 		entries[i] = cacheEntry{File: f, Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
 			Ended: varint(), Private: str(), Page: hash(), PageStat: st(), DirStat: st()}
 		c.Jobs[f] = &entries[i]
@@ -488,6 +537,7 @@ func decodeCache(b []byte) (*buildCache, bool) {
 		bad = true
 	}
 	c.TrackEntries = int(n)
+	c.JobsStat = st()
 	if bad || len(b) != 0 {
 		return nil, false
 	}

@@ -152,3 +152,137 @@ func TestCacheTrackChangedInTickWritingEnded(t *testing.T) {
 		t.Errorf("removed %v; want %v", res.Changes.Removed, want)
 	}
 }
+
+// TestCacheTrustsJobsOnlyUnchanged checks the listing a rebuild takes from
+// the cache: that of jobs/, trusted when its stamp is the one the last
+// build recorded and it held only the job files the cache has. Each change
+// below, made after a rebuild that trusted it, must give what a build
+// without the cache gives: the same pages, or the same error.
+func TestCacheTrustsJobsOnlyUnchanged(t *testing.T) {
+	const token = "amjmobezssjp5pia4iukcejbpm"
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, dir string)
+	}{
+		{"job added", func(t *testing.T, dir string) {
+			b, err := os.ReadFile(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = bytes.Replace(b, []byte("JOB-20261121-001"), []byte("JOB-20261121-009"), 1)
+			b = bytes.Replace(b, []byte(token), []byte("snjujfjutqhhrmo7udxxpb3oee"), 1)
+			write(t, filepath.Join(dir, "jobs/JOB-20261121-009.yaml"), string(b))
+		}},
+		{"job removed", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"))
+		}},
+		{"job renamed to .yml", func(t *testing.T, dir string) {
+			os.Rename(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"), filepath.Join(dir, "jobs/JOB-20261121-001.yml"))
+		}},
+		{"stray file", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "jobs/notes.txt"), "x")
+		}},
+		{"directory", func(t *testing.T, dir string) {
+			os.Mkdir(filepath.Join(dir, "jobs/old"), 0o755)
+		}},
+		{"jobs replaced by a link to its copy", func(t *testing.T, dir string) {
+			if err := os.Rename(filepath.Join(dir, "jobs"), filepath.Join(dir, "jobs-copy")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("jobs-copy", filepath.Join(dir, "jobs")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copySite(t, exampleSite)
+			opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+			rebuild := func(step string) *generator.Result {
+				t.Helper()
+				res, err := generator.Build(t.Context(), dir, opt)
+				if err != nil {
+					t.Fatalf("%s: Build: %v", step, err)
+				}
+				return res
+			}
+			rebuild("first build")
+			old := time.Now().Add(-time.Minute)
+			filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err == nil {
+					os.Chtimes(p, old, old)
+				}
+				return nil
+			})
+			rebuild("build recording the stamps")
+			before := generator.JobsTrusted()
+			if res := rebuild("no change"); res.Changes.Len() != 0 {
+				t.Fatalf("no change: changes %v", res.Changes.All())
+			}
+			if generator.JobsTrusted() == before {
+				t.Fatal("a rebuild that changed nothing listed jobs/")
+			}
+			tc.change(t, dir)
+			_, err := generator.Build(t.Context(), dir, opt)
+
+			ref := copySite(t, exampleSite)
+			os.RemoveAll(filepath.Join(ref, "jobs"))
+			if err := os.CopyFS(filepath.Join(ref, "jobs"), os.DirFS(filepath.Join(dir, "jobs"))); err != nil {
+				t.Fatal(err)
+			}
+			_, want := generator.Build(t.Context(), ref, generator.Options{Now: testNow})
+			if (err == nil) != (want == nil) || err != nil && err.Error() != want.Error() {
+				t.Fatalf("Build = %v; a build without the cache gives %v", err, want)
+			}
+			if err != nil {
+				return
+			}
+			wantFiles, _ := snapshot(t, filepath.Join(ref, "public"))
+			got, _ := snapshot(t, filepath.Join(dir, "public"))
+			if diff := cmp.Diff(wantFiles, got); diff != "" {
+				t.Errorf("public/ differs from a build without the cache (-clean +cached):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCacheJobsChangedInTickReadingBegan adds a job file to jobs/ and
+// gives jobs/ back the modification time it had, which is the moment the
+// last build began reading: only the racy rule makes the next build list
+// jobs/ and build the new job's page.
+func TestCacheJobsChangedInTickReadingBegan(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+	if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	jobs := filepath.Join(dir, "jobs")
+	old, begin := time.Now().Add(-time.Minute), time.Now().Add(-10*time.Second)
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil {
+			os.Chtimes(p, old, old)
+		}
+		return nil
+	})
+	os.Chtimes(jobs, begin, begin)
+	reset := generator.SetClock(func() time.Time { return begin })
+	_, err := generator.Build(t.Context(), dir, opt)
+	reset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(jobs, "JOB-20261121-001.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte("JOB-20261121-001"), []byte("JOB-20261121-009"), 1)
+	b = bytes.Replace(b, []byte("amjmobezssjp5pia4iukcejbpm"), []byte("snjujfjutqhhrmo7udxxpb3oee"), 1)
+	write(t, filepath.Join(jobs, "JOB-20261121-009.yaml"), string(b))
+	os.Chtimes(jobs, begin, begin)
+	res, err := generator.Build(t.Context(), dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"track/snjujfjutqhhrmo7udxxpb3oee/index.html"}; !cmp.Equal(res.Changes.Added, want) {
+		t.Errorf("added %v; want %v", res.Changes.Added, want)
+	}
+}

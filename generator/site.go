@@ -27,6 +27,9 @@ type Site struct {
 	Templates *Templates
 	// sources records the hash and stamp of each job file, parallel to Jobs.
 	sources []jobSource
+	// jobsStat is the stamp jobs/ had just before it was listed; zero
+	// when it was not.
+	jobsStat stamp
 	// Now is the time the build is made for; it decides which jobs expired
 	// and nothing else.
 	Now time.Time
@@ -259,6 +262,17 @@ func cachedJob(e *cacheEntry, slot *Job, event []Event) *Job {
 
 func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList) error {
 	dir := filepath.Join(s.Dir, JobsDir)
+	// Stamped before it is listed: an entry made or removed after the
+	// stamp shows in the next build's.
+	info, err := r.Lstat(JobsDir)
+	if err == nil && info.IsDir() {
+		s.jobsStat = stampOf(info)
+	}
+	if names := cache.jobFiles(s.jobsStat); names != nil {
+		// jobs/ as the last build listed it.
+		jobsTrusted.Add(1)
+		return s.loadJobFiles(ctx, r, dir, names, loc, cache, sk, list)
+	}
 	entries, err := readSourceDir(r, JobsDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -289,6 +303,12 @@ func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cac
 		}
 	}
 	sort.Strings(names)
+	return s.loadJobFiles(ctx, r, dir, names, loc, cache, sk, list)
+}
+
+// loadJobFiles loads the job files of jobs/ (at dir) by their names, in
+// order.
+func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names []string, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList) error {
 	jobs := make([]*Job, len(names))
 	sources := make([]jobSource, len(names))
 	lists := make([]ErrorList, len(names))
