@@ -36,7 +36,16 @@ type EndedJob struct {
 
 // endedJobs returns the ended jobs of s.
 func endedJobs(s *Site) []EndedJob {
-	var out []EndedJob
+	n := 0
+	for _, j := range s.Jobs {
+		if j.Status.Ended() {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]EndedJob, 0, n)
 	for _, j := range s.Jobs {
 		if j.Status.Ended() {
 			out = append(out, EndedJob{ID: j.ID, Token: j.Token, At: j.EndedAt()})
