@@ -23,6 +23,12 @@ import (
 // and the hash and stamp of the page it produced. A rebuild that finds a job
 // file and its page exactly as recorded neither parses nor renders it.
 //
+// It records too the stamps of the directories whose listing a rebuild
+// would otherwise read: each page's directory, jobs/ and public/track. A
+// directory's modification time changes when an entry is made, removed or
+// renamed in it, so one with the stamp recorded holds what it held then,
+// and is not listed again (see reuse and loadJobs).
+//
 // Everything else that a tracking page depends on (qdn.yaml, the templates,
 // the services, the qdn binary itself) goes into the cache key: when any of
 // it changes the whole cache is dropped.
