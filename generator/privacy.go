@@ -312,10 +312,10 @@ type leakIndex struct {
 	dirBits uint
 	// filter is a bit filter of the patterns' windows (see hashBits), of
 	// 2^filterBits bits.
-	filter     []uint64
+	filter []uint64
 	// near has the bit of the top nearBits bits of every pattern's hash:
 	// tested before the filter.
-	near *[1 << nearBits / 64]uint64
+	near       *[1 << nearBits / 64]uint64
 	filterBits uint
 	// codes holds the skeleton codes of every pattern (see skelCode), each
 	// ended by a 0, which no code is.
