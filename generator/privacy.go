@@ -586,12 +586,59 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool) *leakIndex
 		c := x.codes[e.head.off:]
 		return c[:bytes.IndexByte(c, 0)]
 	}
-	slices.SortFunc(entries, func(a, b entry) int {
+	// The directory is sized to about two patterns a slot, the filter to
+	// about 32 bits a pattern, so that it lets as few windows through at a
+	// million jobs as at ten thousand.
+	x.filterBits, x.dirBits = 21, 16
+	for x.filterBits < 40 && 1<<x.filterBits < 32*len(entries) {
+		x.filterBits++
+	}
+	for x.dirBits < 32 && 2<<x.dirBits < len(entries) {
+		x.dirBits++
+	}
+	// Sort by hash, then codes, in place: one pass files each entry in its
+	// slot of the directory (an American flag sort), then each slot, of
+	// about two entries, is sorted on its own.
+	shift := 64 - x.dirBits
+	next := make([]int32, 1<<x.dirBits+1)
+	for i := range entries {
+		next[entries[i].hash>>shift+1]++
+	}
+	for t := 1; t < len(next); t++ {
+		next[t] += next[t-1]
+	}
+	bound := slices.Clone(next)
+	for t := range len(next) - 1 {
+		for next[t] < bound[t+1] {
+			e := entries[next[t]]
+			u := e.hash >> shift
+			if u == uint64(t) {
+				next[t]++
+				continue
+			}
+			entries[next[t]], entries[next[u]] = entries[next[u]], e
+			next[u]++
+		}
+	}
+	less := func(a, b *entry) int {
 		if c := cmp.Compare(a.hash, b.hash); c != 0 {
 			return c
 		}
-		return bytes.Compare(codesOf(&a), codesOf(&b))
-	})
+		return bytes.Compare(codesOf(a), codesOf(b))
+	}
+	for t := range len(bound) - 1 {
+		slot := entries[bound[t]:bound[t+1]]
+		if len(slot) > 8 {
+			slices.SortFunc(slot, func(a, b entry) int { return less(&a, &b) })
+			continue
+		}
+		for i := 1; i < len(slot); i++ {
+			for j := i; j > 0 && less(&slot[j], &slot[j-1]) < 0; j-- {
+				slot[j], slot[j-1] = slot[j-1], slot[j]
+			}
+		}
+	}
+	next, bound = nil, nil
 	x.pats = make([]head, 0, len(entries))
 	x.owners = make([]owner, len(entries))
 	x.ownerAt = make([]uint32, 0, len(entries)+1)
@@ -606,16 +653,6 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool) *leakIndex
 	x.ownerAt = append(x.ownerAt, uint32(len(entries)))
 	x.pats = slices.Clip(x.pats)
 	x.ownerAt = slices.Clip(x.ownerAt)
-	// The filter is sized to the patterns, about 32 bits each, so that it
-	// lets as few windows through at a million jobs as at ten thousand;
-	// the directory to about two patterns a slot.
-	x.filterBits, x.dirBits = 21, 16
-	for x.filterBits < 40 && 1<<x.filterBits < 32*len(x.pats) {
-		x.filterBits++
-	}
-	for x.dirBits < 32 && 2<<x.dirBits < len(x.pats) {
-		x.dirBits++
-	}
 	x.filter = make([]uint64, 1<<x.filterBits/64)
 	x.near = new([1 << nearBits / 64]uint64)
 	x.dir = make([]int32, 1<<x.dirBits+1)

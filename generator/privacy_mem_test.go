@@ -21,7 +21,7 @@ func leanSite(n int) *Site {
 		}
 		s.Jobs = append(s.Jobs, &Job{Token: string(tok), Private: []PrivateField{
 			{Key: "phone", Value: fmt.Sprintf("+1 %03d %03d %04d", 200+r.IntN(800), r.IntN(1000), r.IntN(10000))},
-			{Key: "address", Value: fmt.Sprintf("%d %s Street, Boise", r.IntN(100000), tok[:8])},
+			{Key: "address", Value: fmt.Sprintf("%d %s St", r.IntN(100000), tok[:8])},
 			{Key: "notes", Value: fmt.Sprintf("Gate code %d, dog %s", r.IntN(1000000), tok[8:16])},
 		}})
 	}
