@@ -56,9 +56,12 @@ import (
 // every page). One pass over each output keeps the last window of the
 // skeleton in a register, and the last 64 codes in a ring, and tests the
 // window against a bit filter; only filter hits look the window up and
-// compare the pattern. The pass is a table lookup, a shift and a multiply
-// per byte, in parallel over the outputs. Most of a tracking page is its
-// template's, the same bytes on every page, and two parts of it are
+// compare the pattern; a filter of 32 KB, which stays in the core's
+// first-level cache, is tested before the large one. The pass is a table
+// lookup, a shift and a multiply per byte, in parallel over the outputs.
+// The index keeps no pointer or string per pattern (see leakIndex), so
+// that a million jobs fit. Most of a tracking page is its
+// template's, the same bytes on every page, and these parts of it are
 // searched once, not on every page:
 //   - a style element of 1 KB or more is read on its own and, once found
 //     clean, skipped where the same bytes appear again: the inline CSS is
@@ -68,7 +71,10 @@ import (
 //   - a tag is read on its own anyway (see above), so a tag of 16 bytes or
 //     more found clean is skipped where the same bytes appear again (see
 //     tagCache). The text around it is still read as one: a value split by
-//     a skipped tag is found.
+//     a skipped tag is found;
+//   - so is a run of tags with only white space or punctuation between
+//     them, in one step: such bytes add nothing to the text, so the text
+//     around the run is read as one too.
 //
 // What this costs is measured in docs/BENCHMARKS.md.
 //
