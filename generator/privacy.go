@@ -110,10 +110,16 @@ const minBinaryLen = 16
 // pattern. Six characters of six bits fit in one word.
 const window = MinPrivateLen
 
-// filterBits is the size of the bit filter, as a power of two: 2^21 bits,
-// 256 KB. Each window sets two bits of one word: with 10,000 jobs it is
-// about 4% full and lets about two windows in a thousand through.
-const filterBits = 21
+// minFilterBits is the least size of the bit filter, as a power of two:
+// 2^21 bits, 256 KB. Each window sets two bits of one word: with 10,000
+// jobs it is about 4% full and lets about two windows in a thousand
+// through. A larger index has a larger filter, about 32 bits a pattern.
+// minDirBits is the least size of the directory, as a power of two; it
+// may be no less than 16 (see head).
+const (
+	minFilterBits = 21
+	minDirBits    = 16
+)
 
 // skipPrivacyCheck turns the check off, for a benchmark to measure what it
 // costs. Nothing else sets it.
@@ -595,7 +601,7 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool) *leakIndex
 	// The directory is sized to about two patterns a slot, the filter to
 	// about 32 bits a pattern, so that it lets as few windows through at a
 	// million jobs as at ten thousand.
-	x.filterBits, x.dirBits = 21, 16
+	x.filterBits, x.dirBits = minFilterBits, minDirBits
 	for x.filterBits < 40 && 1<<x.filterBits < 32*len(entries) {
 		x.filterBits++
 	}
