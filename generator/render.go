@@ -704,6 +704,7 @@ func (r *renderer) execSlab(t *htmlexec.Template, v *view) ([]byte, error) {
 	defer r.slabs.Put(s)
 	if cap(s.b)-len(s.b) < slabRoom {
 		s.b = make([]byte, 0, slabSize)
+		prefault(s.b)
 	}
 	free := s.b[len(s.b):len(s.b):cap(s.b)]
 	b := bytes.NewBuffer(free)
