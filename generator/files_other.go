@@ -38,6 +38,26 @@ func writeFileNew(path string, b []byte) error { return atomicfile.WriteNew(path
 // mkdir makes the directory path and any missing parents.
 func mkdir(path string) error { return os.MkdirAll(path, 0o755) }
 
+// outDir makes a build's new directories and files in public/ by their
+// paths relative to it.
+type outDir struct{ path string }
+
+func openOutDir(path string) *outDir { return &outDir{path: path} }
+
+// mkdir makes the directory rel (slash-separated, below d) and any missing
+// parents.
+func (d *outDir) mkdir(rel string) error {
+	return mkdir(filepath.Join(d.path, filepath.FromSlash(rel)))
+}
+
+// writeNew writes b to the file rel (slash-separated, below d), which must
+// not exist.
+func (d *outDir) writeNew(rel string, b []byte) error {
+	return writeFileNew(filepath.Join(d.path, filepath.FromSlash(rel)), b)
+}
+
+func (d *outDir) close() {}
+
 // statDir stats files by their names relative to a directory.
 type statDir struct{ path string }
 

@@ -3,6 +3,7 @@
 package generator
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -76,6 +77,54 @@ func mkdir(path string) error {
 		return nil
 	}
 	return os.MkdirAll(path, 0o755)
+}
+
+// outDir makes a build's new directories and files in public/ by their
+// paths relative to it, opened once: the kernel then walks track/<token>/
+// alone for each page, not the site's whole path again. When public/
+// cannot be opened, or is removed meanwhile, it falls back to whole paths,
+// which make it again.
+type outDir struct {
+	fd   int
+	path string
+}
+
+func openOutDir(path string) *outDir {
+	fd, err := openRetry(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		fd = -1
+	}
+	return &outDir{fd: fd, path: path}
+}
+
+// mkdir makes the directory rel (slash-separated, below d) and any missing
+// parents.
+func (d *outDir) mkdir(rel string) error {
+	if d.fd >= 0 {
+		err := unix.Mkdirat(d.fd, rel, 0o755)
+		if err == nil || err == unix.EEXIST {
+			return nil
+		}
+	}
+	return mkdir(filepath.Join(d.path, filepath.FromSlash(rel)))
+}
+
+// writeNew writes b to the file rel (slash-separated, below d), which must
+// not exist.
+func (d *outDir) writeNew(rel string, b []byte) error {
+	if d.fd >= 0 {
+		err := atomicfile.WriteNewAt(d.fd, d.path, filepath.FromSlash(rel), b, 0o644)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return writeFileNew(filepath.Join(d.path, filepath.FromSlash(rel)), b)
+}
+
+func (d *outDir) close() {
+	if d.fd >= 0 {
+		unix.Close(d.fd)
+	}
 }
 
 // statDir stats files by their names relative to one open directory: for

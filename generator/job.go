@@ -261,8 +261,12 @@ func decodeJob(e errs, root *node, loc *time.Location) *Job {
 		case "history":
 			j.History = parseHistory(e, f.Value, loc)
 		case "private":
-			for _, g := range mapping(e, "private", f.Value, nil) {
-				j.Private = append(j.Private, PrivateField{Key: g.Name, Value: str(e, "private."+g.Name, g.Value)})
+			fields := mapping(e, "private", f.Value, nil)
+			if len(fields) > 0 {
+				j.Private = make([]PrivateField, 0, len(fields))
+			}
+			for _, g := range fields {
+				j.Private = append(j.Private, PrivateField{Key: g.Name, Value: strOf(e, "private.", g.Name, g.Value)})
 			}
 		}
 	}
@@ -352,7 +356,7 @@ func parsePrice(e errs, n *node) *Price {
 	p := &Price{}
 	var seen bool
 	for _, g := range mapping(e, "price", n, []string{"amount", "note"}) {
-		s := str(e, "price."+g.Name, g.Value)
+		s := strOf(e, "price.", g.Name, g.Value)
 		if g.Name == "note" {
 			p.Note = s
 			continue
@@ -380,7 +384,7 @@ func parsePrice(e errs, n *node) *Price {
 func parseSchedule(e errs, n *node, loc *time.Location) *Schedule {
 	s := &Schedule{}
 	for _, g := range mapping(e, "scheduled", n, []string{"date", "window"}) {
-		v := str(e, "scheduled."+g.Name, g.Value)
+		v := strOf(e, "scheduled.", g.Name, g.Value)
 		if g.Name == "window" {
 			s.Window = v
 			continue
@@ -409,15 +413,36 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a time", s)
 }
 
+// historyEntries name the first history entries in messages, made once:
+// a job's history is read at every build.
+var historyEntries = func() (names [16]string) {
+	for i := range names {
+		names[i] = fmt.Sprintf("history entry %d", i+1)
+	}
+	return names
+}()
+
+// historyEntry names the history entry i (from 0) in messages.
+func historyEntry(i int) string {
+	if i < len(historyEntries) {
+		return historyEntries[i]
+	}
+	return fmt.Sprintf("history entry %d", i+1)
+}
+
 func parseHistory(e errs, n *node, loc *time.Location) []Event {
+	items := sequence(e, "history", n)
 	var out []Event
-	for i, item := range sequence(e, "history", n) {
+	if len(items) > 0 {
+		out = make([]Event, 0, len(items))
+	}
+	for i, item := range items {
 		var ev Event
 		ev.line, ev.col = pos(item)
-		what := fmt.Sprintf("history entry %d", i+1)
+		what := historyEntry(i)
 		var sawStatus, sawAt bool
 		for _, g := range mapping(e, what, item, []string{"status", "at", "note", "forced"}) {
-			v := str(e, what+" "+g.Name, g.Value)
+			v := strOf(e, what+" ", g.Name, g.Value)
 			l, c := pos(g.Value)
 			switch g.Name {
 			case "status":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // parallel calls fn(i) for every i below n on `workers` goroutines (one per
@@ -21,13 +22,22 @@ func parallelCtx(ctx context.Context, n, workers int, fn func(i int)) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	workers = min(workers, n)
 	done := ctx.Done()
+	// Each worker takes the next index not yet taken, so that one slowed
+	// down (by the collector, or by another process on its core) leaves
+	// its share to the others rather than keeping them waiting at the end.
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for range workers {
 		wg.Add(1)
-		go func(w int) {
+		go func() {
 			defer wg.Done()
-			for i := w; i < n; i += workers {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
 				select {
 				case <-done:
 					return
@@ -35,7 +45,7 @@ func parallelCtx(ctx context.Context, n, workers int, fn func(i int)) error {
 				}
 				fn(i)
 			}
-		}(w)
+		}()
 	}
 	wg.Wait()
 	return ctx.Err()

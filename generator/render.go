@@ -273,6 +273,9 @@ type renderer struct {
 	// trackOnce has seen it give the first page's bytes (see fastTrack).
 	trackOnce sync.Once
 	track     *htmlexec.Template
+	// slabs, when set, holds the slabs tracking pages are rendered into
+	// (see execFast); render sets it when it renders many pages.
+	slabs *sync.Pool
 }
 
 func newRenderer(s *Site) (*renderer, error) {
@@ -456,6 +459,9 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 			continue
 		}
 		jobs, paths = append(jobs, j), append(paths, p)
+	}
+	if len(jobs) >= slabPages {
+		r.slabs = newSlabs()
 	}
 	if emit == nil {
 		pages := make([][]byte, len(jobs))
@@ -645,7 +651,7 @@ func (r *renderer) fastTrack(v *view) ([]byte, error) {
 		}
 	})
 	if first {
-		return page, err
+		return page[:len(page):len(page)], err
 	}
 	if r.track != nil {
 		if page, err := r.execFast(r.track, v); err == nil {
@@ -656,6 +662,9 @@ func (r *renderer) fastTrack(v *view) ([]byte, error) {
 }
 
 func (r *renderer) execFast(t *htmlexec.Template, v *view) ([]byte, error) {
+	if r.slabs != nil {
+		return r.execSlab(t, v)
+	}
 	b := buffers.Get().(*bytes.Buffer)
 	defer buffers.Put(b)
 	b.Reset()
@@ -664,6 +673,53 @@ func (r *renderer) execFast(t *htmlexec.Template, v *view) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.Clone(b.Bytes()), nil
+}
+
+// A build that renders thousands of tracking pages renders them straight
+// into slabs of slabSize bytes, one page after the other, each page a
+// slice of its slab capped at its length. A page rendered into a buffer
+// and then copied to memory of its own cost the copy, the zeroing of that
+// memory and the rounding of its size up to the allocator's size class
+// (a 7 KB page took 8 KB); fresh memory is the dear part of a clean
+// build. A slab is freed when no page in it is held any longer.
+const (
+	slabSize = 256 << 10
+	// slabRoom is the room a slab must have left to start a page in it:
+	// more than most tracking pages take. A page that outgrows the room
+	// left is finished in memory of its own, which bytes.Buffer grows.
+	slabRoom = 24 << 10
+	// slabPages is how many pages a render must render to use slabs:
+	// qdn serve, which renders a page or two at a time and holds them,
+	// gives each its own memory.
+	slabPages = 64
+)
+
+type pageSlab struct{ b []byte }
+
+func newSlabs() *sync.Pool { return &sync.Pool{New: func() any { return new(pageSlab) }} }
+
+// execSlab is execFast rendering into a slab of r.slabs.
+func (r *renderer) execSlab(t *htmlexec.Template, v *view) ([]byte, error) {
+	s := r.slabs.Get().(*pageSlab)
+	defer r.slabs.Put(s)
+	if cap(s.b)-len(s.b) < slabRoom {
+		s.b = make([]byte, 0, slabSize)
+		prefault(s.b)
+	}
+	free := s.b[len(s.b):len(s.b):cap(s.b)]
+	b := bytes.NewBuffer(free)
+	v.Footer = r.footers[TemplateTrack]
+	if err := t.Execute(b, v); err != nil {
+		return nil, err
+	}
+	page := b.Bytes()
+	if len(page) == 0 {
+		return free[:0:0], nil
+	}
+	if &page[0] == &free[:1][0] {
+		s.b = s.b[:len(s.b)+len(page)]
+	}
+	return page[:len(page):len(page)], nil
 }
 
 func (r *renderer) in(t time.Time) time.Time {

@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,4 +111,71 @@ func BenchmarkTrackPage(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSlabTrack renders the tracking pages of a build's many into shared
+// slabs (see execSlab): each page must hold html/template's bytes, end
+// where its slab's part of it ends, and survive the pages rendered after
+// it, also when a page outgrows the room its slab had left.
+func TestSlabTrack(t *testing.T) {
+	now := func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+	dir := t.TempDir()
+	if err := sitegen.Write("..", dir, 300); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(t.Context(), dir, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Render(t.Context(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := newRenderer(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := s.LiveJobs()
+	if len(live) < slabPages {
+		t.Fatalf("%d live jobs; want at least %d, so that the render uses slabs", len(live), slabPages)
+	}
+	for _, j := range live {
+		want, err := r.exec(TemplateTrack, r.trackPage(j))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := out.files[TrackPath(j.Token)]
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s: the page rendered into a slab differs from html/template's:\n got %q\nwant %q", j.File, got, want)
+		}
+		if cap(got) != len(got) {
+			t.Errorf("%s: page of %d bytes has room for %d: an append to it would write over the next page", j.File, len(got), cap(got))
+		}
+	}
+
+	// A page bigger than the room a slab has left: the address alone
+	// takes more.
+	if _, err := r.Track(live[0]); err != nil || r.track == nil {
+		t.Fatalf("htmlexec not in use: %v", err)
+	}
+	r.slabs = newSlabs()
+	big := *live[1]
+	big.Address = strings.Repeat("12 Long Road & Sons <b>", slabRoom/8)
+	var pages, wants [][]byte
+	for _, j := range []*Job{live[2], &big, live[3], &big, live[4]} {
+		page, err := r.Track(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := r.exec(TemplateTrack, r.trackPage(j))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages, wants = append(pages, page), append(wants, want)
+	}
+	for i := range pages {
+		if !bytes.Equal(pages[i], wants[i]) {
+			t.Errorf("page %d of %d bytes differs from html/template's %d bytes after the pages rendered after it", i, len(pages[i]), len(wants[i]))
+		}
+	}
 }

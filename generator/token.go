@@ -73,12 +73,21 @@ func CheckToken(t string) error {
 		return fmt.Errorf("token is too weak: %d %s characters carry %d bits, fewer than %d (that needs %d characters)",
 			len(t), alphabet, int(bits), TokenBits, need)
 	}
-	seen := map[rune]bool{}
-	for _, r := range t {
-		seen[r] = true
+	// The characters are 0-9 and a-z (checked above): one bit each.
+	var seen uint64
+	distinct := 0
+	for i := 0; i < len(t); i++ {
+		c := t[i] - '0'
+		if t[i] >= 'a' {
+			c = t[i] - 'a' + 10
+		}
+		if seen&(1<<c) == 0 {
+			seen |= 1 << c
+			distinct++
+		}
 	}
-	if len(seen) < minTokenSymbols {
-		return fmt.Errorf("token is too weak: it uses only %d distinct characters, fewer than %d; it cannot be random", len(seen), minTokenSymbols)
+	if distinct < minTokenSymbols {
+		return fmt.Errorf("token is too weak: it uses only %d distinct characters, fewer than %d; it cannot be random", distinct, minTokenSymbols)
 	}
 	if p := period(t); p < len(t) && float64(p)*math.Log2(size) < TokenBits {
 		return fmt.Errorf("token is too weak: it repeats its first %d characters, which carry %d bits, fewer than %d",

@@ -158,6 +158,8 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 	results := make([]int, len(paths))
 	errs := make([]error, len(paths))
 	var made sync.Map
+	od := openOutDir(dir)
+	defer od.close()
 	// Eight at a time: writing is mostly waiting on the file system.
 	cancelled := parallelCtx(ctx, len(paths), 8, func(i int) {
 		p := paths[i]
@@ -193,9 +195,9 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 		} else {
 			results[i] = added
 		}
-		parent := filepath.Dir(target)
+		parent := path.Dir(p)
 		if _, ok := made.Load(parent); !ok {
-			if err := mkdir(parent); err != nil {
+			if err := od.mkdir(parent); err != nil {
 				errs[i] = err
 				return
 			}
@@ -205,7 +207,7 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 			// Nothing to replace: write in place. A file cut short by
 			// a killed build differs from its page, so the next
 			// build replaces it.
-			errs[i] = writeFileNew(target, out.files[p])
+			errs[i] = od.writeNew(p, out.files[p])
 		} else {
 			errs[i] = writeFileAtomic(target, out.files[p])
 		}

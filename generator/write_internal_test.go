@@ -24,3 +24,39 @@ func TestWriteTrustedPageGone(t *testing.T) {
 		t.Errorf("write made a page it had no bytes for: %v", err)
 	}
 }
+
+// TestOutDirRemoved: public/ removed after the build opened it is made
+// again, and the page written there, as a build writing by whole paths
+// would; not written into the removed directory, where no one would see it.
+func TestOutDirRemoved(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "public")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	od := openOutDir(dir)
+	defer od.close()
+	if err := od.mkdir("track/a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := od.writeNew("track/a/index.html", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := od.mkdir("track/b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := od.writeNew("track/b/index.html", []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]string{"track/b/index.html": "b"} {
+		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+		if err != nil || string(got) != want {
+			t.Errorf("%s holds %q, %v; want %q", p, got, err, want)
+		}
+	}
+	if err := od.writeNew("track/b/index.html", []byte("c")); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("writeNew over a page: %v; want an error matching fs.ErrExist", err)
+	}
+}

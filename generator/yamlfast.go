@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -23,13 +24,31 @@ func readFast(src []byte) (*node, bool) {
 	if !plainText(src) {
 		return nil, false
 	}
-	r := &fastReader{src: src, line: 1}
+	st := stacks.Get().(*fastStacks)
+	defer st.put()
+	r := &fastReader{src: src, line: 1, pairStack: st.pairs[:0], itemStack: st.items[:0]}
+	defer func() { st.pairs, st.items = r.pairStack, r.itemStack }()
 	r.skipBlank()
 	if r.eof() || r.indent() != 0 {
 		return nil, false
 	}
 	root, ok := r.blockMap(0)
 	return root, ok && r.eof()
+}
+
+// fastStacks are the stacks of a fastReader, kept for the next file.
+type fastStacks struct {
+	pairs []pair
+	items []*node
+}
+
+var stacks = sync.Pool{New: func() any { return new(fastStacks) }}
+
+// put drops what the stacks point to and gives them back to the pool.
+func (st *fastStacks) put() {
+	clear(st.pairs[:cap(st.pairs)])
+	clear(st.items[:cap(st.items)])
+	stacks.Put(st)
 }
 
 // plainText reports whether src is valid UTF-8 without a byte-order mark,
@@ -60,6 +79,59 @@ type fastReader struct {
 	off  int // the next byte to read
 	line int // the 1-based line of off
 	bol  int // where that line begins
+
+	// A job file makes some fifty nodes, a dozen mappings and a list or
+	// two, all dropped once it is decoded: they are cut from a few
+	// allocations made for the file (newNode, newPairs, newItems) rather
+	// than allocated one by one, and a mapping's pairs and a list's items
+	// gather on a stack shared by the mappings and lists being read until
+	// their number is known.
+	nodes     []node
+	pairArena []pair
+	itemArena []*node
+	pairStack []pair
+	itemStack []*node
+}
+
+// newNode returns a new zero node.
+func (r *fastReader) newNode() *node {
+	if len(r.nodes) == cap(r.nodes) {
+		// A line of a job file makes about three nodes on average (a
+		// key and its value; a list item's mapping; a { } mapping of
+		// two pairs on a line of its own).
+		n := 16
+		if r.nodes == nil {
+			n = 3*bytes.Count(r.src, []byte("\n")) + 4
+		}
+		r.nodes = make([]node, 0, n)
+	}
+	r.nodes = r.nodes[:len(r.nodes)+1]
+	return &r.nodes[len(r.nodes)-1]
+}
+
+// newPairs returns the pairs of the stack from base on, in memory of their
+// own, and pops them.
+func (r *fastReader) newPairs(base int) []pair {
+	n := len(r.pairStack) - base
+	if cap(r.pairArena)-len(r.pairArena) < n {
+		r.pairArena = make([]pair, 0, max(n, 32))
+	}
+	l := len(r.pairArena)
+	r.pairArena = append(r.pairArena, r.pairStack[base:]...)
+	r.pairStack = r.pairStack[:base]
+	return r.pairArena[l : l+n : l+n]
+}
+
+// newItems is newPairs for the items of a list.
+func (r *fastReader) newItems(base int) []*node {
+	n := len(r.itemStack) - base
+	if cap(r.itemArena)-len(r.itemArena) < n {
+		r.itemArena = make([]*node, 0, max(n, 8))
+	}
+	l := len(r.itemArena)
+	r.itemArena = append(r.itemArena, r.itemStack[base:]...)
+	r.itemStack = r.itemStack[:base]
+	return r.itemArena[l : l+n : l+n]
 }
 
 func (r *fastReader) eof() bool { return r.off >= len(r.src) }
@@ -141,16 +213,18 @@ func (r *fastReader) dashAt(indent int) bool {
 // blockMap reads a block mapping whose keys are at indent; the first key
 // starts at off, which may be after a list item's dash.
 func (r *fastReader) blockMap(indent int) (*node, bool) {
-	m := &node{kind: mapNode, typ: "mapping"}
+	m := r.newNode()
+	m.kind, m.typ = mapNode, "mapping"
+	base := len(r.pairStack)
 	for {
 		key, ok := r.key()
 		if !ok {
 			return nil, false
 		}
-		if hasKey(m, key.text) {
+		if hasKey(r.pairStack[base:], key.text) {
 			return nil, false // the full parser rejects a repeated key
 		}
-		if len(m.pairs) == 0 {
+		if len(r.pairStack) == base {
 			m.line, m.col = r.line, r.col(r.off)
 		}
 		r.off++ // past the colon
@@ -158,12 +232,14 @@ func (r *fastReader) blockMap(indent int) (*node, bool) {
 		if !ok {
 			return nil, false
 		}
-		m.pairs = append(m.pairs, pair{key, value})
+		r.pairStack = append(r.pairStack, pair{key, value})
 		if r.eof() {
+			m.pairs = r.newPairs(base)
 			return m, true
 		}
 		switch ind := r.indent(); {
 		case ind < indent:
+			m.pairs = r.newPairs(base)
 			return m, true
 		case ind > indent || r.dashAt(ind):
 			return nil, false
@@ -189,7 +265,9 @@ func (r *fastReader) key() (*node, bool) {
 		return nil, false
 	}
 	r.off = i
-	return &node{kind: scalarNode, text: text, line: r.line, col: r.col(start)}, true
+	n := r.newNode()
+	n.kind, n.text, n.line, n.col = scalarNode, text, r.line, r.col(start)
+	return n, true
 }
 
 // internKey returns key as a string, the same string for every file when
@@ -250,8 +328,8 @@ func internKey(key []byte) string {
 	return string(key)
 }
 
-func hasKey(m *node, key string) bool {
-	for _, p := range m.pairs {
+func hasKey(pairs []pair, key string) bool {
+	for _, p := range pairs {
 		if p.key.text == key {
 			return true
 		}
@@ -297,7 +375,9 @@ func (r *fastReader) value(indent int) (*node, bool) {
 		// Where the full parser places a missing value depends on what
 		// follows; positions of nulls only ever appear in messages, and
 		// those come from the full parser.
-		return &node{typ: "null"}, true
+		n := r.newNode()
+		n.typ = "null"
+		return n, true
 	case '{':
 		v, ok = r.flowMap(indent)
 	case '"', '\'':
@@ -314,7 +394,9 @@ func (r *fastReader) value(indent int) (*node, bool) {
 
 // blockSeq reads a block list whose dashes are at indent.
 func (r *fastReader) blockSeq(indent int) (*node, bool) {
-	s := &node{kind: seqNode, typ: "list", line: r.line, col: indent + 1}
+	s := r.newNode()
+	s.kind, s.typ, s.line, s.col = seqNode, "list", r.line, indent+1
+	base := len(r.itemStack)
 	for {
 		r.off = r.bol + indent + 1
 		if r.peek() != ' ' {
@@ -339,14 +421,16 @@ func (r *fastReader) blockSeq(indent int) (*node, bool) {
 		if !ok {
 			return nil, false
 		}
-		s.items = append(s.items, item)
+		r.itemStack = append(r.itemStack, item)
 		if r.eof() {
+			s.items = r.newItems(base)
 			return s, true
 		}
 		switch ind := r.indent(); {
 		case ind > indent:
 			return nil, false
 		case ind < indent || !r.dashAt(ind):
+			s.items = r.newItems(base)
 			return s, true
 		}
 	}
@@ -364,14 +448,16 @@ func (r *fastReader) looksLikeKey() bool {
 // flowMap reads a { } mapping of scalars. It may wrap onto lines indented
 // deeper than indent, after its opening brace or a comma.
 func (r *fastReader) flowMap(indent int) (*node, bool) {
-	m := &node{kind: mapNode, typ: "mapping", line: r.line, col: r.col(r.off)}
+	m := r.newNode()
+	m.kind, m.typ, m.line, m.col = mapNode, "mapping", r.line, r.col(r.off)
+	base := len(r.pairStack)
 	r.off++
 	if !r.flowSpace(indent) || r.peek() == '}' {
 		return nil, false
 	}
 	for {
 		key, ok := r.key()
-		if !ok || r.off+1 >= len(r.src) || r.src[r.off+1] != ' ' || hasKey(m, key.text) {
+		if !ok || r.off+1 >= len(r.src) || r.src[r.off+1] != ' ' || hasKey(r.pairStack[base:], key.text) {
 			return nil, false
 		}
 		r.off++
@@ -386,11 +472,12 @@ func (r *fastReader) flowMap(indent int) (*node, bool) {
 		if !ok {
 			return nil, false
 		}
-		m.pairs = append(m.pairs, pair{key, v})
+		r.pairStack = append(r.pairStack, pair{key, v})
 		r.skipSpaces()
 		switch r.peek() {
 		case '}':
 			r.off++
+			m.pairs = r.newPairs(base)
 			return m, true
 		case ',':
 			r.off++
@@ -423,7 +510,8 @@ func (r *fastReader) flowSpace(indent int) bool {
 // quoted reads a quoted scalar on one line: single-quoted, a quote doubled
 // inside it, or double-quoted without escapes.
 func (r *fastReader) quoted(q byte) (*node, bool) {
-	n := &node{kind: scalarNode, typ: "string", line: r.line, col: r.col(r.off)}
+	n := r.newNode()
+	n.kind, n.typ, n.line, n.col = scalarNode, "string", r.line, r.col(r.off)
 	start := r.off + 1
 	for i := start; i < len(r.src); i++ {
 		switch c := r.src[i]; {
@@ -473,12 +561,13 @@ func (r *fastReader) plain(flow bool) (*node, bool) {
 		return nil, false
 	}
 	text := string(r.src[start:end])
-	if isNullWord(text) {
-		r.off = end
-		return &node{typ: "null"}, true
-	}
-	n := &node{kind: scalarNode, text: text, line: r.line, col: r.col(start)}
+	n := r.newNode()
 	r.off = end
+	if isNullWord(text) {
+		n.typ = "null"
+		return n, true
+	}
+	n.kind, n.text, n.line, n.col = scalarNode, text, r.line, r.col(start)
 	return n, true
 }
 

@@ -1,11 +1,13 @@
 package generator
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -282,5 +284,41 @@ func TestParseJobFastAndFull(t *testing.T) {
 	ParseJob("jobs/JOB-1.yaml", src, loc, &list)
 	if !strings.Contains(list.Error(), "customer must be a mapping, not a integer") {
 		t.Errorf("got %v", list)
+	}
+}
+
+// TestReadFastKeepsTrees reads every seed with the fast reader, one after
+// the other, and only then compares each tree with the full parser's: the
+// nodes, pairs and items of a file are cut from memory of its own and
+// gathered on stacks the next file reuses, and no later file may change an
+// earlier one's tree. A file the reader gives up on halfway may not either.
+func TestReadFastKeepsTrees(t *testing.T) {
+	seeds := fastSeeds(t)
+	names := make([]string, 0, len(seeds))
+	for name := range seeds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	trees := map[string]*node{}
+	for _, name := range names {
+		fast, ok := readFast(seeds[name])
+		if !ok {
+			t.Fatalf("%s: the fast reader gives up on a seed", name)
+		}
+		trees[name] = fast
+		// Given up on after a nested mapping and a list were read.
+		if _, ok := readFast(append(bytes.Clone(seeds[name]), "zz_extra:\n  - {status: booked}\n  - [x]\n"...)); ok {
+			t.Fatalf("%s: the fast reader accepts a [ ] list", name)
+		}
+	}
+	for _, name := range names {
+		var list ErrorList
+		full := parseYAML(errs{file: name, list: &list}, seeds[name])
+		if len(list) > 0 {
+			t.Fatalf("%s: %v", name, list)
+		}
+		if diff := nodeDiff("", trees[name], full); diff != "" {
+			t.Errorf("%s, read before the other seeds, now reads differently from the full parser: %s", name, diff)
+		}
 	}
 }

@@ -167,6 +167,15 @@ func str(e errs, key string, n *node) string {
 	return strings.TrimSpace(s)
 }
 
+// strOf is str for the key prefix+name, put together only for a message:
+// the keys of every job file are read at every build.
+func strOf(e errs, prefix, name string, n *node) string {
+	if s, ok := scalar(n); ok {
+		return strings.TrimSpace(s)
+	}
+	return str(e, prefix+name, n)
+}
+
 func kind(n *node) string {
 	switch {
 	case n == nil:
