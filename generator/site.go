@@ -27,6 +27,9 @@ type Site struct {
 	Templates *Templates
 	// sources records the hash and stamp of each job file, parallel to Jobs.
 	sources []jobSource
+	// slim is set when the build keeps of each valid job only what it
+	// needs for the whole build (see slimJob).
+	slim bool
 	// Now is the time the build is made for; it decides which jobs expired
 	// and nothing else.
 	Now time.Time
@@ -50,13 +53,15 @@ type Options struct {
 // it could be read. It stops soon after ctx is cancelled and returns ctx's
 // error.
 func Load(ctx context.Context, dir string, opt Options) (*Site, error) {
-	return load(ctx, dir, opt, nil, false)
+	return load(ctx, dir, opt, nil, false, false)
 }
 
 // load is Load for a build: with cache, jobs whose file is as the cache
 // has it are not parsed; with skim, jobs that ended more than
-// track.expire_after ago are only skimmed (see skimJob).
-func load(ctx context.Context, dir string, opt Options, cache *buildCache, skim bool) (*Site, error) {
+// track.expire_after ago are only skimmed (see skimJob); with slim, a site
+// of more than holdPages job files keeps of each valid job only what a
+// build needs of it for the whole build (see slimJob).
+func load(ctx context.Context, dir string, opt Options, cache *buildCache, skim, slim bool) (*Site, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -100,7 +105,7 @@ func load(ctx context.Context, dir string, opt Options, cache *buildCache, skim 
 	if skim {
 		sk = &skimRule{now: s.Now, expire: cfg.Track.ExpireAfter}
 	}
-	if err := s.loadJobs(ctx, r, loc, cache, sk, &list); err != nil {
+	if err := s.loadJobs(ctx, r, loc, cache, sk, slim, &list); err != nil {
 		return nil, err
 	}
 	s.checkJobs(&list)
@@ -236,7 +241,7 @@ func cachedJob(file string, e *cacheEntry) *Job {
 	return j
 }
 
-func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList) error {
+func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cache *buildCache, sk *skimRule, slim bool, list *ErrorList) error {
 	dir := filepath.Join(s.Dir, JobsDir)
 	entries, err := readSourceDir(r, JobsDir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -286,8 +291,21 @@ func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cac
 		jobsDir = openStatDir(dir)
 	}
 	defer jobsDir.close()
+	// A site small enough to render all at once keeps its jobs whole,
+	// which spares reading them twice.
+	s.slim = slim && len(names) > holdPages
 	if err := parallelCtx(ctx, len(names), 0, func(i int) {
-		jobs[i], sources[i], readErrs[i] = loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, sk, &lists[i])
+		j, src, err := loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, sk, &lists[i])
+		jobs[i], sources[i], readErrs[i] = j, src, err
+		if s.slim && err == nil && len(lists[i]) == 0 && j.where != nil && j.cached == nil {
+			// checkJobs checks a job's history against its service's
+			// steps, which the job kept does not hold: check it now. A
+			// job with a problem is kept whole; the build fails anyway.
+			var steps ErrorList
+			if s.checkSteps(j, &steps); len(steps) == 0 {
+				jobs[i] = s.slimJob(j, i)
+			}
+		}
 	}); err != nil {
 		return err
 	}
