@@ -89,3 +89,15 @@ func Slim() int64 { return slimmed.Load() }
 func LoadForBuild(ctx context.Context, dir string, opt Options, slim bool) (*Site, error) {
 	return load(ctx, dir, opt, nil, skimExpired, slim)
 }
+
+// ReadJobsAgain reads and parses again, as a batched build does to render
+// them, the live jobs of s that it keeps in part, batchPages at a time.
+func ReadJobsAgain(ctx context.Context, s *Site) error {
+	live := s.LiveJobs()
+	for start := 0; start < len(live); start += batchPages {
+		if _, err := s.fullJobs(ctx, live[start:min(start+batchPages, len(live))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

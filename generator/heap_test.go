@@ -12,7 +12,8 @@ import (
 // BenchmarkHeldJobs reports the heap a build holds once it has read and
 // validated every job of a generated site (live-B/job), and how long that
 // takes: whole keeps every job as parsed, slim what a build of a large site
-// keeps. QDN_HELD_JOBS sets the number of jobs (default 100,000).
+// keeps; read-again times reading and parsing the live jobs again, as the
+// batches of a build that keeps them in part do. QDN_HELD_JOBS sets the number of jobs (default 100,000).
 //
 //	go test ./generator -run '^$' -bench HeldJobs -benchtime 1x
 func BenchmarkHeldJobs(b *testing.B) {
@@ -47,4 +48,20 @@ func BenchmarkHeldJobs(b *testing.B) {
 			b.ReportMetric(float64(live)/float64(b.N)/float64(n), "live-B/job")
 		})
 	}
+	// What keeping them in part costs: reading and parsing the live jobs'
+	// files again, as the batches render.
+	b.Run("read-again", func(b *testing.B) {
+		s, err := generator.LoadForBuild(b.Context(), dir, generator.Options{Now: benchNow}, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		cpu := cpuTime()
+		for i := 0; i < b.N; i++ {
+			if err := generator.ReadJobsAgain(b.Context(), s); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+	})
 }

@@ -203,17 +203,7 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 			return cachedJob(file, e), jobSource{hash: e.Src, stat: e.SrcStat}, nil
 		}
 	}
-	var src []byte
-	var st stamp
-	err := errors.New("no jobs root")
-	if b, s, ok := dir.read(name, maxSourceSize); ok {
-		src, st, err = b, s, nil
-	} else if jobsRoot != nil {
-		src, st, err = readSource(jobsRoot, name, maxSourceSize)
-	}
-	if err != nil {
-		src, st, err = readSource(r, file, maxSourceSize)
-	}
+	src, st, err := readJobFile(r, jobsRoot, dir, name)
 	if e := Errors(err); e != nil {
 		*list = append(*list, e...)
 		return &Job{File: file}, jobSource{}, nil
@@ -231,6 +221,37 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 		}
 	}
 	return ParseJob(file, src, loc, list), js, nil
+}
+
+// readJobFile reads the job file jobs/name: straight from the directory dir
+// when it is a plain file (statDir.read), else through jobsRoot, jobs/
+// opened as a root of its own, else through the site root r, which decides
+// on a link to elsewhere in the site.
+func readJobFile(r, jobsRoot *os.Root, dir *statDir, name string) ([]byte, stamp, error) {
+	if b, st, ok := dir.read(name, maxSourceSize); ok {
+		return b, st, nil
+	}
+	if jobsRoot != nil {
+		if b, st, err := readSource(jobsRoot, name, maxSourceSize); err == nil {
+			return b, st, nil
+		}
+	}
+	return readSource(r, JobsDir+"/"+name, maxSourceSize)
+}
+
+// openJobsDir opens jobs/ under the site root r, at dir, for readJobFile.
+// jobsRoot is nil when it cannot be opened as a root.
+func openJobsDir(r *os.Root, dir string) (jobsRoot *os.Root, jobsDir *statDir, closeAll func()) {
+	jobsRoot, err := r.OpenRoot(JobsDir)
+	if err != nil {
+		jobsDir = openStatDir(dir)
+		return nil, jobsDir, jobsDir.close
+	}
+	jobsDir = openRootStatDir(jobsRoot, dir)
+	return jobsRoot, jobsDir, func() {
+		jobsDir.close()
+		jobsRoot.Close()
+	}
 }
 
 func cachedJob(file string, e *cacheEntry) *Job {
@@ -282,15 +303,8 @@ func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cac
 	// is a plain file (statDir.read), fewer. A file it refuses, such as a
 	// link to elsewhere in the site, is read again from the site root,
 	// which decides.
-	jobsRoot, err := r.OpenRoot(JobsDir)
-	var jobsDir *statDir
-	if err == nil {
-		defer jobsRoot.Close()
-		jobsDir = openRootStatDir(jobsRoot, dir)
-	} else {
-		jobsDir = openStatDir(dir)
-	}
-	defer jobsDir.close()
+	jobsRoot, jobsDir, closeJobs := openJobsDir(r, dir)
+	defer closeJobs()
 	// A site small enough to render all at once keeps its jobs whole,
 	// which spares reading them twice.
 	s.slim = slim && len(names) > holdPages

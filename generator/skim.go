@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -293,6 +294,8 @@ func (s *Site) fullJobs(ctx context.Context, jobs []*Job) ([]*Job, error) {
 		return nil, err
 	}
 	defer root.Close()
+	jobsRoot, jobsDir, closeJobs := openJobsDir(root, filepath.Join(s.Dir, JobsDir))
+	defer closeJobs()
 	loc := siteLocation(s.Config)
 	full := make([]*Job, len(jobs))
 	lists := make([]ErrorList, len(jobs))
@@ -302,7 +305,7 @@ func (s *Site) fullJobs(ctx context.Context, jobs []*Job) ([]*Job, error) {
 			full[i] = j
 			return
 		}
-		src, _, err := readSource(root, j.File, maxSourceSize)
+		src, _, err := readJobFile(root, jobsRoot, jobsDir, strings.TrimPrefix(j.File, JobsDir+"/"))
 		if err != nil || sha256.Sum256(src) != s.sources[j.reread-1].hash {
 			lists[i] = ErrorList{changedError(j.File)}
 			return
