@@ -88,13 +88,13 @@ func trackingPages(out *generator.Output) int {
 // collecting sooner frees little. A clean build of 10,000 jobs takes about
 // 0.1 s less for about 20 MB more. Past 360 MiB of heap the collector runs
 // as often as it must to stay below it: a large site is built in batches
-// (see generator.Build), and what a build holds at once (about 120 MB at
+// (see generator.Build), and what a build holds at once (about 200 MB at
 // 100,000 jobs) then stays near that.
 //
-// What a build must hold grows with its jobs (about 500 bytes a job, and
-// the privacy check's index), and past some 300,000 jobs it reaches 360
-// MiB: a fixed limit would then have the collector run nearly all the
-// time. So the limit follows the heap live after each collection: a
+// What a build must hold grows with its jobs (about 2 KB a job: the job,
+// the privacy check's index, the paths of its page), and past some 150,000
+// jobs it nears 360 MiB: a fixed limit would then have the collector run
+// nearly all the time. So the limit follows the heap live after each collection: a
 // quarter more than it, and 64 MiB for a batch of pages, when that passes
 // 360 MiB. GOGC and GOMEMLIMIT, when set, decide; qdn serve, which lives
 // on, keeps the defaults. The returned function stops the following.
