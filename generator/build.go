@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,7 +37,16 @@ type EndedJob struct {
 
 // endedJobs returns the ended jobs of s.
 func endedJobs(s *Site) []EndedJob {
-	var out []EndedJob
+	n := 0
+	for _, j := range s.Jobs {
+		if j.Status.Ended() {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]EndedJob, 0, n)
 	for _, j := range s.Jobs {
 		if j.Status.Ended() {
 			out = append(out, EndedJob{ID: j.ID, Token: j.Token, At: j.EndedAt()})
@@ -197,7 +207,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	wrote := clock()
 	if key != ([32]byte{}) {
 		// A cache that cannot be written only makes the next build slower.
-		c := s.cacheFor(key, pub, out, c, have, stamps, trusted, nested, started.UnixNano(), wrote.UnixNano())
+		c := s.cacheFor(cache, key, pub, out, c, have, stamps, trusted, nested, started.UnixNano(), wrote.UnixNano())
 		if !c.sameAs(cache) {
 			_ = c.write(opt.CacheDir, dir)
 		}
@@ -264,14 +274,19 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		ok      bool
 	}
 	res := make([]found, len(live))
+	// A public/track that is not a directory (a link to one, say) is
+	// none of qdn's making, and the write removes it: no page in it is
+	// trusted without reading.
+	trackInfo, err := os.Lstat(filepath.Join(pub, "track"))
+	trackDir := err == nil && trackInfo.IsDir()
 	track := openStatDir(filepath.Join(pub, "track"))
 	defer track.close()
-	err := parallelCtx(ctx, len(live), 0, func(i int) {
+	err = parallelCtx(ctx, len(live), 0, func(i int) {
 		e := live[i].cached
 		if e == nil || e.Page == ([32]byte{}) {
 			return
 		}
-		if st, err := track.stat(e.Token+"/index.html", false); err == nil && cache.fresh(e.PageStat, st) {
+		if st, err := track.statIn(e.Token, "index.html", false); err == nil && trackDir && cache.fresh(e.PageStat, st) {
 			// As the last build left it: trust it without reading.
 			res[i] = found{stat: e.PageStat, ok: true}
 		} else {
@@ -281,7 +296,7 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 			}
 			res[i] = found{page: b, stat: st, ok: true}
 		}
-		if st, err := track.stat(e.Token, false); err == nil && cache.fresh(e.DirStat, st) {
+		if st, err := track.stat(e.Token, false); err == nil && trackDir && cache.fresh(e.DirStat, st) {
 			res[i].trusted = true
 		}
 	})
@@ -299,6 +314,14 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		} else if j.cached != nil {
 			again = append(again, j)
 		}
+	}
+	// public/track as the last build left it holds the entries it held
+	// then: when as many as it held are page directories this build
+	// trusts (each of them in it), it holds those and nothing else, and
+	// need not be read either.
+	if trackDir && cache.fresh(cache.Track, stampOf(trackInfo)) && len(trusted) == cache.TrackEntries {
+		trusted["track"] = true
+		trackTrusted.Add(1)
 	}
 	// The pages that are gone (all of them after rm -rf public) or were
 	// changed by hand: parse their jobs to render them again. A build that
@@ -356,12 +379,18 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 	return have, stamps, trusted, nil
 }
 
+// trackTrusted counts the builds that trusted public/track without reading
+// it, for the tests that check it is read whenever it changed.
+var trackTrusted atomic.Int64
+
 // cacheFor records this build for the next one, with the stamps that can
 // tell a change (see vet): those of files read, known as of started, and of
 // the pages written and their directories, known as of wrote. nested holds
 // the output directories that had a subdirectory when write walked them.
-// The pages' hashes are those out recorded when they were written.
-func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp,
+// The pages' hashes are those out recorded when they were written. When it
+// would record just what old does, it returns old itself: a build that
+// changed nothing then allocates no entry.
+func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp,
 	trusted, nested map[string]bool, started, wrote int64) *buildCache {
 	written := make(map[string]bool, len(changes.Added)+len(changes.Modified))
 	for _, p := range changes.Added {
@@ -375,12 +404,13 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 	entries := make([]*cacheEntry, len(s.Jobs))
 	parallel(len(s.Jobs), 0, func(i int) {
 		j := s.Jobs[i]
-		e := &cacheEntry{Src: s.sources[i].hash, SrcStat: vet(s.sources[i].stat, started), ID: j.ID, Token: j.Token,
-			Service: j.Service, Status: j.Status, Private: packPrivate(j.Private)}
+		e := cacheEntry{File: j.File, Src: s.sources[i].hash, SrcStat: vet(s.sources[i].stat, started), ID: j.ID, Token: j.Token,
+			Service: j.Service, Status: j.Status}
 		if j.cached != nil {
 			e.Private = j.cached.Private
+		} else {
+			e.Private = packPrivate(j.Private)
 		}
-		entries[i] = e
 		if end := j.EndedAt(); !end.IsZero() {
 			e.Ended = end.UnixNano()
 		}
@@ -407,7 +437,7 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 			} else if ps, ok := out.sums[p]; ok {
 				size = ps.size
 			}
-			if st, err := track.stat(j.Token+"/index.html", false); err == nil && st.Size == size {
+			if st, err := track.statIn(j.Token, "index.html", false); err == nil && st.Size == size {
 				e.PageStat = vet(st, wrote)
 			}
 			if st, err := track.stat(j.Token, false); err == nil && !nested[path.Dir(p)] {
@@ -429,19 +459,75 @@ func (s *Site) cacheFor(key [32]byte, pub string, out *Output, changes *Changes,
 				}
 			}
 		}
+		if j.cached != nil && e == *j.cached {
+			entries[i] = j.cached
+		} else {
+			// A copy, so that only a new entry is allocated.
+			n := e
+			entries[i] = &n
+		}
 	})
-	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: map[string][32]byte{}}
-	for i, j := range s.Jobs {
-		c.Jobs[j.File] = entries[i]
-	}
+	trackStamp, trackEntries := trackRecord(old, filepath.Join(pub, "track"), wrote)
+	jobsStat := dirStamp(s.jobsStat, started)
+	checked := map[string][32]byte{}
 	if !skipPrivacyCheck {
 		for p, b := range out.files {
 			if b != nil && !strings.HasPrefix(p, "track/") {
-				c.Checked[p] = sha256.Sum256(b)
+				checked[p] = sha256.Sum256(b)
 			}
 		}
 	}
+	if old != nil && old.Key == key && len(old.Jobs) == len(s.Jobs) && sameChecked(old.Checked, checked) &&
+		old.Track == trackStamp && old.TrackEntries == trackEntries && old.JobsStat == jobsStat {
+		// Each job's entry is the one old keeps under its file (cachedJob
+		// took it from there), so old holds these entries and no others.
+		kept := true
+		for i, j := range s.Jobs {
+			if entries[i] != j.cached {
+				kept = false
+				break
+			}
+		}
+		if kept {
+			return old
+		}
+	}
+	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: checked,
+		Track: trackStamp, TrackEntries: trackEntries, JobsStat: jobsStat}
+	for i, j := range s.Jobs {
+		c.Jobs[j.File] = entries[i]
+	}
 	return c
+}
+
+// trackRecord returns the stamp of the directory track, once writing
+// ended at the moment wrote, and how many entries it holds, or a zero stamp
+// when they cannot tell a change (see vet). A stamp as old recorded it
+// still holds what old counted, and is not read again.
+func trackRecord(old *buildCache, track string, wrote int64) (stamp, int) {
+	info, err := os.Lstat(track)
+	if err != nil || !info.IsDir() {
+		return stamp{}, 0
+	}
+	now := stampOf(info)
+	if old != nil && old.fresh(old.Track, now) {
+		return old.Track, old.TrackEntries
+	}
+	if now = dirStamp(now, wrote); now == (stamp{}) {
+		return stamp{}, 0
+	}
+	// Listed after the stat: an entry made or removed in between shows
+	// in the next build's stamp.
+	f, err := os.Open(track)
+	if err != nil {
+		return stamp{}, 0
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return stamp{}, 0
+	}
+	return now, len(names)
 }
 
 // onlyPage reports whether the page directory dir holds index.html and

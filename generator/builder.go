@@ -247,7 +247,7 @@ func (b *Builder) incremental(ctx context.Context, changed []string) (*Result, e
 	// The privacy check: see privacy.go. The pages rendered now are
 	// searched for every pattern, the pages kept from the last good build
 	// only for the patterns it did not have.
-	x := buildLeakIndex(&s, nil, true)
+	x := buildLeakIndex(&s, nil)
 	leaks := x.check(out.files, rendered)
 	fresh := newLeakIndex(&s, b.leaks.isNew)
 	if len(fresh.pats) > 0 {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/quickdumpnow/qdn/internal/atomicfile"
 	"github.com/quickdumpnow/qdn/templates"
@@ -20,6 +22,12 @@ import (
 // bytes, what the site-wide checks need (id, token, service, status, end),
 // and the hash and stamp of the page it produced. A rebuild that finds a job
 // file and its page exactly as recorded neither parses nor renders it.
+//
+// It records too the stamps of the directories whose listing a rebuild
+// would otherwise read: each page's directory, jobs/ and public/track. A
+// directory's modification time changes when an entry is made, removed or
+// renamed in it, so one with the stamp recorded holds what it held then,
+// and is not listed again (see reuse and loadJobs).
 //
 // Everything else that a tracking page depends on (qdn.yaml, the templates,
 // the services, the qdn binary itself) goes into the cache key: when any of
@@ -44,7 +52,7 @@ import (
 // The cache holds tokens, so it lives outside the site, in the user's cache
 // directory, readable by its owner only.
 
-const cacheVersion = 3
+const cacheVersion = 4
 
 // racyWindow is how much older than a moment T a modification time must be
 // for the file to be known unchanged since T: the clock's tick, plus the
@@ -88,6 +96,9 @@ func stampOf(info fs.FileInfo) stamp {
 }
 
 type cacheEntry struct {
+	// File is the job file's path in the site, the entry's key in
+	// buildCache.Jobs.
+	File    string
 	Src     [32]byte
 	SrcStat stamp
 	ID      string
@@ -115,6 +126,52 @@ type buildCache struct {
 	// check. An output rendered again byte for byte needs checking only
 	// for the patterns that build did not have.
 	Checked map[string][32]byte
+	// Track is the stamp of public/track when it held TrackEntries
+	// entries, each the directory of a tracking page; zero when unknown.
+	// A rebuild that finds public/track with this stamp and as many page
+	// directories it can trust does not read it (see reuse).
+	Track        stamp
+	TrackEntries int
+	// JobsStat is the stamp of jobs/ when it was listed; zero when
+	// unknown. A rebuild that finds jobs/ with this stamp does not list
+	// it: it holds the files of Jobs, and what IgnoredName names.
+	JobsStat stamp
+	// files are the keys of Jobs in order, as read from the cache file.
+	files []string
+}
+
+// jobFiles returns the names of the job files of the cache, in order, when
+// jobs/ has the stamp it had when they were its job files, and nil
+// otherwise. Every other entry it had then was one that loadJobs ignores:
+// any other makes a build fail, and a failed build writes no cache.
+func (c *buildCache) jobFiles(now stamp) []string {
+	if c == nil || !c.fresh(c.JobsStat, now) || len(c.files) == 0 {
+		return nil
+	}
+	names := make([]string, len(c.files))
+	for i, f := range c.files {
+		names[i] = strings.TrimPrefix(f, JobsDir+"/")
+	}
+	return names
+}
+
+// jobsTrusted counts the builds that took the job files from the cache
+// without listing jobs/, for the tests that check it is listed whenever it
+// changed.
+var jobsTrusted atomic.Int64
+
+// dirStamp is vet for the stamp of a directory whose listing the build
+// knew at the moment known. Creating, removing or renaming an entry of a
+// directory sets its modification time on the file systems that keep
+// times finer than 10 ms (ext4, XFS, Btrfs, tmpfs, APFS, NTFS); FAT and
+// exFAT, whose times are coarser, may not, and their stamps are not
+// recorded.
+func dirStamp(s stamp, known int64) stamp {
+	s = vet(s, known)
+	if resolution(s.Mtime) >= 1e7 {
+		return stamp{}
+	}
+	return s
 }
 
 // checked reports whether the last build checked the output p holding b.
@@ -240,7 +297,7 @@ func readCache(cacheDir, dir string) *buildCache {
 	if err != nil {
 		return empty
 	}
-	c, ok := decodeCache(b)
+	c, ok := decodeCache(b) // b is the cache's now
 	if !ok || c.Key != key {
 		return empty
 	}
@@ -257,7 +314,11 @@ func (c *buildCache) fresh(recorded, now stamp) bool {
 // sameAs reports whether c records what old does: writing c would change
 // nothing, and a build that changed nothing need not write it.
 func (c *buildCache) sameAs(old *buildCache) bool {
-	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) {
+	if c == old {
+		return true
+	}
+	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) || old.Track != c.Track || old.TrackEntries != c.TrackEntries ||
+		old.JobsStat != c.JobsStat {
 		return false
 	}
 	for f, e := range c.Jobs {
@@ -265,11 +326,16 @@ func (c *buildCache) sameAs(old *buildCache) bool {
 			return false
 		}
 	}
-	if len(old.Checked) != len(c.Checked) {
+	return sameChecked(old.Checked, c.Checked)
+}
+
+// sameChecked reports whether a and b hold the same outputs' hashes.
+func sameChecked(a, b map[string][32]byte) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for p, h := range c.Checked {
-		if o, ok := old.Checked[p]; !ok || o != h {
+	for p, h := range b {
+		if o, ok := a[p]; !ok || o != h {
 			return false
 		}
 	}
@@ -381,13 +447,22 @@ func (c *buildCache) encode() []byte {
 		str(p)
 		b = append(b, h[:]...)
 	}
+	st(c.Track)
+	b = binary.AppendUvarint(b, uint64(c.TrackEntries))
+	st(c.JobsStat)
 	return b
 }
 
+// decodeCache decodes the cache file b, which it takes over: the caller
+// must not change b afterwards.
 func decodeCache(b []byte) (*buildCache, bool) {
-	// Every string of the cache is a slice of one copy of it: tens of
-	// thousands of strings, one allocation.
-	all := string(b)
+	if len(b) == 0 {
+		return nil, false
+	}
+	// Every string of the cache is a slice of b itself, which no one
+	// writes again: tens of thousands of strings, no allocation, and no
+	// copy of megabytes.
+	all := unsafe.String(&b[0], len(b))
 	bad := false
 	uvarint := func() uint64 {
 		v, n := binary.Uvarint(b)
@@ -432,15 +507,27 @@ func decodeCache(b []byte) (*buildCache, bool) {
 	}
 	c := &buildCache{Version: cacheVersion, Key: hash()}
 	n := uvarint()
-	if bad || n > uint64(len(b)) {
+	// An entry takes at least two hashes and a byte for each of its
+	// thirteen lengths and numbers: a count that the rest cannot hold is
+	// refused before allocating for it.
+	if bad || n > uint64(len(b))/(2*32+13) {
 		return nil, false
 	}
 	c.Jobs = make(map[string]*cacheEntry, n)
+	// The entries too are one allocation: a build that changed nothing
+	// keeps them all (see cacheFor).
+	entries := make([]cacheEntry, n)
+	c.files = make([]string, 0, n)
 	for i := uint64(0); i < n && !bad; i++ {
 		f := str()
-		e := &cacheEntry{Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
+		if len(c.files) > 0 && f <= c.files[len(c.files)-1] {
+			// Written in order, each once: this cache is damaged.
+			bad = true
+		}
+		c.files = append(c.files, f)
+		entries[i] = cacheEntry{File: f, Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
 			Ended: varint(), Private: str(), Page: hash(), PageStat: st(), DirStat: st()}
-		c.Jobs[f] = e
+		c.Jobs[f] = &entries[i]
 	}
 	n = uvarint()
 	if bad || n > uint64(len(b)) {
@@ -451,6 +538,12 @@ func decodeCache(b []byte) (*buildCache, bool) {
 		p := str()
 		c.Checked[p] = hash()
 	}
+	c.Track = st()
+	if n = uvarint(); n > 1<<31 {
+		bad = true
+	}
+	c.TrackEntries = int(n)
+	c.JobsStat = st()
 	if bad || len(b) != 0 {
 		return nil, false
 	}

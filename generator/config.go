@@ -282,6 +282,7 @@ func (c *Config) parseHeaders(e errs, n *node) {
 }
 
 func (c *Config) parseEnvironments(e errs, n *node) {
+	var earlier []*Environment
 	for _, f := range mapping(e, "environments", n, nil) {
 		if !envNameRE.MatchString(f.Name) {
 			e.at(f.Line, f.Col, "use lowercase letters, digits, - and _, such as staging", "environment name %q is not valid", f.Name)
@@ -323,9 +324,28 @@ func (c *Config) parseEnvironments(e errs, n *node) {
 		}
 		if env.Bucket == "" {
 			e.at(f.Line, f.Col, "add "+what+".bucket", "environment %q has no bucket", f.Name)
+		} else if o := overlapping(env, earlier); o != nil {
+			// A sync deletes what its prefix holds and the manifest does
+			// not name: it would delete the other environment's site.
+			e.at(f.Line, f.Col, "give each environment its own bucket, or prefixes neither of which starts the other, such as staging/ and production/",
+				"environments %s and %s share bucket %q with prefixes %q and %q: a sync of one would delete the other's objects", o.Name, f.Name, env.Bucket, o.Prefix, env.Prefix)
 		}
+		earlier = append(earlier, env)
 		c.Environments[f.Name] = env
 	}
+}
+
+// overlapping returns the environment of earlier whose keys env's would
+// take in, or the other way round: the same bucket on the same endpoint,
+// with prefixes of which one starts the other ("" starts every one).
+func overlapping(env *Environment, earlier []*Environment) *Environment {
+	for _, o := range earlier {
+		if o.Bucket == env.Bucket && o.Endpoint == env.Endpoint &&
+			(strings.HasPrefix(o.Prefix, env.Prefix) || strings.HasPrefix(env.Prefix, o.Prefix)) {
+			return o
+		}
+	}
+	return nil
 }
 
 // EnvironmentNames lists the configured environments in alphabetical order.

@@ -13,6 +13,14 @@ func SetPrivacyCheck(on bool) { skipPrivacyCheck = !on }
 // have read back.
 func KeptReads() int64 { return keptReads.Load() }
 
+// TrackTrusted is how many builds of this process trusted public/track
+// without reading it.
+func TrackTrusted() int64 { return trackTrusted.Load() }
+
+// JobsTrusted is how many builds of this process took the job files from
+// the cache without listing jobs/.
+func JobsTrusted() int64 { return jobsTrusted.Load() }
+
 // SetAfterWrite has every write call f after each file it writes, until the
 // returned function is called.
 func SetAfterWrite(f func(path string)) (reset func()) {

@@ -50,6 +50,14 @@ func openRootStatDir(_ *os.Root, path string) *statDir { return openStatDir(path
 // read reports false: the caller reads through the site's root.
 func (d *statDir) read(string, int64) ([]byte, stamp, bool) { return nil, stamp{}, false }
 
+// statIn is stat of the file dir/name, or of name when dir is "".
+func (d *statDir) statIn(dir, name string, follow bool) (stamp, error) {
+	if dir != "" {
+		name = dir + "/" + name
+	}
+	return d.stat(name, follow)
+}
+
 // stat returns the stamp of the file name (slash-separated, under d),
 // following a final link when follow is set.
 func (d *statDir) stat(name string, follow bool) (stamp, error) {

@@ -167,25 +167,40 @@ func openStatDir(path string) *statDir {
 // stat returns the stamp of the file name (slash-separated, under d),
 // following a final link when follow is set.
 func (d *statDir) stat(name string, follow bool) (stamp, error) {
+	return d.statIn("", name, follow)
+}
+
+// statIn is stat of the file dir/name, or of name when dir is "", without
+// putting the path together first.
+func (d *statDir) statIn(dir, name string, follow bool) (stamp, error) {
 	flags := unix.AT_SYMLINK_NOFOLLOW
 	if follow {
 		flags = 0
 	}
-	fd := d.fd
-	if fd < 0 {
-		fd, name = unix.AT_FDCWD, filepath.Join(d.path, filepath.FromSlash(name))
-	}
 	var st unix.Stat_t
 	for {
-		err := unix.Fstatat(fd, name, &st, flags)
+		var err error
+		if d.fd < 0 {
+			err = unix.Fstatat(unix.AT_FDCWD, filepath.Join(d.path, filepath.FromSlash(joinSlash(dir, name))), &st, flags)
+		} else {
+			err = fstatat(d.fd, dir, name, &st, flags)
+		}
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return stamp{}, &fs.PathError{Op: "stat", Path: filepath.Join(d.path, name), Err: err}
+			return stamp{}, &fs.PathError{Op: "stat", Path: filepath.Join(d.path, filepath.FromSlash(joinSlash(dir, name))), Err: err}
 		}
 		return stampOfStat(&st), nil
 	}
+}
+
+// joinSlash returns dir/name, or name when dir is "".
+func joinSlash(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
 }
 
 func (d *statDir) close() {

@@ -180,6 +180,11 @@ func TestBookPages(t *testing.T) {
 			t.Errorf("/book/trailer-dump/ lacks %q", want)
 		}
 	}
+	// The message says the price as the page does, price_line included.
+	junk := string(outFiles(t, out)["book/junk-removal/index.html"])
+	if want := `book%20Junk%20removal%20%E2%80%94%20From%20%24350%20%28half%20a%20truck%29.`; !strings.Contains(junk, want) {
+		t.Errorf("/book/junk-removal/ lacks %q", want)
+	}
 	if strings.Contains(svc, "<form") {
 		t.Errorf("service page has a form although booking.form_action is not set")
 	}

@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"path"
@@ -55,9 +56,12 @@ import (
 // every page). One pass over each output keeps the last window of the
 // skeleton in a register, and the last 64 codes in a ring, and tests the
 // window against a bit filter; only filter hits look the window up and
-// compare the pattern. The pass is a table lookup, a shift and a multiply
-// per byte, in parallel over the outputs. Most of a tracking page is its
-// template's, the same bytes on every page, and two parts of it are
+// compare the pattern; a filter of 32 KB, which stays in the core's
+// first-level cache, is tested before the large one. The pass is a table
+// lookup, a shift and a multiply per byte, in parallel over the outputs.
+// The index keeps no pointer or string per pattern (see leakIndex), so
+// that a million jobs fit. Most of a tracking page is its
+// template's, the same bytes on every page, and these parts of it are
 // searched once, not on every page:
 //   - a style element of 1 KB or more is read on its own and, once found
 //     clean, skipped where the same bytes appear again: the inline CSS is
@@ -67,7 +71,10 @@ import (
 //   - a tag is read on its own anyway (see above), so a tag of 16 bytes or
 //     more found clean is skipped where the same bytes appear again (see
 //     tagCache). The text around it is still read as one: a value split by
-//     a skipped tag is found.
+//     a skipped tag is found;
+//   - so is a run of tags with only white space or punctuation between
+//     them, in one step: such bytes add nothing to the text, so the text
+//     around the run is read as one too.
 //
 // What this costs is measured in docs/BENCHMARKS.md.
 //
@@ -103,10 +110,16 @@ const minBinaryLen = 16
 // pattern. Six characters of six bits fit in one word.
 const window = MinPrivateLen
 
-// filterBits is the size of the bit filter, as a power of two: 2^21 bits,
-// 256 KB. Each window sets two bits of one word: with 10,000 jobs it is
-// about 4% full and lets about two windows in a thousand through.
-const filterBits = 21
+// minFilterBits is the least size of the bit filter, as a power of two:
+// 2^21 bits, 256 KB. Each window sets two bits of one word: with 10,000
+// jobs it is about 4% full and lets about two windows in a thousand
+// through. A larger index has a larger filter, about 32 bits a pattern.
+// minDirBits is the least size of the directory, as a power of two; it
+// may be no less than 16 (see head).
+const (
+	minFilterBits = 21
+	minDirBits    = 16
+)
 
 // skipPrivacyCheck turns the check off, for a benchmark to measure what it
 // costs. Nothing else sets it.
@@ -287,44 +300,72 @@ func (o leakOwner) allowedIn(p string) bool {
 	return ok && rest == "/index.html"
 }
 
-// leakPattern is one skeleton that must not appear in the output, with
-// every job value that has it.
-type leakPattern struct {
-	// codes are the skeleton codes of the pattern (see skelCode).
-	codes []byte
-	// at is where the window the pattern is filed under begins.
-	at     int
-	owners []leakOwner
+// owner is a leakOwner as an index keeps it: two small integers, the job's
+// place in the index's jobs and the key's in its keys, not a pointer and a
+// string.
+type owner struct {
+	job, key int32
 }
 
-// leakIndex finds many patterns in one pass.
+// leakIndex finds many patterns in one pass. A pattern is a skeleton that
+// must not appear in the output, with every job value that has it (its
+// owners); the index knows it by its place in pats.
+//
+// The index is lean, as a million jobs make three million patterns: about
+// 30 bytes a pattern and its codes, in a few slices, with no pointer or
+// string per pattern or owner.
 type leakIndex struct {
-	pats   []*leakPattern
+	// pats holds one head a pattern, sorted by the hash of the window the
+	// pattern is filed under (see winHash). dir[t] is the first head whose
+	// hash has t in its top dirBits bits: a lookup reads one short run of
+	// heads, not a binary search over them all.
+	pats    []head
+	dir     []int32
+	dirBits uint
+	// filter is a bit filter of the patterns' windows (see hashBits), of
+	// 2^filterBits bits.
 	filter []uint64
-	// heads are the windows of the patterns, by their hash (see winHash),
-	// sorted, with the index of each pattern in pats. dir[t] is the first
-	// head whose hash has t in its top dirBits bits: a lookup reads one
-	// short run of heads, not a binary search over them all.
-	heads []head
-	dir   []int32
-	// have holds every pattern's key and skeleton, to tell which ones are
-	// new to a later build.
-	have map[string]bool
+	// near has the bit of the top nearBits bits of every pattern's hash:
+	// tested before the filter.
+	near       *[1 << nearBits / 64]uint64
+	filterBits uint
+	// codes holds the skeleton codes of every pattern (see skelCode), each
+	// ended by a 0, which no code is.
+	codes []byte
+	// owners[ownerAt[i]:ownerAt[i+1]] are the owners of pattern i; they
+	// point into jobs and keys. keys[0] is "token".
+	owners  []owner
+	ownerAt []uint32
+	jobs    []*Job
+	keys    []string
+	// publicWin holds the windows of the site's public details, with which
+	// the index filed its patterns, for find.
+	publicWin map[uint64]bool
 	// clean holds the style blocks searched and found clean (at most
 	// maxClean of them), copied; cleanMu orders the writers.
 	clean   atomic.Pointer[[][]byte]
 	cleanMu sync.Mutex
 }
 
+// head is a pattern in the index.
 type head struct {
-	hash uint64
-	pat  int32
+	// w holds the low 48 bits of the hash of the pattern's window (the top
+	// dirBits are its place in dir: with them, the whole hash), then in
+	// bits 48 to 53 at, where the window begins in the pattern (less than
+	// ring), and in bits 54 to 56 preLen.
+	w uint64
 	// pre packs the preLen codes before the window (up to maxPre): most
 	// windows that are a pattern's but not where the pattern is are told
 	// apart here, without reading the pattern.
-	pre    uint32
-	preLen uint8
+	pre uint32
+	// off is where the pattern's codes begin in codes.
+	off uint32
 }
+
+const hashLow = 1<<48 - 1
+
+func (h *head) at() int     { return int(h.w >> 48 & 63) }
+func (h *head) preLen() int { return int(h.w >> 54 & 7) }
 
 // maxPre is how many codes before its window a head keeps.
 const maxPre = 5
@@ -346,24 +387,47 @@ const ring = 64
 const windowMask = 1<<(6*window) - 1
 
 // winHash hashes a window. Multiplying by an odd number is a bijection
-// of uint64: windows are equal exactly when their hashes are.
+// of uint64: windows are equal exactly when their hashes are. A window
+// has 36 bits, so the low 48 bits of its hash tell it apart as well.
 func winHash(reg uint64) uint64 { return reg * 0x9E3779B97F4A7C15 }
 
 // hashBits returns the word of the filter and the two bits in it that a
 // window's hash sets. Both bits in one word: one load per window tested.
-func hashBits(h uint64) (uint64, uint64) {
-	const words = filterBits - 6 // the filter has 2^words words of 64 bits
+func (x *leakIndex) hashBits(h uint64) (uint64, uint64) {
+	words := x.filterBits - 6 // the filter has 2^words words of 64 bits
 	return h >> (64 - words), 1<<(h>>(64-words-6)&63) | 1<<(h>>(64-words-12)&63)
 }
-
-// dirBits is the size of leakIndex.dir, as a power of two.
-const dirBits = 16
 
 // maybe reports whether a pattern may be filed under the window whose
 // hash is h.
 func (x *leakIndex) maybe(h uint64) bool {
-	w, bits := hashBits(h)
+	if v := h >> (64 - nearBits); x.near[v>>6]>>(v&63)&1 == 0 {
+		return false
+	}
+	w, bits := x.hashBits(h)
 	return x.filter[w]&bits == bits
+}
+
+// nearBits is the size of leakIndex.near, as a power of two: 2^18 bits,
+// 32 KB, which stays in the first-level cache of a core. With 40,000
+// patterns it lets about one window in seven through to the filter, whose
+// words, spread over 256 KB or more, are slower to load.
+const nearBits = 18
+
+// patCodes returns the codes of pattern p.
+func (x *leakIndex) patCodes(p int32) []byte {
+	c := x.codes[x.pats[p].off:]
+	return c[:bytes.IndexByte(c, 0)]
+}
+
+// owner returns the owners of pattern p.
+func (x *leakIndex) ownersOf(p int32) []owner {
+	return x.owners[x.ownerAt[p]:x.ownerAt[p+1]]
+}
+
+// leakOwner returns o as a leakOwner.
+func (x *leakIndex) leakOwner(o owner) leakOwner {
+	return leakOwner{job: x.jobs[o.job], key: x.keys[o.key]}
 }
 
 func pack(codes []byte) uint64 {
@@ -380,7 +444,7 @@ func newLeakIndex(s *Site, keep func(key string, skel []byte) bool) *leakIndex {
 	if keep == nil {
 		fullIndexes.Add(1)
 	}
-	return buildLeakIndex(s, keep, false)
+	return buildLeakIndex(s, keep)
 }
 
 // fullIndexes counts the indexes of every pattern of a site made by this
@@ -388,9 +452,23 @@ func newLeakIndex(s *Site, keep func(key string, skel []byte) bool) *leakIndex {
 // none.
 var fullIndexes atomic.Int64
 
-// buildLeakIndex is newLeakIndex; with remember set the index also records
-// every pattern in have, for isNew.
-func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember bool) *leakIndex {
+// fileAt returns where the window a pattern of codes is filed under
+// begins: the last window the ring reaches, as values share beginnings
+// (the area code of every phone number) more than ends; and not a window
+// of the public details, if another will do: 208-555-5010 is not filed
+// under "555010", which the site's own 208-555-0100 shows on every page.
+func fileAt(codes []byte, publicWin map[uint64]bool) int {
+	at := min(len(codes), ring) - window
+	for a := at; a >= 0; a-- {
+		if !publicWin[pack(codes[a:])] {
+			return a
+		}
+	}
+	return at
+}
+
+// buildLeakIndex is newLeakIndex without the count.
+func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool) *leakIndex {
 	var public [][]byte
 	if s.Config != nil {
 		for _, v := range []string{s.Config.Site.Phone, s.Config.Site.Email, s.Config.Site.Name} {
@@ -417,78 +495,76 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 		}
 		return false
 	}
-	x := &leakIndex{filter: make([]uint64, 1<<filterBits/64), have: map[string]bool{}}
-	// One allocation for all codes, patterns and owners, not one each:
-	// count them first, so the arenas never grow (a pattern's pointer
-	// stays in its arena).
+	x := &leakIndex{jobs: s.Jobs, keys: []string{"token"}, publicWin: publicWin}
+	// Count the patterns and codes first, so that the slices never grow:
+	// a skeleton has at most as many codes as its text has letters and
+	// digits, and a long number adds its local form.
 	nPats, nCodes := 0, 0
 	for _, j := range s.Jobs {
 		nPats++
-		nCodes += len(j.Token)
+		nCodes += len(j.Token) + 1
 		for _, f := range privateOf(j) {
-			nPats += 2
-			nCodes += 2 * len(f.Value)
-		}
-	}
-	bySkel := make(map[string]*leakPattern, nPats)
-	codeArena := make([]byte, 0, nCodes)
-	patArena := make([]leakPattern, 0, nPats)
-	ownerArena := make([]leakOwner, 0, nPats)
-	x.pats = make([]*leakPattern, 0, nPats)
-	add := func(skel []byte, o leakOwner) {
-		if remember {
-			x.have[o.key+"\x00"+string(skel)] = true
-		}
-		if keep != nil && !keep(o.key, skel) {
-			return
-		}
-		// Tokens are unique (Load refuses two jobs with one token); private
-		// values may repeat, one phone number on many jobs.
-		var p *leakPattern
-		if o.key != "token" {
-			p = bySkel[string(skel)]
-		}
-		if p == nil {
-			start := len(codeArena)
-			for _, c := range skel {
-				codeArena = append(codeArena, skelCode[c])
-			}
-			codes := codeArena[start:len(codeArena):len(codeArena)]
-			// Filed under the last window the ring reaches: values share
-			// beginnings (the area code of every phone number) more than
-			// ends. Not under a window of the public details, if another
-			// will do: 208-555-5010 is not filed under "555010", which
-			// the site's own 208-555-0100 shows on every page.
-			at := min(len(codes), ring) - window
-			for a := at; a >= 0; a-- {
-				if !publicWin[pack(codes[a:])] {
-					at = a
-					break
+			n := 0
+			for _, c := range []byte(f.Value) {
+				if c := skelCode[c]; c != 0 && c != escSpecial {
+					n++
 				}
 			}
-			ownerArena = append(ownerArena, o)
-			k := len(ownerArena)
-			patArena = append(patArena, leakPattern{codes: codes, at: at, owners: ownerArena[k-1 : k : k]})
-			p = &patArena[len(patArena)-1]
-			if o.key != "token" {
-				bySkel[string(skel)] = p
+			nPats += 2
+			nCodes += n + 1
+			if n > localDigits {
+				nCodes += localDigits + 1
 			}
-			x.pats = append(x.pats, p)
-			return
 		}
-		p.owners = append(p.owners, o)
 	}
-	keys := map[string]string{}
-	keyOf := func(k string) string {
-		if v, ok := keys[k]; ok {
+	// Every value is added as it comes, then sorted by its window's hash
+	// and its codes, which brings a value shared by many jobs (one phone
+	// number on many jobs) together as one pattern of many owners.
+	type entry struct {
+		hash uint64
+		head head
+		own  owner
+	}
+	entries := make([]entry, 0, nPats)
+	x.codes = make([]byte, 0, nCodes)
+	keyAt := map[string]int32{}
+	keyOf := func(k string) int32 {
+		if v, ok := keyAt[k]; ok {
 			return v
 		}
-		keys[k] = "private." + k
-		return keys[k]
+		keyAt[k] = int32(len(x.keys))
+		x.keys = append(x.keys, "private."+k)
+		return keyAt[k]
+	}
+	add := func(skel []byte, own owner) {
+		if keep != nil && !keep(x.keys[own.key], skel) {
+			return
+		}
+		start := len(x.codes)
+		for _, c := range skel {
+			if c := skelCode[c]; c != 0 && c != escSpecial {
+				x.codes = append(x.codes, c)
+			}
+		}
+		codes := x.codes[start:]
+		if len(codes) < window {
+			x.codes = x.codes[:start]
+			return
+		}
+		x.codes = append(x.codes, 0)
+		at := fileAt(codes, publicWin)
+		k := min(at, maxPre)
+		var pre uint32
+		for _, c := range codes[at-k : at] {
+			pre = pre<<6 | uint32(c)
+		}
+		h := winHash(pack(codes[at:]))
+		entries = append(entries, entry{hash: h, own: own,
+			head: head{w: h&hashLow | uint64(at)<<48 | uint64(k)<<54, pre: pre, off: uint32(start)}})
 	}
 	// add copies what it keeps of skel: one buffer serves every value.
 	var buf []byte
-	for _, j := range s.Jobs {
+	for jn, j := range s.Jobs {
 		if len(j.Token) >= window {
 			buf = append(buf[:0], j.Token...)
 			for k, c := range buf {
@@ -496,7 +572,7 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 					buf[k] = c + 'a' - 'A'
 				}
 			}
-			add(buf, leakOwner{job: j, key: "token"})
+			add(buf, owner{job: int32(jn), key: 0})
 		}
 		for _, f := range privateOf(j) {
 			skel := appendSkeleton(buf[:0], f.Value)
@@ -510,34 +586,103 @@ func buildLeakIndex(s *Site, keep func(key string, skel []byte) bool, remember b
 				// ends every skeleton that holds the whole number, so the
 				// whole number need not be searched as well, except in
 				// binary files, where only the whole may be long enough.
-				add(skel[len(skel)-localDigits:], leakOwner{job: j, key: keyOf(f.Key)})
+				add(skel[len(skel)-localDigits:], owner{job: int32(jn), key: keyOf(f.Key)})
 				if len(skel) < minBinaryLen {
 					continue
 				}
 			}
-			add(skel, leakOwner{job: j, key: keyOf(f.Key)})
+			add(skel, owner{job: int32(jn), key: keyOf(f.Key)})
 		}
 	}
-	x.heads = make([]head, len(x.pats))
-	for i, p := range x.pats {
-		h := winHash(pack(p.codes[p.at:]))
-		w, bits := hashBits(h)
+	codesOf := func(e *entry) []byte {
+		c := x.codes[e.head.off:]
+		return c[:bytes.IndexByte(c, 0)]
+	}
+	// The directory is sized to about two patterns a slot, the filter to
+	// about 32 bits a pattern, so that it lets as few windows through at a
+	// million jobs as at ten thousand.
+	x.filterBits, x.dirBits = minFilterBits, minDirBits
+	for x.filterBits < 40 && 1<<x.filterBits < 32*len(entries) {
+		x.filterBits++
+	}
+	for x.dirBits < 32 && 2<<x.dirBits < len(entries) {
+		x.dirBits++
+	}
+	// Sort by hash, then codes, in place: one pass files each entry in its
+	// slot of the directory (an American flag sort), then each slot, of
+	// about two entries, is sorted on its own.
+	shift := 64 - x.dirBits
+	next := make([]int32, 1<<x.dirBits+1)
+	for i := range entries {
+		next[entries[i].hash>>shift+1]++
+	}
+	for t := 1; t < len(next); t++ {
+		next[t] += next[t-1]
+	}
+	bound := slices.Clone(next)
+	for t := range len(next) - 1 {
+		for next[t] < bound[t+1] {
+			e := entries[next[t]]
+			u := e.hash >> shift
+			if u == uint64(t) {
+				next[t]++
+				continue
+			}
+			entries[next[t]], entries[next[u]] = entries[next[u]], e
+			next[u]++
+		}
+	}
+	less := func(a, b *entry) int {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
+			return c
+		}
+		return bytes.Compare(codesOf(a), codesOf(b))
+	}
+	for t := range len(bound) - 1 {
+		slot := entries[bound[t]:bound[t+1]]
+		if len(slot) > 8 {
+			slices.SortFunc(slot, func(a, b entry) int { return less(&a, &b) })
+			continue
+		}
+		for i := 1; i < len(slot); i++ {
+			for j := i; j > 0 && less(&slot[j], &slot[j-1]) < 0; j-- {
+				slot[j], slot[j-1] = slot[j-1], slot[j]
+			}
+		}
+	}
+	next, bound = nil, nil
+	x.pats = make([]head, 0, len(entries))
+	x.owners = make([]owner, len(entries))
+	x.ownerAt = make([]uint32, 0, len(entries)+1)
+	for i := range entries {
+		e := &entries[i]
+		if i == 0 || e.hash != entries[i-1].hash || !bytes.Equal(codesOf(e), codesOf(&entries[i-1])) {
+			x.ownerAt = append(x.ownerAt, uint32(i))
+			x.pats = append(x.pats, e.head)
+		}
+		x.owners[i] = e.own
+	}
+	x.ownerAt = append(x.ownerAt, uint32(len(entries)))
+	x.pats = slices.Clip(x.pats)
+	x.ownerAt = slices.Clip(x.ownerAt)
+	x.filter = make([]uint64, 1<<x.filterBits/64)
+	x.near = new([1 << nearBits / 64]uint64)
+	x.dir = make([]int32, 1<<x.dirBits+1)
+	t := 0
+	for p := range x.pats {
+		top := int(entries[x.ownerAt[p]].hash >> (64 - x.dirBits))
+		for ; t <= top; t++ {
+			x.dir[t] = int32(p)
+		}
+	}
+	for ; t < len(x.dir); t++ {
+		x.dir[t] = int32(len(x.pats))
+	}
+	for i := range entries {
+		w, bits := x.hashBits(entries[i].hash)
 		x.filter[w] |= bits
-		k := min(p.at, maxPre)
-		var pre uint32
-		for _, c := range p.codes[p.at-k : p.at] {
-			pre = pre<<6 | uint32(c)
-		}
-		x.heads[i] = head{hash: h, pat: int32(i), pre: pre, preLen: uint8(k)}
-	}
-	slices.SortFunc(x.heads, func(a, b head) int { return cmp.Compare(a.hash, b.hash) })
-	x.dir = make([]int32, 1<<dirBits+1)
-	k := 0
-	for t := range x.dir {
-		for k < len(x.heads) && x.heads[k].hash>>(64-dirBits) < uint64(t) {
-			k++
-		}
-		x.dir[t] = int32(k)
+		v := entries[i].hash >> (64 - nearBits)
+		x.near[v>>6] |= 1 << (v & 63)
 	}
 	return x
 }
@@ -593,17 +738,42 @@ func unpackPrivate(s string) []PrivateField {
 	return out
 }
 
-// isNew reports whether the pattern was not in x.
+// isNew reports whether x has no pattern of skeleton skel (as
+// buildLeakIndex hands it to keep) with an owner of key: the index itself
+// answers, so it holds no set of its patterns besides.
 func (x *leakIndex) isNew(key string, skel []byte) bool {
-	return x == nil || !x.have[key+"\x00"+string(skel)]
+	if x == nil || len(skel) < window {
+		return true
+	}
+	var stack [64]byte
+	codes := stack[:0]
+	for _, c := range skel {
+		codes = append(codes, skelCode[c])
+	}
+	at := fileAt(codes, x.publicWin)
+	h := winHash(pack(codes[at:]))
+	t := h >> (64 - x.dirBits)
+	for p := x.dir[t]; p < x.dir[t+1]; p++ {
+		hd := &x.pats[p]
+		if hd.w&hashLow != h&hashLow || hd.at() != at || !bytes.Equal(x.patCodes(p), codes) {
+			continue
+		}
+		for _, o := range x.ownersOf(p) {
+			if x.keys[o.key] == key {
+				return false
+			}
+		}
+		return true
+	}
+	return true
 }
 
 // cachedPatterns returns the patterns the last build had for the files of
 // jobs, from the cache, made the one way buildLeakIndex makes them (a phone
-// number's local form included), keyed as its have.
-func cachedPatterns(s *Site, c *buildCache, jobs []*Job) map[string]bool {
+// number's local form included), as an index (nil when there is no cache).
+func cachedPatterns(s *Site, c *buildCache, jobs []*Job) *leakIndex {
 	if c == nil {
-		return map[string]bool{}
+		return nil
 	}
 	var before []*Job
 	for _, j := range jobs {
@@ -611,8 +781,7 @@ func cachedPatterns(s *Site, c *buildCache, jobs []*Job) map[string]bool {
 			before = append(before, &Job{File: j.File, Token: e.Token, cached: e})
 		}
 	}
-	none := func(string, []byte) bool { return false }
-	return buildLeakIndex(&Site{Config: s.Config, Jobs: before}, none, true).have
+	return buildLeakIndex(&Site{Config: s.Config, Jobs: before}, nil)
 }
 
 // leak is one job value found in one output.
@@ -623,45 +792,74 @@ type leak struct {
 
 // scan calls found for every pattern in b, as often as it occurs.
 // Tags are looked up in tags, when not nil.
-func (x *leakIndex) scan(b []byte, text bool, tags *tagCache, found func(p *leakPattern)) {
+func (x *leakIndex) scan(b []byte, text bool, tags *tagCache, found func(p int32)) {
 	if len(x.pats) == 0 {
 		return
 	}
 	binary := !text && bytes.IndexByte(b[:min(len(b), 8000)], 0) >= 0
+	leaks := 0
+	report := func(p int32) { leaks++; found(p) }
 	// The text, with tags left out: its last window in a register and its
 	// last codes in a ring. Each tag is read by scanTag.
 	var reg uint64
 	var last [ring]byte
 	n := 0
+	// The run of tags since the text last held a code: from run to runEnd,
+	// clean while every tag of it was (see tagCache.run).
+	run, runEnd, runClean := -1, 0, false
+	endRun := func() {
+		if run >= 0 && runClean && tags != nil {
+			tags.putRun(b[run : runEnd+1])
+		}
+		run = -1
+	}
 	for i := 0; i < len(b); i++ {
 		c := skelCode[b[i]]
 		if c == 0 {
 			continue
 		}
 		if c == escSpecial {
-			if binary || b[i] == '>' {
+			if binary {
 				continue
 			}
 			if b[i] == '<' {
-				if end := x.sharedBlock(b, i, tags, found); end > i {
+				if end := x.sharedBlock(b, i, tags, report); end > i {
 					// Read on its own: the text starts again after it.
+					endRun()
 					i, reg, n = end, 0, 0
 					continue
 				}
-				i = x.tag(b, i+1, tags, found)
+				if run < 0 {
+					run, runClean = i, true
+				}
+				if end := tags.run(b, i); end > i {
+					i, runEnd = end, end
+					continue
+				}
+				before := leaks
+				i = x.tag(b, i+1, tags, report)
+				runEnd = i
+				runClean = runClean && leaks == before && i < len(b) && b[i] == '>'
+				continue
+			}
+			endRun()
+			if b[i] == '>' {
 				continue
 			}
 			if c, i = unescape(b, i); c == 0 {
 				continue
 			}
+		} else if run >= 0 {
+			endRun()
 		}
 		reg = (reg<<6 | uint64(c)) & windowMask
 		last[n&(ring-1)] = c
 		n++
 		if h := winHash(reg); n >= window && x.maybe(h) {
-			x.candidates(b, i, h, &last, n, false, binary, found)
+			x.candidates(b, i, h, &last, n, false, binary, report)
 		}
 	}
+	endRun()
 }
 
 // sharedBlock handles a style element at b[i]: the same inline CSS opens
@@ -673,7 +871,7 @@ func (x *leakIndex) scan(b []byte, text bool, tags *tagCache, found func(p *leak
 // A clean block is known by its bytes, not a hash of them: b[i:] starting
 // with a clean block and then the end tag is that block, as the end tag
 // cannot overlap itself, so no search for the end tag is needed either.
-func (x *leakIndex) sharedBlock(b []byte, i int, tags *tagCache, found func(p *leakPattern)) int {
+func (x *leakIndex) sharedBlock(b []byte, i int, tags *tagCache, found func(p int32)) int {
 	const open, end = "<style", "</style>"
 	if len(b)-i < 1024 || !bytes.HasPrefix(b[i:], []byte(open)) {
 		return i
@@ -693,8 +891,8 @@ func (x *leakIndex) sharedBlock(b []byte, i int, tags *tagCache, found func(p *l
 	leaked := false
 	// The block starts with <style, which scan would hand back here: scan
 	// its tag and its text apart.
-	t := x.scanTag(block, 1, func(p *leakPattern) { leaked = true; found(p) })
-	x.scan(block[t+1:], true, tags, func(p *leakPattern) { leaked = true; found(p) })
+	t := x.scanTag(block, 1, func(p int32) { leaked = true; found(p) })
+	x.scan(block[t+1:], true, tags, func(p int32) { leaked = true; found(p) })
 	if !leaked {
 		x.cleanMu.Lock()
 		var list [][]byte
@@ -723,11 +921,55 @@ const maxClean = 8
 // they are most of the bytes left. The cache is direct-mapped and keeps the bytes themselves (a
 // slice of the output, alive while the check runs): a tag is skipped only
 // when equal to one found clean, never on a hash alone.
-type tagCache [tagSlots][]byte
+//
+// It keeps runs of tags as well: tags with nothing between them but bytes
+// that are no letter, digit or escape (the white space between the tags of
+// a template). Such bytes add nothing to the text, so a run of clean tags
+// leaves the text as it found it, and the same bytes again are skipped in
+// one step: one lookup, not one a tag.
+type tagCache struct {
+	tags [tagSlots][]byte
+	runs [runSlots][]byte
+}
 
-// tagSlots is the size of a tagCache: several times the distinct tags of a
-// site's templates.
+// tagSlots is the number of tags a tagCache keeps: several times the
+// distinct tags of a site's templates.
 const tagSlots = 1 << 12
+
+// runSlots is the number of runs of tags a tagCache keeps, and minRun
+// the least length of one worth keeping: a run is looked up by its first
+// minRun bytes.
+const (
+	runBits  = 10
+	runSlots = 1 << runBits
+	minRun   = 16
+)
+
+// runSlot returns the slot of the run that begins with b[:minRun].
+func runSlot(b []byte) uint64 {
+	h := binary.LittleEndian.Uint64(b) ^ binary.LittleEndian.Uint64(b[8:minRun])*0x9E3779B97F4A7C15
+	return (h ^ h>>29) * 0xBF58476D1CE4E5B9 >> (64 - runBits)
+}
+
+// run returns the index of the last byte of the clean run of tags that
+// b[i:] begins with, or i when the cache holds none.
+func (t *tagCache) run(b []byte, i int) int {
+	if t == nil || len(b)-i < minRun {
+		return i
+	}
+	r := t.runs[runSlot(b[i:])]
+	if len(r) > 0 && bytes.HasPrefix(b[i:], r) {
+		return i + len(r) - 1
+	}
+	return i
+}
+
+// putRun keeps r, a run of tags found clean.
+func (t *tagCache) putRun(r []byte) {
+	if len(r) >= minRun {
+		t.runs[runSlot(r)] = r
+	}
+}
 
 // minCachedTag is the least length of a tag worth looking up: hashing a
 // shorter one costs about what searching it does.
@@ -737,7 +979,7 @@ var tagSeed = maphash.MakeSeed()
 
 // tag is scanTag, skipping a tag that tags holds as clean and adding one
 // found clean to it.
-func (x *leakIndex) tag(b []byte, i int, tags *tagCache, found func(p *leakPattern)) int {
+func (x *leakIndex) tag(b []byte, i int, tags *tagCache, found func(p int32)) int {
 	if tags == nil {
 		return x.scanTag(b, i, found)
 	}
@@ -747,12 +989,12 @@ func (x *leakIndex) tag(b []byte, i int, tags *tagCache, found func(p *leakPatte
 	}
 	// The tag from after its '<' to its '>'; scanTag would stop at i+k.
 	t := b[i : i+k+1]
-	slot := &tags[maphash.Bytes(tagSeed, t)&(tagSlots-1)]
+	slot := &tags.tags[maphash.Bytes(tagSeed, t)&(tagSlots-1)]
 	if bytes.Equal(*slot, t) {
 		return i + k
 	}
 	clean := true
-	end := x.scanTag(b, i, func(p *leakPattern) { clean = false; found(p) })
+	end := x.scanTag(b, i, func(p int32) { clean = false; found(p) })
 	if clean {
 		*slot = t
 	}
@@ -761,7 +1003,7 @@ func (x *leakIndex) tag(b []byte, i int, tags *tagCache, found func(p *leakPatte
 
 // scanTag scans the tag whose first byte after '<' is at b[i], and returns
 // the index of the '>' that ends it (or of the '<' that begins the next).
-func (x *leakIndex) scanTag(b []byte, i int, found func(p *leakPattern)) int {
+func (x *leakIndex) scanTag(b []byte, i int, found func(p int32)) int {
 	var reg uint64
 	var last [ring]byte
 	n := 0
@@ -794,24 +1036,26 @@ func (x *leakIndex) scanTag(b []byte, i int, found func(p *leakPattern)) int {
 // candidates checks the patterns filed under the window of hash h, which
 // ends at b[i], the nth code of its stream; last holds the stream's latest
 // codes.
-func (x *leakIndex) candidates(b []byte, i int, h uint64, last *[ring]byte, n int, inTag, binary bool, found func(p *leakPattern)) {
-	t := h >> (64 - dirBits)
-	for k := x.dir[t]; k < x.dir[t+1]; k++ {
-		hd := &x.heads[k]
-		if hd.hash != h || n < window+int(hd.preLen) || prefix(last, n-window, int(hd.preLen)) != hd.pre {
+func (x *leakIndex) candidates(b []byte, i int, h uint64, last *[ring]byte, n int, inTag, binary bool, found func(p int32)) {
+	t := h >> (64 - x.dirBits)
+	for p := x.dir[t]; p < x.dir[t+1]; p++ {
+		hd := &x.pats[p]
+		preLen := hd.preLen()
+		if hd.w&hashLow != h&hashLow || n < window+preLen || prefix(last, n-window, preLen) != hd.pre {
 			continue
 		}
-		p := x.pats[hd.pat]
-		if binary && len(p.codes) < minBinaryLen || n < p.at+window {
+		codes := x.patCodes(p)
+		at := hd.at()
+		if binary && len(codes) < minBinaryLen || n < at+window {
 			continue
 		}
 		// The codes before the window, from the ring.
 		ok := true
-		start := n - window - p.at
-		for q := 0; q < p.at && ok; q++ {
-			ok = last[(start+q)&(ring-1)] == p.codes[q]
+		start := n - window - at
+		for q := 0; q < at && ok; q++ {
+			ok = last[(start+q)&(ring-1)] == codes[q]
 		}
-		if ok && matchRest(b, i+1, inTag, binary, p.codes[p.at+window:]) {
+		if ok && matchRest(b, i+1, inTag, binary, codes[at+window:]) {
 			found(p)
 		}
 	}
@@ -875,14 +1119,14 @@ func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 		p := paths[i]
 		// Patterns found in one output are few (a tracking page's path
 		// holds its token): a list is cheaper than a map.
-		var seen []*leakPattern
-		report := func(pat *leakPattern) {
+		var seen []int32
+		report := func(pat int32) {
 			if slices.Contains(seen, pat) {
 				return
 			}
 			seen = append(seen, pat)
-			for _, o := range pat.owners {
-				if !o.allowedIn(p) {
+			for _, o := range x.ownersOf(pat) {
+				if o := x.leakOwner(o); !o.allowedIn(p) {
 					found[i] = append(found[i], leak{path: p, owner: o})
 				}
 			}
@@ -982,7 +1226,7 @@ func CheckPrivacy(s *Site, out *Output) error {
 // checkAll is the privacy check of a build that rendered every output of
 // out. It returns the index it used.
 func checkAll(s *Site, out *Output) (*leakIndex, error) {
-	x := buildLeakIndex(s, nil, true)
+	x := buildLeakIndex(s, nil)
 	return x, leakErrors(x.check(out.files, out.Paths()))
 }
 
@@ -1027,7 +1271,7 @@ func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, chec
 	}
 	if len(old) > 0 && len(parsed) > 0 {
 		prev := cachedPatterns(s, cache, parsed)
-		fresh := newLeakIndex(&Site{Config: s.Config, Jobs: parsed}, func(key string, skel []byte) bool { return !prev[key+"\x00"+string(skel)] })
+		fresh := newLeakIndex(&Site{Config: s.Config, Jobs: parsed}, prev.isNew)
 		if len(fresh.pats) > 0 {
 			keptReads.Add(int64(len(old)))
 			files, err := out.bytesOf(old)

@@ -553,7 +553,7 @@ func (r *renderer) Service(sv *Service) ([]byte, error) {
 	v.Service, v.Description = sv, sv.Summary
 	c := r.site.Config
 	b := &bookingView{FormAction: c.Booking.FormAction, Service: sv}
-	msg := fmt.Sprintf("Hi %s, I would like to book %s (%s).\nName: \nAddress: \nPreferred date: ", c.Site.Name, sv.Title, sv.Price.String())
+	msg := fmt.Sprintf("Hi %s, I would like to book %s — %s.\nName: \nAddress: \nPreferred date: ", c.Site.Name, sv.Title, sv.PriceLine)
 	b.SMS = template.URL("sms:" + c.Site.TelURI() + "?&body=" + uriEscape(msg))
 	if c.Site.Email != "" {
 		b.Mail = template.URL("mailto:" + c.Site.Email + "?subject=" + uriEscape("Booking request: "+sv.Title) + "&body=" + uriEscape(msg))

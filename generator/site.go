@@ -30,6 +30,9 @@ type Site struct {
 	// slim is set when the build keeps of each valid job only what it
 	// needs for the whole build (see slimJob).
 	slim bool
+	// jobsStat is the stamp jobs/ had just before it was listed; zero
+	// when it was not.
+	jobsStat stamp
 	// Now is the time the build is made for; it decides which jobs expired
 	// and nothing else.
 	Now time.Time
@@ -190,19 +193,31 @@ type skimRule struct {
 	expire time.Duration
 }
 
-func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList) (*Job, jobSource, error) {
-	file := JobsDir + "/" + name
+// A job taken from the cache is made in slot, with its one event in event
+// (see cachedJob), when they are not nil: a rebuild takes thousands, and allocates them all
+// at once.
+func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList,
+	slot *Job, event []Event) (*Job, jobSource, error) {
 	var e *cacheEntry
 	if cache != nil {
-		e = cache.Jobs[file]
+		// Looked up without making the path: a job taken from the cache
+		// shares its file's name with the cache.
+		var buf [128]byte
+		if len(JobsDir)+1+len(name) <= len(buf) {
+			b := append(append(append(buf[:0], JobsDir...), '/'), name...)
+			e = cache.Jobs[string(b)]
+		} else {
+			e = cache.Jobs[JobsDir+"/"+name]
+		}
 	}
 	if e != nil {
 		// Following links: a job file may be a link, and its target is
 		// read. A file that cannot be stat'ed is read, which reports why.
 		if st, err := dir.stat(name, true); err == nil && cache.fresh(e.SrcStat, st) {
-			return cachedJob(file, e), jobSource{hash: e.Src, stat: e.SrcStat}, nil
+			return cachedJob(e, slot, event), jobSource{hash: e.Src, stat: e.SrcStat}, nil
 		}
 	}
+	file := JobsDir + "/" + name
 	src, st, err := readJobFile(r, jobsRoot, dir, name)
 	if e := Errors(err); e != nil {
 		*list = append(*list, e...)
@@ -213,7 +228,7 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 	}
 	js := jobSource{hash: sha256.Sum256(src), stat: st}
 	if e != nil && e.Src == js.hash {
-		return cachedJob(file, e), js, nil
+		return cachedJob(e, slot, event), js, nil
 	}
 	if sk != nil {
 		if j, ok := skimJob(file, src, loc, sk.now, sk.expire); ok {
@@ -254,16 +269,36 @@ func openJobsDir(r *os.Root, dir string) (jobsRoot *os.Root, jobsDir *statDir, c
 	}
 }
 
-func cachedJob(file string, e *cacheEntry) *Job {
-	j := &Job{File: file, ID: e.ID, Token: e.Token, Service: e.Service, Status: e.Status, cached: e}
-	if e.Ended != 0 {
-		j.History = []Event{{Status: e.Status, At: time.Unix(0, e.Ended)}}
+// cachedJob makes the job of the cache entry e, in slot and event (one
+// event long, and as long as it can grow) when they are not nil.
+func cachedJob(e *cacheEntry, slot *Job, event []Event) *Job {
+	if slot == nil {
+		slot = new(Job)
 	}
-	return j
+	*slot = Job{File: e.File, ID: e.ID, Token: e.Token, Service: e.Service, Status: e.Status, cached: e}
+	if e.Ended != 0 {
+		if event == nil {
+			event = make([]Event, 1)
+		}
+		event[0] = Event{Status: e.Status, At: time.Unix(0, e.Ended)}
+		slot.History = event
+	}
+	return slot
 }
 
 func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cache *buildCache, sk *skimRule, slim bool, list *ErrorList) error {
 	dir := filepath.Join(s.Dir, JobsDir)
+	// Stamped before it is listed: an entry made or removed after the
+	// stamp shows in the next build's.
+	info, err := r.Lstat(JobsDir)
+	if err == nil && info.IsDir() {
+		s.jobsStat = stampOf(info)
+	}
+	if names := cache.jobFiles(s.jobsStat); names != nil {
+		// jobs/ as the last build listed it.
+		jobsTrusted.Add(1)
+		return s.loadJobFiles(ctx, r, dir, names, loc, cache, sk, slim, list)
+	}
 	entries, err := readSourceDir(r, JobsDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -294,6 +329,12 @@ func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cac
 		}
 	}
 	sort.Strings(names)
+	return s.loadJobFiles(ctx, r, dir, names, loc, cache, sk, slim, list)
+}
+
+// loadJobFiles loads the job files of jobs/ (at dir) by their names, in
+// order.
+func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names []string, loc *time.Location, cache *buildCache, sk *skimRule, slim bool, list *ErrorList) error {
 	jobs := make([]*Job, len(names))
 	sources := make([]jobSource, len(names))
 	lists := make([]ErrorList, len(names))
@@ -305,11 +346,21 @@ func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cac
 	// which decides.
 	jobsRoot, jobsDir, closeJobs := openJobsDir(r, dir)
 	defer closeJobs()
+	var slots []Job
+	var events []Event
+	if cache != nil && len(cache.Jobs) > 0 {
+		slots, events = make([]Job, len(names)), make([]Event, len(names))
+	}
 	// A site small enough to render all at once keeps its jobs whole,
 	// which spares reading them twice.
 	s.slim = slim && len(names) > holdPages
 	if err := parallelCtx(ctx, len(names), 0, func(i int) {
-		j, src, err := loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, sk, &lists[i])
+		var slot *Job
+		var event []Event
+		if slots != nil {
+			slot, event = &slots[i], events[i:i+1:i+1]
+		}
+		j, src, err := loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, sk, &lists[i], slot, event)
 		jobs[i], sources[i], readErrs[i] = j, src, err
 		if s.slim && err == nil && len(lists[i]) == 0 && j.where != nil && j.cached == nil {
 			// checkJobs checks a job's history against its service's
@@ -389,7 +440,7 @@ func (s *Site) Service(slug string) *Service {
 
 // LiveJobs returns the jobs that get a tracking page now.
 func (s *Site) LiveJobs() []*Job {
-	var out []*Job
+	out := make([]*Job, 0, len(s.Jobs))
 	for _, j := range s.Jobs {
 		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
 			out = append(out, j)

@@ -88,10 +88,11 @@ func write(ctx context.Context, dir string, out *Output, current map[string][]by
 // build, by slash-separated path, and removes what is none of qdn's output:
 // the temporary files a killed build left behind, links, pipes and
 // devices. The directories in trusted are known to hold only their
-// index.html, and are not read. It also returns the directories that hold a
+// index.html, and are not read; track, when in trusted, is known to hold
+// only the trusted directories in it. It also returns the directories that hold a
 // subdirectory (those it walked).
 func listOutput(ctx context.Context, dir string, trusted map[string]bool) (map[string]bool, map[string]bool, error) {
-	existing := map[string]bool{}
+	existing := make(map[string]bool, len(trusted))
 	nested := map[string]bool{}
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		return existing, nested, nil
@@ -110,6 +111,17 @@ func listOutput(ctx context.Context, dir string, trusted map[string]bool) (map[s
 		rel := filepath.ToSlash(strings.TrimPrefix(p[len(dir):], string(filepath.Separator)))
 		if d.IsDir() {
 			nested[path.Dir(rel)] = true
+			if rel == "track" && trusted[rel] {
+				// It holds the trusted page directories and nothing
+				// else (see reuse).
+				for t := range trusted {
+					if path.Dir(t) == rel {
+						nested[rel] = true
+						existing[t+"/index.html"] = true
+					}
+				}
+				return filepath.SkipDir
+			}
 			if trusted[rel] {
 				existing[rel+"/index.html"] = true
 				return filepath.SkipDir

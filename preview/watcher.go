@@ -174,7 +174,7 @@ func (w *Watcher) addTree(rel string, report bool) error {
 			return err
 		}
 		r := w.rel(p)
-		if p != root && generator.IgnoredName(d.Name()) {
+		if p != root && skipped(r, d) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -235,9 +235,21 @@ func reported(rel string, dir bool) bool {
 	return generator.SourceFile(rel) && (!dir || path.Dir(rel) == generator.JobsDir)
 }
 
+// skipped reports whether the walk of a source directory leaves out the
+// entry d at rel and, for a directory, everything under it: an ignored name,
+// and the archive of old jobs, which no build reads (a year of it can hold
+// thousands of files that would each cost a watch or a stat per poll).
+func skipped(rel string, d fs.DirEntry) bool {
+	return generator.IgnoredName(d.Name()) || rel == generator.ArchiveDir
+}
+
 // inTree reports whether rel is one of the source directories or under
-// one, and no part of it is ignored: a directory there is watched.
+// one, no part of it is ignored and it is not in the archive: a directory
+// there is watched.
 func inTree(rel string) bool {
+	if rel == generator.ArchiveDir || strings.HasPrefix(rel, generator.ArchiveDir+"/") {
+		return false
+	}
 	for _, t := range generator.SourceDirs() {
 		if rel == t || strings.HasPrefix(rel, t+"/") {
 			for _, part := range strings.Split(rel, "/") {
@@ -445,13 +457,13 @@ func (w *Watcher) scan() (map[string]fileState, error) {
 				}
 				return err
 			}
-			if p != root && generator.IgnoredName(d.Name()) {
+			r := w.rel(p)
+			if p != root && skipped(r, d) {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
 				return nil
 			}
-			r := w.rel(p)
 			if !reported(r, d.IsDir()) {
 				return nil
 			}

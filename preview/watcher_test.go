@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +106,38 @@ func TestWatcherIgnores(t *testing.T) {
 	write(t, dir, "jobs/JOB-1.yaml", "id: JOB-1\nstatus: booked\n")
 	if b := next(t, w, time.Second); !slices.Equal(b.Paths, []string{"jobs/JOB-1.yaml"}) {
 		t.Errorf("batch = %v; want [jobs/JOB-1.yaml]", b.Paths)
+	}
+}
+
+// TestWatcherLeavesArchive: jobs/archive holds old jobs no build reads; it
+// is neither watched nor scanned, and changes there make no batch, whether
+// the watcher listens or polls.
+func TestWatcherLeavesArchive(t *testing.T) {
+	for _, poll := range []time.Duration{0, 20 * time.Millisecond} {
+		dir := newSite(t)
+		write(t, dir, "jobs/archive/2025/JOB-1.yaml", "id: JOB-1\n")
+		w := openWatcher(t, dir, WatcherOptions{Quiet: 30 * time.Millisecond, Poll: poll})
+		for d := range w.dirs {
+			if strings.HasPrefix(d, "jobs/archive") {
+				t.Errorf("poll %s: %s is watched", poll, d)
+			}
+		}
+		scan, err := w.scan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p := range scan {
+			if strings.HasPrefix(p, "jobs/archive") {
+				t.Errorf("poll %s: %s is scanned", poll, p)
+			}
+		}
+		write(t, dir, "jobs/archive/2025/JOB-2.yaml", "id: JOB-2\n")
+		write(t, dir, "jobs/archive/2026/JOB-3.yaml", "id: JOB-3\n")
+		none(t, w, 300*time.Millisecond)
+		write(t, dir, "jobs/JOB-4.yaml", "id: JOB-4\n")
+		if b := next(t, w, time.Second); !slices.Equal(b.Paths, []string{"jobs/JOB-4.yaml"}) {
+			t.Errorf("poll %s: batch = %v; want [jobs/JOB-4.yaml]", poll, b.Paths)
+		}
 	}
 }
 

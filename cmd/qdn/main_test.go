@@ -2,15 +2,16 @@ package main
 
 import (
 	"context"
-	"github.com/quickdumpnow/qdn/internal/sitegen"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/quickdumpnow/qdn/internal/sitegen"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -60,6 +61,8 @@ func TestScripts(t *testing.T) {
 			"example":  cmdExample(root),
 			"jobtoken": cmdJobToken,
 			"get":      cmdGet,
+			"replace":  cmdReplace,
+			"append":   cmdAppend,
 		},
 	})
 }
@@ -82,4 +85,36 @@ func cmdExample(root string) func(ts *testscript.TestScript, neg bool, args []st
 			}
 		}
 	}
+}
+
+// cmdReplace is "replace FILE OLD NEW": FILE with every OLD replaced by NEW,
+// failing when OLD is not in it. It stands in for sed, which Windows lacks.
+func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace FILE OLD NEW")
+	}
+	name := ts.MkAbs(args[0])
+	b, err := os.ReadFile(name)
+	ts.Check(err)
+	if !strings.Contains(string(b), args[1]) {
+		ts.Fatalf("%s does not contain %q", args[0], args[1])
+	}
+	ts.Check(os.WriteFile(name, []byte(strings.ReplaceAll(string(b), args[1], args[2])), 0o644))
+}
+
+// cmdAppend is "append FILE FROM...": the files FROM added to the end of
+// FILE. It stands in for cat with a redirection, which needs a shell.
+func cmdAppend(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: append FILE FROM...")
+	}
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_WRONLY|os.O_APPEND, 0)
+	ts.Check(err)
+	for _, from := range args[1:] {
+		b, err := os.ReadFile(ts.MkAbs(from))
+		ts.Check(err)
+		_, err = f.Write(b)
+		ts.Check(err)
+	}
+	ts.Check(f.Close())
 }

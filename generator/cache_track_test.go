@@ -1,0 +1,288 @@
+package generator_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/quickdumpnow/qdn/generator"
+)
+
+// TestCacheTrustsTrackOnlyUnchanged checks the one directory a rebuild
+// does not read: public/track, trusted when its stamp is the one the last
+// build recorded and it held only page directories the rebuild trusts.
+// Each change below, made after a rebuild that trusted it, must show in
+// public/ as a build without the cache makes it.
+func TestCacheTrustsTrackOnlyUnchanged(t *testing.T) {
+	const token = "amjmobezssjp5pia4iukcejbpm"
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		want   []string // the changes the build reports
+	}{
+		{"stray file in track", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "public/track/stray.html"), "x")
+		}, []string{"track/stray.html"}},
+		{"stray page directory in track", func(t *testing.T, dir string) {
+			os.Mkdir(filepath.Join(dir, "public/track/zzzzzzzzzzzzzzzzzzzzzzzzzz"), 0o755)
+			write(t, filepath.Join(dir, "public/track/zzzzzzzzzzzzzzzzzzzzzzzzzz/index.html"), "x")
+		}, []string{"track/zzzzzzzzzzzzzzzzzzzzzzzzzz/index.html"}},
+		{"page directory removed", func(t *testing.T, dir string) {
+			os.RemoveAll(filepath.Join(dir, "public/track", token))
+		}, []string{"track/" + token + "/index.html"}},
+		{"track replaced by a link to its copy", func(t *testing.T, dir string) {
+			pub := filepath.Join(dir, "public")
+			if err := os.Rename(filepath.Join(pub, "track"), filepath.Join(dir, "track-copy")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(dir, "track-copy"), filepath.Join(pub, "track")); err != nil {
+				t.Fatal(err)
+			}
+		}, nil},
+		{"job removed", func(t *testing.T, dir string) {
+			// Its page directory stays in public/track, unchanged.
+			os.Remove(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"))
+		}, []string{"track/" + token + "/index.html"}},
+		{"job added", func(t *testing.T, dir string) {
+			b, err := os.ReadFile(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = bytes.Replace(b, []byte("JOB-20261121-001"), []byte("JOB-20261121-009"), 1)
+			b = bytes.Replace(b, []byte(token), []byte("snjujfjutqhhrmo7udxxpb3oee"), 1)
+			write(t, filepath.Join(dir, "jobs/JOB-20261121-009.yaml"), string(b))
+		}, []string{"track/snjujfjutqhhrmo7udxxpb3oee/index.html"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copySite(t, exampleSite)
+			opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+			rebuild := func(step string) *generator.Result {
+				t.Helper()
+				res, err := generator.Build(t.Context(), dir, opt)
+				if err != nil {
+					t.Fatalf("%s: Build: %v", step, err)
+				}
+				return res
+			}
+			rebuild("first build")
+			// Every stamp older than the racy window, as between two
+			// builds a person runs; the next build records them, and
+			// the one after trusts public/track.
+			old := time.Now().Add(-time.Minute)
+			filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err == nil {
+					os.Chtimes(p, old, old)
+				}
+				return nil
+			})
+			rebuild("build recording the stamps")
+			before := generator.TrackTrusted()
+			if res := rebuild("no change"); res.Changes.Len() != 0 {
+				t.Fatalf("no change: changes %v", res.Changes.All())
+			}
+			if generator.TrackTrusted() == before {
+				t.Fatal("a rebuild that changed nothing read public/track")
+			}
+			tc.change(t, dir)
+			res := rebuild(tc.name)
+
+			ref := copySite(t, dir)
+			os.RemoveAll(filepath.Join(ref, "public"))
+			build(t, ref)
+			want, _ := snapshot(t, filepath.Join(ref, "public"))
+			got, _ := snapshot(t, filepath.Join(dir, "public"))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("public/ differs from a build without the cache (-clean +cached):\n%s", diff)
+			}
+			if tc.want != nil && !cmp.Equal(res.Changes.All(), tc.want) {
+				t.Errorf("changes %v; want %v", res.Changes.All(), tc.want)
+			}
+			if res := rebuild("build after"); res.Changes.Len() != 0 {
+				t.Errorf("build after: changes %v", res.Changes.All())
+			}
+		})
+	}
+}
+
+func write(t *testing.T, file, s string) {
+	t.Helper()
+	if err := os.WriteFile(file, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCacheTrackChangedInTickWritingEnded adds a stray file to public/track
+// and gives public/track back the modification time it had, which is the
+// moment the last build ended writing: only the racy rule (a stamp within
+// the window of that moment is not recorded) makes the next build read
+// public/track and remove the file.
+func TestCacheTrackChangedInTickWritingEnded(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+	if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	track := filepath.Join(dir, "public/track")
+	// Every other stamp old enough to be trusted.
+	old, end := time.Now().Add(-time.Minute), time.Now().Add(-10*time.Second)
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil {
+			os.Chtimes(p, old, old)
+		}
+		return nil
+	})
+	os.Chtimes(track, end, end)
+	// Reading begins and writing ends in the tick public/track has.
+	reset := generator.SetClock(func() time.Time { return end })
+	_, err := generator.Build(t.Context(), dir, opt)
+	reset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(track, "stray.html"), "x")
+	os.Chtimes(track, end, end)
+	res, err := generator.Build(t.Context(), dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"track/stray.html"}; !cmp.Equal(res.Changes.Removed, want) {
+		t.Errorf("removed %v; want %v", res.Changes.Removed, want)
+	}
+}
+
+// TestCacheTrustsJobsOnlyUnchanged checks the listing a rebuild takes from
+// the cache: that of jobs/, trusted when its stamp is the one the last
+// build recorded and it held only the job files the cache has. Each change
+// below, made after a rebuild that trusted it, must give what a build
+// without the cache gives: the same pages, or the same error.
+func TestCacheTrustsJobsOnlyUnchanged(t *testing.T) {
+	const token = "amjmobezssjp5pia4iukcejbpm"
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, dir string)
+	}{
+		{"job added", func(t *testing.T, dir string) {
+			b, err := os.ReadFile(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = bytes.Replace(b, []byte("JOB-20261121-001"), []byte("JOB-20261121-009"), 1)
+			b = bytes.Replace(b, []byte(token), []byte("snjujfjutqhhrmo7udxxpb3oee"), 1)
+			write(t, filepath.Join(dir, "jobs/JOB-20261121-009.yaml"), string(b))
+		}},
+		{"job removed", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"))
+		}},
+		{"job renamed to .yml", func(t *testing.T, dir string) {
+			os.Rename(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"), filepath.Join(dir, "jobs/JOB-20261121-001.yml"))
+		}},
+		{"stray file", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "jobs/notes.txt"), "x")
+		}},
+		{"directory", func(t *testing.T, dir string) {
+			os.Mkdir(filepath.Join(dir, "jobs/old"), 0o755)
+		}},
+		{"jobs replaced by a link to its copy", func(t *testing.T, dir string) {
+			if err := os.Rename(filepath.Join(dir, "jobs"), filepath.Join(dir, "jobs-copy")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("jobs-copy", filepath.Join(dir, "jobs")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copySite(t, exampleSite)
+			opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+			rebuild := func(step string) *generator.Result {
+				t.Helper()
+				res, err := generator.Build(t.Context(), dir, opt)
+				if err != nil {
+					t.Fatalf("%s: Build: %v", step, err)
+				}
+				return res
+			}
+			rebuild("first build")
+			old := time.Now().Add(-time.Minute)
+			filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err == nil {
+					os.Chtimes(p, old, old)
+				}
+				return nil
+			})
+			rebuild("build recording the stamps")
+			before := generator.JobsTrusted()
+			if res := rebuild("no change"); res.Changes.Len() != 0 {
+				t.Fatalf("no change: changes %v", res.Changes.All())
+			}
+			if generator.JobsTrusted() == before {
+				t.Fatal("a rebuild that changed nothing listed jobs/")
+			}
+			tc.change(t, dir)
+			_, err := generator.Build(t.Context(), dir, opt)
+
+			ref := copySite(t, exampleSite)
+			os.RemoveAll(filepath.Join(ref, "jobs"))
+			if err := os.CopyFS(filepath.Join(ref, "jobs"), os.DirFS(filepath.Join(dir, "jobs"))); err != nil {
+				t.Fatal(err)
+			}
+			_, want := generator.Build(t.Context(), ref, generator.Options{Now: testNow})
+			if (err == nil) != (want == nil) || err != nil && err.Error() != want.Error() {
+				t.Fatalf("Build = %v; a build without the cache gives %v", err, want)
+			}
+			if err != nil {
+				return
+			}
+			wantFiles, _ := snapshot(t, filepath.Join(ref, "public"))
+			got, _ := snapshot(t, filepath.Join(dir, "public"))
+			if diff := cmp.Diff(wantFiles, got); diff != "" {
+				t.Errorf("public/ differs from a build without the cache (-clean +cached):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCacheJobsChangedInTickReadingBegan adds a job file to jobs/ and
+// gives jobs/ back the modification time it had, which is the moment the
+// last build began reading: only the racy rule makes the next build list
+// jobs/ and build the new job's page.
+func TestCacheJobsChangedInTickReadingBegan(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+	if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	jobs := filepath.Join(dir, "jobs")
+	old, begin := time.Now().Add(-time.Minute), time.Now().Add(-10*time.Second)
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil {
+			os.Chtimes(p, old, old)
+		}
+		return nil
+	})
+	os.Chtimes(jobs, begin, begin)
+	reset := generator.SetClock(func() time.Time { return begin })
+	_, err := generator.Build(t.Context(), dir, opt)
+	reset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(jobs, "JOB-20261121-001.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte("JOB-20261121-001"), []byte("JOB-20261121-009"), 1)
+	b = bytes.Replace(b, []byte("amjmobezssjp5pia4iukcejbpm"), []byte("snjujfjutqhhrmo7udxxpb3oee"), 1)
+	write(t, filepath.Join(jobs, "JOB-20261121-009.yaml"), string(b))
+	os.Chtimes(jobs, begin, begin)
+	res, err := generator.Build(t.Context(), dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"track/snjujfjutqhhrmo7udxxpb3oee/index.html"}; !cmp.Equal(res.Changes.Added, want) {
+		t.Errorf("added %v; want %v", res.Changes.Added, want)
+	}
+}

@@ -1,0 +1,3 @@
+package generator
+
+func indexLen(x *leakIndex) int { return len(x.pats) }
