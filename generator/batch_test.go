@@ -93,9 +93,13 @@ func TestBatchedBuildAsPlain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			slim := generator.Slim()
 			got, err := batched(t.Context(), t, batch, batchOpt)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if generator.Slim() == slim {
+				t.Error("the batched build kept every job whole; want it to keep them in part and read them again")
 			}
 			if got.Changes.Len() != 68 {
 				t.Fatalf("the first build changed %d files; want 68", got.Changes.Len())
@@ -130,6 +134,22 @@ func TestBatchedBuildAsPlain(t *testing.T) {
 				t.Fatalf("the second build changed %+v; want files added, modified and removed", got.Changes)
 			}
 			compare("over an earlier build", want, got)
+
+			// Every page gone: a cached build parses the jobs again.
+			for _, dir := range []string{plain, batch} {
+				if err := os.RemoveAll(filepath.Join(dir, generator.PublicDir)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err = generator.Build(t.Context(), plain, plainOpt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err = batched(t.Context(), t, batch, batchOpt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compare("into a public/ removed", want, got)
 		})
 	}
 }
@@ -165,9 +185,103 @@ func TestBatchedBuildWritesNothingOnError(t *testing.T) {
 				}
 				writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(59) + ".yaml": tc.job})
 				before := tree(t, filepath.Join(dir, generator.PublicDir))
+				slim := generator.Slim()
 				_, err := batched(t.Context(), t, dir, generator.Options{Now: testNow})
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("Build = %v; want an error with %q", err, tc.want)
+				}
+				if generator.Slim() == slim {
+					t.Error("the batched build kept every job whole; want it to keep them in part")
+				}
+				if d := cmp.Diff(before, tree(t, filepath.Join(dir, generator.PublicDir))); d != "" {
+					t.Errorf("a failed build changed public/ (-before +after):\n%s", d)
+				}
+			})
+		}
+	}
+}
+
+// lastLive returns the index of the generated job whose page a build of dir
+// renders last, with the number of tracking pages: the pages are rendered
+// in the order of the job files' names.
+func lastLive(t *testing.T, dir string, n int) (last, pages int) {
+	t.Helper()
+	res, err := generator.Build(t.Context(), dir, generator.Options{Now: testNow, NoWrite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last = -1
+	for i := 0; i < n; i++ {
+		if _, err := res.Output.Bytes(generator.TrackPath(sitegen.Token(i))); err != nil {
+			continue
+		}
+		pages++
+		if last < 0 || sitegen.ID(i) > sitegen.ID(last) {
+			last = i
+		}
+	}
+	return last, pages
+}
+
+// TestBuildFailsOnJobChangedAfterValidation checks that a build that keeps
+// its jobs in part and reads their files again to render them fails, saying
+// which file and what to do, when a job file changed or went after it was
+// validated, and leaves public/ as it was: with the pages rendered in
+// batches, after staging the batches before the file's; with few pages to
+// render, over a cached build.
+func TestBuildFailsOnJobChangedAfterValidation(t *testing.T) {
+	edits := []struct {
+		name string
+		edit func(dir string, i int) error
+	}{
+		{"changed", func(dir string, i int) error {
+			return os.WriteFile(filepath.Join(dir, "jobs", sitegen.ID(i)+".yaml"), sitegen.Job(i, 2), 0o644)
+		}},
+		{"removed", func(dir string, i int) error { return os.Remove(filepath.Join(dir, "jobs", sitegen.ID(i)+".yaml")) }},
+	}
+	for _, e := range edits {
+		for _, how := range []string{"into an empty public/", "over an earlier build", "cached, few pages to render"} {
+			t.Run(e.name+"/"+how, func(t *testing.T) {
+				dir := genSite(t, 60)
+				last, pages := lastLive(t, dir, 60)
+				if pages < 3*7 {
+					t.Fatalf("%d tracking pages; want more than 3 batches", pages)
+				}
+				opt := generator.Options{Now: testNow}
+				switch how {
+				case "over an earlier build":
+					if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+						t.Fatal(err)
+					}
+					for i := 0; i < 60; i += 2 {
+						writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(i) + ".yaml": string(sitegen.Job(i, 1))})
+					}
+				case "cached, few pages to render":
+					opt.CacheDir = t.TempDir()
+					if _, err := batched(t.Context(), t, dir, opt); err != nil {
+						t.Fatal(err)
+					}
+					writeFiles(t, dir, map[string]string{"jobs/" + sitegen.ID(last) + ".yaml": string(sitegen.Job(last, 1))})
+					waitRacy()
+				}
+				before := tree(t, filepath.Join(dir, generator.PublicDir))
+				slim := generator.Slim()
+				var editErr error
+				reset := generator.SetAfterValidate(func() { editErr = e.edit(dir, last) })
+				_, err := batched(t.Context(), t, dir, opt)
+				reset()
+				if editErr != nil {
+					t.Fatal(editErr)
+				}
+				if generator.Slim() == slim {
+					t.Error("the build kept every job whole")
+				}
+				file := "jobs/" + sitegen.ID(last) + ".yaml"
+				list := generator.Errors(err)
+				for _, want := range []string{file + ": changed or removed while the site was being built", "hint: run qdn build again"} {
+					if len(list) != 1 || !strings.Contains(list.Format(), want) {
+						t.Fatalf("Build with %s %s after validation = %v; want one error with %q", file, e.name, err, want)
+					}
 				}
 				if d := cmp.Diff(before, tree(t, filepath.Join(dir, generator.PublicDir))); d != "" {
 					t.Errorf("a failed build changed public/ (-before +after):\n%s", d)

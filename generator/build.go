@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -85,11 +86,11 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 			key = cache.Key
 		}
 	}
-	s, err := load(ctx, dir, opt, cache, skimExpired)
+	s, err := load(ctx, dir, opt, cache, skimExpired, true)
 	if err != nil && ctx.Err() == nil {
 		// Jobs taken from the cache or skimmed lack positions, and a
 		// skimmed job is not checked in full: report from a full load.
-		s, err = load(ctx, dir, opt, nil, false)
+		s, err = load(ctx, dir, opt, nil, false, false)
 		cache = nil
 	}
 	if err != nil {
@@ -99,6 +100,9 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	have, stamps, trusted, err := s.reuse(ctx, pub, cache)
 	if err != nil {
 		return &Result{Config: s.config()}, err
+	}
+	if afterValidate != nil {
+		afterValidate()
 	}
 	// The privacy check's index needs only the site: make it while the
 	// pages render, when a page of a job is to be rendered. Otherwise the
@@ -224,6 +228,10 @@ var (
 	holdPages  = 16384
 )
 
+// afterValidate, when set, is called once a build has read and validated
+// every source, before it renders: tests change a job file there.
+var afterValidate func()
+
 // skimExpired has Build skim the files of jobs that ended long ago (see
 // skimJob); only tests turn it off, to compare.
 var skimExpired = true
@@ -316,7 +324,9 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		trackTrusted.Add(1)
 	}
 	// The pages that are gone (all of them after rm -rf public) or were
-	// changed by hand: parse their jobs to render them again.
+	// changed by hand: parse their jobs to render them again. A build that
+	// keeps its jobs in part keeps these in part too, and reads them once
+	// more to render them.
 	loc := siteLocation(s.Config)
 	errs := make([]error, len(again))
 	var root *os.Root
@@ -327,6 +337,15 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		}
 		defer root.Close()
 	}
+	// Where each is in s.Jobs, sorted by file, found before any changes.
+	at := make([]int, len(again))
+	for i, j := range again {
+		k, ok := slices.BinarySearchFunc(s.Jobs, j.File, func(a *Job, f string) int { return strings.Compare(a.File, f) })
+		if !ok {
+			k = -1
+		}
+		at[i] = k
+	}
 	err = parallelCtx(ctx, len(again), 0, func(i int) {
 		j := again[i]
 		src, _, err := readSource(root, j.File, maxSourceSize)
@@ -336,9 +355,20 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		}
 		var list ErrorList
 		full := ParseJob(j.File, src, loc, &list)
-		if errs[i] = list.Err(); errs[i] == nil {
-			*j = *full
+		if errs[i] = list.Err(); errs[i] != nil {
+			return
 		}
+		if !s.slim {
+			*j = *full
+			return
+		}
+		// Its cache entry said the file had this hash when load
+		// checked its stamp.
+		if at[i] < 0 || sha256.Sum256(src) != s.sources[at[i]].hash {
+			errs[i] = changedError(j.File)
+			return
+		}
+		*j = *s.slimJob(full, at[i])
 	})
 	if err != nil {
 		return nil, nil, nil, err

@@ -16,8 +16,10 @@
 //
 // Build bounds its memory on a large site: it renders and checks the
 // tracking pages in batches, stages each beside its place and renames them
-// in once all have passed (see stager in write.go), and only skims the
-// files of jobs that ended more than track.expire_after ago (skim.go).
+// in once all have passed (see stager in write.go), keeps of each valid job
+// only what the whole build needs and parses each batch's job files again
+// to render them (Site.slimJob, Site.fullJobs), and only skims the files of
+// jobs that ended more than track.expire_after ago (skim.go).
 //
 // Every source is read by readSource (source.go), through an os.Root on the
 // site: a regular file inside the site, of bounded size, or an error naming

@@ -1,6 +1,9 @@
 package generator
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SetPrivacyCheck turns the privacy check of Build on or off, for the
 // benchmarks.
@@ -77,3 +80,32 @@ func Skimmed() int64 { return skimmed.Load() }
 
 // SkimJob is skimJob, for its tests.
 var SkimJob = skimJob
+
+// SetAfterValidate has Build call f once it has validated every source,
+// before it renders, until the returned function is called.
+func SetAfterValidate(f func()) (reset func()) {
+	afterValidate = f
+	return func() { afterValidate = nil }
+}
+
+// Slim is how many jobs the builds of this process kept in part (see
+// slimJob).
+func Slim() int64 { return slimmed.Load() }
+
+// LoadForBuild loads the site at dir as Build does, keeping of each job
+// only what a build keeps (see slimJob) when slim is set.
+func LoadForBuild(ctx context.Context, dir string, opt Options, slim bool) (*Site, error) {
+	return load(ctx, dir, opt, nil, skimExpired, slim)
+}
+
+// ReadJobsAgain reads and parses again, as a batched build does to render
+// them, the live jobs of s that it keeps in part, batchPages at a time.
+func ReadJobsAgain(ctx context.Context, s *Site) error {
+	live := s.LiveJobs()
+	for start := 0; start < len(live); start += batchPages {
+		if _, err := s.fullJobs(ctx, live[start:min(start+batchPages, len(live))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -32,11 +32,17 @@ type Job struct {
 	// numbers, gate codes. It is never rendered.
 	Private []PrivateField
 
-	// where is the position of each top-level key, for errors found later.
-	where jobPlaces
+	// where is the position of each top-level key, for errors found later;
+	// nil on a job that was not parsed in full.
+	where *jobPlaces
 	// cached is set on a job that a cached build did not parse: only its
 	// file, id, token, service, status and end are known.
 	cached *cacheEntry
+	// reread is set on a job of which a build keeps only what it needs of
+	// it for the whole build (see Site.slimJob): 1 + the index of its file
+	// in Site.sources, whose hash its file must still have when it is read
+	// again to render its page.
+	reread int32
 }
 
 // Customer is who the job is for.
@@ -147,7 +153,8 @@ func (j *Job) Pos(key string) Pos {
 // jobPlaces holds where each key of a job file was written: the keys of
 // jobKeys, then customer.name. An array, not a map by key: a site keeps
 // every job of it in memory, and a map of a dozen positions cost a
-// kilobyte a job, more than the rest of the job.
+// kilobyte a job, more than the rest of the job. A Job points to it, so
+// that a job a build keeps only in part does not carry it.
 type jobPlaces [len(jobKeyArray) + 1]place
 
 // place is a line and column; line 0 means the key was not written.
@@ -179,7 +186,7 @@ func (w *jobPlaces) set(key string, line, col int) {
 
 func (w *jobPlaces) get(key string) (place, bool) {
 	i := placeIndex(key)
-	if i < 0 || w[i].line == 0 {
+	if w == nil || i < 0 || w[i].line == 0 {
 		return place{}, false
 	}
 	return w[i], true
@@ -215,7 +222,7 @@ func ParseJob(file string, src []byte, loc *time.Location, list *ErrorList) *Job
 // decodeJob decodes the syntax tree of a job file.
 func decodeJob(e errs, root *node, loc *time.Location) *Job {
 	file := e.file
-	j := &Job{File: file}
+	j := &Job{File: file, where: &jobPlaces{}}
 	for _, f := range mapping(e, "the job", root, jobKeys) {
 		l, c := pos(f.Value)
 		// Errors about a value point at the value; about a section, at its key.

@@ -464,6 +464,10 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 		r.slabs = newSlabs()
 	}
 	if emit == nil {
+		jobs, err := s.fullJobs(ctx, jobs)
+		if err != nil {
+			return nil, err
+		}
 		pages := make([][]byte, len(jobs))
 		errs := make([]error, len(jobs))
 		if err := parallelCtx(ctx, len(jobs), 0, func(i int) {
@@ -478,10 +482,14 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 	}
 	for start := 0; start < len(jobs); start += batchPages {
 		end := min(start+batchPages, len(jobs))
+		batch, err := s.fullJobs(ctx, jobs[start:end])
+		if err != nil {
+			return nil, err
+		}
 		pages := make([][]byte, end-start)
 		errs := make([]error, end-start)
 		if err := parallelCtx(ctx, end-start, 0, func(i int) {
-			pages[i], errs[i] = r.Track(jobs[start+i])
+			pages[i], errs[i] = r.Track(batch[i])
 		}); err != nil {
 			return nil, err
 		}

@@ -27,6 +27,9 @@ type Site struct {
 	Templates *Templates
 	// sources records the hash and stamp of each job file, parallel to Jobs.
 	sources []jobSource
+	// slim is set when the build keeps of each valid job only what it
+	// needs for the whole build (see slimJob).
+	slim bool
 	// jobsStat is the stamp jobs/ had just before it was listed; zero
 	// when it was not.
 	jobsStat stamp
@@ -53,13 +56,15 @@ type Options struct {
 // it could be read. It stops soon after ctx is cancelled and returns ctx's
 // error.
 func Load(ctx context.Context, dir string, opt Options) (*Site, error) {
-	return load(ctx, dir, opt, nil, false)
+	return load(ctx, dir, opt, nil, false, false)
 }
 
 // load is Load for a build: with cache, jobs whose file is as the cache
 // has it are not parsed; with skim, jobs that ended more than
-// track.expire_after ago are only skimmed (see skimJob).
-func load(ctx context.Context, dir string, opt Options, cache *buildCache, skim bool) (*Site, error) {
+// track.expire_after ago are only skimmed (see skimJob); with slim, a site
+// of more than holdPages job files keeps of each valid job only what a
+// build needs of it for the whole build (see slimJob).
+func load(ctx context.Context, dir string, opt Options, cache *buildCache, skim, slim bool) (*Site, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -103,7 +108,7 @@ func load(ctx context.Context, dir string, opt Options, cache *buildCache, skim 
 	if skim {
 		sk = &skimRule{now: s.Now, expire: cfg.Track.ExpireAfter}
 	}
-	if err := s.loadJobs(ctx, r, loc, cache, sk, &list); err != nil {
+	if err := s.loadJobs(ctx, r, loc, cache, sk, slim, &list); err != nil {
 		return nil, err
 	}
 	s.checkJobs(&list)
@@ -213,17 +218,7 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 		}
 	}
 	file := JobsDir + "/" + name
-	var src []byte
-	var st stamp
-	err := errors.New("no jobs root")
-	if b, s, ok := dir.read(name, maxSourceSize); ok {
-		src, st, err = b, s, nil
-	} else if jobsRoot != nil {
-		src, st, err = readSource(jobsRoot, name, maxSourceSize)
-	}
-	if err != nil {
-		src, st, err = readSource(r, file, maxSourceSize)
-	}
+	src, st, err := readJobFile(r, jobsRoot, dir, name)
 	if e := Errors(err); e != nil {
 		*list = append(*list, e...)
 		return &Job{File: file}, jobSource{}, nil
@@ -243,6 +238,37 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 	return ParseJob(file, src, loc, list), js, nil
 }
 
+// readJobFile reads the job file jobs/name: straight from the directory dir
+// when it is a plain file (statDir.read), else through jobsRoot, jobs/
+// opened as a root of its own, else through the site root r, which decides
+// on a link to elsewhere in the site.
+func readJobFile(r, jobsRoot *os.Root, dir *statDir, name string) ([]byte, stamp, error) {
+	if b, st, ok := dir.read(name, maxSourceSize); ok {
+		return b, st, nil
+	}
+	if jobsRoot != nil {
+		if b, st, err := readSource(jobsRoot, name, maxSourceSize); err == nil {
+			return b, st, nil
+		}
+	}
+	return readSource(r, JobsDir+"/"+name, maxSourceSize)
+}
+
+// openJobsDir opens jobs/ under the site root r, at dir, for readJobFile.
+// jobsRoot is nil when it cannot be opened as a root.
+func openJobsDir(r *os.Root, dir string) (jobsRoot *os.Root, jobsDir *statDir, closeAll func()) {
+	jobsRoot, err := r.OpenRoot(JobsDir)
+	if err != nil {
+		jobsDir = openStatDir(dir)
+		return nil, jobsDir, jobsDir.close
+	}
+	jobsDir = openRootStatDir(jobsRoot, dir)
+	return jobsRoot, jobsDir, func() {
+		jobsDir.close()
+		jobsRoot.Close()
+	}
+}
+
 // cachedJob makes the job of the cache entry e, in slot and event (one
 // event long, and as long as it can grow) when they are not nil.
 func cachedJob(e *cacheEntry, slot *Job, event []Event) *Job {
@@ -260,7 +286,7 @@ func cachedJob(e *cacheEntry, slot *Job, event []Event) *Job {
 	return slot
 }
 
-func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList) error {
+func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cache *buildCache, sk *skimRule, slim bool, list *ErrorList) error {
 	dir := filepath.Join(s.Dir, JobsDir)
 	// Stamped before it is listed: an entry made or removed after the
 	// stamp shows in the next build's.
@@ -271,7 +297,7 @@ func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cac
 	if names := cache.jobFiles(s.jobsStat); names != nil {
 		// jobs/ as the last build listed it.
 		jobsTrusted.Add(1)
-		return s.loadJobFiles(ctx, r, dir, names, loc, cache, sk, list)
+		return s.loadJobFiles(ctx, r, dir, names, loc, cache, sk, slim, list)
 	}
 	entries, err := readSourceDir(r, JobsDir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -303,12 +329,12 @@ func (s *Site) loadJobs(ctx context.Context, r *os.Root, loc *time.Location, cac
 		}
 	}
 	sort.Strings(names)
-	return s.loadJobFiles(ctx, r, dir, names, loc, cache, sk, list)
+	return s.loadJobFiles(ctx, r, dir, names, loc, cache, sk, slim, list)
 }
 
 // loadJobFiles loads the job files of jobs/ (at dir) by their names, in
 // order.
-func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names []string, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList) error {
+func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names []string, loc *time.Location, cache *buildCache, sk *skimRule, slim bool, list *ErrorList) error {
 	jobs := make([]*Job, len(names))
 	sources := make([]jobSource, len(names))
 	lists := make([]ErrorList, len(names))
@@ -318,27 +344,33 @@ func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names [
 	// is a plain file (statDir.read), fewer. A file it refuses, such as a
 	// link to elsewhere in the site, is read again from the site root,
 	// which decides.
-	jobsRoot, err := r.OpenRoot(JobsDir)
-	var jobsDir *statDir
-	if err == nil {
-		defer jobsRoot.Close()
-		jobsDir = openRootStatDir(jobsRoot, dir)
-	} else {
-		jobsDir = openStatDir(dir)
-	}
-	defer jobsDir.close()
+	jobsRoot, jobsDir, closeJobs := openJobsDir(r, dir)
+	defer closeJobs()
 	var slots []Job
 	var events []Event
 	if cache != nil && len(cache.Jobs) > 0 {
 		slots, events = make([]Job, len(names)), make([]Event, len(names))
 	}
+	// A site small enough to render all at once keeps its jobs whole,
+	// which spares reading them twice.
+	s.slim = slim && len(names) > holdPages
 	if err := parallelCtx(ctx, len(names), 0, func(i int) {
 		var slot *Job
 		var event []Event
 		if slots != nil {
 			slot, event = &slots[i], events[i:i+1:i+1]
 		}
-		jobs[i], sources[i], readErrs[i] = loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, sk, &lists[i], slot, event)
+		j, src, err := loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, sk, &lists[i], slot, event)
+		jobs[i], sources[i], readErrs[i] = j, src, err
+		if s.slim && err == nil && len(lists[i]) == 0 && j.where != nil && j.cached == nil {
+			// checkJobs checks a job's history against its service's
+			// steps, which the job kept does not hold: check it now. A
+			// job with a problem is kept whole; the build fails anyway.
+			var steps ErrorList
+			if s.checkSteps(j, &steps); len(steps) == 0 {
+				jobs[i] = s.slimJob(j, i)
+			}
+		}
 	}); err != nil {
 		return err
 	}

@@ -2,6 +2,10 @@ package generator
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -239,4 +243,89 @@ func skimScalar(v string) (string, bool) {
 		return "", false
 	}
 	return v, true
+}
+
+// A build of a large site keeps every job for the whole build (the
+// uniqueness checks, the privacy check and the cache need them all), while
+// it renders their pages a batch at a time. Once a job file is read and
+// found valid, such a build keeps of it only what the whole build needs,
+// the same fields as a skimmed job (slimJob), and reads and parses the
+// file again to render its page (Site.fullJobs). The file must then have
+// the hash it had when it was validated: one changed in between fails the
+// build, which has written nothing by then but staged pages it removes.
+
+// slimmed counts the jobs slimJob made, for the tests.
+var slimmed atomic.Int64
+
+// slimJob returns what a build keeps of j, a job parsed in full from the
+// file at index at of s.sources and found valid, for the rest of the
+// build: its file, id, token, service, status, end and private values.
+func (s *Site) slimJob(j *Job, at int) *Job {
+	slimmed.Add(1)
+	k := &Job{File: j.File, ID: j.ID, Token: j.Token, Service: j.Service, Status: j.Status, reread: int32(at + 1)}
+	// A valid job's id is its file's name: share the file's bytes.
+	if name := strings.TrimSuffix(strings.TrimPrefix(j.File, JobsDir+"/"), ".yaml"); name == j.ID {
+		k.ID = name
+	}
+	if sv := s.Service(j.Service); sv != nil {
+		k.Service = sv.Slug
+	}
+	if end := j.EndedAt(); !end.IsZero() {
+		k.History = []Event{{Status: j.Status, At: end}}
+	}
+	if len(j.Private) > 0 {
+		k.Private = make([]PrivateField, len(j.Private))
+		for i, f := range j.Private {
+			k.Private[i] = PrivateField{Key: internKey([]byte(f.Key)), Value: f.Value}
+		}
+	}
+	return k
+}
+
+// fullJobs returns jobs with each one a build kept only in part (see
+// slimJob) read and parsed again from its file. A file that changed since
+// the build validated it, or is gone, fails the build.
+func (s *Site) fullJobs(ctx context.Context, jobs []*Job) ([]*Job, error) {
+	if !slices.ContainsFunc(jobs, func(j *Job) bool { return j.reread != 0 }) {
+		return jobs, nil
+	}
+	root, err := openSite(s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	jobsRoot, jobsDir, closeJobs := openJobsDir(root, filepath.Join(s.Dir, JobsDir))
+	defer closeJobs()
+	loc := siteLocation(s.Config)
+	full := make([]*Job, len(jobs))
+	lists := make([]ErrorList, len(jobs))
+	err = parallelCtx(ctx, len(jobs), 0, func(i int) {
+		j := jobs[i]
+		if j.reread == 0 {
+			full[i] = j
+			return
+		}
+		src, _, err := readJobFile(root, jobsRoot, jobsDir, strings.TrimPrefix(j.File, JobsDir+"/"))
+		if err != nil || sha256.Sum256(src) != s.sources[j.reread-1].hash {
+			lists[i] = ErrorList{changedError(j.File)}
+			return
+		}
+		full[i] = ParseJob(j.File, src, loc, &lists[i])
+	})
+	if err != nil {
+		return nil, err
+	}
+	var list ErrorList
+	for _, l := range lists {
+		list = append(list, l...)
+	}
+	list.Sort()
+	return full, list.Err()
+}
+
+// changedError is the error of a job file that changed, or went, between
+// the moment a build validated it and the moment it read it again.
+func changedError(file string) *Error {
+	return &Error{Pos: Pos{File: file}, Msg: "changed or removed while the site was being built, after it was validated",
+		Hint: "run qdn build again once the job files are saved; public/ was left as it was"}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
-	collectLess()
+	defer collectLess()()
 	start := time.Now()
 	opt := generator.Options{Now: c.Now}
 	if !c.NoCache {
@@ -88,13 +89,54 @@ func trackingPages(out *generator.Output) int {
 // 0.1 s less for about 20 MB more. Past 360 MiB of heap the collector runs
 // as often as it must to stay below it: a large site is built in batches
 // (see generator.Build), and what a build holds at once (about 200 MB at
-// 100,000 jobs) then stays near that. GOGC and GOMEMLIMIT, when set,
-// decide; qdn serve, which lives on, keeps the defaults.
-func collectLess() {
+// 100,000 jobs) then stays near that.
+//
+// What a build must hold grows with its jobs (about 2 KB a job: the job,
+// the privacy check's index, the paths of its page), and past some 150,000
+// jobs it nears 360 MiB: a fixed limit would then have the collector run
+// nearly all the time. So the limit follows the heap live after each collection: a
+// quarter more than it, and 64 MiB for a batch of pages, when that passes
+// 360 MiB. GOGC and GOMEMLIMIT, when set, decide; qdn serve, which lives
+// on, keeps the defaults. The returned function stops the following.
+func collectLess() (stop func()) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(360 << 20)
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
 	}
+	debug.SetMemoryLimit(heapLimit(0))
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		set := heapLimit(0)
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			metrics.Read(live)
+			if live[0].Value.Kind() != metrics.KindUint64 {
+				return
+			}
+			if limit := heapLimit(live[0].Value.Uint64()); limit != set {
+				debug.SetMemoryLimit(limit)
+				set = limit
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// heapLimit is the collector's memory limit for a build whose heap live
+// after the last collection is live bytes.
+func heapLimit(live uint64) int64 {
+	return max(360<<20, int64(live+live/4)+64<<20)
 }
