@@ -188,6 +188,8 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	}
 	env := envs[0]
 	start := time.Now()
+	var took syncTimes
+	since := func(t time.Time) float64 { return time.Since(t).Seconds() }
 
 	commit, dirty, err := gitState(c.Site)
 	switch {
@@ -211,12 +213,15 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		s.CheckEvery = 0
 	}
 	release := func(context.Context) error { return nil }
+	took.Setup = since(start)
+	t0 := time.Now()
 	if !c.DryRun {
 		if ctx, release, err = c.lock(ctx, s, deploy.NewLock("", commit), "sync", c.ForceUnlock); err != nil {
 			return err
 		}
 		defer c.releaseOnReturn(ctx, release)
 	}
+	took.Lock = since(t0)
 
 	// The bucket is listed while the site builds.
 	type fetched struct {
@@ -237,7 +242,10 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	// The collector keeps its default pace (not collectLess): a sync
 	// of 100,000 objects then peaks below 500 MB, its cached build
 	// included.
+	t0 = time.Now()
 	res, err := generator.Build(ctx, c.Site, bopt)
+	took.Build = since(t0)
+	t0 = time.Now()
 	var files []deploy.File
 	if err == nil {
 		// The build knows the hash and size of every page it wrote or
@@ -252,14 +260,20 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		<-fetch
 		return err
 	}
+	took.Files = since(t0)
+	t0 = time.Now()
 	f := <-fetch
+	took.FetchWait = since(t0)
 	if f.err != nil {
 		return f.err
 	}
+	took.Manifest, took.Listing = f.remote.ManifestTook.Seconds(), f.remote.ListTook.Seconds()
+	t0 = time.Now()
 	plan, err := s.Plan(f.remote, files, c.planOptions())
 	if err != nil {
 		return tooManyDeletes(err)
 	}
+	took.Plan = since(t0)
 	if c.DryRun {
 		if c.JSON {
 			return c.printJSON(struct {
@@ -274,14 +288,18 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 
 	bar := newProgress(c.Stderr, len(plan.Uploads), plan.Bytes())
 	s.Progress = bar.update
+	t0 = time.Now()
 	result, err := s.Apply(ctx, plan, deploy.Deploy{Commit: commit, Dirty: dirty != ""})
 	bar.done()
 	if err != nil {
 		return c.applyError(err, "run qdn sync again: it uploads what is missing and still invalidates every path changed since the last complete sync")
 	}
+	took.Apply = since(t0)
+	t0 = time.Now()
 	if err := c.finish(ctx, s, result.InvalidationID, plan.Invalidation, release); err != nil {
 		return err
 	}
+	took.Release = since(t0)
 	elapsed := time.Since(start)
 	c.summary("synced "+env.Name, "uploaded", result.Uploaded, result.UploadedBytes, result.Deleted, result.Unchanged, plan.Invalidation, elapsed)
 	if r := f.remote; !r.Full {
@@ -297,10 +315,28 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 			Requests deploy.Requests `json:"requests"`
 			Listed   int             `json:"listed"`
 			Full     bool            `json:"full_listing"`
+			Took     syncTimes       `json:"took"`
 			*deploy.Result
-		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), f.remote.Listed, f.remote.Full, result})
+		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), f.remote.Listed, f.remote.Full, took, result})
 	}
 	return nil
+}
+
+// syncTimes are the seconds each step of a sync took, for --json. The
+// manifest and the listing are read while the site builds: fetch_wait is
+// how long the sync waited for them once the build was done.
+type syncTimes struct {
+	// Setup is the configuration, git and the AWS clients.
+	Setup     float64 `json:"setup"`
+	Lock      float64 `json:"lock"`
+	Build     float64 `json:"build"`
+	Files     float64 `json:"files"`
+	Manifest  float64 `json:"manifest"`
+	Listing   float64 `json:"listing"`
+	FetchWait float64 `json:"fetch_wait"`
+	Plan      float64 `json:"plan"`
+	Apply     float64 `json:"apply"`
+	Release   float64 `json:"release"`
 }
 
 // loadEnvironments reads the configuration of the site and returns it with
