@@ -167,7 +167,7 @@ type Plan struct {
 	manifest *Manifest
 	// manifestPaths are manifest's paths, sorted, or nil.
 	manifestPaths []string
-	pending  *Pending
+	pending       *Pending
 	// check is where the next partial listing starts (see
 	// Syncer.CheckEvery), nil when it was full.
 	check *Check
