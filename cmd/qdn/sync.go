@@ -212,28 +212,46 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	if c.Verify {
 		s.CheckEvery = 0
 	}
-	release := func(context.Context) error { return nil }
 	took.Setup = since(start)
-	t0 := time.Now()
-	if !c.DryRun {
-		if ctx, release, err = c.lock(ctx, s, deploy.NewLock("", commit), "sync", c.ForceUnlock); err != nil {
-			return err
-		}
-		defer c.releaseOnReturn(ctx, release)
-	}
-	took.Lock = since(t0)
 
-	// The bucket is listed while the site builds.
+	// The lock is taken, and the bucket read under it, while the site
+	// builds: neither needs the other. A lock another sync holds stops
+	// the build; a build that fails stops the reading and releases the
+	// lock.
 	type fetched struct {
 		remote *deploy.Remote
-		err    error
+		// ctx is cancelled if the lock is lost, for the work done under it.
+		ctx     context.Context
+		release func(context.Context) error
+		err     error
+		// stopped says the lock failed and stopped the build.
+		stopped bool
 	}
 	fetch := make(chan fetched, 1)
 	fctx, cancelFetch := context.WithCancel(ctx)
 	defer cancelFetch()
+	bctx, cancelBuild := context.WithCancel(ctx)
+	defer cancelBuild()
 	go func() {
-		r, err := s.Fetch(fctx)
-		fetch <- fetched{r, err}
+		f := fetched{ctx: fctx, release: func(context.Context) error { return nil }}
+		if !c.DryRun {
+			t0 := time.Now()
+			lctx, release, err := c.lock(fctx, s, deploy.NewLock("", commit), "sync", c.ForceUnlock)
+			took.Lock = since(t0)
+			if err != nil {
+				// Unless the build failed first and stopped the lock.
+				if fctx.Err() == nil {
+					f.stopped = true
+					cancelBuild()
+				}
+				f.err = err
+				fetch <- f
+				return
+			}
+			f.ctx, f.release = lctx, release
+		}
+		f.remote, f.err = s.Fetch(f.ctx)
+		fetch <- f
 	}()
 	bopt := generator.Options{Now: c.Now}
 	if !c.NoCache {
@@ -242,8 +260,8 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	// The collector keeps its default pace (not collectLess): a sync
 	// of 100,000 objects then peaks below 500 MB, its cached build
 	// included.
-	t0 = time.Now()
-	res, err := generator.Build(ctx, c.Site, bopt)
+	t0 := time.Now()
+	res, err := generator.Build(bctx, c.Site, bopt)
 	took.Build = since(t0)
 	t0 = time.Now()
 	var files []deploy.File
@@ -257,16 +275,22 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		cancelFetch()
-		<-fetch
+		f := <-fetch
+		c.releaseOnReturn(ctx, f.release)
+		if f.stopped {
+			return f.err
+		}
 		return err
 	}
 	took.Files = since(t0)
 	t0 = time.Now()
 	f := <-fetch
 	took.FetchWait = since(t0)
+	defer c.releaseOnReturn(ctx, f.release)
 	if f.err != nil {
 		return f.err
 	}
+	ctx = f.ctx
 	took.Manifest, took.Listing = f.remote.ManifestTook.Seconds(), f.remote.ListTook.Seconds()
 	t0 = time.Now()
 	plan, err := s.Plan(f.remote, files, c.planOptions())
@@ -296,7 +320,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	}
 	took.Apply = since(t0)
 	t0 = time.Now()
-	if err := c.finish(ctx, s, result.InvalidationID, plan.Invalidation, release); err != nil {
+	if err := c.finish(ctx, s, result.InvalidationID, plan.Invalidation, f.release); err != nil {
 		return err
 	}
 	took.Release = since(t0)
