@@ -46,7 +46,8 @@ type File struct {
 	// Files holds none: its bytes are read again when it is uploaded, so
 	// that a sync keeps in memory only the objects in flight.
 	Body []byte
-	read func() ([]byte, error)
+	// out is the build's output the bytes are read from, when not nil.
+	out *generator.Output
 }
 
 // NewFile returns the File for the output at path.
@@ -58,10 +59,10 @@ func NewFile(path string, body []byte, h generator.Headers) File {
 // bytes returns the bytes of f: its Body, or what reading it gives, which
 // must still hash to f.Hash.
 func (f File) bytes() ([]byte, error) {
-	if f.read == nil {
+	if f.out == nil {
 		return f.Body, nil
 	}
-	b, err := f.read()
+	b, err := f.out.Bytes(f.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -94,13 +95,21 @@ func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
 	var wg sync.WaitGroup
 	for range max(2, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
+			// The few header sets are shared by the files that have them.
+			headers := map[generator.Headers]generator.Headers{}
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(paths) {
 					return
 				}
 				p := paths[i]
-				f := File{Path: p, Headers: cfg.ObjectHeaders(p), read: func() ([]byte, error) { return out.Bytes(p) }}
+				h := cfg.ObjectHeaders(p)
+				if known, ok := headers[h]; ok {
+					h = known
+				} else {
+					headers[h] = h
+				}
+				f := File{Path: p, Headers: h, out: out}
 				if sum, size, ok := out.Sum(p); ok {
 					f.Hash, f.Size = hex.EncodeToString(sum[:]), size
 				} else {

@@ -711,17 +711,23 @@ func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags m
 }
 
 // nextManifest returns the manifest of the bucket once p is applied, with
-// its paths sorted.
+// its paths sorted. It is the manifest p was planned against, updated in
+// place: a sync of a million objects that changed a few then holds one
+// manifest, not two.
 func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) (*Manifest, []string) {
-	now := s.now().UTC()
-	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: now, Objects: make(map[string]Entry, len(p.files))}
+	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: s.now().UTC(), Objects: p.manifest.Objects}
+	m.Invalidated = s.countInvalidated(p.manifest.Invalidated, len(p.Invalidation.Paths))
+	if m.Objects == nil {
+		m.Objects = make(map[string]Entry, len(p.files))
+	}
 	paths := make([]string, len(p.files))
 	fingerprints := map[generator.Headers]string{}
 	for i, f := range p.files {
 		paths[i] = f.Path
+		// A file not written is unchanged, so its entry is already
+		// there: the plan uploads every other.
 		etag, ok := etags[p.Prefix+f.Path]
 		if !ok {
-			m.Objects[f.Path] = p.manifest.Objects[f.Path]
 			continue
 		}
 		fp, ok := fingerprints[f.Headers]
@@ -731,7 +737,14 @@ func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) (*Mani
 		}
 		m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: fp, Size: f.Size, ETag: etag}
 	}
-	m.Invalidated = s.countInvalidated(p.manifest.Invalidated, len(p.Invalidation.Paths))
+	if len(m.Objects) != len(p.files) {
+		// Entries of objects deleted, or gone from the bucket already.
+		for path := range m.Objects {
+			if _, ok := p.file(path); !ok {
+				delete(m.Objects, path)
+			}
+		}
+	}
 	return m, paths
 }
 

@@ -165,6 +165,9 @@ changed, removed or added by hand is put right when its part is listed, and
 if that part differs from the manifest at all, the whole bucket is listed
 in the same sync. --verify lists every key now.
 
+The lock is taken, and the manifest and the listing read, while the site
+builds. With --json, "took" gives the seconds of each step.
+
 --dry-run prints the plan, each key with its reason and the exact
 invalidation paths, and changes nothing in the bucket or on CloudFront (it
 takes no lock; it still builds public/).
