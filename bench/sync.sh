@@ -10,8 +10,9 @@
 #   bench/sync.sh                  # N=10000 files
 #   N=2000 bench/sync.sh           # a smaller site
 #   TOOLS="qdn s3deploy" bench/sync.sh   # leave aws s3 sync out
+#   OUT=/dev/shm/bench N=100000 TOOLS=qdn bench/sync.sh   # a large site in memory
 #
-# Prints a markdown table; the raw outputs are left in bench/out/.
+# Prints a markdown table; the raw outputs are left in bench/out/ (or $OUT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,7 @@ N=${N:-10000}
 PORT=${PORT:-17391}
 TOOLS=${TOOLS:-qdn aws s3deploy}
 VERSITYGW_VERSION=v1.8.0
-out=bench/out
+out=${OUT:-bench/out} # OUT: elsewhere, e.g. on /dev/shm for a large site
 say() { printf 'bench: %s\n' "$*" >&2; }
 
 has() { [[ " $TOOLS " == *" $1 "* ]]; }
@@ -33,15 +34,16 @@ fi
 
 rm -rf "$out"
 mkdir -p "$out/s3root" "$out/_site"
+out=$(cd "$out" && pwd)
 go build -o "$out/qdn" ./cmd/qdn
 go build -o "$out/list" bench/list.go
-(cd bench/s3deploy && go build -o ../out/s3deploy github.com/bep/s3deploy/v2)
-qdn="$PWD/$out/qdn"
+(cd bench/s3deploy && go build -o "$out/s3deploy" github.com/bep/s3deploy/v2)
+qdn="$out/qdn"
 
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 || true
 # A build cache of this run only: the first build fills it.
-export QDN_CACHE_DIR="$PWD/$out/cache"
+export QDN_CACHE_DIR="$out/cache"
 endpoint="http://127.0.0.1:$PORT"
 "$vgw" --access "$AWS_ACCESS_KEY_ID" --secret "$AWS_SECRET_ACCESS_KEY" --port "127.0.0.1:$PORT" --quiet posix "$out/s3root" >"$out/versitygw.log" 2>&1 &
 vgw_pid=$!

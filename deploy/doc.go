@@ -16,7 +16,12 @@
 // the number of objects and those in flight, not the size of the site. On
 // a large bucket the listing may cover a part only, in turn (see
 // Syncer.CheckEvery); the rest is taken from the manifest, and a part that
-// differs from it makes the sync list everything.
+// differs from it makes the sync list everything. The check a sync leaves
+// (.qdn/check.json) names the next part and its ranges, so that the next
+// sync lists it while it reads the manifest. The plan looks keys up in the
+// listing and the manifest as they were read (a partial listing is not
+// completed into a copy of the bucket), so that what planning allocates
+// beyond them follows what changed.
 // `qdn sync --dry-run` prints that plan and the tests assert it. Applying is
 // separate: Syncer.Apply uploads assets, then HTML, then deletes, then writes
 // the manifest, then invalidates, each step only if the ones before

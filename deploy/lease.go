@@ -184,7 +184,33 @@ func (l *Lease) notify(format string, args ...any) {
 // lease ends within MaxWait, Open waits for it and takes it over unless
 // the holder renewed it meanwhile. Otherwise it returns a *LockedError.
 // With Force, any lock is broken.
+//
+// An Open stopped by ctx removes the lock it may have written already (one
+// whose answer it did not wait for), so that a sync stopped while it takes
+// the lock does not leave it to block the next one.
 func (l *Lease) Open(ctx context.Context) (context.Context, error) {
+	lctx, err := l.open(ctx)
+	if err != nil && ctx.Err() != nil {
+		l.abandon(ctx)
+	}
+	return lctx, err
+}
+
+// abandon removes the lock if it holds this lease's ID.
+func (l *Lease) abandon(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	b, etag, err := l.Bucket.Read(ctx, l.Key)
+	if err != nil {
+		return
+	}
+	var held Lock
+	if json.Unmarshal(b, &held) == nil && held.ID == l.Lock.ID {
+		_ = l.Bucket.DeleteIf(ctx, l.Key, etag)
+	}
+}
+
+func (l *Lease) open(ctx context.Context) (context.Context, error) {
 	r := l.Rand
 	if r == nil {
 		r = rand.Reader

@@ -261,3 +261,41 @@ func testLease(t *testing.T, e *env) {
 		}
 	})
 }
+
+// cancelOnCreate is a bucket that stops the context of the sync once the
+// lock is written, as Ctrl-C or a failed build beside it does.
+type cancelOnCreate struct {
+	deploy.Bucket
+	cancel context.CancelFunc
+}
+
+func (b cancelOnCreate) Create(ctx context.Context, key string, body []byte) (string, error) {
+	etag, err := b.Bucket.Create(ctx, key, body)
+	b.cancel()
+	return etag, err
+}
+
+// TestLeaseStoppedWhileTaken stops a sync right after it wrote the lock,
+// before it read it back: Open fails, and removes the lock it wrote.
+func TestLeaseStoppedWhileTaken(t *testing.T) { onEachS3(t, testLeaseStoppedWhileTaken) }
+
+func testLeaseStoppedWhileTaken(t *testing.T, e *env) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l, _ := e.lease("sync", "runner-1", nil, time.Minute)
+	l.Bucket = cancelOnCreate{Bucket: l.Bucket, cancel: cancel}
+	if _, err := l.Open(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Open stopped after writing the lock = %v; want context.Canceled", err)
+	}
+	if keys := e.listing(); len(keys) != 0 {
+		t.Errorf("the bucket holds %v after Open was stopped; want it empty, the lock removed", keys)
+	}
+	// The next sync takes the lock at once.
+	next, _ := e.lease("next", "runner-2", nil, time.Minute)
+	if _, err := next.Open(context.Background()); err != nil {
+		t.Fatalf("Open after a stopped one = %v; want the lock", err)
+	}
+	if err := next.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -8,8 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -37,6 +37,21 @@ type Manifest struct {
 	// Invalidated counts the invalidation paths qdn asked for in a month,
 	// for the cost estimate.
 	Invalidated MonthCount `json:"invalidated"`
+}
+
+// sortedPaths returns the paths of m's objects, sorted: paths when it
+// holds them (as decodeManifestPaths returns them, or as a sync made m),
+// else a new slice.
+func sortedPaths(m *Manifest, paths []string) []string {
+	if paths != nil && len(paths) == len(m.Objects) {
+		return paths
+	}
+	paths = make([]string, 0, len(m.Objects))
+	for p := range m.Objects {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	return paths
 }
 
 // Entry records one published object.
@@ -85,39 +100,35 @@ type manifestMeta struct {
 // 32 bytes, the size, the index of its fingerprint, and the ETag (16 bytes
 // when it is a plain MD5, as text otherwise); a CRC-32 of all that ends
 // it. Numbers are unsigned varints.
-func encodeManifest(m *Manifest) ([]byte, error) {
+func encodeManifest(m *Manifest) ([]byte, error) { return encodeSorted(m, nil) }
+
+// encodeSorted is encodeManifest given the sorted paths of m's objects, or
+// nil.
+func encodeSorted(m *Manifest, paths []string) ([]byte, error) {
 	meta, err := json.Marshal(manifestMeta{Version: manifestVersion, Commit: m.Commit, Dirty: m.Dirty, Synced: m.Synced, Invalidated: m.Invalidated})
 	if err != nil {
 		return nil, err
 	}
-	type pathEntry struct {
-		path string
-		e    Entry
-	}
-	entries := make([]pathEntry, 0, len(m.Objects))
-	for p, e := range m.Objects {
-		entries = append(entries, pathEntry{p, e})
-	}
-	slices.SortFunc(entries, func(a, b pathEntry) int { return strings.Compare(a.path, b.path) })
-	var fps []string
+	paths = sortedPaths(m, paths)
 	fpIndex := map[string]int{}
-	for _, pe := range entries {
-		if _, ok := fpIndex[pe.e.Headers]; !ok {
-			fpIndex[pe.e.Headers] = len(fps)
-			fps = append(fps, pe.e.Headers)
-		}
+	for _, e := range m.Objects {
+		fpIndex[e.Headers] = 0
 	}
-	b := make([]byte, 0, 64+len(meta)+len(entries)*90)
+	fps := slices.Sorted(maps.Keys(fpIndex))
+	for i, h := range fps {
+		fpIndex[h] = i
+	}
+	b := make([]byte, 0, 64+len(meta)+len(paths)*90)
 	b = append(b, manifestMagic...)
 	b = appendString(b, string(meta))
 	b = binary.AppendUvarint(b, uint64(len(fps)))
 	for _, h := range fps {
 		b = appendString(b, h)
 	}
-	b = binary.AppendUvarint(b, uint64(len(entries)))
+	b = binary.AppendUvarint(b, uint64(len(paths)))
 	prev, prevFP, fp := "", "", 0
-	for _, pe := range entries {
-		p, e := pe.path, pe.e
+	for _, p := range paths {
+		e := m.Objects[p]
 		shared := commonPrefix(prev, p)
 		b = binary.AppendUvarint(b, uint64(shared))
 		b = appendString(b, p[shared:])
@@ -168,24 +179,32 @@ func isLowerHex(s string) bool {
 
 // decodeManifest reads a manifest of version 1 or 2.
 func decodeManifest(b []byte) (*Manifest, error) {
+	m, _, err := decodeManifestPaths(b)
+	return m, err
+}
+
+// decodeManifestPaths is decodeManifest that also returns the paths of the
+// manifest's objects, sorted, when the manifest holds them in order
+// (version 2), else nil.
+func decodeManifestPaths(b []byte) (*Manifest, []string, error) {
 	if rest, ok := bytes.CutPrefix(b, []byte(manifestMagic)); ok {
-		m, err := decodeBinary(b, rest)
+		m, paths, err := decodeBinary(b, rest)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
+			return nil, nil, fmt.Errorf("read %s: %w", ManifestKey, err)
 		}
-		return m, nil
+		return m, paths, nil
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
+		return nil, nil, fmt.Errorf("read %s: %w", ManifestKey, err)
 	}
 	if m.Version != 1 {
-		return nil, fmt.Errorf("read %s: version %d, this qdn knows versions 1 and %d", ManifestKey, m.Version, manifestVersion)
+		return nil, nil, fmt.Errorf("read %s: version %d, this qdn knows versions 1 and %d", ManifestKey, m.Version, manifestVersion)
 	}
 	if m.Objects == nil {
 		m.Objects = map[string]Entry{}
 	}
-	return &m, nil
+	return &m, nil, nil
 }
 
 var errDamaged = errors.New("the manifest is cut short or damaged")
@@ -193,17 +212,17 @@ var errDamaged = errors.New("the manifest is cut short or damaged")
 // decodeBinary reads the manifest b that encodeManifest wrote; rest is b
 // past manifestMagic. The paths, hashes and ETags of every entry are
 // slices of three strings, one allocation each.
-func decodeBinary(b, rest []byte) (*Manifest, error) {
+func decodeBinary(b, rest []byte) (*Manifest, []string, error) {
 	if len(rest) < 4 || crc32.ChecksumIEEE(b[:len(b)-4]) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
-		return nil, errDamaged
+		return nil, nil, errDamaged
 	}
 	r := tableReader{b: rest[:len(rest)-4]}
 	var meta manifestMeta
 	if err := json.Unmarshal(r.bytes(r.uvarint()), &meta); err != nil || r.err != nil {
-		return nil, errDamaged
+		return nil, nil, errDamaged
 	}
 	if meta.Version != manifestVersion {
-		return nil, fmt.Errorf("version %d, this qdn knows versions 1 and %d", meta.Version, manifestVersion)
+		return nil, nil, fmt.Errorf("version %d, this qdn knows versions 1 and %d", meta.Version, manifestVersion)
 	}
 	m := &Manifest{Version: meta.Version, Commit: meta.Commit, Dirty: meta.Dirty, Synced: meta.Synced, Invalidated: meta.Invalidated}
 	fps := make([]string, min(r.uvarint(), uint64(len(r.b))))
@@ -214,7 +233,7 @@ func decodeBinary(b, rest []byte) (*Manifest, error) {
 	// Each entry holds at least its 32-byte hash: a count beyond that is
 	// damage, refused before anything is allocated for it.
 	if r.err != nil || n > uint64(len(r.b)/32) {
-		return nil, errDamaged
+		return nil, nil, errDamaged
 	}
 	type span struct{ path, etag, fp, size int }
 	spans := make([]span, n)
@@ -223,7 +242,7 @@ func decodeBinary(b, rest []byte) (*Manifest, error) {
 	for i := range spans {
 		shared := r.uvarint()
 		if i > 0 && shared > uint64(len(paths)-prev) || i == 0 && shared > 0 {
-			return nil, errDamaged
+			return nil, nil, errDamaged
 		}
 		start := len(paths)
 		paths = append(paths, paths[prev:prev+int(shared)]...)
@@ -238,23 +257,28 @@ func decodeBinary(b, rest []byte) (*Manifest, error) {
 			etags = append(etags, r.bytes(tag-1)...)
 		}
 		if r.err != nil || fp >= uint64(len(fps)) || size > 1<<62 {
-			return nil, errDamaged
+			return nil, nil, errDamaged
 		}
 		spans[i] = span{path: len(paths), etag: len(etags), fp: int(fp), size: int(size)}
 	}
 	if r.err != nil || len(r.b) != 0 {
-		return nil, errDamaged
+		return nil, nil, errDamaged
 	}
 	allPaths, allHashes, allETags := string(paths), string(hashes), string(etags)
 	m.Objects = make(map[string]Entry, n)
+	sorted := make([]string, n)
 	pathAt, etagAt := 0, 0
 	for i, sp := range spans {
-		m.Objects[allPaths[pathAt:sp.path]] = Entry{
+		sorted[i] = allPaths[pathAt:sp.path]
+		if i > 0 && sorted[i] <= sorted[i-1] {
+			return nil, nil, errDamaged // written sorted, each path once
+		}
+		m.Objects[sorted[i]] = Entry{
 			Hash: allHashes[i*64 : i*64+64], Headers: fps[sp.fp], Size: int64(sp.size), ETag: allETags[etagAt:sp.etag],
 		}
 		pathAt, etagAt = sp.path, sp.etag
 	}
-	return m, nil
+	return m, sorted, nil
 }
 
 // tableReader reads the table of a manifest; past its end, or at a

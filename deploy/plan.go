@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -45,7 +46,8 @@ type File struct {
 	// Files holds none: its bytes are read again when it is uploaded, so
 	// that a sync keeps in memory only the objects in flight.
 	Body []byte
-	read func() ([]byte, error)
+	// out is the build's output the bytes are read from, when not nil.
+	out *generator.Output
 }
 
 // NewFile returns the File for the output at path.
@@ -57,10 +59,10 @@ func NewFile(path string, body []byte, h generator.Headers) File {
 // bytes returns the bytes of f: its Body, or what reading it gives, which
 // must still hash to f.Hash.
 func (f File) bytes() ([]byte, error) {
-	if f.read == nil {
+	if f.out == nil {
 		return f.Body, nil
 	}
-	b, err := f.read()
+	b, err := f.out.Bytes(f.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -93,13 +95,21 @@ func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
 	var wg sync.WaitGroup
 	for range max(2, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
+			// The few header sets are shared by the files that have them.
+			headers := map[generator.Headers]generator.Headers{}
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(paths) {
 					return
 				}
 				p := paths[i]
-				f := File{Path: p, Headers: cfg.ObjectHeaders(p), read: func() ([]byte, error) { return out.Bytes(p) }}
+				h := cfg.ObjectHeaders(p)
+				if known, ok := headers[h]; ok {
+					h = known
+				} else {
+					headers[h] = h
+				}
+				f := File{Path: p, Headers: h, out: out}
 				if sum, size, ok := out.Sum(p); ok {
 					f.Hash, f.Size = hex.EncodeToString(sum[:]), size
 				} else {
@@ -161,9 +171,12 @@ type Plan struct {
 	// Invalidation is what CloudFront is asked to drop from its caches.
 	Invalidation Invalidation `json:"invalidation"`
 
-	files    map[string]File
+	// files are the local files, sorted by path.
+	files    []File
 	manifest *Manifest
-	pending  *Pending
+	// manifestPaths are manifest's paths, sorted, or nil.
+	manifestPaths []string
+	pending       *Pending
 	// check is where the next partial listing starts (see
 	// Syncer.CheckEvery), nil when it was full.
 	check *Check
@@ -260,31 +273,126 @@ func (e *TooManyDeletesError) Error() string {
 // manifest recorded. A key under the prefix that the build does not make is
 // deleted; keys under .qdn/ are never touched.
 func NewPlan(local []File, remote []Object, m *Manifest, pending *Pending, opt PlanOptions) (*Plan, error) {
+	return newPlan(local, listedView(remote, opt.Prefix, m), m, pending, opt)
+}
+
+// remoteView is the bucket as a plan sees it, by path under the prefix:
+// the objects a listing returned and, when it listed a part only, the
+// manifest's entries for the paths outside that part. Neither is copied.
+type remoteView struct {
+	objects []Object
+	// listed indexes objects by path; state objects and keys outside the
+	// prefix are left out.
+	listed map[string]int32
+	// partial says that only the paths after after and through through
+	// ("" for no bound) were listed; the others are as m records them.
+	partial        bool
+	after, through string
+	m              *Manifest
+}
+
+// listedView returns the view of a listing of everything under prefix.
+func listedView(objects []Object, prefix string, m *Manifest) *remoteView {
+	v := &remoteView{objects: objects, listed: make(map[string]int32, len(objects)), m: m}
+	for i, o := range objects {
+		path, ok := strings.CutPrefix(o.Key, prefix)
+		if !ok || strings.HasPrefix(path, StateDir) {
+			continue
+		}
+		v.listed[path] = int32(i)
+	}
+	return v
+}
+
+// inPart says whether path is in the part listed.
+func (v *remoteView) inPart(path string) bool {
+	return !v.partial || path > v.after && (v.through == "" || path <= v.through)
+}
+
+// get returns the size and ETag of the object at path, and whether there
+// is one.
+func (v *remoteView) get(path string) (size int64, etag string, ok bool) {
+	if v.inPart(path) {
+		i, ok := v.listed[path]
+		if !ok {
+			return 0, "", false
+		}
+		return v.objects[i].Size, v.objects[i].ETag, true
+	}
+	e, ok := v.m.Objects[path]
+	return e.Size, e.ETag, ok
+}
+
+// len returns how many objects there are.
+func (v *remoteView) len() int {
+	n := len(v.listed)
+	if v.partial {
+		for path := range v.m.Objects {
+			if !v.inPart(path) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// each calls fn with each object's path and size.
+func (v *remoteView) each(fn func(path string, size int64)) {
+	for path, i := range v.listed {
+		fn(path, v.objects[i].Size)
+	}
+	if v.partial {
+		for path, e := range v.m.Objects {
+			if !v.inPart(path) {
+				fn(path, e.Size)
+			}
+		}
+	}
+}
+
+// newPlan is NewPlan over a view of the bucket. It keeps local (sorted by
+// path, as Files returns it; a copy is sorted otherwise) and looks objects
+// up in remote and m as they are: what it allocates grows with what
+// changed, not with the number of objects.
+func newPlan(local []File, remote *remoteView, m *Manifest, pending *Pending, opt PlanOptions) (*Plan, error) {
 	if m == nil {
 		m = &Manifest{}
 	}
-	p := &Plan{Prefix: opt.Prefix, files: map[string]File{}, manifest: m, pending: pending, Uploads: []Action{}, Deletes: []Action{}}
-	byKey := map[string]Object{}
-	for _, o := range remote {
-		if !strings.HasPrefix(o.Key, opt.Prefix) || strings.HasPrefix(o.Key, opt.Prefix+StateDir) {
-			continue
-		}
-		byKey[o.Key] = o
+	if remote.m == nil {
+		remote.m = m
 	}
+	byPath := func(a, b File) int { return strings.Compare(a.Path, b.Path) }
+	if !slices.IsSortedFunc(local, byPath) {
+		local = slices.Clone(local)
+		slices.SortStableFunc(local, byPath)
+	}
+	p := &Plan{Prefix: opt.Prefix, files: local, manifest: m, pending: pending, Uploads: []Action{}, Deletes: []Action{}}
 	var assets, html []Action
 	changed := map[string]bool{}
-	for _, f := range local {
+	fingerprints := map[generator.Headers]string{}
+	inBucket := 0
+	for i, f := range local {
 		if strings.HasPrefix(f.Path, StateDir) || f.Path == "" || strings.HasPrefix(f.Path, "/") {
 			return nil, fmt.Errorf("output path %q cannot be published: %s is where qdn keeps its state", f.Path, StateDir)
 		}
-		key := opt.Prefix + f.Path
-		p.files[key] = f
-		reason := uploadReason(f, byKey, m, key)
+		if i > 0 && local[i-1].Path == f.Path {
+			return nil, fmt.Errorf("output path %q is in the build's output twice", f.Path)
+		}
+		fp, ok := fingerprints[f.Headers]
+		if !ok {
+			fp = Fingerprint(f.Headers)
+			fingerprints[f.Headers] = fp
+		}
+		size, etag, ok := remote.get(f.Path)
+		if ok {
+			inBucket++
+		}
+		reason := reasonFor(Entry{Hash: f.Hash, Headers: fp}, Object{Size: size, ETag: etag}, ok, m, f.Path)
 		if reason == "" {
 			p.Unchanged++
 			continue
 		}
-		a := Action{Key: key, Path: f.Path, Size: f.Size, Reason: reason}
+		a := Action{Key: opt.Prefix + f.Path, Path: f.Path, Size: f.Size, Reason: reason}
 		if isHTML(f) {
 			html = append(html, a)
 		} else {
@@ -299,13 +407,16 @@ func NewPlan(local []File, remote []Object, m *Manifest, pending *Pending, opt P
 	sortActions(assets)
 	sortActions(html)
 	p.Uploads = append(append(p.Uploads, assets...), html...)
-	for key, o := range byKey {
-		if _, ok := p.files[key]; ok {
-			continue
-		}
-		path := strings.TrimPrefix(key, opt.Prefix)
-		p.Deletes = append(p.Deletes, Action{Key: key, Path: path, Size: o.Size, Reason: ReasonGone})
-		changed[path] = true
+	// Every object in the bucket that a local file did not find is
+	// deleted; when each one was found, there is nothing to look for.
+	if inBucket < remote.len() {
+		remote.each(func(path string, size int64) {
+			if _, ok := p.file(path); ok {
+				return
+			}
+			p.Deletes = append(p.Deletes, Action{Key: opt.Prefix + path, Path: path, Size: size, Reason: ReasonGone})
+			changed[path] = true
+		})
 	}
 	sortActions(p.Deletes)
 	if opt.MaxDeletes >= 0 && len(p.Deletes) > opt.MaxDeletes {
@@ -320,8 +431,13 @@ func NewPlan(local []File, remote []Object, m *Manifest, pending *Pending, opt P
 	return p, nil
 }
 
-func uploadReason(f File, remote map[string]Object, m *Manifest, key string) string {
-	return changeReason(f.Path, Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers)}, remote, m, key)
+// file returns the local file at path.
+func (p *Plan) file(path string) (File, bool) {
+	i, ok := slices.BinarySearchFunc(p.files, path, func(f File, path string) int { return strings.Compare(f.Path, path) })
+	if !ok {
+		return File{}, false
+	}
+	return p.files[i], true
 }
 
 // changeReason says why the object at key, published as path, must be
@@ -329,6 +445,12 @@ func uploadReason(f File, remote map[string]Object, m *Manifest, key string) str
 // does: remote is the listing and m the manifest of the bucket.
 func changeReason(path string, want Entry, remote map[string]Object, m *Manifest, key string) string {
 	o, inBucket := remote[key]
+	return reasonFor(want, o, inBucket, m, path)
+}
+
+// reasonFor is changeReason given the object o in the bucket, if
+// inBucket.
+func reasonFor(want Entry, o Object, inBucket bool, m *Manifest, path string) string {
 	e, inManifest := m.Objects[path]
 	switch {
 	case !inBucket && !inManifest:

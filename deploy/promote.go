@@ -435,7 +435,7 @@ func (p *Promoter) Apply(ctx context.Context, pr *Promotion) (*PromoteResult, er
 			}
 			return etag, err
 		},
-		manifest: func(etags map[string]string) *Manifest { return p.nextManifest(pr, etags) },
+		manifest: func(etags map[string]string) (*Manifest, []string) { return p.nextManifest(pr, etags), nil },
 	}
 	done, err := p.To.apply(ctx, c)
 	res.Copied, res.CopiedBytes, res.Deleted = done.written, done.bytes, done.deleted

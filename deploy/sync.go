@@ -68,8 +68,9 @@ func (s *Syncer) Lease(l Lock) *Lease {
 // Remote is the state of an environment as one listing and the reads of
 // the manifest and pending invalidation found it.
 type Remote struct {
-	// Objects are the objects under the prefix. When the listing was
-	// partial (see Syncer.CheckEvery), those outside the keys listed are
+	// Objects are the objects the listing returned: all of those under
+	// the prefix, or, when the listing was partial (Full is false; see
+	// Syncer.CheckEvery), those in the part listed only, the others being
 	// as the manifest recorded them.
 	Objects  []Object
 	Manifest *Manifest
@@ -78,10 +79,19 @@ type Remote struct {
 	// covered the whole prefix.
 	Listed int
 	Full   bool
+	// ManifestTook is how long the manifest took to read and decode, and
+	// ListTook how long the listing took (the pending invalidation read
+	// with it), for a timing breakdown.
+	ManifestTook, ListTook time.Duration
 
 	// check is where the next partial listing starts, to write after the
 	// sync; nil when there is nothing to write.
 	check *Check
+	// after and through bound the paths of a partial listing, as
+	// remoteView has them.
+	after, through string
+	// paths are the manifest's paths, sorted, as it was read.
+	paths []string
 }
 
 // Check is where the next sync of an environment starts its partial
@@ -90,6 +100,21 @@ type Check struct {
 	// After is the last key the previous partial listing covered; ""
 	// starts from the first key.
 	After string `json:"after"`
+	// Next is the part the next sync lists, worked out by the sync that
+	// wrote the check from the manifest it left, so that the next one
+	// lists it while it reads the manifest instead of after. A check
+	// without it (as qdn wrote before) makes the next sync work the part
+	// out from the manifest first.
+	Next *Part `json:"next,omitempty"`
+}
+
+// Part is the part of the keys that a partial listing lists: those after
+// the Check's After and through Through ("" for the last key), in ranges
+// that end at each of Bounds in turn and then at Through, listed in
+// parallel.
+type Part struct {
+	Through string   `json:"through"`
+	Bounds  []string `json:"bounds,omitempty"`
 }
 
 // DefaultCheckEvery is the CheckEvery of qdn sync.
@@ -98,35 +123,77 @@ const DefaultCheckEvery = 10
 // Fetch lists the prefix and reads the manifest and the pending
 // invalidation.
 //
-// The manifest is read first: its keys, which are what the bucket held
-// after the last sync, split the listing into ranges of about 1,000 keys
-// that are listed in parallel. That takes about as many list requests as
-// one listing from start to end (ceil(N/1000), plus at most one per range
-// when the bucket changed since), in a fraction of the time.
+// The manifest's keys, which are what the bucket held after the last
+// sync, split the listing into ranges of about 1,000 keys that are listed
+// in parallel. That takes about as many list requests as one listing from
+// start to end (ceil(N/1000), plus at most one per range when the bucket
+// changed since), in a fraction of the time.
 //
 // With CheckEvery above 1 and a manifest of more than 8,000 keys, only
-// the next 1/CheckEvery of the keys is listed (see CheckEvery); if
-// that part differs from the manifest in any way, everything is listed.
+// the next 1/CheckEvery of the keys is listed (see CheckEvery), while the
+// manifest is read when the check names that part and its ranges (Check.Next);
+// if that part differs from the manifest in any way, everything is listed.
 func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 	r := &Remote{}
-	b, err := s.Bucket.Get(ctx, s.Prefix+ManifestKey)
-	switch {
-	case errors.Is(err, ErrNotFound):
-	case err != nil:
+	var (
+		check   *Check
+		listed  []Object // the check's Next part, listed early
+		pending *Pending
+		early   bool
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		start := time.Now()
+		defer func() { r.ManifestTook = time.Since(start) }()
+		b, err := s.Bucket.Get(gctx, s.Prefix+ManifestKey)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return nil
+		case err != nil:
+			return err
+		}
+		r.Manifest, r.paths, err = decodeManifestPaths(b)
+		return err
+	})
+	if s.CheckEvery > 1 {
+		g.Go(func() (err error) {
+			if check, err = s.readCheck(gctx); err != nil || check == nil || check.Next == nil {
+				return err
+			}
+			start := time.Now()
+			defer func() { r.ListTook = time.Since(start) }()
+			listed, pending, err = s.listPart(gctx, check.After, check.Next.Through, check.Next.Bounds)
+			early = true
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
-	default:
-		if r.Manifest, err = decodeManifest(b); err != nil {
-			return nil, err
+	}
+	paths := listedPaths(r.Manifest, r.paths)
+	start := time.Now()
+	defer func() { r.ListTook += time.Since(start) }()
+	if check != nil && r.Manifest != nil && len(paths) > partialFrom {
+		after, through := check.After, ""
+		if early {
+			through = check.Next.Through
+		} else {
+			var bounds []string
+			after, through, bounds = s.part(paths, check.After)
+			var err error
+			if listed, pending, err = s.listPart(ctx, after, through, bounds); err != nil {
+				return nil, err
+			}
+		}
+		if s.matches(r.Manifest, paths, listed, after, through) {
+			r.Pending, r.Objects = pending, listed
+			r.after, r.through = strings.TrimPrefix(after, s.Prefix), strings.TrimPrefix(through, s.Prefix)
+			r.Listed, r.Full, r.check = len(listed), false, &Check{After: through}
+			return r, nil
 		}
 	}
-	keys := s.stateAndManifestKeys(r.Manifest)
-	if s.CheckEvery > 1 && r.Manifest != nil && len(keys) > partialFrom {
-		ok, err := s.fetchPart(ctx, r, keys)
-		if err != nil || ok {
-			return r, err
-		}
-	}
-	if r.Objects, err = s.list(ctx, keys, "", ""); err != nil {
+	var err error
+	if r.Objects, err = s.list(ctx, paths); err != nil {
 		return nil, err
 	}
 	r.Listed, r.Full, r.check = len(r.Objects), true, nil
@@ -144,86 +211,124 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 	return r, nil
 }
 
-// fetchPart lists the next part of the keys after the Check the last
-// sync left, and fills r with it and the manifest's entries for the rest.
-// It returns false, having changed nothing in r, when the part listed
-// differs from the manifest: the bucket was changed behind qdn's back, and
-// all of it must be listed.
-func (s *Syncer) fetchPart(ctx context.Context, r *Remote, keys []string) (bool, error) {
-	var check Check
+// readCheck reads the check, nil when there is none: the first sync that
+// may list in part, or one that changed the bucket stopped before its
+// manifest (see apply). A check that cannot be read starts over from the
+// first key.
+func (s *Syncer) readCheck(ctx context.Context) (*Check, error) {
 	b, err := s.Bucket.Get(ctx, s.Prefix+CheckKey)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		// No check: the first sync that may list in part, or one that
-		// changed the bucket stopped before its manifest (see apply).
-		return false, nil
-	case err != nil:
-		return false, err
-	default:
-		// A check that cannot be read starts over from the first key.
-		_ = json.Unmarshal(b, &check)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
 	}
-	n := (len(keys) + s.CheckEvery - 1) / s.CheckEvery
-	start := sort.SearchStrings(keys, check.After)
-	if start < len(keys) && keys[start] == check.After {
+	if err != nil {
+		return nil, err
+	}
+	var c Check
+	if json.Unmarshal(b, &c) != nil {
+		return &Check{}, nil
+	}
+	return &c, nil
+}
+
+// part returns the next part of paths (sorted, as listedPaths returns
+// them) after the key after, 1/CheckEvery of them: the keys it lists
+// after and through ("" for no bound), and the bounds of its ranges.
+func (s *Syncer) part(paths []string, after string) (from, through string, bounds []string) {
+	n := (len(paths) + s.CheckEvery - 1) / s.CheckEvery
+	start := 0
+	if after != "" {
+		start = sort.SearchStrings(paths, strings.TrimPrefix(after, s.Prefix))
+	}
+	if start < len(paths) && s.key(paths[start]) == after {
 		start++
 	}
-	after := check.After
-	if start >= len(keys) {
-		start, after = 0, ""
+	if start >= len(paths) {
+		start = 0
 	}
-	if start == 0 {
-		after = ""
+	if start > 0 {
+		from = s.key(paths[start-1])
 	}
-	end, through := start+n, ""
-	if end < len(keys) {
-		through = keys[end-1]
+	end := min(start+n, len(paths))
+	if end < len(paths) {
+		through = s.key(paths[end-1])
 	}
-	var listed []Object
+	for i := start + listRange - 1; i < end-1; i += listRange {
+		bounds = append(bounds, s.key(paths[i]))
+	}
+	return from, through, bounds
+}
+
+// listPart lists the keys after after and through through, in ranges
+// ending at each of bounds, while it reads the pending invalidation.
+func (s *Syncer) listPart(ctx context.Context, after, through string, bounds []string) ([]Object, *Pending, error) {
+	var (
+		listed  []Object
+		pending *Pending
+	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		listed, err = s.list(gctx, keys[start:min(end, len(keys))], after, through)
+		listed, err = s.listRanges(gctx, after, append(slices.Clip(bounds), through))
 		return err
 	})
-	var pending *Pending
 	g.Go(func() (err error) {
 		pending, err = s.readPending(gctx)
 		return err
 	})
-	if err := g.Wait(); err != nil {
-		return false, err
-	}
-	in := func(key string) bool { return key > after && (through == "" || key <= through) }
-	// The part listed must hold exactly the manifest's keys in it, as
-	// the manifest recorded them, and none else but qdn's state.
+	return listed, pending, g.Wait()
+}
+
+// matches says whether listed, the keys after after and through through
+// ("" for no bound), are exactly the paths of m in that part, as m
+// recorded them, with none else but qdn's state; paths are m's, sorted, as
+// listedPaths returns them.
+func (s *Syncer) matches(m *Manifest, paths []string, listed []Object, after, through string) bool {
 	seen := 0
 	for _, o := range listed {
 		path, ok := strings.CutPrefix(o.Key, s.Prefix)
 		if !ok || strings.HasPrefix(path, StateDir) {
 			continue
 		}
-		e, ok := r.Manifest.Objects[path]
+		e, ok := m.Objects[path]
 		if !ok || e.ETag != o.ETag || e.Size != o.Size {
-			return false, nil
+			return false
 		}
 		seen++
 	}
-	objects := make([]Object, 0, len(r.Manifest.Objects)+len(listed)-seen)
-	for path, e := range r.Manifest.Objects {
-		key := s.Prefix + path
-		if in(key) {
-			seen--
-			continue
+	lo, hi := 0, len(paths)
+	if after != "" {
+		lo, _ = slices.BinarySearch(paths, strings.TrimPrefix(after, s.Prefix))
+		if lo < len(paths) && s.key(paths[lo]) == after {
+			lo++
 		}
-		objects = append(objects, Object{Key: key, Size: e.Size, ETag: e.ETag})
 	}
-	if seen != 0 {
-		return false, nil // a key of the manifest is missing from its part
+	if through != "" {
+		var found bool
+		hi, found = slices.BinarySearch(paths, strings.TrimPrefix(through, s.Prefix))
+		if found {
+			hi++
+		}
 	}
-	r.Pending = pending
-	r.Objects = append(objects, listed...)
-	r.Listed, r.Full, r.check = len(listed), false, &Check{After: through}
-	return true, nil
+	for _, p := range paths[lo:max(lo, hi)] {
+		if !strings.HasPrefix(p, StateDir) {
+			seen--
+		}
+	}
+	return seen == 0 // else a path of the manifest is missing from its part
+}
+
+// nextPart returns where the part after the key after ends, and the
+// bounds of its ranges (see Part).
+func (s *Syncer) nextPart(paths []string, after string) (through string, bounds []string) {
+	_, through, bounds = s.part(paths, after)
+	return through, bounds
+}
+
+// key returns the key of path under the prefix, "" for "" (no bound).
+func (s *Syncer) key(path string) string {
+	if path == "" {
+		return ""
+	}
+	return s.Prefix + path
 }
 
 // readPending reads the pending invalidation, nil when there is none.
@@ -251,42 +356,49 @@ const (
 // than they save.
 var partialFrom = listRange * listRanges
 
-// stateAndManifestKeys returns, sorted, the keys m names with the state
-// objects that are in the bucket while a sync lists it.
-func (s *Syncer) stateAndManifestKeys(m *Manifest) []string {
+// statePaths are qdn's objects in the bucket while a sync lists it: the
+// manifest, the lock that the sync holds, and the check, sorted.
+var statePaths = []string{CheckKey, LockKey, ManifestKey}
+
+// listedPaths returns, sorted, the paths m names with statePaths; sorted
+// are m's paths in order, or nil.
+func listedPaths(m *Manifest, sorted []string) []string {
 	if m == nil {
 		return nil
 	}
-	keys := make([]string, 0, len(m.Objects)+3)
-	for p := range m.Objects {
-		keys = append(keys, s.Prefix+p)
+	paths := slices.Grow(slices.Clip(sortedPaths(m, sorted)), len(statePaths))
+	for _, p := range statePaths {
+		if i, found := slices.BinarySearch(paths, p); !found {
+			paths = slices.Insert(paths, i, p)
+		}
 	}
-	// The manifest, the lock that a sync holds while it lists, and the
-	// check.
-	keys = append(keys, s.Prefix+ManifestKey, s.Prefix+LockKey, s.Prefix+CheckKey)
-	slices.Sort(keys)
-	return keys
+	return paths
 }
 
-// list lists the keys under the prefix after after and through through
-// (both "" for no bound), in ranges of listRange of the sorted keys, which
-// are expected there, listed in parallel.
-func (s *Syncer) list(ctx context.Context, keys []string, after, through string) ([]Object, error) {
-	var bounds []string // the last key of each range but the last one
-	for i := listRange - 1; i < len(keys)-1; i += listRange {
-		bounds = append(bounds, keys[i])
+// list lists every key under the prefix, in ranges of listRange of
+// paths, the sorted paths expected there, listed in parallel.
+func (s *Syncer) list(ctx context.Context, paths []string) ([]Object, error) {
+	var ends []string // the last key of each range, "" for the last one
+	for i := listRange - 1; i < len(paths)-1; i += listRange {
+		ends = append(ends, s.Prefix+paths[i])
 	}
-	bounds = append(bounds, through)
-	ranges := make([][]Object, len(bounds))
+	return s.listRanges(ctx, "", append(ends, ""))
+}
+
+// listRanges lists the keys under the prefix after after ("" from the
+// first) in ranges that end at each key of ends in turn ("" for the last
+// key), listRanges of them at once.
+func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([]Object, error) {
+	ranges := make([][]Object, len(ends))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listRanges)
 	for i := range ranges {
 		from := after
 		if i > 0 {
-			from = bounds[i-1]
+			from = ends[i-1]
 		}
 		g.Go(func() error {
-			objs, err := s.Bucket.List(gctx, s.Prefix, from, bounds[i])
+			objs, err := s.Bucket.List(gctx, s.Prefix, from, ends[i])
 			ranges[i] = objs
 			return err
 		})
@@ -306,7 +418,14 @@ func (s *Syncer) Plan(r *Remote, files []File, opt PlanOptions) (*Plan, error) {
 	if opt.Now.IsZero() {
 		opt.Now = s.now()
 	}
-	p, err := NewPlan(files, r.Objects, r.Manifest, r.Pending, opt)
+	view := listedView(r.Objects, s.Prefix, r.Manifest)
+	if !r.Full && r.Manifest != nil {
+		view.partial, view.after, view.through = true, r.after, r.through
+	}
+	p, err := newPlan(files, view, r.Manifest, r.Pending, opt)
+	if p != nil {
+		p.manifestPaths = r.paths
+	}
 	if p != nil && (!r.Full || len(files) > partialFrom) {
 		// A bucket too small to list in part gets no check.
 		p.check = r.check
@@ -350,7 +469,7 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 	res := &Result{Plan: p, Unchanged: p.Unchanged}
 	assets := 0
 	for _, a := range p.Uploads {
-		if !isHTML(p.files[a.Key]) {
+		if f, _ := p.file(a.Path); !isHTML(f) {
 			assets++
 		}
 	}
@@ -358,7 +477,7 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 		verb: "upload", writes: p.Uploads, assets: assets, deletes: p.Deletes,
 		pending: p.pending, inv: p.Invalidation, firstSync: p.manifest.Version == 0,
 		write: func(ctx context.Context, a Action) (string, error) {
-			f := p.files[a.Key]
+			f, _ := p.file(a.Path)
 			body, err := f.bytes()
 			if err != nil {
 				return "", fmt.Errorf("upload %s: %w", a.Key, err)
@@ -369,8 +488,8 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 			}
 			return etag, nil
 		},
-		manifest: func(etags map[string]string) *Manifest { return s.nextManifest(p, etags, d) },
-		check:    p.check,
+		manifest: func(etags map[string]string) (*Manifest, []string) { return s.nextManifest(p, etags, d) },
+		check:    p.check, known: p.manifest, knownPaths: p.manifestPaths,
 	}
 	done, err := s.apply(ctx, c)
 	res.Uploaded, res.UploadedBytes, res.Deleted = done.written, done.bytes, done.deleted
@@ -394,10 +513,15 @@ type change struct {
 	firstSync bool
 	// write brings the object of a to the bucket; its error names it.
 	write    func(ctx context.Context, a Action) (etag string, err error)
-	manifest func(etags map[string]string) *Manifest
+	manifest func(etags map[string]string) (m *Manifest, sorted []string)
 	// check, when not nil, is written once the manifest is: where the
 	// next partial listing starts.
 	check *Check
+	// known is the manifest in the bucket before the change, with its
+	// paths sorted (or nil), for the check's next part when no manifest
+	// is written.
+	known      *Manifest
+	knownPaths []string
 }
 
 // applied is what apply did.
@@ -436,13 +560,22 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 		return done, err
 	}
 	done.deleted = len(c.deletes)
+	known, sorted := c.known, c.knownPaths
 	if len(c.writes) > 0 || len(c.deletes) > 0 || len(c.inv.Paths) > 0 || c.firstSync {
-		if err := s.putManifest(ctx, c.manifest(etags)); err != nil {
+		known, sorted = c.manifest(etags)
+		if err := s.putManifest(ctx, known, sorted); err != nil {
 			return done, err
 		}
 	}
 	if c.check != nil {
-		b, err := json.Marshal(c.check)
+		// The next part is worked out from the manifest the bucket now
+		// has, for the next sync to list while it reads it.
+		check := *c.check
+		if known != nil {
+			through, bounds := s.nextPart(listedPaths(known, sorted), check.After)
+			check.Next = &Part{Through: through, Bounds: bounds}
+		}
+		b, err := json.Marshal(check)
 		if err != nil {
 			return done, err
 		}
@@ -469,9 +602,10 @@ func (s *Syncer) delete(ctx context.Context, deletes []Action) error {
 	return nil
 }
 
-// putManifest writes m as the environment's manifest.
-func (s *Syncer) putManifest(ctx context.Context, m *Manifest) error {
-	b, err := encodeManifest(m)
+// putManifest writes m, whose paths are sorted or nil, as the
+// environment's manifest.
+func (s *Syncer) putManifest(ctx context.Context, m *Manifest, sorted []string) error {
+	b, err := encodeSorted(m, sorted)
 	if err != nil {
 		return err
 	}
@@ -576,18 +710,42 @@ func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags m
 	return errors.Join(errs...)
 }
 
-func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manifest {
-	now := s.now().UTC()
-	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: now, Objects: map[string]Entry{}}
-	for key, f := range p.files {
-		if etag, ok := etags[key]; ok {
-			m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: f.Size, ETag: etag}
+// nextManifest returns the manifest of the bucket once p is applied, with
+// its paths sorted. It is the manifest p was planned against, updated in
+// place: a sync of a million objects that changed a few then holds one
+// manifest, not two.
+func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) (*Manifest, []string) {
+	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: s.now().UTC(), Objects: p.manifest.Objects}
+	m.Invalidated = s.countInvalidated(p.manifest.Invalidated, len(p.Invalidation.Paths))
+	if m.Objects == nil {
+		m.Objects = make(map[string]Entry, len(p.files))
+	}
+	paths := make([]string, len(p.files))
+	fingerprints := map[generator.Headers]string{}
+	for i, f := range p.files {
+		paths[i] = f.Path
+		// A file not written is unchanged, so its entry is already
+		// there: the plan uploads every other.
+		etag, ok := etags[p.Prefix+f.Path]
+		if !ok {
 			continue
 		}
-		m.Objects[f.Path] = p.manifest.Objects[f.Path]
+		fp, ok := fingerprints[f.Headers]
+		if !ok {
+			fp = Fingerprint(f.Headers)
+			fingerprints[f.Headers] = fp
+		}
+		m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: fp, Size: f.Size, ETag: etag}
 	}
-	m.Invalidated = s.countInvalidated(p.manifest.Invalidated, len(p.Invalidation.Paths))
-	return m
+	if len(m.Objects) != len(p.files) {
+		// Entries of objects deleted, or gone from the bucket already.
+		for path := range m.Objects {
+			if _, ok := p.file(path); !ok {
+				delete(m.Objects, path)
+			}
+		}
+	}
+	return m, paths
 }
 
 // countInvalidated adds paths to the month's count of invalidation paths

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -960,4 +962,94 @@ func (b noManifest) Put(ctx context.Context, key string, body []byte, h generato
 		return "", errors.New("stopped before the manifest")
 	}
 	return b.Bucket.Put(ctx, key, body, h)
+}
+
+// listFirst is a bucket that answers a read of the manifest only once a
+// listing has begun, or after 10 s with an error.
+type listFirst struct {
+	deploy.Bucket
+	listing chan struct{}
+	once    *sync.Once
+}
+
+func (b listFirst) Get(ctx context.Context, key string) ([]byte, error) {
+	if strings.HasSuffix(key, deploy.ManifestKey) {
+		select {
+		case <-b.listing:
+		case <-time.After(10 * time.Second):
+			return nil, errors.New("the manifest was read before the listing began")
+		}
+	}
+	return b.Bucket.Get(ctx, key)
+}
+
+func (b listFirst) List(ctx context.Context, prefix, after, through string) ([]deploy.Object, error) {
+	b.once.Do(func() { close(b.listing) })
+	return b.Bucket.List(ctx, prefix, after, through)
+}
+
+// failList is a bucket that cannot be listed.
+type failList struct{ deploy.Bucket }
+
+var errListDenied = errors.New("AccessDenied: not allowed to s3:ListBucket")
+
+func (failList) List(ctx context.Context, prefix, after, through string) ([]deploy.Object, error) {
+	return nil, errListDenied
+}
+
+// TestSyncListsNextPartEarly checks that the check a sync leaves names
+// the next part to list, and that the next sync lists it while it reads
+// the manifest; that a listing that fails fails the sync with its error;
+// and that a check without the next part, as qdn wrote before, still
+// lists in part.
+func TestSyncListsNextPartEarly(t *testing.T) { onEachS3(t, testSyncListsNextPartEarly) }
+
+func testSyncListsNextPartEarly(t *testing.T, e *env) {
+	t.Cleanup(deploy.SetPartialFrom(1000))
+	files := manyFiles(2500, "")
+	e.syncChecking(files, 2)
+	var check deploy.Check
+	if err := json.Unmarshal(e.get("site/"+deploy.CheckKey), &check); err != nil {
+		t.Fatal(err)
+	}
+	// 2,503 keys (three of them qdn's state) in halves of 1,252: the first
+	// half ends at the 1,249th file, in two ranges.
+	want := deploy.Check{After: "", Next: &deploy.Part{Through: "site/media/1248.txt", Bounds: []string{"site/media/0996.txt"}}}
+	if diff := cmp.Diff(want, check); diff != "" {
+		t.Errorf("check after a full listing (-want +got):\n%s", diff)
+	}
+
+	s, _ := e.syncer()
+	s.CheckEvery = 2
+	ctx := context.Background()
+	bucket := s.Bucket
+	s.Bucket = listFirst{Bucket: bucket, listing: make(chan struct{}), once: new(sync.Once)}
+	r, err := s.Fetch(ctx)
+	if err != nil {
+		t.Fatalf("Fetch with the manifest read only once the listing began: %v", err)
+	}
+	if r.Full || r.Listed != 1251 {
+		t.Errorf("Fetch listed %d keys, full %v; want the 1,251 of the first half (two of them qdn's state)", r.Listed, r.Full)
+	}
+
+	s.Bucket = failList{bucket}
+	if r, err := s.Fetch(ctx); !errors.Is(err, errListDenied) || r != nil {
+		t.Errorf("Fetch of a bucket that cannot be listed = %v, %v; want no remote and its error", r, err)
+	}
+
+	// A check as qdn wrote it before: where to start, not the part.
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/" + deploy.CheckKey), Body: strings.NewReader(`{"after":""}`)}); err != nil {
+		t.Fatal(err)
+	}
+	res, r, _ := e.syncChecking(files, 2)
+	if r.Full || r.Listed != 1252 || !res.Plan.Empty() {
+		t.Errorf("sync after a check without its part: full %v, listed %d, empty plan %v; want the 1,252 keys of the first half (three of them qdn's state) listed, nothing to do", r.Full, r.Listed, res.Plan.Empty())
+	}
+	if err := json.Unmarshal(e.get("site/"+deploy.CheckKey), &check); err != nil {
+		t.Fatal(err)
+	}
+	want = deploy.Check{After: "site/media/1248.txt", Next: &deploy.Part{Through: "", Bounds: []string{"site/media/2248.txt"}}}
+	if diff := cmp.Diff(want, check); diff != "" {
+		t.Errorf("check after the first half (-want +got):\n%s", diff)
+	}
 }

@@ -165,6 +165,9 @@ changed, removed or added by hand is put right when its part is listed, and
 if that part differs from the manifest at all, the whole bucket is listed
 in the same sync. --verify lists every key now.
 
+The lock is taken, and the manifest and the listing read, while the site
+builds. With --json, "took" gives the seconds of each step.
+
 --dry-run prints the plan, each key with its reason and the exact
 invalidation paths, and changes nothing in the bucket or on CloudFront (it
 takes no lock; it still builds public/).
@@ -188,6 +191,8 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	}
 	env := envs[0]
 	start := time.Now()
+	var took syncTimes
+	since := func(t time.Time) float64 { return time.Since(t).Seconds() }
 
 	commit, dirty, err := gitState(c.Site)
 	switch {
@@ -210,25 +215,46 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	if c.Verify {
 		s.CheckEvery = 0
 	}
-	release := func(context.Context) error { return nil }
-	if !c.DryRun {
-		if ctx, release, err = c.lock(ctx, s, deploy.NewLock("", commit), "sync", c.ForceUnlock); err != nil {
-			return err
-		}
-		defer c.releaseOnReturn(ctx, release)
-	}
+	took.Setup = since(start)
 
-	// The bucket is listed while the site builds.
+	// The lock is taken, and the bucket read under it, while the site
+	// builds: neither needs the other. A lock another sync holds stops
+	// the build; a build that fails stops the reading and releases the
+	// lock.
 	type fetched struct {
 		remote *deploy.Remote
-		err    error
+		// ctx is cancelled if the lock is lost, for the work done under it.
+		ctx     context.Context
+		release func(context.Context) error
+		err     error
+		// stopped says the lock failed and stopped the build.
+		stopped bool
 	}
 	fetch := make(chan fetched, 1)
 	fctx, cancelFetch := context.WithCancel(ctx)
 	defer cancelFetch()
+	bctx, cancelBuild := context.WithCancel(ctx)
+	defer cancelBuild()
 	go func() {
-		r, err := s.Fetch(fctx)
-		fetch <- fetched{r, err}
+		f := fetched{ctx: fctx, release: func(context.Context) error { return nil }}
+		if !c.DryRun {
+			t0 := time.Now()
+			lctx, release, err := c.lock(fctx, s, deploy.NewLock("", commit), "sync", c.ForceUnlock)
+			took.Lock = since(t0)
+			if err != nil {
+				// Unless the build failed first and stopped the lock.
+				if fctx.Err() == nil {
+					f.stopped = true
+					cancelBuild()
+				}
+				f.err = err
+				fetch <- f
+				return
+			}
+			f.ctx, f.release = lctx, release
+		}
+		f.remote, f.err = s.Fetch(f.ctx)
+		fetch <- f
 	}()
 	bopt := generator.Options{Now: c.Now}
 	if !c.NoCache {
@@ -237,7 +263,10 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	// The collector keeps its default pace (not collectLess): a sync
 	// of 100,000 objects then peaks below 500 MB, its cached build
 	// included.
-	res, err := generator.Build(ctx, c.Site, bopt)
+	t0 := time.Now()
+	res, err := generator.Build(bctx, c.Site, bopt)
+	took.Build = since(t0)
+	t0 = time.Now()
 	var files []deploy.File
 	if err == nil {
 		// The build knows the hash and size of every page it wrote or
@@ -249,17 +278,29 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		cancelFetch()
-		<-fetch
+		f := <-fetch
+		c.releaseOnReturn(ctx, f.release)
+		if f.stopped {
+			return f.err
+		}
 		return err
 	}
+	took.Files = since(t0)
+	t0 = time.Now()
 	f := <-fetch
+	took.FetchWait = since(t0)
+	defer c.releaseOnReturn(ctx, f.release)
 	if f.err != nil {
 		return f.err
 	}
+	ctx = f.ctx
+	took.Manifest, took.Listing = f.remote.ManifestTook.Seconds(), f.remote.ListTook.Seconds()
+	t0 = time.Now()
 	plan, err := s.Plan(f.remote, files, c.planOptions())
 	if err != nil {
 		return tooManyDeletes(err)
 	}
+	took.Plan = since(t0)
 	if c.DryRun {
 		if c.JSON {
 			return c.printJSON(struct {
@@ -274,14 +315,18 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 
 	bar := newProgress(c.Stderr, len(plan.Uploads), plan.Bytes())
 	s.Progress = bar.update
+	t0 = time.Now()
 	result, err := s.Apply(ctx, plan, deploy.Deploy{Commit: commit, Dirty: dirty != ""})
 	bar.done()
 	if err != nil {
 		return c.applyError(err, "run qdn sync again: it uploads what is missing and still invalidates every path changed since the last complete sync")
 	}
-	if err := c.finish(ctx, s, result.InvalidationID, plan.Invalidation, release); err != nil {
+	took.Apply = since(t0)
+	t0 = time.Now()
+	if err := c.finish(ctx, s, result.InvalidationID, plan.Invalidation, f.release); err != nil {
 		return err
 	}
+	took.Release = since(t0)
 	elapsed := time.Since(start)
 	c.summary("synced "+env.Name, "uploaded", result.Uploaded, result.UploadedBytes, result.Deleted, result.Unchanged, plan.Invalidation, elapsed)
 	if r := f.remote; !r.Full {
@@ -297,10 +342,28 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 			Requests deploy.Requests `json:"requests"`
 			Listed   int             `json:"listed"`
 			Full     bool            `json:"full_listing"`
+			Took     syncTimes       `json:"took"`
 			*deploy.Result
-		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), f.remote.Listed, f.remote.Full, result})
+		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), f.remote.Listed, f.remote.Full, took, result})
 	}
 	return nil
+}
+
+// syncTimes are the seconds each step of a sync took, for --json. The
+// manifest and the listing are read while the site builds: fetch_wait is
+// how long the sync waited for them once the build was done.
+type syncTimes struct {
+	// Setup is the configuration, git and the AWS clients.
+	Setup     float64 `json:"setup"`
+	Lock      float64 `json:"lock"`
+	Build     float64 `json:"build"`
+	Files     float64 `json:"files"`
+	Manifest  float64 `json:"manifest"`
+	Listing   float64 `json:"listing"`
+	FetchWait float64 `json:"fetch_wait"`
+	Plan      float64 `json:"plan"`
+	Apply     float64 `json:"apply"`
+	Release   float64 `json:"release"`
 }
 
 // loadEnvironments reads the configuration of the site and returns it with
