@@ -217,7 +217,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 
 // clock gives the moments a build began reading and ended writing, which
 // decide what stamps it records; tests stop it.
-var clock = time.Now
+var clock = fileClock
 
 // batchPages is how many tracking pages a build renders and checks at a
 // time when it has more than holdPages to render: about 15 MB of pages.

@@ -139,7 +139,7 @@ func TestRacyWindowCoversClock(t *testing.T) {
 	dir := t.TempDir()
 	for i := range 500 {
 		f := filepath.Join(dir, "f")
-		before := time.Now()
+		before := generator.FileClock()
 		if err := os.WriteFile(f, []byte{byte(i)}, 0o644); err != nil {
 			t.Fatal(err)
 		}

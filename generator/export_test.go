@@ -51,8 +51,11 @@ func RacyWindow(mtime time.Time) time.Duration { return time.Duration(racyWindow
 // writing from f, until the returned function is called.
 func SetClock(f func() time.Time) (reset func()) {
 	clock = f
-	return func() { clock = time.Now }
+	return func() { clock = fileClock }
 }
+
+// FileClock is the clock builds take those moments from.
+func FileClock() time.Time { return fileClock() }
 
 // FullIndexes is how many indexes of every pattern of a site the builds of
 // this process have made.

@@ -21,3 +21,17 @@ var clockTick = sync.OnceValue(func() int64 {
 	}
 	return ts.Nano()
 })
+
+// fileClock is the moment now as the kernel stamps files: its coarse clock,
+// which can lag the precise one by more than a tick when the machine is
+// busy (a virtual CPU that is not running does not move it). A file changed
+// after fileClock returned T gets a modification time of T or later, which
+// is what the racy rule needs; the precise clock can be ahead of any stamp
+// the file will get.
+func fileClock() time.Time {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_REALTIME_COARSE, &ts); err != nil {
+		return time.Now().Add(-time.Duration(clockTick()))
+	}
+	return time.Unix(ts.Unix())
+}
