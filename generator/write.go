@@ -155,6 +155,10 @@ func listOutput(ctx context.Context, dir string, trusted map[string]bool) (map[s
 // those in current, already hold their bytes.
 func writeListed(ctx context.Context, dir string, out *Output, existing map[string]bool, current map[string][]byte, st *stager) (*Changes, error) {
 	paths := out.Paths()
+	cleared, err := clearWay(dir, existing, out, paths)
+	if err != nil {
+		return nil, err
+	}
 	results := make([]int, len(paths))
 	errs := make([]error, len(paths))
 	var made sync.Map
@@ -234,6 +238,10 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 		if _, ok := out.files[p]; ok {
 			continue
 		}
+		if cleared[p] {
+			c.Removed = append(c.Removed, p)
+			continue
+		}
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
@@ -257,6 +265,32 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 		_ = os.Remove(filepath.Join(dir, d))
 	}
 	return c, nil
+}
+
+// clearWay removes the files of dir that are none of out's and stand where
+// out needs a directory (a file named track where track/<token>/ goes):
+// they would be removed at the end anyway, and nothing could be written
+// under them before. It returns them, to be counted as removed. paths are
+// out's, sorted.
+func clearWay(dir string, existing map[string]bool, out *Output, paths []string) (map[string]bool, error) {
+	var cleared map[string]bool
+	for p := range existing {
+		if _, ok := out.files[p]; ok {
+			continue
+		}
+		i := sort.SearchStrings(paths, p+"/")
+		if i == len(paths) || !strings.HasPrefix(paths[i], p+"/") {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		if cleared == nil {
+			cleared = map[string]bool{}
+		}
+		cleared[p] = true
+	}
+	return cleared, nil
 }
 
 // stager writes the tracking pages of a build that renders them in batches

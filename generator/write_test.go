@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -127,6 +128,39 @@ func TestWriteChanges(t *testing.T) {
 	for _, gone := range []string{"track/g35dkbjc7bpdaqtnqwiivfozku", "book/.qdn-tmp-123", "stray.html"} {
 		if _, err := os.Stat(filepath.Join(pub, gone)); !os.IsNotExist(err) {
 			t.Errorf("%s still exists after the build (err %v)", gone, err)
+		}
+	}
+}
+
+// TestWriteFileInTheWay: a file in public/ where the build needs a
+// directory (public/track, public/about) is removed, not an error, with
+// the cache or without.
+func TestWriteFileInTheWay(t *testing.T) {
+	for _, cache := range []bool{false, true} {
+		dir := copySite(t, exampleSite)
+		opt := generator.Options{Now: testNow}
+		if cache {
+			opt.CacheDir = t.TempDir()
+		}
+		pub := filepath.Join(dir, "public")
+		if err := os.MkdirAll(pub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"track", "about"} {
+			if err := os.WriteFile(filepath.Join(pub, name), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := generator.Build(t.Context(), dir, opt)
+		if err != nil {
+			t.Fatalf("cache %v: %v", cache, err)
+		}
+		if !slices.Equal(res.Changes.Removed, []string{"about", "track"}) {
+			t.Errorf("cache %v: removed %v; want [about track]", cache, res.Changes.Removed)
+		}
+		got, _ := snapshot(t, pub)
+		if want := cleanBuild(t, dir); !same(got, want) {
+			t.Errorf("cache %v: %s", cache, describeDiff(got, want))
 		}
 	}
 }
