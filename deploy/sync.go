@@ -316,13 +316,6 @@ func (s *Syncer) matches(m *Manifest, paths []string, listed []Object, after, th
 	return seen == 0 // else a path of the manifest is missing from its part
 }
 
-// nextPart returns where the part after the key after ends, and the
-// bounds of its ranges (see Part).
-func (s *Syncer) nextPart(paths []string, after string) (through string, bounds []string) {
-	_, through, bounds = s.part(paths, after)
-	return through, bounds
-}
-
 // key returns the key of path under the prefix, "" for "" (no bound).
 func (s *Syncer) key(path string) string {
 	if path == "" {
@@ -572,8 +565,10 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 		// has, for the next sync to list while it reads it.
 		check := *c.check
 		if known != nil {
-			through, bounds := s.nextPart(listedPaths(known, sorted), check.After)
-			check.Next = &Part{Through: through, Bounds: bounds}
+			// From where the part really starts: after the last key,
+			// it starts again at the first.
+			from, through, bounds := s.part(listedPaths(known, sorted), check.After)
+			check.After, check.Next = from, &Part{Through: through, Bounds: bounds}
 		}
 		b, err := json.Marshal(check)
 		if err != nil {

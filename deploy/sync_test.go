@@ -953,6 +953,31 @@ func testSyncChecksInTurn(t *testing.T, e *env) {
 	}
 }
 
+// TestSyncChecksAfterTheLastPart: when a sync removes every key after the
+// part it listed, the next part starts again at the first key, and the
+// next sync lists that part, finding there what changed by hand.
+func TestSyncChecksAfterTheLastPart(t *testing.T) { onEachS3(t, testSyncChecksAfterTheLastPart) }
+
+func testSyncChecksAfterTheLastPart(t *testing.T, e *env) {
+	t.Cleanup(deploy.SetPartialFrom(400))
+	files := manyFiles(750, "")
+	e.syncChecking(files, 3) // the first, listing everything
+	e.syncChecking(files, 3) // the first third
+	// The second third is listed (through media/0498.txt: the state
+	// under .qdn/ sorts first), and every key after it removed.
+	if res, r, _ := e.syncChecking(files[:499], 3); r.Full || len(res.Plan.Deletes) != 251 {
+		t.Fatalf("sync dropping the last keys: full listing %v, %d deletes; want a part listed, 251 deletes", r.Full, len(res.Plan.Deletes))
+	}
+	ctx := context.Background()
+	if _, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("site/media/0100.txt"), Body: strings.NewReader("defaced")}); err != nil {
+		t.Fatal(err)
+	}
+	res, r, _ := e.syncChecking(files[:499], 3)
+	if r.Listed == 0 || len(res.Plan.Uploads) != 1 || res.Plan.Uploads[0].Path != "media/0100.txt" {
+		t.Errorf("sync after the last part: listed %d, uploads %+v; want the first part listed and media/0100.txt put back", r.Listed, res.Plan.Uploads)
+	}
+}
+
 // noManifest is a bucket where the manifest cannot be written, as for a
 // sync killed just before it.
 type noManifest struct{ deploy.Bucket }

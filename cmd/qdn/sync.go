@@ -217,42 +217,33 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	}
 	took.Setup = since(start)
 
-	// The lock is taken, and the bucket read under it, while the site
-	// builds: neither needs the other. A lock another sync holds stops
-	// the build; a build that fails stops the reading and releases the
-	// lock.
+	// The lock is taken first: while another sync holds it, that sync
+	// may be uploading from public/, which this build would rewrite.
+	// Then the bucket is read under the lock while the site builds:
+	// neither needs the other. A build that fails stops the reading and
+	// releases the lock.
 	type fetched struct {
 		remote *deploy.Remote
 		// ctx is cancelled if the lock is lost, for the work done under it.
 		ctx     context.Context
 		release func(context.Context) error
 		err     error
-		// stopped says the lock failed and stopped the build.
-		stopped bool
 	}
-	fetch := make(chan fetched, 1)
 	fctx, cancelFetch := context.WithCancel(ctx)
 	defer cancelFetch()
-	bctx, cancelBuild := context.WithCancel(ctx)
-	defer cancelBuild()
-	go func() {
-		f := fetched{ctx: fctx, release: func(context.Context) error { return nil }}
-		if !c.DryRun {
-			t0 := time.Now()
-			lctx, release, err := c.lock(fctx, s, deploy.NewLock("", commit), "sync", c.ForceUnlock)
-			took.Lock = since(t0)
-			if err != nil {
-				// Unless the build failed first and stopped the lock.
-				if fctx.Err() == nil {
-					f.stopped = true
-					cancelBuild()
-				}
-				f.err = err
-				fetch <- f
-				return
-			}
-			f.ctx, f.release = lctx, release
+	locked := fetched{ctx: fctx, release: func(context.Context) error { return nil }}
+	if !c.DryRun {
+		t0 := time.Now()
+		lctx, release, err := c.lock(fctx, s, deploy.NewLock("", commit), "sync", c.ForceUnlock)
+		took.Lock = since(t0)
+		if err != nil {
+			return err
 		}
+		locked.ctx, locked.release = lctx, release
+	}
+	fetch := make(chan fetched, 1)
+	go func() {
+		f := locked
 		f.remote, f.err = s.Fetch(f.ctx)
 		fetch <- f
 	}()
@@ -264,7 +255,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	// of 100,000 objects then peaks below 500 MB, its cached build
 	// included.
 	t0 := time.Now()
-	res, err := generator.Build(bctx, c.Site, bopt)
+	res, err := generator.Build(ctx, c.Site, bopt)
 	took.Build = since(t0)
 	t0 = time.Now()
 	var files []deploy.File
@@ -280,9 +271,6 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		cancelFetch()
 		f := <-fetch
 		c.releaseOnReturn(ctx, f.release)
-		if f.stopped {
-			return f.err
-		}
 		return err
 	}
 	took.Files = since(t0)
