@@ -91,8 +91,18 @@ type stamp struct {
 	Mtime int64
 }
 
+// stampOf is the stamp of the file info describes. A directory's time is
+// the later of its modification and change times: tools that copy or
+// restore a tree (rsync -a, tar, cp -a, touch -r) set a directory's
+// modification time back whatever entries it gained, and a rebuild that
+// trusts the listing of jobs/ or public/track by its stamp would then miss
+// them; setting the time moves the change time, which nothing sets back.
 func stampOf(info fs.FileInfo) stamp {
-	return stamp{Size: info.Size(), Mtime: info.ModTime().UnixNano()}
+	s := stamp{Size: info.Size(), Mtime: info.ModTime().UnixNano()}
+	if info.IsDir() {
+		s.Mtime = max(s.Mtime, changeTime(info))
+	}
+	return s
 }
 
 type cacheEntry struct {

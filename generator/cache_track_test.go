@@ -78,6 +78,9 @@ func TestCacheTrustsTrackOnlyUnchanged(t *testing.T) {
 				}
 				return nil
 			})
+			// Setting a time sets the change time to now, which a
+			// directory's stamp holds: let it age past the racy window.
+			time.Sleep(100 * time.Millisecond)
 			rebuild("build recording the stamps")
 			before := generator.TrackTrusted()
 			if res := rebuild("no change"); res.Changes.Len() != 0 {
@@ -176,6 +179,24 @@ func TestCacheTrustsJobsOnlyUnchanged(t *testing.T) {
 		{"job removed", func(t *testing.T, dir string) {
 			os.Remove(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"))
 		}},
+		{"job added, jobs/ given back its time (rsync -a, tar, touch -r)", func(t *testing.T, dir string) {
+			jobs := filepath.Join(dir, "jobs")
+			info, err := os.Stat(jobs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(jobs, "JOB-20261121-001.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = bytes.Replace(b, []byte("JOB-20261121-001"), []byte("JOB-20261121-009"), 1)
+			b = bytes.Replace(b, []byte(token), []byte("snjujfjutqhhrmo7udxxpb3oee"), 1)
+			write(t, filepath.Join(jobs, "JOB-20261121-009.yaml"), string(b))
+			time.Sleep(100 * time.Millisecond)
+			if err := os.Chtimes(jobs, info.ModTime(), info.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"job renamed to .yml", func(t *testing.T, dir string) {
 			os.Rename(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"), filepath.Join(dir, "jobs/JOB-20261121-001.yml"))
 		}},
@@ -213,6 +234,9 @@ func TestCacheTrustsJobsOnlyUnchanged(t *testing.T) {
 				}
 				return nil
 			})
+			// Setting a time sets the change time to now, which a
+			// directory's stamp holds: let it age past the racy window.
+			time.Sleep(100 * time.Millisecond)
 			rebuild("build recording the stamps")
 			before := generator.JobsTrusted()
 			if res := rebuild("no change"); res.Changes.Len() != 0 {

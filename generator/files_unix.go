@@ -261,6 +261,12 @@ func (d *statDir) close() {
 // stampOfStat is the stamp of st: unix.Stat_t names its modification time
 // Mtim on every Unix qdn builds for, where syscall.Stat_t says Mtimespec on
 // macOS.
+// A directory's time is the later of its modification and change times,
+// as stampOf takes it.
 func stampOfStat(st *unix.Stat_t) stamp {
-	return stamp{Size: st.Size, Mtime: st.Mtim.Nano()}
+	s := stamp{Size: st.Size, Mtime: st.Mtim.Nano()}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		s.Mtime = max(s.Mtime, st.Ctim.Nano())
+	}
+	return s
 }
