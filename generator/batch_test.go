@@ -291,6 +291,45 @@ func TestBuildFailsOnJobChangedAfterValidation(t *testing.T) {
 	}
 }
 
+// TestBuildFailsOnJobChangedBeforeReuse: in a build that keeps its jobs
+// whole, a job the cache trusted but whose page is gone from public/ is
+// read again; a file changed since it was validated fails the build, which
+// leaves public/ as it was, instead of writing a page that the checks of the
+// whole site (a token taken twice, say) never saw.
+func TestBuildFailsOnJobChangedBeforeReuse(t *testing.T) {
+	dir := genSite(t, 20)
+	last, _ := lastLive(t, dir, 20)
+	opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+	if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	waitRacy()
+	page := "track/" + sitegen.Token(last) + "/index.html"
+	if err := os.Remove(filepath.Join(dir, generator.PublicDir, filepath.FromSlash(page))); err != nil {
+		t.Fatal(err)
+	}
+	before := tree(t, filepath.Join(dir, generator.PublicDir))
+	file := filepath.Join(dir, "jobs", sitegen.ID(last)+".yaml")
+	slim := generator.Slim()
+	reset := generator.SetAfterValidate(func() {
+		if err := os.WriteFile(file, sitegen.Job(last, 2), 0o644); err != nil {
+			t.Error(err)
+		}
+	})
+	_, err := generator.Build(t.Context(), dir, opt)
+	reset()
+	if generator.Slim() != slim {
+		t.Error("a build of 20 jobs kept them in part")
+	}
+	want := "jobs/" + sitegen.ID(last) + ".yaml: changed or removed while the site was being built"
+	if list := generator.Errors(err); len(list) != 1 || !strings.Contains(list.Format(), want) {
+		t.Fatalf("Build = %v; want one error with %q", err, want)
+	}
+	if d := cmp.Diff(before, tree(t, filepath.Join(dir, generator.PublicDir))); d != "" {
+		t.Errorf("a failed build changed public/ (-before +after):\n%s", d)
+	}
+}
+
 // TestBatchedBuildCancelledWhileRenaming checks that a batched build
 // cancelled while it puts its staged pages in place returns
 // context.Canceled, leaves no staged file behind, and that the next build

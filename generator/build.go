@@ -96,13 +96,13 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	if err != nil {
 		return &Result{Config: s.config()}, err
 	}
+	if afterValidate != nil {
+		afterValidate()
+	}
 	pub := filepath.Join(dir, PublicDir)
 	have, stamps, trusted, err := s.reuse(ctx, pub, cache)
 	if err != nil {
 		return &Result{Config: s.config()}, err
-	}
-	if afterValidate != nil {
-		afterValidate()
 	}
 	// The privacy check's index needs only the site: make it while the
 	// pages render, when a page of a job is to be rendered. Otherwise the
@@ -358,14 +358,15 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		if errs[i] = list.Err(); errs[i] != nil {
 			return
 		}
-		if !s.slim {
-			*j = *full
-			return
-		}
 		// Its cache entry said the file had this hash when load
-		// checked its stamp.
+		// checked its stamp; a file changed since was not checked
+		// against the other jobs (a token taken twice, say).
 		if at[i] < 0 || sha256.Sum256(src) != s.sources[at[i]].hash {
 			errs[i] = changedError(j.File)
+			return
+		}
+		if !s.slim {
+			*j = *full
 			return
 		}
 		*j = *s.slimJob(full, at[i])
