@@ -100,7 +100,7 @@ func openOutDir(path string) *outDir {
 // mkdir makes the directory rel (slash-separated, below d) and any missing
 // parents.
 func (d *outDir) mkdir(rel string) error {
-	if d.fd >= 0 {
+	if d.fd >= 0 && rel != "." {
 		err := unix.Mkdirat(d.fd, rel, 0o755)
 		if err == nil || err == unix.EEXIST {
 			return nil
@@ -117,6 +117,12 @@ func (d *outDir) writeNew(rel string, b []byte) error {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
+		// public/ went away: its directories, made through d, with it.
+		full := filepath.Join(d.path, filepath.FromSlash(rel))
+		if err := mkdir(filepath.Dir(full)); err != nil {
+			return err
+		}
+		return writeFileNew(full, b)
 	}
 	return writeFileNew(filepath.Join(d.path, filepath.FromSlash(rel)), b)
 }

@@ -33,6 +33,17 @@ func TestPrefault(t *testing.T) {
 	if n := resident(); n != 0 {
 		t.Fatalf("%d of %d pages of a new mapping in memory before prefault; want none", n, pages)
 	}
+	probe, err := unix.Mmap(-1, 0, unix.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(probe)
+	if err := unix.Madvise(probe, unix.MADV_POPULATE_WRITE); err == unix.EINVAL {
+		// Before Linux 5.14 prefault does nothing, by design.
+		var u unix.Utsname
+		unix.Uname(&u)
+		t.Skipf("the kernel (%s) does not know MADV_POPULATE_WRITE", unix.ByteSliceToString(u.Release[:]))
+	}
 	prefault(m[:0])
 	if n := resident(); n != pages {
 		t.Errorf("%d of %d pages of a slab in memory after prefault; want all", n, pages)

@@ -59,4 +59,28 @@ func TestOutDirRemoved(t *testing.T) {
 	if err := od.writeNew("track/b/index.html", []byte("c")); !errors.Is(err, fs.ErrExist) {
 		t.Errorf("writeNew over a page: %v; want an error matching fs.ErrExist", err)
 	}
+
+	// Gone again: a page at the top (its directory is "."), and one in a
+	// directory made through d before public/ went.
+	if err := od.mkdir("book/x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := od.mkdir("."); err != nil {
+		t.Fatal(err)
+	}
+	if err := od.writeNew("index.html", []byte("home")); err != nil {
+		t.Fatal(err)
+	}
+	if err := od.writeNew("book/x/index.html", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]string{"index.html": "home", "book/x/index.html": "x"} {
+		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+		if err != nil || string(got) != want {
+			t.Errorf("%s holds %q, %v; want %q", p, got, err, want)
+		}
+	}
 }
