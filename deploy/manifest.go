@@ -127,8 +127,13 @@ func encodeSorted(m *Manifest, paths []string) ([]byte, error) {
 	}
 	b = binary.AppendUvarint(b, uint64(len(paths)))
 	prev, prevFP, fp := "", "", 0
-	for _, p := range paths {
-		e := m.Objects[p]
+	for i, p := range paths {
+		e, ok := m.Objects[p]
+		if !ok || i > 0 && p <= prev {
+			// A list of paths that is not m's, sorted, would write a
+			// manifest that names other objects than m.
+			return nil, fmt.Errorf("write %s: path %q is not the next of the manifest's", ManifestKey, p)
+		}
 		shared := commonPrefix(prev, p)
 		b = binary.AppendUvarint(b, uint64(shared))
 		b = appendString(b, p[shared:])

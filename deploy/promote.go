@@ -199,6 +199,10 @@ func NewPromotion(from *Source, to *Remote, opt PromoteOptions) (*Promotion, err
 	if err := checkSource(from, opt.FromPrefix, opt.LeaseNow); err != nil {
 		return nil, err
 	}
+	if !to.Full {
+		// Objects outside the part listed would look missing.
+		return nil, errors.New("promote needs every key of the destination listed: fetch it with CheckEvery 0")
+	}
 	toManifest := to.Manifest
 	if toManifest == nil {
 		toManifest = &Manifest{}

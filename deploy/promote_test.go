@@ -517,6 +517,12 @@ func TestNewPromotion(t *testing.T) {
 	}
 	opt := planOpts
 	opt.Prefix, opt.Invalidate, opt.Now = "p/", true, testNow
+	// A destination listed in part would make every object outside the
+	// part look missing.
+	if _, err := deploy.NewPromotion(from, to, deploy.PromoteOptions{FromPrefix: "s/", PlanOptions: opt}); err == nil {
+		t.Error("NewPromotion took a destination not listed in full")
+	}
+	to.Full = true
 	pr, err := deploy.NewPromotion(from, to, deploy.PromoteOptions{FromPrefix: "s/", PlanOptions: opt})
 	if err != nil {
 		t.Fatal(err)

@@ -199,7 +199,9 @@ func NewWaiting(p *Plan, buildErr error, r *Remote, l *Lock, now time.Time) Wait
 // manifest there is nothing to drift from.
 func NewDrift(r *Remote, prefix string) Drift {
 	d := Drift{Objects: []DriftObject{}}
-	if r.Manifest == nil {
+	if r.Manifest == nil || !r.Full {
+		// Drift is told only from a full listing: outside a part,
+		// every object would look missing.
 		return d
 	}
 	listed := map[string]Object{}

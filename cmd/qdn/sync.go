@@ -303,6 +303,11 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 
 	bar := newProgress(c.Stderr, len(plan.Uploads), plan.Bytes())
 	s.Progress = bar.update
+	// Apply updates the manifest read in place: count its keys first.
+	known := 0
+	if f.remote.Manifest != nil {
+		known = len(f.remote.Manifest.Objects)
+	}
 	t0 = time.Now()
 	result, err := s.Apply(ctx, plan, deploy.Deploy{Commit: commit, Dirty: dirty != ""})
 	bar.done()
@@ -319,7 +324,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	c.summary("synced "+env.Name, "uploaded", result.Uploaded, result.UploadedBytes, result.Deleted, result.Unchanged, plan.Invalidation, elapsed)
 	if r := f.remote; !r.Full {
 		fmt.Fprintf(c.Stderr, "qdn: listed %d keys of %d, the part whose turn it was (every key is listed at least once every %d syncs; --verify lists all)\n",
-			r.Listed, len(r.Manifest.Objects), s.CheckEvery)
+			r.Listed, known, s.CheckEvery)
 	}
 	if c.JSON {
 		return c.printJSON(struct {
