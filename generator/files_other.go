@@ -3,6 +3,8 @@
 package generator
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -53,7 +55,16 @@ func (d *outDir) mkdir(rel string) error {
 // writeNew writes b to the file rel (slash-separated, below d), which must
 // not exist.
 func (d *outDir) writeNew(rel string, b []byte) error {
-	return writeFileNew(filepath.Join(d.path, filepath.FromSlash(rel)), b)
+	full := filepath.Join(d.path, filepath.FromSlash(rel))
+	err := writeFileNew(full, b)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	// public/ went away, and the directories made in it with it.
+	if err := mkdir(filepath.Dir(full)); err != nil {
+		return err
+	}
+	return writeFileNew(full, b)
 }
 
 func (d *outDir) close() {}
