@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/quickdumpnow/qdn/edge"
 	"github.com/quickdumpnow/qdn/generator"
@@ -59,7 +60,10 @@ func Open(ctx context.Context, env *generator.Environment, concurrency int) (*Ta
 	if concurrency < 1 {
 		concurrency = DefaultConcurrency
 	}
-	var opts []func(*config.LoadOptions) error
+	// The SDK's own log lines (a response body it could not drain for
+	// reuse, say) would reach the user's terminal unasked and in the
+	// SDK's words: what matters comes back as an error qdn reports.
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if env.Region != "" {
 		opts = append(opts, config.WithRegion(env.Region))
 	}
