@@ -30,10 +30,4 @@ func mustLoad(t *testing.T, dir string) *Site {
 	return s
 }
 
-func boise(t *testing.T) *time.Location {
-	loc, err := time.LoadLocation("America/Boise")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
+func boise(t *testing.T) *time.Location { return testenv.Boise(t) }

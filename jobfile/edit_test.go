@@ -49,13 +49,7 @@ func mustLoad(t *testing.T, dir string) *generator.Site {
 	return s
 }
 
-func boise(t *testing.T) *time.Location {
-	loc, err := time.LoadLocation("America/Boise")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
+func boise(t *testing.T) *time.Location { return testenv.Boise(t) }
 
 // fixedRand is a deterministic source of token bytes that look random, as
 // generator.CheckToken wants them.

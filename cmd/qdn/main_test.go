@@ -87,8 +87,9 @@ func cmdExample(root string) func(ts *testscript.TestScript, neg bool, args []st
 	}
 }
 
-// cmdReplace is "replace FILE OLD NEW": FILE with every OLD replaced by NEW,
-// failing when OLD is not in it. It stands in for sed, which Windows lacks.
+// cmdReplace is "replace FILE OLD NEW": FILE with its first OLD replaced by
+// NEW, failing when OLD is not in it. It stands in for sed, which Windows
+// lacks.
 func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: replace FILE OLD NEW")
@@ -99,7 +100,7 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 	if !strings.Contains(string(b), args[1]) {
 		ts.Fatalf("%s does not contain %q", args[0], args[1])
 	}
-	ts.Check(os.WriteFile(name, []byte(strings.ReplaceAll(string(b), args[1], args[2])), 0o644))
+	ts.Check(os.WriteFile(name, []byte(strings.Replace(string(b), args[1], args[2], 1)), 0o644))
 }
 
 // cmdAppend is "append FILE FROM...": the files FROM added to the end of

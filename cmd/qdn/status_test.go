@@ -125,17 +125,7 @@ func TestStatusScripts(t *testing.T) {
 					ts.Fatalf("PutMetricData: %v", err)
 				}
 			},
-			"replace": func(ts *testscript.TestScript, neg bool, args []string) {
-				if neg || len(args) != 3 {
-					ts.Fatalf("usage: replace FILE OLD NEW")
-				}
-				b, err := os.ReadFile(ts.MkAbs(args[0]))
-				ts.Check(err)
-				if !bytes.Contains(b, []byte(args[1])) {
-					ts.Fatalf("%s does not contain %q", args[0], args[1])
-				}
-				ts.Check(os.WriteFile(ts.MkAbs(args[0]), bytes.Replace(b, []byte(args[1]), []byte(args[2]), 1), 0o644))
-			},
+			"replace": cmdReplace,
 			"denymetrics": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 0 {
 					ts.Fatalf("usage: denymetrics")

@@ -133,17 +133,7 @@ func TestSyncScripts(t *testing.T) {
 					fmt.Fprintf(w, "invalidation %s\n", strings.Join(paths, " "))
 				}
 			},
-			"replace": func(ts *testscript.TestScript, neg bool, args []string) {
-				if len(args) != 3 {
-					ts.Fatalf("usage: replace FILE OLD NEW")
-				}
-				b, err := os.ReadFile(ts.MkAbs(args[0]))
-				ts.Check(err)
-				if !bytes.Contains(b, []byte(args[1])) {
-					ts.Fatalf("%s does not contain %q", args[0], args[1])
-				}
-				ts.Check(os.WriteFile(ts.MkAbs(args[0]), bytes.Replace(b, []byte(args[1]), []byte(args[2]), 1), 0o644))
-			},
+			"replace": cmdReplace,
 			"lock": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 3 {
 					ts.Fatalf("usage: lock HOLDER AGE ENDS_IN")

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // JobSite copies the qdn.yaml and content/ of the example site at root
@@ -31,4 +32,14 @@ func JobSite(t testing.TB, root string, jobs map[string]string) string {
 		}
 	}
 	return dir
+}
+
+// Boise is the example site's time zone, America/Boise.
+func Boise(t testing.TB) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("America/Boise")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
