@@ -57,7 +57,8 @@ func endedJobs(s *Site) []EndedJob {
 
 // Build loads, validates and renders the site at dir and writes it to
 // dir/public. Nothing is written unless every source is valid and every page
-// rendered.
+// rendered and checked (see checkBuild), and a page is written as it was
+// checked.
 //
 // With Options.CacheDir set, jobs whose file and page are as the last build
 // left them are neither parsed nor rendered, and their pages are not even
