@@ -57,7 +57,8 @@ func endedJobs(s *Site) []EndedJob {
 
 // Build loads, validates and renders the site at dir and writes it to
 // dir/public. Nothing is written unless every source is valid and every page
-// rendered.
+// rendered and checked (see checkBuild), and a page is written as it was
+// checked.
 //
 // With Options.CacheDir set, jobs whose file and page are as the last build
 // left them are neither parsed nor rendered, and their pages are not even
@@ -109,9 +110,14 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// check makes it if some output needs it, which after a build that
 	// changed nothing none does.
 	var index chan *leakIndex
+	var ready atomic.Pointer[leakIndex]
 	if !skipPrivacyCheck && (cache == nil || len(have) < len(s.LiveJobs())) {
 		index = make(chan *leakIndex, 1)
-		go func() { index <- newLeakIndex(s, nil) }()
+		go func() {
+			x := newLeakIndex(s, nil)
+			ready.Store(x)
+			index <- x
+		}()
 	}
 	var x *leakIndex
 	indexed := false
@@ -157,10 +163,32 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		}
 		return &Result{Config: s.config()}, err
 	}
-	out, err := render(ctx, s, have, emit)
+	// A build that holds its pages until it writes them checks each as it
+	// renders it, once the index is made, and renders it again as it
+	// writes it (see laterPages).
+	var look func() (*leakIndex, bool)
+	if !opt.NoWrite && st == nil {
+		look = func() (*leakIndex, bool) {
+			if skipPrivacyCheck {
+				return nil, true
+			}
+			x := ready.Load()
+			return x, x != nil
+		}
+	}
+	if indexFirst {
+		waitIndex()
+	}
+	out, err := render(ctx, s, have, emit, look)
 	waitIndex()
 	if err != nil {
 		return fail(err)
+	}
+	if l := out.later; l != nil {
+		batchLeaks = append(batchLeaks, l.leaks...)
+		for p := range l.at {
+			checked[p] = true
+		}
 	}
 	out.dir = pub
 	if err := ctx.Err(); err != nil {
@@ -184,6 +212,9 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	}
 	if opt.NoWrite {
 		return &Result{Config: s.Config, Output: out, Ended: endedJobs(s)}, nil
+	}
+	if beforeWrite != nil {
+		beforeWrite(out)
 	}
 	var c *Changes
 	if st != nil {
@@ -231,6 +262,17 @@ var (
 // afterValidate, when set, is called once a build has read and validated
 // every source, before it renders: tests change a job file there.
 var afterValidate func()
+
+// indexFirst has Build make the privacy check's index before it renders
+// the tracking pages, so that each is checked as it is rendered and
+// rendered again as it is written (see laterPages): tests set it, to take
+// that way for certain. Otherwise the pages rendered while the index is
+// being made are held until the check.
+var indexFirst bool
+
+// beforeWrite, when set, is called once a build has rendered and checked
+// every page, before it writes: tests change what is to be written there.
+var beforeWrite func(out *Output)
 
 // skimExpired has Build skim the files of jobs that ended long ago (see
 // skimJob); only tests turn it off, to compare.

@@ -19,7 +19,12 @@
 // in once all have passed (see stager in write.go), keeps of each valid job
 // only what the whole build needs and parses each batch's job files again
 // to render them (Site.slimJob, Site.fullJobs), and only skims the files of
-// jobs that ended more than track.expire_after ago (skim.go).
+// jobs that ended more than track.expire_after ago (skim.go). On a site it
+// writes whole, Build does not hold the tracking pages from rendering to
+// writing either: it checks each page as it renders it into a buffer its
+// worker reuses, keeps a hash of it and drops it, and renders it again as
+// it writes it; a page that comes out different fails the build and is
+// not written (see laterPages in later.go).
 //
 // Every source is read by readSource (source.go), through an os.Root on the
 // site: a regular file inside the site, of bounded size, or an error naming

@@ -918,9 +918,12 @@ const maxClean = 8
 // what a tag holds depends on its bytes alone, and bytes found clean once
 // are clean wherever they appear again. Most tags of a page are its
 // template's, the same on every page: once the inline CSS is skipped,
-// they are most of the bytes left. The cache is direct-mapped and keeps the bytes themselves (a
-// slice of the output, alive while the check runs): a tag is skipped only
-// when equal to one found clean, never on a hash alone.
+// they are most of the bytes left. The cache is direct-mapped and keeps a
+// copy of the bytes themselves: a tag is skipped only when equal to one
+// found clean, never on a hash alone. A copy, not a slice of the output:
+// a page rendered into a buffer that the next page is rendered into (see
+// laterPages) would change under a slice, and a slice of a tag found
+// clean would then hold whatever the next page has there.
 //
 // It keeps runs of tags as well: tags with nothing between them but bytes
 // that are no letter, digit or escape (the white space between the tags of
@@ -966,8 +969,11 @@ func (t *tagCache) run(b []byte, i int) int {
 
 // putRun keeps r, a run of tags found clean.
 func (t *tagCache) putRun(r []byte) {
-	if len(r) >= minRun {
-		t.runs[runSlot(r)] = r
+	if len(r) < minRun {
+		return
+	}
+	if slot := &t.runs[runSlot(r)]; !bytes.Equal(*slot, r) {
+		*slot = append((*slot)[:0], r...)
 	}
 }
 
@@ -996,7 +1002,7 @@ func (x *leakIndex) tag(b []byte, i int, tags *tagCache, found func(p int32)) in
 	clean := true
 	end := x.scanTag(b, i, func(p int32) { clean = false; found(p) })
 	if clean {
-		*slot = t
+		*slot = append((*slot)[:0], t...)
 	}
 	return end
 }
@@ -1111,35 +1117,17 @@ func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 	// One tag cache for each worker, as near as a pool gives, and for this
 	// index only: a tag clean for one index may not be for another. Not a
 	// sync.Pool: the runtime keeps every sync.Pool until the second
-	// collection after its last use, and a tag cache holds slices of the
-	// outputs it read, which would keep a batched build's pages (see
-	// stager) in memory long after they were written.
+	// collection after its last use, and a tag cache holds copies of the
+	// tags it found clean, which would stay in memory long after the check.
 	pool := make(chan *tagCache, runtime.GOMAXPROCS(0))
 	parallel(len(paths), 0, func(i int) {
-		p := paths[i]
-		// Patterns found in one output are few (a tracking page's path
-		// holds its token): a list is cheaper than a map.
-		var seen []int32
-		report := func(pat int32) {
-			if slices.Contains(seen, pat) {
-				return
-			}
-			seen = append(seen, pat)
-			for _, o := range x.ownersOf(pat) {
-				if o := x.leakOwner(o); !o.allowedIn(p) {
-					found[i] = append(found[i], leak{path: p, owner: o})
-				}
-			}
-		}
-		// The path too: a token in a file name is as public as in a page.
-		x.scan([]byte(p), true, nil, report)
 		var tags *tagCache
 		select {
 		case tags = <-pool:
 		default:
 			tags = new(tagCache)
 		}
-		x.scan(out[p], textExt[path.Ext(p)], tags, report)
+		found[i] = x.checkPage(paths[i], out[paths[i]], tags)
 		select {
 		case pool <- tags:
 		default:
@@ -1150,6 +1138,31 @@ func (x *leakIndex) check(out map[string][]byte, paths []string) []leak {
 		all = append(all, l...)
 	}
 	return all
+}
+
+// checkPage searches the output at path p, whose bytes are b, for the
+// patterns of x, and returns every job value found where it may not be.
+// Tags are looked up in tags, when not nil.
+func (x *leakIndex) checkPage(p string, b []byte, tags *tagCache) []leak {
+	var found []leak
+	// Patterns found in one output are few (a tracking page's path holds
+	// its token): a list is cheaper than a map.
+	var seen []int32
+	report := func(pat int32) {
+		if slices.Contains(seen, pat) {
+			return
+		}
+		seen = append(seen, pat)
+		for _, o := range x.ownersOf(pat) {
+			if o := x.leakOwner(o); !o.allowedIn(p) {
+				found = append(found, leak{path: p, owner: o})
+			}
+		}
+	}
+	// The path too: a token in a file name is as public as in a page.
+	x.scan([]byte(p), true, nil, report)
+	x.scan(b, textExt[path.Ext(p)], tags, report)
+	return found
 }
 
 // leakErrors turns leaks into errors, at most maxLeaks of them.

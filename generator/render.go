@@ -34,6 +34,10 @@ type Output struct {
 	// as the last build left them in public/, and those the build wrote
 	// or staged (see wrote).
 	sums map[string]pageSum
+	// later holds the pages, listed in files with nil bytes, that the
+	// build checked and renders again as it writes them; Build drops it
+	// once they are written.
+	later *laterPages
 }
 
 // pageSum is the SHA-256 and size of a page's bytes.
@@ -52,8 +56,8 @@ func (o *Output) Sum(p string) (sum [32]byte, size int64, ok bool) {
 }
 
 // wrote records the sums of the pages the build has written to public/:
-// staged holds those of the pages whose bytes o no longer holds, the
-// others are hashed from the bytes o holds.
+// staged and o.later hold those of the pages whose bytes o does not hold,
+// the others are hashed from the bytes o holds.
 func (o *Output) wrote(staged map[string]pageSum) {
 	if o.sums == nil {
 		o.sums = make(map[string]pageSum, len(o.files))
@@ -62,6 +66,8 @@ func (o *Output) wrote(staged map[string]pageSum) {
 	for p, b := range o.files {
 		if s, ok := staged[p]; ok {
 			o.sums[p] = s
+		} else if o.later.has(p) {
+			o.sums[p] = o.later.written[o.later.at[p]]
 		} else if _, ok := o.sums[p]; !ok && b != nil {
 			held = append(held, p)
 		}
@@ -74,6 +80,7 @@ func (o *Output) wrote(staged map[string]pageSum) {
 	for i, p := range held {
 		o.sums[p] = sums[i]
 	}
+	o.later = nil
 }
 
 // Len is the number of output files.
@@ -362,18 +369,28 @@ var buffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0,
 func (r *renderer) exec(name string, v *view) ([]byte, error) {
 	b := buffers.Get().(*bytes.Buffer)
 	defer buffers.Put(b)
+	page, err := r.execInto(b, name, v)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(page), nil
+}
+
+// execInto renders the page template name into b, emptied first, and
+// returns b's bytes.
+func (r *renderer) execInto(b *bytes.Buffer, name string, v *view) ([]byte, error) {
 	b.Reset()
 	v.Footer = r.footers[name]
 	if err := r.site.Templates.pages[name].ExecuteTemplate(b, name, v); err != nil {
 		return nil, templateError(r.site.Templates.Source[name], err)
 	}
-	return bytes.Clone(b.Bytes()), nil
+	return b.Bytes(), nil
 }
 
 // Render builds every output of the site in memory. It stops soon after
 // ctx is cancelled and returns ctx's error.
 func Render(ctx context.Context, s *Site) (*Output, error) {
-	return render(ctx, s, nil, nil)
+	return render(ctx, s, nil, nil, nil)
 }
 
 // render is Render for a build that already holds some tracking pages, by
@@ -384,7 +401,15 @@ func Render(ctx context.Context, s *Site) (*Output, error) {
 // output lists them with nil bytes. Once a page fails to render, emit is
 // not called again (the build fails), but every page is still rendered, to
 // report every error.
-func render(ctx context.Context, s *Site, have map[string][]byte, emit func(paths []string, pages [][]byte) error) (*Output, error) {
+//
+// With look set instead, the output holds the tracking pages that look let it check straight
+// away as laterPages: checked, with nil bytes, to be rendered again when
+// written (see Output.later). look returns the privacy check's index and
+// true once the pages can be checked (a nil index when the build has no
+// check), and false before: the pages rendered then are held, as without
+// look, and checked with the others.
+func render(ctx context.Context, s *Site, have map[string][]byte, emit func(paths []string, pages [][]byte) error,
+	look func() (*leakIndex, bool)) (*Output, error) {
 	r, err := newRenderer(s)
 	if err != nil {
 		return nil, err
@@ -470,13 +495,26 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 		}
 		pages := make([][]byte, len(jobs))
 		errs := make([]error, len(jobs))
+		var later *laterPlan
+		if look != nil && len(jobs) > 0 {
+			later = newLaterPlan(r, len(jobs))
+		}
 		if err := parallelCtx(ctx, len(jobs), 0, func(i int) {
+			if later != nil {
+				if x, ok := look(); ok {
+					errs[i] = later.first(i, jobs[i], paths[i], x)
+					return
+				}
+			}
 			pages[i], errs[i] = r.Track(jobs[i])
 		}); err != nil {
 			return nil, err
 		}
 		for i, p := range paths {
 			add(p, pages[i], errs[i])
+		}
+		if later != nil {
+			out.later = later.done(paths)
 		}
 		return out, list.Err()
 	}
@@ -586,6 +624,43 @@ func (r *renderer) Track(j *Job) ([]byte, error) {
 	return r.fastTrack(r.trackPage(j))
 }
 
+// trackInto renders the tracking page of one job into b, emptied first,
+// and returns the page: b's bytes, or the first page of the build, which
+// htmlexec.Compile renders into memory of its own (see fastTrack).
+func (r *renderer) trackInto(b *bytes.Buffer, j *Job) ([]byte, error) {
+	v := r.trackPage(j)
+	first := false
+	var page []byte
+	var err error
+	r.trackOnce.Do(func() {
+		first = true
+		page, err = r.compileTrack(v)
+	})
+	if first {
+		return page, err
+	}
+	if r.track != nil {
+		b.Reset()
+		v.Footer = r.footers[TemplateTrack]
+		if err := r.track.Execute(b, v); err == nil {
+			return b.Bytes(), nil
+		}
+	}
+	return r.execInto(b, TemplateTrack, v)
+}
+
+// compileTrack renders the first tracking page of a build, and has r.track
+// run the others when htmlexec gives that page's bytes (see fastTrack).
+func (r *renderer) compileTrack(v *view) ([]byte, error) {
+	v.Footer = r.footers[TemplateTrack]
+	t, page, err := htmlexec.Compile(r.site.Templates.pages[TemplateTrack], TemplateTrack, v)
+	r.track = t
+	if err != nil {
+		return nil, templateError(r.site.Templates.Source[TemplateTrack], err)
+	}
+	return page[:len(page):len(page)], nil
+}
+
 // trackPage is the view of a job's tracking page.
 func (r *renderer) trackPage(j *Job) *view {
 	c := r.site.Config
@@ -652,14 +727,10 @@ func (r *renderer) fastTrack(v *view) ([]byte, error) {
 	var err error
 	r.trackOnce.Do(func() {
 		first = true
-		v.Footer = r.footers[TemplateTrack]
-		r.track, page, err = htmlexec.Compile(r.site.Templates.pages[TemplateTrack], TemplateTrack, v)
-		if err != nil {
-			err = templateError(r.site.Templates.Source[TemplateTrack], err)
-		}
+		page, err = r.compileTrack(v)
 	})
 	if first {
-		return page[:len(page):len(page)], err
+		return page, err
 	}
 	if r.track != nil {
 		if page, err := r.execFast(r.track, v); err == nil {

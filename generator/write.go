@@ -184,15 +184,24 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 				return
 			}
 		}
-		if out.files[p] == nil {
-			// A page the build trusted without reading is gone from
-			// public/: its bytes are not at hand to write again.
-			errs[i] = fmt.Errorf("%s was removed from %s during the build; run the build again", p, dir)
-			return
+		page := out.files[p]
+		if page == nil {
+			if !out.later.has(p) {
+				// A page the build trusted without reading is gone
+				// from public/: its bytes are not at hand to write
+				// again.
+				errs[i] = fmt.Errorf("%s was removed from %s during the build; run the build again", p, dir)
+				return
+			}
+			b := buffers.Get().(*bytes.Buffer)
+			defer buffers.Put(b)
+			if page, errs[i] = out.later.again(p, b); errs[i] != nil {
+				return
+			}
 		}
 		if existing[p] {
 			old, err := readFile(target)
-			if err == nil && bytes.Equal(old, out.files[p]) {
+			if err == nil && bytes.Equal(old, page) {
 				return
 			}
 			results[i] = modified
@@ -211,9 +220,9 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 			// Nothing to replace: write in place. A file cut short by
 			// a killed build differs from its page, so the next
 			// build replaces it.
-			errs[i] = od.writeNew(p, out.files[p])
+			errs[i] = od.writeNew(p, page)
 		} else {
-			errs[i] = writeFileAtomic(target, out.files[p])
+			errs[i] = writeFileAtomic(target, page)
 		}
 		if afterWrite != nil {
 			afterWrite(p)
