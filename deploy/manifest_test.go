@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,9 +29,9 @@ func TestDecodeManifestVersion1(t *testing.T) {
 	}
 	want := &Manifest{
 		Version: 1, Commit: "abc123", Synced: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC),
-		Objects: map[string]Entry{
-			"index.html":     {Hash: "4f2b0c6a2d6f1e3a9d1b7c8e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a", Headers: "a1b2c3d4e5f60718", Size: 1234, ETag: "0123456789abcdef0123456789abcdef"},
-			"media/tour.mp4": {Hash: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", Headers: "1122334455667788", Size: 17825792, ETag: "0123456789abcdef0123456789abcdef-3"},
+		Entries: []Entry{
+			{Path: "index.html", Hash: hexSum(t, "4f2b0c6a2d6f1e3a9d1b7c8e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a"), Headers: "a1b2c3d4e5f60718", Size: 1234, ETag: "0123456789abcdef0123456789abcdef"},
+			{Path: "media/tour.mp4", Hash: hexSum(t, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"), Headers: "1122334455667788", Size: 17825792, ETag: "0123456789abcdef0123456789abcdef-3"},
 		},
 		Invalidated: MonthCount{Month: "2026-11", Paths: 12},
 	}
@@ -53,10 +54,19 @@ func TestDecodeManifestVersion1(t *testing.T) {
 	}
 }
 
+// hexSum returns the SHA-256 written in hex as s.
+func hexSum(t testing.TB, s string) (sum [32]byte) {
+	t.Helper()
+	if n, err := hex.Decode(sum[:], []byte(s)); err != nil || n != len(sum) {
+		t.Fatalf("hex SHA-256 %q: %d bytes, %v", s, n, err)
+	}
+	return sum
+}
+
 // genManifest returns a manifest of n keys shaped like a site's: most of
 // them tracking pages under random tokens, a few header sets.
 func genManifest(n int) *Manifest {
-	m := &Manifest{Version: manifestVersion, Commit: strings.Repeat("c", 40), Synced: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), Objects: make(map[string]Entry, n)}
+	m := &Manifest{Version: manifestVersion, Commit: strings.Repeat("c", 40), Synced: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), Entries: make([]Entry, 0, n)}
 	fps := []string{"a1b2c3d4e5f60718", "1122334455667788", "99aabbccddeeff00"}
 	for i := range n {
 		sum := sha256.Sum256(binary.LittleEndian.AppendUint64(nil, uint64(i)))
@@ -67,8 +77,9 @@ func genManifest(n int) *Manifest {
 			path = fmt.Sprintf("media/%06d.jpg", i)
 			etag += "-2"
 		}
-		m.Objects[path] = Entry{Hash: hex.EncodeToString(sum[:]), Headers: fps[i%len(fps)], Size: int64(6000 + i%500), ETag: etag}
+		m.Entries = append(m.Entries, Entry{Path: path, Hash: sum, Headers: fps[i%len(fps)], Size: int64(6000 + i%500), ETag: etag})
 	}
+	slices.SortFunc(m.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	return m
 }
 
@@ -125,9 +136,12 @@ func BenchmarkManifest(b *testing.B) {
 				b.Fatal(err)
 			}
 			v1 := struct {
-				Version int              `json:"version"`
-				Objects map[string]Entry `json:"objects"`
-			}{1, m.Objects}
+				Version int                `json:"version"`
+				Objects map[string]v1Entry `json:"objects"`
+			}{1, map[string]v1Entry{}}
+			for _, e := range m.Entries {
+				v1.Objects[e.Path] = v1Entry{Hash: hex.EncodeToString(e.Hash[:]), Headers: e.Headers, Size: e.Size, ETag: e.ETag}
+			}
 			encV1 := mustMarshal(b, v1)
 			b.Run("write", func(b *testing.B) {
 				for b.Loop() {

@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,13 +28,14 @@ func testURIs(path string) []string {
 // published returns the listing and manifest of a bucket holding exactly
 // files under prefix, as a complete sync leaves it.
 func published(prefix string, files ...File) ([]Object, *Manifest) {
-	m := &Manifest{Version: manifestVersion, Objects: map[string]Entry{}}
+	m := &Manifest{Version: manifestVersion}
 	var remote []Object
 	for _, f := range files {
-		etag := `"` + f.Hash[:32] + `"`
+		etag := fmt.Sprintf(`"%x"`, f.Hash[:16])
 		remote = append(remote, Object{Key: prefix + f.Path, Size: int64(len(f.Body)), ETag: etag})
-		m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: int64(len(f.Body)), ETag: etag}
+		m.Entries = append(m.Entries, Entry{Path: f.Path, Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: int64(len(f.Body)), ETag: etag})
 	}
+	slices.SortFunc(m.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	remote = append(remote, Object{Key: prefix + ManifestKey, Size: 10, ETag: `"m"`})
 	return remote, m
 }

@@ -90,8 +90,6 @@ type Remote struct {
 	// after and through bound the paths of a partial listing, as
 	// remoteView has them.
 	after, through string
-	// paths are the manifest's paths, sorted, as it was read.
-	paths []string
 }
 
 // Check is where the next sync of an environment starts its partial
@@ -152,7 +150,7 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 		case err != nil:
 			return err
 		}
-		r.Manifest, r.paths, err = decodeManifestPaths(b)
+		r.Manifest, err = decodeManifest(b)
 		return err
 	})
 	if s.CheckEvery > 1 {
@@ -170,7 +168,7 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	paths := listedPaths(r.Manifest, r.paths)
+	paths := listedPaths(r.Manifest)
 	start := time.Now()
 	defer func() { r.ListTook += time.Since(start) }()
 	if check != nil && r.Manifest != nil && len(paths) > partialFrom {
@@ -288,7 +286,7 @@ func (s *Syncer) matches(m *Manifest, paths []string, listed []Object, after, th
 		if !ok || strings.HasPrefix(path, StateDir) {
 			continue
 		}
-		e, ok := m.Objects[path]
+		e, ok := m.Lookup(path)
 		if !ok || e.ETag != o.ETag || e.Size != o.Size {
 			return false
 		}
@@ -353,13 +351,15 @@ var partialFrom = listRange * listRanges
 // manifest, the lock that the sync holds, and the check, sorted.
 var statePaths = []string{CheckKey, LockKey, ManifestKey}
 
-// listedPaths returns, sorted, the paths m names with statePaths; sorted
-// are m's paths in order, or nil.
-func listedPaths(m *Manifest, sorted []string) []string {
+// listedPaths returns, sorted, the paths m names with statePaths.
+func listedPaths(m *Manifest) []string {
 	if m == nil {
 		return nil
 	}
-	paths := slices.Grow(slices.Clip(sortedPaths(m, sorted)), len(statePaths))
+	paths := make([]string, len(m.Entries), len(m.Entries)+len(statePaths))
+	for i, e := range m.Entries {
+		paths[i] = e.Path
+	}
 	for _, p := range statePaths {
 		if i, found := slices.BinarySearch(paths, p); !found {
 			paths = slices.Insert(paths, i, p)
@@ -416,9 +416,6 @@ func (s *Syncer) Plan(r *Remote, files []File, opt PlanOptions) (*Plan, error) {
 		view.partial, view.after, view.through = true, r.after, r.through
 	}
 	p, err := newPlan(files, view, r.Manifest, r.Pending, opt)
-	if p != nil {
-		p.manifestPaths = r.paths
-	}
 	if p != nil && (!r.Full || len(files) > partialFrom) {
 		// A bucket too small to list in part gets no check.
 		p.check = r.check
@@ -481,8 +478,8 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 			}
 			return etag, nil
 		},
-		manifest: func(etags map[string]string) (*Manifest, []string) { return s.nextManifest(p, etags, d) },
-		check:    p.check, known: p.manifest, knownPaths: p.manifestPaths,
+		manifest: func(etags map[string]string) *Manifest { return s.nextManifest(p, etags, d) },
+		check:    p.check, known: p.manifest,
 	}
 	done, err := s.apply(ctx, c)
 	res.Uploaded, res.UploadedBytes, res.Deleted = done.written, done.bytes, done.deleted
@@ -506,15 +503,13 @@ type change struct {
 	firstSync bool
 	// write brings the object of a to the bucket; its error names it.
 	write    func(ctx context.Context, a Action) (etag string, err error)
-	manifest func(etags map[string]string) (m *Manifest, sorted []string)
+	manifest func(etags map[string]string) *Manifest
 	// check, when not nil, is written once the manifest is: where the
 	// next partial listing starts.
 	check *Check
-	// known is the manifest in the bucket before the change, with its
-	// paths sorted (or nil), for the check's next part when no manifest
-	// is written.
-	known      *Manifest
-	knownPaths []string
+	// known is the manifest in the bucket before the change, for the
+	// check's next part when no manifest is written.
+	known *Manifest
 }
 
 // applied is what apply did.
@@ -553,10 +548,10 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 		return done, err
 	}
 	done.deleted = len(c.deletes)
-	known, sorted := c.known, c.knownPaths
+	known := c.known
 	if len(c.writes) > 0 || len(c.deletes) > 0 || len(c.inv.Paths) > 0 || c.firstSync {
-		known, sorted = c.manifest(etags)
-		if err := s.putManifest(ctx, known, sorted); err != nil {
+		known = c.manifest(etags)
+		if err := s.putManifest(ctx, known); err != nil {
 			return done, err
 		}
 	}
@@ -567,7 +562,7 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 		if known != nil {
 			// From where the part really starts: after the last key,
 			// it starts again at the first.
-			from, through, bounds := s.part(listedPaths(known, sorted), check.After)
+			from, through, bounds := s.part(listedPaths(known), check.After)
 			check.After, check.Next = from, &Part{Through: through, Bounds: bounds}
 		}
 		b, err := json.Marshal(check)
@@ -597,10 +592,9 @@ func (s *Syncer) delete(ctx context.Context, deletes []Action) error {
 	return nil
 }
 
-// putManifest writes m, whose paths are sorted or nil, as the
-// environment's manifest.
-func (s *Syncer) putManifest(ctx context.Context, m *Manifest, sorted []string) error {
-	b, err := encodeSorted(m, sorted)
+// putManifest writes m as the environment's manifest.
+func (s *Syncer) putManifest(ctx context.Context, m *Manifest) error {
+	b, err := encodeManifest(m)
 	if err != nil {
 		return err
 	}
@@ -705,24 +699,37 @@ func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags m
 	return errors.Join(errs...)
 }
 
-// nextManifest returns the manifest of the bucket once p is applied, with
-// its paths sorted. It is the manifest p was planned against, updated in
-// place: a sync of a million objects that changed a few then holds one
-// manifest, not two.
-func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) (*Manifest, []string) {
-	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: s.now().UTC(), Objects: p.manifest.Objects}
+// nextManifest returns the manifest of the bucket once p is applied. It
+// is the manifest p was planned against, updated in place when the build
+// made the same paths (a sync of a million objects that changed a few
+// then holds one manifest, not two), else a new one that keeps the
+// entries of the files not written.
+func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manifest {
+	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: s.now().UTC()}
 	m.Invalidated = s.countInvalidated(p.manifest.Invalidated, len(p.Invalidation.Paths))
-	if m.Objects == nil {
-		m.Objects = make(map[string]Entry, len(p.files))
+	old := p.manifest.Entries
+	same := len(old) == len(p.files)
+	for i := 0; same && i < len(old); i++ {
+		same = old[i].Path == p.files[i].Path
 	}
-	paths := make([]string, len(p.files))
+	if same {
+		m.Entries = old
+	} else {
+		m.Entries = make([]Entry, len(p.files))
+	}
 	fingerprints := map[generator.Headers]string{}
+	j := 0 // the old entry of the file, or after it
 	for i, f := range p.files {
-		paths[i] = f.Path
-		// A file not written is unchanged, so its entry is already
-		// there: the plan uploads every other.
-		etag, ok := etags[p.Prefix+f.Path]
-		if !ok {
+		etag, written := etags[p.Prefix+f.Path]
+		if !written {
+			// A file not written is unchanged, so its entry is
+			// there: the plan uploads every other.
+			if !same {
+				for old[j].Path < f.Path {
+					j++
+				}
+				m.Entries[i] = old[j]
+			}
 			continue
 		}
 		fp, ok := fingerprints[f.Headers]
@@ -730,17 +737,9 @@ func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) (*Mani
 			fp = Fingerprint(f.Headers)
 			fingerprints[f.Headers] = fp
 		}
-		m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: fp, Size: f.Size, ETag: etag}
+		m.Entries[i] = Entry{Path: f.Path, Hash: f.Hash, Headers: fp, Size: f.Size, ETag: etag}
 	}
-	if len(m.Objects) != len(p.files) {
-		// Entries of objects deleted, or gone from the bucket already.
-		for path := range m.Objects {
-			if _, ok := p.file(path); !ok {
-				delete(m.Objects, path)
-			}
-		}
-	}
-	return m, paths
+	return m
 }
 
 // countInvalidated adds paths to the month's count of invalidation paths
