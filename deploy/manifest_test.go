@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -51,6 +52,67 @@ func TestDecodeManifestVersion1(t *testing.T) {
 	m.Version = manifestVersion
 	if diff := cmp.Diff(want, back); diff != "" {
 		t.Errorf("round trip of a version 1 manifest (-want +got):\n%s", diff)
+	}
+}
+
+// TestDecodeManifestVersion2 reads testdata/manifest-v2.bin, a version 2
+// manifest as qdn wrote it when it kept its entries in a map and its
+// hashes in hex: plain MD5 ETags, a multipart one, one that is not an
+// MD5, an empty one, paths that share prefixes, three header
+// fingerprints. Written again, it is the same bytes.
+func TestDecodeManifestVersion2(t *testing.T) {
+	b, err := os.ReadFile("testdata/manifest-v2.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := decodeManifest(b)
+	if err != nil {
+		t.Fatalf("decodeManifest(testdata/manifest-v2.bin) = %v", err)
+	}
+	want := &Manifest{
+		Version: 2, Commit: "0123456789abcdef0123456789abcdef01234567", Dirty: true,
+		Synced: time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC), Invalidated: MonthCount{Month: "2026-11", Paths: 37},
+		Entries: []Entry{
+			{Path: "index.html", Hash: hexSum(t, "4f2b0c6a2d6f1e3a9d1b7c8e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a"), Headers: "a1b2c3d4e5f60718", Size: 1234, ETag: "0123456789abcdef0123456789abcdef"},
+			{Path: "media/tour.mp4", Hash: hexSum(t, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"), Headers: "1122334455667788", Size: 17825792, ETag: "0123456789abcdef0123456789abcdef-3"},
+			{Path: "track/k3v9x2/index.html", Hash: hexSum(t, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"), Headers: "a1b2c3d4e5f60718", Size: 7012, ETag: "fedcba9876543210fedcba9876543210"},
+			{Path: "track/k3v9x7/index.html", Hash: hexSum(t, "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"), Headers: "a1b2c3d4e5f60718", Size: 6990, ETag: `"quoted by a server"`},
+			{Path: "track/k3v9x7/index.html.br", Hash: hexSum(t, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), Headers: "99aabbccddeeff00", Size: 0, ETag: ""},
+		},
+	}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("decodeManifest(testdata/manifest-v2.bin) (-want +got):\n%s", diff)
+	}
+	for _, e := range want.Entries {
+		if got, ok := m.Lookup(e.Path); !ok || got != e {
+			t.Errorf("Lookup(%q) = %+v, %v; want %+v, true", e.Path, got, ok, e)
+		}
+	}
+	if got, ok := m.Lookup("track/k3v9x5/index.html"); ok {
+		t.Errorf("Lookup of a path not in the manifest = %+v, true; want false", got)
+	}
+	again, err := encodeManifest(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again, b) {
+		t.Errorf("encodeManifest(decodeManifest(testdata/manifest-v2.bin)) differs from it:\n%x\nwant\n%x", again, b)
+	}
+}
+
+// TestEncodeManifestUnsorted refuses to write entries out of order or a
+// path twice: read back, such a manifest is refused as damaged.
+func TestEncodeManifestUnsorted(t *testing.T) {
+	a := Entry{Path: "a.css", ETag: "e"}
+	b := Entry{Path: "b.css", ETag: "e"}
+	for name, entries := range map[string][]Entry{
+		"out of order": {b, a},
+		"twice":        {a, a},
+	} {
+		_, err := encodeManifest(&Manifest{Entries: entries})
+		if err == nil || !strings.HasPrefix(err.Error(), "write .qdn/manifest.json: path ") {
+			t.Errorf("encodeManifest(%s) = %v; want it refused", name, err)
+		}
 	}
 }
 

@@ -119,20 +119,72 @@ func TestNewPlan(t *testing.T) {
 			want{unchanged: 3, paths: []string{"/track/t9/", "/track/t9/index.html"}}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p, err := NewPlan(tt.local, tt.remote, tt.m, tt.pending, PlanOptions{
-				Prefix: "site/", ViewerURIs: testURIs, MaxPaths: 100, MaxDeletes: 10, Invalidate: true, Now: now,
+		// A listing comes sorted by key from S3, and is looked up by
+		// binary search; one in another order is sorted by an index.
+		sorted := slices.SortedFunc(slices.Values(tt.remote), func(a, b Object) int { return strings.Compare(a.Key, b.Key) })
+		for listing, remote := range map[string][]Object{"as given": tt.remote, "sorted": sorted} {
+			t.Run(tt.name+", listing "+listing, func(t *testing.T) {
+				p, err := NewPlan(tt.local, remote, tt.m, tt.pending, PlanOptions{
+					Prefix: "site/", ViewerURIs: testURIs, MaxPaths: 100, MaxDeletes: 10, Invalidate: true, Now: now,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := want{uploads: p.Uploads, deletes: p.Deletes, unchanged: p.Unchanged, paths: p.Invalidation.Paths}
+				if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(want{}), cmp.Comparer(func(a, b []Action) bool {
+					return len(a) == len(b) && (len(a) == 0 || cmp.Equal(a, b))
+				})); diff != "" {
+					t.Errorf("NewPlan() mismatch (-want +got):\n%s", diff)
+				}
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := want{uploads: p.Uploads, deletes: p.Deletes, unchanged: p.Unchanged, paths: p.Invalidation.Paths}
-			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(want{}), cmp.Comparer(func(a, b []Action) bool {
-				return len(a) == len(b) && (len(a) == 0 || cmp.Equal(a, b))
-			})); diff != "" {
-				t.Errorf("NewPlan() mismatch (-want +got):\n%s", diff)
-			}
-		})
+		}
+	}
+}
+
+// TestRemoteViewPartial looks objects up in a listing of a part of the
+// bucket, the manifest standing for the rest: a path in the part is as
+// listed (or missing), one outside it as the manifest records it, and the
+// objects counted and walked are the listed ones with the manifest's
+// outside the part.
+func TestRemoteViewPartial(t *testing.T) {
+	m := &Manifest{Version: manifestVersion}
+	for _, p := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		m.Entries = append(m.Entries, Entry{Path: p, Size: 1, ETag: "m-" + p})
+	}
+	listed := []Object{
+		{Key: "site/.qdn/lock.json", Size: 9, ETag: "lock"},
+		{Key: "site/d", Size: 1, ETag: "m-d"},
+		{Key: "site/dd", Size: 2, ETag: "new"},
+		{Key: "site/f", Size: 3, ETag: "changed"},
+	}
+	v := listedView(listed, "site/", m)
+	v.partial, v.after, v.through = true, "c", "f"
+	for _, tt := range []struct {
+		path string
+		size int64
+		etag string
+		ok   bool
+	}{
+		{"a", 1, "m-a", true},
+		{"c", 1, "m-c", true},
+		{"d", 1, "m-d", true},
+		{"dd", 2, "new", true},
+		{"e", 0, "", false}, // in the part, not listed: gone from the bucket
+		{"f", 3, "changed", true},
+		{"g", 1, "m-g", true},
+		{"z", 0, "", false},
+	} {
+		size, etag, ok := v.get(tt.path)
+		if size != tt.size || etag != tt.etag || ok != tt.ok {
+			t.Errorf("get(%q) = %d, %q, %v; want %d, %q, %v", tt.path, size, etag, ok, tt.size, tt.etag, tt.ok)
+		}
+	}
+	var walked []string
+	v.each(func(path string, size int64) { walked = append(walked, fmt.Sprint(path, " ", size)) })
+	slices.Sort(walked)
+	want := []string{"a 1", "b 1", "c 1", "d 1", "dd 2", "f 3", "g 1", "h 1"}
+	if !slices.Equal(walked, want) || v.len() != len(want) {
+		t.Errorf("each walked %q, len %d; want %q, %d", walked, v.len(), want, len(want))
 	}
 }
 
