@@ -32,6 +32,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"runtime"
@@ -254,6 +255,18 @@ func (b *memBucket) List(ctx context.Context, prefix, after, through string) ([]
 func (b *memBucket) Get(ctx context.Context, key string) ([]byte, error) {
 	body, _, err := b.Read(ctx, key)
 	return body, err
+}
+
+// Open implements deploy.Opener: the bytes are read from the bucket's
+// own, as a real one sends them over the network, not copied.
+func (b *memBucket) Open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, ok := b.objects[key]
+	if !ok {
+		return nil, 0, deploy.ErrNotFound
+	}
+	return io.NopCloser(bytes.NewReader(o.body)), o.size, nil
 }
 
 func (b *memBucket) Put(ctx context.Context, key string, body []byte, h generator.Headers) (string, error) {

@@ -2,12 +2,14 @@ package deploy
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -225,14 +227,31 @@ func isLowerHex(s string) bool {
 
 // decodeManifest reads a manifest of version 1 or 2.
 func decodeManifest(b []byte) (*Manifest, error) {
-	if rest, ok := bytes.CutPrefix(b, []byte(manifestMagic)); ok {
-		m, err := decodeBinary(b, rest)
+	return readManifest(bytes.NewReader(b), int64(len(b)))
+}
+
+// readManifest reads a manifest of version 1 or 2 from r, whose size is
+// size bytes (-1 when not known). A version 2 manifest is decoded as it
+// arrives: its bytes are never all in memory.
+func readManifest(r io.Reader, size int64) (*Manifest, error) {
+	mr := &manifestReader{r: r, buf: make([]byte, 64<<10)}
+	mr.fill(len(manifestMagic))
+	if mr.err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestKey, mr.err)
+	}
+	if !bytes.HasPrefix(mr.buf[mr.pos:mr.end], []byte(manifestMagic)) {
+		rest, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
+		}
+		m, err := decodeJSON(append(mr.buf[mr.pos:mr.end:mr.end], rest...))
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
 		}
 		return m, nil
 	}
-	m, err := decodeJSON(b)
+	mr.bytes(uint64(len(manifestMagic)))
+	m, err := decodeBinary(mr, size)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
 	}
@@ -275,136 +294,198 @@ func decodeJSON(b []byte) (*Manifest, error) {
 
 var errDamaged = errors.New("the manifest is cut short or damaged")
 
-// decodeBinary reads the manifest b that encodeManifest wrote; rest is b
-// past manifestMagic. It reads the table twice: once to size and check
-// it, once to fill the entries, so that what it allocates is the entries
-// and one string each for all the paths and all the ETags, of their exact
-// size, with nothing copied or grown on the way.
-func decodeBinary(b, rest []byte) (*Manifest, error) {
-	if len(rest) < 4 || crc32.ChecksumIEEE(b[:len(b)-4]) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
-		return nil, errDamaged
-	}
-	r := tableReader{b: rest[:len(rest)-4]}
+// arenaChunk is the size of the strings that hold the paths, and the
+// ETags, of a manifest's entries as it is read.
+const arenaChunk = 1 << 20
+
+// decodeBinary reads the rest of a manifest that encodeManifest wrote,
+// past manifestMagic, from r; size is the manifest's (-1 when not known).
+// It allocates the entries once, when size bounds their count, and their
+// paths and ETags as slices of strings of arenaChunk bytes, filled in
+// turn: nothing is copied or grown on the way.
+func decodeBinary(r *manifestReader, size int64) (*Manifest, error) {
 	var meta manifestMeta
 	if err := json.Unmarshal(r.bytes(r.uvarint()), &meta); err != nil || r.err != nil {
-		return nil, errDamaged
+		return nil, r.failed()
 	}
 	if meta.Version != manifestVersion {
 		return nil, fmt.Errorf("version %d, this qdn knows versions 1 and %d", meta.Version, manifestVersion)
 	}
 	m := &Manifest{Version: meta.Version, Commit: meta.Commit, Dirty: meta.Dirty, Synced: meta.Synced, Invalidated: meta.Invalidated}
-	fps := make([]string, min(r.uvarint(), uint64(len(r.b))))
-	for i := range fps {
-		fps[i] = r.string()
+	fps := make([]string, 0, 16)
+	for i := r.uvarint(); i > 0 && r.err == nil; i-- {
+		fps = append(fps, string(r.bytes(r.uvarint())))
 	}
 	n := r.uvarint()
 	// Each entry holds at least its 32-byte hash: a count beyond that is
 	// damage, refused before anything is allocated for it.
-	if r.err != nil || n > uint64(len(r.b)/32) {
-		return nil, errDamaged
+	if r.err != nil || size >= 0 && n > uint64(size/32) {
+		return nil, r.failed()
 	}
-	table := r
-	pathBytes, etagBytes, err := sizeEntries(&r, n, len(fps))
-	if err != nil {
-		return nil, err
+	capacity := min(n, 1<<20) // past it, grown as they are read
+	if size >= 0 {
+		capacity = n
 	}
-	r = table
-	m.Entries = make([]Entry, n)
-	// Each entry's end in the paths and in the ETags, for the strings cut
-	// from them once they are complete.
-	ends := make([]uint32, 2*n)
-	var paths, etags strings.Builder
-	paths.Grow(pathBytes)
-	etags.Grow(etagBytes)
-	prev := make([]byte, 0, 256) // the path before
+	m.Entries = make([]Entry, 0, capacity)
+	paths := arena{set: func(i int, s string) { m.Entries[i].Path = s }}
+	etags := arena{set: func(i int, s string) { m.Entries[i].ETag = s }}
+	path := make([]byte, 0, 256) // the path before, then this one
 	var md5 [32]byte
-	for i := range m.Entries {
-		e := &m.Entries[i]
+	for i := range n {
 		shared := r.uvarint()
-		prev = append(prev[:shared], r.bytes(r.uvarint())...)
-		paths.Write(prev)
+		suffix := r.bytes(r.uvarint())
+		// Written sorted, each path once: this one is after the one
+		// before.
+		if shared > uint64(len(path)) || i == 0 && shared > 0 ||
+			i > 0 && (len(suffix) == 0 || shared < uint64(len(path)) && suffix[0] <= path[shared]) {
+			return nil, r.failed()
+		}
+		path = append(path[:shared], suffix...)
+		var e Entry
 		copy(e.Hash[:], r.bytes(32))
 		e.Size = int64(r.uvarint())
-		e.Headers = fps[r.uvarint()]
-		if tag := r.uvarint(); tag == 0 {
-			etags.Write(hex.AppendEncode(md5[:0], r.bytes(16)))
+		fp := r.uvarint()
+		tag := r.uvarint()
+		if r.err != nil || fp >= uint64(len(fps)) || e.Size < 0 {
+			return nil, r.failed()
+		}
+		e.Headers = fps[fp]
+		m.Entries = append(m.Entries, e)
+		paths.add(int(i), path)
+		if tag == 0 {
+			etags.add(int(i), hex.AppendEncode(md5[:0], r.bytes(16)))
 		} else {
-			etags.Write(r.bytes(tag - 1))
+			etags.add(int(i), r.bytes(tag-1))
 		}
-		ends[2*i], ends[2*i+1] = uint32(paths.Len()), uint32(etags.Len())
+		if r.err != nil {
+			return nil, r.failed()
+		}
 	}
-	allPaths, allETags := paths.String(), etags.String()
-	var pathAt, etagAt uint32
-	for i := range m.Entries {
-		e := &m.Entries[i]
-		e.Path, e.ETag = allPaths[pathAt:ends[2*i]], allETags[etagAt:ends[2*i+1]]
-		if i > 0 && e.Path <= m.Entries[i-1].Path {
-			return nil, errDamaged // written sorted, each path once
-		}
-		pathAt, etagAt = ends[2*i], ends[2*i+1]
+	paths.flush()
+	etags.flush()
+	sum := r.sum()
+	if crc := r.bytes(4); r.err != nil || binary.LittleEndian.Uint32(crc) != sum || r.fill(1) {
+		return nil, r.failed()
+	}
+	if r.err != nil {
+		return nil, r.err
 	}
 	return m, nil
 }
 
-// sizeEntries reads the n entries of a manifest's table, whose
-// fingerprints are fps many, and returns the bytes of their paths and of
-// their ETags once decoded, or errDamaged.
-func sizeEntries(r *tableReader, n uint64, fps int) (pathBytes, etagBytes int, err error) {
-	prev := 0 // the length of the path before
-	for i := range n {
-		shared := r.uvarint()
-		if shared > uint64(prev) || i == 0 && shared > 0 {
-			return 0, 0, errDamaged
-		}
-		prev = int(shared) + len(r.bytes(r.uvarint()))
-		pathBytes += prev
-		r.bytes(32)
-		size := r.uvarint()
-		fp := r.uvarint()
-		if tag := r.uvarint(); tag == 0 {
-			r.bytes(16)
-			etagBytes += 32
-		} else {
-			etagBytes += len(r.bytes(tag - 1))
-		}
-		if r.err != nil || fp >= uint64(fps) || size > 1<<62 {
-			return 0, 0, errDamaged
-		}
-	}
-	if r.err != nil || len(r.b) != 0 || pathBytes >= 1<<32 || etagBytes >= 1<<32 {
-		return 0, 0, errDamaged
-	}
-	return pathBytes, etagBytes, nil
+// arena makes strings of many entries as slices of few: it fills a string
+// of arenaChunk bytes, then gives each entry its part of it with set.
+type arena struct {
+	chunk strings.Builder
+	// ends are the entries in chunk and where each one's string ends.
+	ends []arenaEnd
+	set  func(i int, s string)
 }
 
-// tableReader reads the table of a manifest; past its end, or at a
-// malformed number, it sets err and returns zeros.
-type tableReader struct {
-	b   []byte
+type arenaEnd struct{ i, end int }
+
+// add gives entry i the string of b, once the chunk it is in is full.
+func (a *arena) add(i int, b []byte) {
+	if a.chunk.Len()+len(b) > a.chunk.Cap() {
+		a.flush()
+		a.chunk.Grow(max(arenaChunk, len(b)))
+	}
+	a.chunk.Write(b)
+	a.ends = append(a.ends, arenaEnd{i: i, end: a.chunk.Len()})
+}
+
+// flush gives the entries of the chunk their strings, and starts a new
+// chunk.
+func (a *arena) flush() {
+	s, start := a.chunk.String(), 0
+	for _, e := range a.ends {
+		a.set(e.i, s[start:e.end])
+		start = e.end
+	}
+	a.chunk.Reset()
+	a.ends = a.ends[:0]
+}
+
+// maxField is the longest field a manifest holds: its meta, a path (S3
+// keys are at most 1,024 bytes) or an ETag. A length beyond it is damage.
+const maxField = 1 << 20
+
+// manifestReader reads a manifest from r through a buffer, and the CRC-32
+// of what it consumed. Past the end, at a malformed number or at a field
+// too long, it sets err to errDamaged (or the error reading r) and returns
+// zeros.
+type manifestReader struct {
+	r        io.Reader
+	buf      []byte
+	pos, end int
+	// crc is the CRC-32 of what was consumed before buf[0].
+	crc uint32
+	eof bool
 	err error
 }
 
-func (r *tableReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err, r.b = errDamaged, nil
+// fill makes n bytes readable past pos, and says whether it could: not
+// when r ends first or fails (err).
+func (r *manifestReader) fill(n int) bool {
+	if r.end-r.pos >= n {
+		return true
+	}
+	r.crc = crc32.Update(r.crc, crc32.IEEETable, r.buf[:r.pos])
+	r.end = copy(r.buf, r.buf[r.pos:r.end])
+	r.pos = 0
+	if n > len(r.buf) {
+		r.buf = append(r.buf[:r.end], make([]byte, n-r.end)...)
+	}
+	for r.end < n && !r.eof && r.err == nil {
+		k, err := r.r.Read(r.buf[r.end:])
+		r.end += k
+		switch {
+		case err == io.EOF:
+			r.eof = true
+		case err != nil:
+			r.err = err
+		}
+	}
+	return r.end >= n
+}
+
+// sum returns the CRC-32 of what was consumed.
+func (r *manifestReader) sum() uint32 {
+	return crc32.Update(r.crc, crc32.IEEETable, r.buf[:r.pos])
+}
+
+// failed returns the error reading r, or errDamaged.
+func (r *manifestReader) failed() error {
+	if r.err != nil && r.err != errDamaged {
+		return r.err
+	}
+	return errDamaged
+}
+
+func (r *manifestReader) uvarint() uint64 {
+	if r.err != nil {
 		return 0
 	}
-	r.b = r.b[n:]
+	r.fill(binary.MaxVarintLen64)
+	v, n := binary.Uvarint(r.buf[r.pos:r.end])
+	if n <= 0 {
+		r.err = cmp.Or(r.err, errDamaged)
+		return 0
+	}
+	r.pos += n
 	return v
 }
 
-func (r *tableReader) bytes(n uint64) []byte {
-	if n > uint64(len(r.b)) {
-		r.err, r.b = errDamaged, nil
+// bytes returns the next n bytes, valid until the next read.
+func (r *manifestReader) bytes(n uint64) []byte {
+	if r.err != nil || n > maxField || !r.fill(int(n)) {
+		r.err = cmp.Or(r.err, errDamaged)
 		return make([]byte, min(n, 32))
 	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
+	b := r.buf[r.pos : r.pos+int(n)]
+	r.pos += int(n)
+	return b
 }
-
-func (r *tableReader) string() string { return string(r.bytes(r.uvarint())) }
 
 // Pending is the invalidation a sync recorded before its first upload; it
 // is removed once CloudFront accepted it.

@@ -6,11 +6,14 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -97,6 +100,60 @@ func TestDecodeManifestVersion2(t *testing.T) {
 	}
 	if !bytes.Equal(again, b) {
 		t.Errorf("encodeManifest(decodeManifest(testdata/manifest-v2.bin)) differs from it:\n%x\nwant\n%x", again, b)
+	}
+}
+
+// TestReadManifestStreamed reads a manifest as it arrives from a reader,
+// a byte at a time or in the pieces of a network connection, with or
+// without its size: the same manifest as from its bytes. A reader that
+// fails part way fails the read with its error, not as damage.
+func TestReadManifestStreamed(t *testing.T) {
+	m := genManifest(5000) // some 450 KB: the reader's buffer is refilled
+	b, err := encodeManifest(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]func() io.Reader{
+		"a byte at a time": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) },
+		"in halves":        func() io.Reader { return iotest.HalfReader(bytes.NewReader(b)) },
+	} {
+		for _, size := range []int64{int64(len(b)), -1} {
+			got, err := readManifest(r(), size)
+			if err != nil {
+				t.Fatalf("readManifest(%s, size %d) = %v", name, size, err)
+			}
+			if diff := cmp.Diff(m, got); diff != "" {
+				t.Errorf("readManifest(%s, size %d) (-want +got):\n%s", name, size, diff)
+			}
+		}
+	}
+	broken := errors.New("connection reset")
+	_, err = readManifest(io.MultiReader(bytes.NewReader(b[:len(b)/2]), iotest.ErrReader(broken)), int64(len(b)))
+	if !errors.Is(err, broken) {
+		t.Errorf("readManifest(cut by a failing connection) = %v; want its error", err)
+	}
+	// A size too small for the entries announced is damage.
+	if _, err := readManifest(bytes.NewReader(b), 100); err == nil || !strings.Contains(err.Error(), errDamaged.Error()) {
+		t.Errorf("readManifest(size 100) = %v; want it refused as damaged", err)
+	}
+	// A version 1 manifest streams too.
+	if got, err := readManifest(iotest.OneByteReader(strings.NewReader(v1Manifest)), -1); err != nil || len(got.Entries) != 2 {
+		t.Errorf("readManifest(version 1) = %v, %v; want its 2 entries", got, err)
+	}
+}
+
+// TestReadBody reads a response into one slice of the size announced, and
+// still reads one longer or without a size whole; one shorter is cut.
+func TestReadBody(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789"), 1000)
+	for _, size := range []int64{int64(len(body)), int64(len(body)) - 1, int64(len(body)) - 7, 0, -1} {
+		got, err := readBody(iotest.HalfReader(bytes.NewReader(body)), size)
+		if err != nil || !bytes.Equal(got, body) {
+			t.Errorf("readBody(size %d) = %d bytes, %v; want the %d bytes", size, len(got), err, len(body))
+		}
+	}
+	if _, err := readBody(bytes.NewReader(body), int64(len(body))+1); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("readBody(a body shorter than announced) = %v; want %v", err, io.ErrUnexpectedEOF)
 	}
 }
 

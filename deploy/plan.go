@@ -470,6 +470,7 @@ func newPlan(local []File, remote *remoteView, m *Manifest, pending *Pending, op
 	sortActions(assets)
 	sortActions(html)
 	p.Uploads = append(append(p.Uploads, assets...), html...)
+	sharePaths(m.Entries, local)
 	// Every object in the bucket that a local file did not find is
 	// deleted; when each one was found, there is nothing to look for.
 	if inBucket < remote.len() {
@@ -492,6 +493,26 @@ func newPlan(local []File, remote *remoteView, m *Manifest, pending *Pending, op
 		p.Invalidation = Invalidation{Paths: []string{}, Exact: []string{}}
 	}
 	return p, nil
+}
+
+// sharePaths has each entry of a manifest (sorted by path) that a local
+// file (sorted by path too) has the same path as use the file's string,
+// and the others a copy of theirs: the strings a manifest was read into
+// then hold none of its paths and are freed, some 45 MB for a million
+// keys.
+func sharePaths(entries []Entry, local []File) {
+	j := 0
+	for i := range entries {
+		e := &entries[i]
+		for j < len(local) && local[j].Path < e.Path {
+			j++
+		}
+		if j < len(local) && local[j].Path == e.Path {
+			e.Path = local[j].Path
+		} else {
+			e.Path = strings.Clone(e.Path)
+		}
+	}
 }
 
 // file returns the local file at path.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -232,5 +233,32 @@ func TestNewPlanCollapseAndCost(t *testing.T) {
 		Now: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)})
 	if got, want := p.Invalidation.Cost.Dollars, 120*DollarsPerPath; got != want {
 		t.Errorf("Cost.Dollars past the free tier = %v; want %v", got, want)
+	}
+}
+
+// TestNewPlanSharesPaths has the manifest's entries use the paths of the
+// local files, and copies of the others, so that the strings the manifest
+// was read into are freed.
+func TestNewPlanSharesPaths(t *testing.T) {
+	files := []File{NewFile("a.css", []byte("a"), cssHeaders), NewFile("b.css", []byte("b"), cssHeaders)}
+	remote, m := published("", append(files, NewFile("gone.css", []byte("x"), cssHeaders))...)
+	b, err := encodeManifest(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = decodeManifest(b); err != nil {
+		t.Fatal(err)
+	}
+	read := m.Entries[2].Path
+	if _, err := NewPlan(files, remote, m, nil, PlanOptions{ViewerURIs: testURIs, MaxPaths: 10, MaxDeletes: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range files {
+		if e := m.Entries[i]; e.Path != f.Path || unsafe.StringData(e.Path) != unsafe.StringData(f.Path) {
+			t.Errorf("entry %d has path %q at %p; want the file's %q at %p", i, e.Path, unsafe.StringData(e.Path), f.Path, unsafe.StringData(f.Path))
+		}
+	}
+	if e := m.Entries[2]; e.Path != "gone.css" || unsafe.StringData(e.Path) == unsafe.StringData(read) {
+		t.Errorf("entry of a path no file has = %q, in the string it was read into; want gone.css, copied", e.Path)
 	}
 }

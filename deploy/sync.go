@@ -140,17 +140,10 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 		early   bool
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
+	g.Go(func() (err error) {
 		start := time.Now()
 		defer func() { r.ManifestTook = time.Since(start) }()
-		b, err := s.Bucket.Get(gctx, s.Prefix+ManifestKey)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return nil
-		case err != nil:
-			return err
-		}
-		r.Manifest, err = decodeManifest(b)
+		r.Manifest, err = s.readManifest(gctx)
 		return err
 	})
 	if s.CheckEvery > 1 {
@@ -207,6 +200,33 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 		}
 	}
 	return r, nil
+}
+
+// readManifest reads the manifest, nil when there is none. From an
+// Opener it is decoded as it arrives, so that its bytes (some 90 MB for a
+// million keys) are never all in memory.
+func (s *Syncer) readManifest(ctx context.Context) (*Manifest, error) {
+	key := s.Prefix + ManifestKey
+	o, ok := s.Bucket.(Opener)
+	if !ok {
+		b, err := s.Bucket.Get(ctx, key)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return decodeManifest(b)
+	}
+	body, size, err := o.Open(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	return readManifest(body, size)
 }
 
 // readCheck reads the check, nil when there is none: the first sync that
