@@ -9,7 +9,10 @@
 //	go run bench/syncmem.go -n 1000000
 //
 // The bucket lives in this process, in memory, so that a million objects
-// need no server: it keeps per key what a listing returns, not the bytes.
+// need no server: it keeps per key what a listing returns, not the bytes;
+// the bytes of qdn's own objects (the manifest, the lock, the check) it
+// keeps in files under TMPDIR, out of the process's memory as a real
+// bucket's are, and hands the manifest out as a stream, as S3 does.
 // It is filled by a first sync before anything is measured. Then each case
 // is a whole sync, from the files to the lock released: a no-op (the tenth
 // of the keys whose turn it is listed), one that lists every key
@@ -25,7 +28,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -34,7 +36,9 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -53,7 +57,12 @@ func main() {
 	n := flag.Int("n", 1_000_000, "objects of the site")
 	flag.Parse()
 	ctx := context.Background()
-	b := &memBucket{objects: map[string]memObject{}}
+	dir, err := os.MkdirTemp("", "syncmem-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	b := &memBucket{objects: map[string]memObject{}, dir: dir}
 	html := generator.Headers{ContentType: "text/html; charset=utf-8", CacheControl: generator.CacheHTML}
 	opt := deploy.PlanOptions{ViewerURIs: func(p string) []string { return []string{"/" + p} }, MaxPaths: 100, MaxDeletes: 256}
 	sync := func(files []deploy.File, every int) (*deploy.Remote, *deploy.Plan) {
@@ -211,13 +220,20 @@ type memBucket struct {
 	objects map[string]memObject
 	sorted  []string // the keys, sorted; nil after a change
 	seq     int      // makes each write's ETag new
-	puts    atomic.Int64
+	// dir holds the bytes of qdn's own objects, out of the process's
+	// memory as a real bucket's are.
+	dir  string
+	puts atomic.Int64
 }
 
 type memObject struct {
 	size int64
 	etag string
-	body []byte
+}
+
+// file is where the bytes of qdn's object at key are kept.
+func (b *memBucket) file(key string) string {
+	return filepath.Join(b.dir, url.PathEscape(key))
 }
 
 func (b *memBucket) keys() []string {
@@ -266,7 +282,8 @@ func (b *memBucket) Open(ctx context.Context, key string) (io.ReadCloser, int64,
 	if !ok {
 		return nil, 0, deploy.ErrNotFound
 	}
-	return io.NopCloser(bytes.NewReader(o.body)), o.size, nil
+	f, err := os.Open(b.file(key))
+	return f, o.size, err
 }
 
 func (b *memBucket) Put(ctx context.Context, key string, body []byte, h generator.Headers) (string, error) {
@@ -280,14 +297,16 @@ func (b *memBucket) put(key string, body []byte) string {
 	b.seq++
 	sum := sha256.Sum256(append([]byte(key+strconv.Itoa(b.seq)), body...))
 	etag := hex.EncodeToString(sum[:16])
-	size := int64(len(body))
-	if !strings.Contains(key, deploy.StateDir) {
-		body = nil // the sync does not use a body once it is written
+	if strings.Contains(key, deploy.StateDir) {
+		// The sync reads back only its own objects.
+		if err := os.WriteFile(b.file(key), body, 0o600); err != nil {
+			log.Fatal(err)
+		}
 	}
 	if _, ok := b.objects[key]; !ok {
 		b.sorted = nil
 	}
-	b.objects[key] = memObject{size: size, etag: etag, body: body}
+	b.objects[key] = memObject{size: int64(len(body)), etag: etag}
 	return etag
 }
 
@@ -296,6 +315,7 @@ func (b *memBucket) Delete(ctx context.Context, keys []string) error {
 	defer b.mu.Unlock()
 	for _, k := range keys {
 		delete(b.objects, k)
+		os.Remove(b.file(k))
 	}
 	b.sorted = nil
 	return nil
@@ -317,7 +337,8 @@ func (b *memBucket) Read(ctx context.Context, key string) ([]byte, string, error
 	if !ok {
 		return nil, "", deploy.ErrNotFound
 	}
-	return bytes.Clone(o.body), o.etag, nil
+	body, err := os.ReadFile(b.file(key))
+	return body, o.etag, err
 }
 
 func (b *memBucket) Replace(ctx context.Context, key string, body []byte, etag string) (string, error) {
@@ -340,6 +361,7 @@ func (b *memBucket) DeleteIf(ctx context.Context, key, etag string) error {
 		return deploy.ErrChanged
 	}
 	delete(b.objects, key)
+	os.Remove(b.file(key))
 	b.sorted = nil
 	return nil
 }

@@ -262,3 +262,25 @@ func TestNewPlanSharesPaths(t *testing.T) {
 		t.Errorf("entry of a path no file has = %q, in the string it was read into; want gone.css, copied", e.Path)
 	}
 }
+
+// TestShareETags has an object listed as the manifest records it use the
+// entry's ETag string, and one that differs keep its own.
+func TestShareETags(t *testing.T) {
+	m := &Manifest{Entries: []Entry{{Path: "a", ETag: "e-a"}, {Path: "b", ETag: "e-b"}, {Path: "c", ETag: "e-c"}}}
+	listed := []Object{
+		{Key: "site/.qdn/lock.json", ETag: "lock"},
+		{Key: "site/a", ETag: strings.Clone("e-a")},
+		{Key: "site/b", ETag: "other"},
+		{Key: "site/c", ETag: strings.Clone("e-c")},
+	}
+	(&Syncer{Prefix: "site/"}).shareETags(listed, m)
+	for i, want := range []string{"", m.Entries[0].ETag, "", m.Entries[2].ETag} {
+		o := listed[i]
+		if shared := unsafe.StringData(o.ETag) == unsafe.StringData(want); shared != (want != "") {
+			t.Errorf("object %s has ETag %q, shared with the manifest: %v; want %v", o.Key, o.ETag, shared, want != "")
+		}
+	}
+	if listed[2].ETag != "other" {
+		t.Errorf("object site/b has ETag %q; want its own, other", listed[2].ETag)
+	}
+}

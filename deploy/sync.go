@@ -177,6 +177,7 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 			}
 		}
 		if s.matches(r.Manifest, paths, listed, after, through) {
+			s.shareETags(listed, r.Manifest)
 			r.Pending, r.Objects = pending, listed
 			r.after, r.through = strings.TrimPrefix(after, s.Prefix), strings.TrimPrefix(through, s.Prefix)
 			r.Listed, r.Full, r.check = len(listed), false, &Check{After: through}
@@ -187,6 +188,7 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 	if r.Objects, err = s.list(ctx, paths); err != nil {
 		return nil, err
 	}
+	s.shareETags(r.Objects, r.Manifest)
 	r.Listed, r.Full, r.check = len(r.Objects), true, nil
 	if s.CheckEvery > 1 {
 		// The next sync may list in part, from the first key.
@@ -400,9 +402,18 @@ func (s *Syncer) list(ctx context.Context, paths []string) ([]Object, error) {
 
 // listRanges lists the keys under the prefix after after ("" from the
 // first) in ranges that end at each key of ends in turn ("" for the last
-// key), listRanges of them at once.
+// key), listRanges of them at once. Each range is appended to the listing
+// as soon as those before it are, into room for about listRange keys a
+// range, so that the ranges and the whole listing are not all held at
+// once.
 func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([]Object, error) {
-	ranges := make([][]Object, len(ends))
+	var (
+		mu     sync.Mutex
+		ranges = make([][]Object, len(ends))
+		done   = make([]bool, len(ends))
+		next   int // the first range not appended yet
+		listed = make([]Object, 0, len(ends)*listRange+len(statePaths))
+	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listRanges)
 	for i := range ranges {
@@ -412,14 +423,46 @@ func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([
 		}
 		g.Go(func() error {
 			objs, err := s.Bucket.List(gctx, s.Prefix, from, ends[i])
-			ranges[i] = objs
-			return err
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			ranges[i], done[i] = objs, true
+			for ; next < len(ranges) && done[next]; next++ {
+				listed = append(listed, ranges[next]...)
+				ranges[next] = nil
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return slices.Concat(ranges...), nil
+	return listed, nil
+}
+
+// shareETags has each object of a listing, sorted by key, that has the
+// ETag its entry in m records use the entry's string rather than its own,
+// which is then freed: some 30 to 50 MB for a million keys listed.
+func (s *Syncer) shareETags(objects []Object, m *Manifest) {
+	if m == nil {
+		return
+	}
+	j := 0
+	for i := range objects {
+		o := &objects[i]
+		path, ok := strings.CutPrefix(o.Key, s.Prefix)
+		if !ok {
+			continue
+		}
+		for j < len(m.Entries) && m.Entries[j].Path < path {
+			j++
+		}
+		if j < len(m.Entries) && m.Entries[j].Path == path && m.Entries[j].ETag == o.ETag {
+			o.ETag = m.Entries[j].ETag
+		}
+	}
 }
 
 // Plan returns what publishing files over r would do (see NewPlan), with
