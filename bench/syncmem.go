@@ -91,6 +91,7 @@ func main() {
 	// The first sync fills the bucket and leaves a manifest and a check.
 	sync(genFiles(*n, html, 0), deploy.DefaultCheckEvery)
 	b.puts.Store(0)
+	b.keys()
 
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -238,7 +239,8 @@ func (b *memBucket) file(key string) string {
 
 func (b *memBucket) keys() []string {
 	if b.sorted == nil {
-		b.sorted = make([]string, 0, len(b.objects))
+		// With room for qdn's state objects, which come and go.
+		b.sorted = make([]string, 0, len(b.objects)+8)
 		for k := range b.objects {
 			b.sorted = append(b.sorted, k)
 		}
@@ -252,15 +254,17 @@ func (b *memBucket) List(ctx context.Context, prefix, after, through string) ([]
 	defer b.mu.Unlock()
 	keys := b.keys()
 	i, _ := slices.BinarySearch(keys, max(prefix, after))
-	var out []deploy.Object
-	for ; i < len(keys); i++ {
-		k := keys[i]
-		if k == after {
-			continue
-		}
-		if !strings.HasPrefix(k, prefix) || through != "" && k > through {
-			break
-		}
+	if i < len(keys) && keys[i] == after {
+		i++
+	}
+	end := i
+	for end < len(keys) && strings.HasPrefix(keys[end], prefix) && (through == "" || keys[end] <= through) {
+		end++
+	}
+	// The listing is allocated at its size: what a bucket allocates to
+	// answer is not the sync's.
+	out := make([]deploy.Object, 0, end-i)
+	for _, k := range keys[i:end] {
 		o := b.objects[k]
 		// A listing returns new strings, as the SDK parses them.
 		out = append(out, deploy.Object{Key: strings.Clone(k), Size: o.size, ETag: strings.Clone(o.etag)})
@@ -295,8 +299,10 @@ func (b *memBucket) Put(ctx context.Context, key string, body []byte, h generato
 
 func (b *memBucket) put(key string, body []byte) string {
 	b.seq++
-	sum := sha256.Sum256(append([]byte(key+strconv.Itoa(b.seq)), body...))
-	etag := hex.EncodeToString(sum[:16])
+	h := sha256.New()
+	h.Write([]byte(key + strconv.Itoa(b.seq)))
+	h.Write(body)
+	etag := hex.EncodeToString(h.Sum(nil)[:16])
 	if strings.Contains(key, deploy.StateDir) {
 		// The sync reads back only its own objects.
 		if err := os.WriteFile(b.file(key), body, 0o600); err != nil {
@@ -304,7 +310,13 @@ func (b *memBucket) put(key string, body []byte) string {
 		}
 	}
 	if _, ok := b.objects[key]; !ok {
-		b.sorted = nil
+		if i, _ := slices.BinarySearch(b.sorted, key); b.sorted != nil && strings.Contains(key, deploy.StateDir) {
+			// The lock comes and goes in every sync: the keys are not
+			// sorted again (16 MB at a million) for it.
+			b.sorted = slices.Insert(b.sorted, i, key)
+		} else {
+			b.sorted = nil
+		}
 	}
 	b.objects[key] = memObject{size: int64(len(body)), etag: etag}
 	return etag
@@ -314,11 +326,21 @@ func (b *memBucket) Delete(ctx context.Context, keys []string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, k := range keys {
-		delete(b.objects, k)
-		os.Remove(b.file(k))
+		b.remove(k)
 	}
-	b.sorted = nil
 	return nil
+}
+
+// remove removes the object at key, keeping the sorted keys.
+func (b *memBucket) remove(key string) {
+	if _, ok := b.objects[key]; !ok {
+		return
+	}
+	delete(b.objects, key)
+	os.Remove(b.file(key))
+	if i, ok := slices.BinarySearch(b.sorted, key); ok {
+		b.sorted = slices.Delete(b.sorted, i, i+1)
+	}
 }
 
 func (b *memBucket) Create(ctx context.Context, key string, body []byte) (string, error) {
@@ -360,8 +382,6 @@ func (b *memBucket) DeleteIf(ctx context.Context, key, etag string) error {
 	if o, ok := b.objects[key]; ok && o.etag != etag {
 		return deploy.ErrChanged
 	}
-	delete(b.objects, key)
-	os.Remove(b.file(key))
-	b.sorted = nil
+	b.remove(key)
 	return nil
 }

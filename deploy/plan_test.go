@@ -284,3 +284,36 @@ func TestShareETags(t *testing.T) {
 		t.Errorf("object site/b has ETag %q; want its own, other", listed[2].ETag)
 	}
 }
+
+// TestListedPaths gives the paths a listing expects, qdn's state among a
+// manifest's, in order, without copying the manifest's; a manifest that
+// names paths under .qdn/ (qdn never writes one) still gives them sorted.
+func TestListedPaths(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		m     *Manifest
+		paths []string
+	}{
+		{"no manifest", nil, nil},
+		{"an empty manifest", &Manifest{}, statePaths},
+		{"paths before and after .qdn/", &Manifest{Entries: []Entry{{Path: ".a"}, {Path: "a"}, {Path: "z"}}},
+			[]string{".a", CheckKey, LockKey, ManifestKey, "a", "z"}},
+		{"only after", &Manifest{Entries: []Entry{{Path: "a"}}}, []string{CheckKey, LockKey, ManifestKey, "a"}},
+		{"paths under .qdn/", &Manifest{Entries: []Entry{{Path: ".qdn/a"}, {Path: LockKey}, {Path: "b"}}},
+			[]string{".qdn/a", CheckKey, LockKey, ManifestKey, "b"}},
+	} {
+		k := listedPaths(tt.m)
+		var got []string
+		for i := range k.len() {
+			got = append(got, k.at(i))
+		}
+		if !slices.Equal(got, tt.paths) {
+			t.Errorf("listedPaths(%s) = %q; want %q", tt.name, got, tt.paths)
+		}
+		for i, p := range tt.paths {
+			if j, ok := k.search(p); j != i || !ok {
+				t.Errorf("listedPaths(%s).search(%q) = %d, %v; want %d, true", tt.name, p, j, ok, i)
+			}
+		}
+	}
+}

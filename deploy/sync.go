@@ -162,9 +162,10 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 		return nil, err
 	}
 	paths := listedPaths(r.Manifest)
+	n := paths.len()
 	start := time.Now()
 	defer func() { r.ListTook += time.Since(start) }()
-	if check != nil && r.Manifest != nil && len(paths) > partialFrom {
+	if check != nil && r.Manifest != nil && n > partialFrom {
 		after, through := check.After, ""
 		if early {
 			through = check.Next.Through
@@ -250,30 +251,31 @@ func (s *Syncer) readCheck(ctx context.Context) (*Check, error) {
 	return &c, nil
 }
 
-// part returns the next part of paths (sorted, as listedPaths returns
-// them) after the key after, 1/CheckEvery of them: the keys it lists
-// after and through ("" for no bound), and the bounds of its ranges.
-func (s *Syncer) part(paths []string, after string) (from, through string, bounds []string) {
-	n := (len(paths) + s.CheckEvery - 1) / s.CheckEvery
+// part returns the next part of paths (as listedPaths returns them)
+// after the key after, 1/CheckEvery of them: the keys it lists after and
+// through ("" for no bound), and the bounds of its ranges.
+func (s *Syncer) part(paths keyPaths, after string) (from, through string, bounds []string) {
+	total := paths.len()
+	n := (total + s.CheckEvery - 1) / s.CheckEvery
 	start := 0
 	if after != "" {
-		start = sort.SearchStrings(paths, strings.TrimPrefix(after, s.Prefix))
+		start, _ = paths.search(strings.TrimPrefix(after, s.Prefix))
 	}
-	if start < len(paths) && s.key(paths[start]) == after {
+	if start < total && s.key(paths.at(start)) == after {
 		start++
 	}
-	if start >= len(paths) {
+	if start >= total {
 		start = 0
 	}
 	if start > 0 {
-		from = s.key(paths[start-1])
+		from = s.key(paths.at(start - 1))
 	}
-	end := min(start+n, len(paths))
-	if end < len(paths) {
-		through = s.key(paths[end-1])
+	end := min(start+n, total)
+	if end < total {
+		through = s.key(paths.at(end - 1))
 	}
 	for i := start + listRange - 1; i < end-1; i += listRange {
-		bounds = append(bounds, s.key(paths[i]))
+		bounds = append(bounds, s.key(paths.at(i)))
 	}
 	return from, through, bounds
 }
@@ -299,9 +301,9 @@ func (s *Syncer) listPart(ctx context.Context, after, through string, bounds []s
 
 // matches says whether listed, the keys after after and through through
 // ("" for no bound), are exactly the paths of m in that part, as m
-// recorded them, with none else but qdn's state; paths are m's, sorted, as
+// recorded them, with none else but qdn's state; paths are m's, as
 // listedPaths returns them.
-func (s *Syncer) matches(m *Manifest, paths []string, listed []Object, after, through string) bool {
+func (s *Syncer) matches(m *Manifest, paths keyPaths, listed []Object, after, through string) bool {
 	seen := 0
 	for _, o := range listed {
 		path, ok := strings.CutPrefix(o.Key, s.Prefix)
@@ -314,22 +316,22 @@ func (s *Syncer) matches(m *Manifest, paths []string, listed []Object, after, th
 		}
 		seen++
 	}
-	lo, hi := 0, len(paths)
+	lo, hi := 0, paths.len()
 	if after != "" {
-		lo, _ = slices.BinarySearch(paths, strings.TrimPrefix(after, s.Prefix))
-		if lo < len(paths) && s.key(paths[lo]) == after {
+		lo, _ = paths.search(strings.TrimPrefix(after, s.Prefix))
+		if lo < paths.len() && s.key(paths.at(lo)) == after {
 			lo++
 		}
 	}
 	if through != "" {
 		var found bool
-		hi, found = slices.BinarySearch(paths, strings.TrimPrefix(through, s.Prefix))
+		hi, found = paths.search(strings.TrimPrefix(through, s.Prefix))
 		if found {
 			hi++
 		}
 	}
-	for _, p := range paths[lo:max(lo, hi)] {
-		if !strings.HasPrefix(p, StateDir) {
+	for i := lo; i < hi; i++ {
+		if !strings.HasPrefix(paths.at(i), StateDir) {
 			seen--
 		}
 	}
@@ -373,29 +375,77 @@ var partialFrom = listRange * listRanges
 // manifest, the lock that the sync holds, and the check, sorted.
 var statePaths = []string{CheckKey, LockKey, ManifestKey}
 
-// listedPaths returns, sorted, the paths m names with statePaths.
-func listedPaths(m *Manifest) []string {
+// keyPaths are the paths a listing of an environment expects, sorted: a
+// manifest's with statePaths among them, without a copy of the manifest's
+// (16 MB of string headers for a million keys).
+type keyPaths struct {
+	// some says there is a manifest: without one, there are no paths.
+	some    bool
+	entries []Entry
+	// state is where statePaths go among the entries; all, when a
+	// manifest has paths under StateDir, which qdn never writes, as the
+	// paths sorted.
+	state int
+	all   []string
+}
+
+// listedPaths returns the paths m names with statePaths; none when m is
+// nil.
+func listedPaths(m *Manifest) keyPaths {
 	if m == nil {
-		return nil
+		return keyPaths{}
 	}
-	paths := make([]string, len(m.Entries), len(m.Entries)+len(statePaths))
+	k := keyPaths{some: true, entries: m.Entries}
+	k.state, _ = m.find(StateDir)
+	if k.state == len(m.Entries) || !strings.HasPrefix(m.Entries[k.state].Path, StateDir) {
+		return k
+	}
+	k.all = make([]string, len(m.Entries), len(m.Entries)+len(statePaths))
 	for i, e := range m.Entries {
-		paths[i] = e.Path
+		k.all[i] = e.Path
 	}
 	for _, p := range statePaths {
-		if i, found := slices.BinarySearch(paths, p); !found {
-			paths = slices.Insert(paths, i, p)
+		if i, found := slices.BinarySearch(k.all, p); !found {
+			k.all = slices.Insert(k.all, i, p)
 		}
 	}
-	return paths
+	return k
+}
+
+func (k keyPaths) len() int {
+	switch {
+	case k.all != nil:
+		return len(k.all)
+	case !k.some:
+		return 0
+	}
+	return len(k.entries) + len(statePaths)
+}
+
+// at returns the i-th path.
+func (k keyPaths) at(i int) string {
+	switch {
+	case k.all != nil:
+		return k.all[i]
+	case i < k.state:
+		return k.entries[i].Path
+	case i < k.state+len(statePaths):
+		return statePaths[i-k.state]
+	}
+	return k.entries[i-len(statePaths)].Path
+}
+
+// search returns where path is or would be, and whether it is there.
+func (k keyPaths) search(path string) (int, bool) {
+	return sort.Find(k.len(), func(i int) int { return strings.Compare(path, k.at(i)) })
 }
 
 // list lists every key under the prefix, in ranges of listRange of
-// paths, the sorted paths expected there, listed in parallel.
-func (s *Syncer) list(ctx context.Context, paths []string) ([]Object, error) {
+// paths, the paths expected there, listed in parallel.
+func (s *Syncer) list(ctx context.Context, paths keyPaths) ([]Object, error) {
 	var ends []string // the last key of each range, "" for the last one
-	for i := listRange - 1; i < len(paths)-1; i += listRange {
-		ends = append(ends, s.Prefix+paths[i])
+	for i := listRange - 1; i < paths.len()-1; i += listRange {
+		ends = append(ends, s.Prefix+paths.at(i))
 	}
 	return s.listRanges(ctx, "", append(ends, ""))
 }
