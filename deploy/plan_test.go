@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -315,5 +316,48 @@ func TestListedPaths(t *testing.T) {
 				t.Errorf("listedPaths(%s).search(%q) = %d, %v; want %d, true", tt.name, p, j, ok, i)
 			}
 		}
+	}
+}
+
+// reverseBucket lists the ranges ending at each of ends, the last one
+// first: each waits until the one after it has been answered.
+type reverseBucket struct {
+	Bucket
+	ends     []string
+	answered []chan struct{}
+}
+
+func (b *reverseBucket) List(ctx context.Context, prefix, after, through string) ([]Object, error) {
+	i := slices.Index(b.ends, through)
+	if i+1 < len(b.ends) {
+		<-b.answered[i+1]
+	}
+	defer close(b.answered[i])
+	var objs []Object
+	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+		if k > after && (through == "" || k <= through) {
+			objs = append(objs, Object{Key: k})
+		}
+	}
+	return objs, nil
+}
+
+// TestListRangesInOrder gathers ranges answered last first into one
+// listing in key order.
+func TestListRangesInOrder(t *testing.T) {
+	b := &reverseBucket{ends: []string{"b", "d", ""}}
+	for range b.ends {
+		b.answered = append(b.answered, make(chan struct{}))
+	}
+	got, err := (&Syncer{Bucket: b}).listRanges(context.Background(), "", b.ends)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range got {
+		keys = append(keys, o.Key)
+	}
+	if want := []string{"a", "b", "c", "d", "e", "f"}; !slices.Equal(keys, want) {
+		t.Errorf("listRanges = %q; want %q", keys, want)
 	}
 }
