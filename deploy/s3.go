@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -144,6 +145,9 @@ func (b *S3) List(ctx context.Context, prefix, after, through string) ([]Object,
 		if err != nil {
 			return nil, fmt.Errorf("list s3://%s/%s: %w", b.bucket, prefix, err)
 		}
+		// Room for the page at once: a range of the listing is about
+		// one page, which append would copy as it grows.
+		out = slices.Grow(out, len(page.Contents))
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
 			if through != "" && key > through {
