@@ -9,7 +9,10 @@
 //	go run bench/syncmem.go -n 1000000
 //
 // The bucket lives in this process, in memory, so that a million objects
-// need no server: it keeps per key what a listing returns, not the bytes.
+// need no server: it keeps per key what a listing returns, not the bytes;
+// the bytes of qdn's own objects (the manifest, the lock, the check) it
+// keeps in files under TMPDIR, out of the process's memory as a real
+// bucket's are, and hands the manifest out as a stream, as S3 does.
 // It is filled by a first sync before anything is measured. Then each case
 // is a whole sync, from the files to the lock released: a no-op (the tenth
 // of the keys whose turn it is listed), one that lists every key
@@ -25,15 +28,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
+	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -52,7 +57,12 @@ func main() {
 	n := flag.Int("n", 1_000_000, "objects of the site")
 	flag.Parse()
 	ctx := context.Background()
-	b := &memBucket{objects: map[string]memObject{}}
+	dir, err := os.MkdirTemp("", "syncmem-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	b := &memBucket{objects: map[string]memObject{}, dir: dir}
 	html := generator.Headers{ContentType: "text/html; charset=utf-8", CacheControl: generator.CacheHTML}
 	opt := deploy.PlanOptions{ViewerURIs: func(p string) []string { return []string{"/" + p} }, MaxPaths: 100, MaxDeletes: 256}
 	sync := func(files []deploy.File, every int) (*deploy.Remote, *deploy.Plan) {
@@ -81,6 +91,7 @@ func main() {
 	// The first sync fills the bucket and leaves a manifest and a check.
 	sync(genFiles(*n, html, 0), deploy.DefaultCheckEvery)
 	b.puts.Store(0)
+	b.keys()
 
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -156,7 +167,7 @@ func genFiles(n int, h generator.Headers, changed int) []deploy.File {
 			sum[31] ^= 1
 		}
 		// No bytes: the bucket keeps none, and a size of 0 is what it lists.
-		files[i] = deploy.File{Path: "track/" + tok + "/index.html", Headers: h, Hash: hex.EncodeToString(sum[:])}
+		files[i] = deploy.File{Path: "track/" + tok + "/index.html", Headers: h, Hash: sum}
 	}
 	slices.SortFunc(files, func(a, b deploy.File) int { return strings.Compare(a.Path, b.Path) })
 	return files
@@ -210,18 +221,26 @@ type memBucket struct {
 	objects map[string]memObject
 	sorted  []string // the keys, sorted; nil after a change
 	seq     int      // makes each write's ETag new
-	puts    atomic.Int64
+	// dir holds the bytes of qdn's own objects, out of the process's
+	// memory as a real bucket's are.
+	dir  string
+	puts atomic.Int64
 }
 
 type memObject struct {
 	size int64
 	etag string
-	body []byte
+}
+
+// file is where the bytes of qdn's object at key are kept.
+func (b *memBucket) file(key string) string {
+	return filepath.Join(b.dir, url.PathEscape(key))
 }
 
 func (b *memBucket) keys() []string {
 	if b.sorted == nil {
-		b.sorted = make([]string, 0, len(b.objects))
+		// With room for qdn's state objects, which come and go.
+		b.sorted = make([]string, 0, len(b.objects)+8)
 		for k := range b.objects {
 			b.sorted = append(b.sorted, k)
 		}
@@ -235,15 +254,17 @@ func (b *memBucket) List(ctx context.Context, prefix, after, through string) ([]
 	defer b.mu.Unlock()
 	keys := b.keys()
 	i, _ := slices.BinarySearch(keys, max(prefix, after))
-	var out []deploy.Object
-	for ; i < len(keys); i++ {
-		k := keys[i]
-		if k == after {
-			continue
-		}
-		if !strings.HasPrefix(k, prefix) || through != "" && k > through {
-			break
-		}
+	if i < len(keys) && keys[i] == after {
+		i++
+	}
+	end := i
+	for end < len(keys) && strings.HasPrefix(keys[end], prefix) && (through == "" || keys[end] <= through) {
+		end++
+	}
+	// The listing is allocated at its size: what a bucket allocates to
+	// answer is not the sync's.
+	out := make([]deploy.Object, 0, end-i)
+	for _, k := range keys[i:end] {
 		o := b.objects[k]
 		// A listing returns new strings, as the SDK parses them.
 		out = append(out, deploy.Object{Key: strings.Clone(k), Size: o.size, ETag: strings.Clone(o.etag)})
@@ -256,6 +277,19 @@ func (b *memBucket) Get(ctx context.Context, key string) ([]byte, error) {
 	return body, err
 }
 
+// Open implements deploy.Opener: the bytes are read from the bucket's
+// own, as a real one sends them over the network, not copied.
+func (b *memBucket) Open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, ok := b.objects[key]
+	if !ok {
+		return nil, 0, deploy.ErrNotFound
+	}
+	f, err := os.Open(b.file(key))
+	return f, o.size, err
+}
+
 func (b *memBucket) Put(ctx context.Context, key string, body []byte, h generator.Headers) (string, error) {
 	b.puts.Add(1)
 	b.mu.Lock()
@@ -265,16 +299,26 @@ func (b *memBucket) Put(ctx context.Context, key string, body []byte, h generato
 
 func (b *memBucket) put(key string, body []byte) string {
 	b.seq++
-	sum := sha256.Sum256(append([]byte(key+strconv.Itoa(b.seq)), body...))
-	etag := hex.EncodeToString(sum[:16])
-	size := int64(len(body))
-	if !strings.Contains(key, deploy.StateDir) {
-		body = nil // the sync does not use a body once it is written
+	h := sha256.New()
+	h.Write([]byte(key + strconv.Itoa(b.seq)))
+	h.Write(body)
+	etag := hex.EncodeToString(h.Sum(nil)[:16])
+	if strings.Contains(key, deploy.StateDir) {
+		// The sync reads back only its own objects.
+		if err := os.WriteFile(b.file(key), body, 0o600); err != nil {
+			log.Fatal(err)
+		}
 	}
 	if _, ok := b.objects[key]; !ok {
-		b.sorted = nil
+		if i, _ := slices.BinarySearch(b.sorted, key); b.sorted != nil && strings.Contains(key, deploy.StateDir) {
+			// The lock comes and goes in every sync: the keys are not
+			// sorted again (16 MB at a million) for it.
+			b.sorted = slices.Insert(b.sorted, i, key)
+		} else {
+			b.sorted = nil
+		}
 	}
-	b.objects[key] = memObject{size: size, etag: etag, body: body}
+	b.objects[key] = memObject{size: int64(len(body)), etag: etag}
 	return etag
 }
 
@@ -282,10 +326,21 @@ func (b *memBucket) Delete(ctx context.Context, keys []string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, k := range keys {
-		delete(b.objects, k)
+		b.remove(k)
 	}
-	b.sorted = nil
 	return nil
+}
+
+// remove removes the object at key, keeping the sorted keys.
+func (b *memBucket) remove(key string) {
+	if _, ok := b.objects[key]; !ok {
+		return
+	}
+	delete(b.objects, key)
+	os.Remove(b.file(key))
+	if i, ok := slices.BinarySearch(b.sorted, key); ok {
+		b.sorted = slices.Delete(b.sorted, i, i+1)
+	}
 }
 
 func (b *memBucket) Create(ctx context.Context, key string, body []byte) (string, error) {
@@ -304,7 +359,8 @@ func (b *memBucket) Read(ctx context.Context, key string) ([]byte, string, error
 	if !ok {
 		return nil, "", deploy.ErrNotFound
 	}
-	return bytes.Clone(o.body), o.etag, nil
+	body, err := os.ReadFile(b.file(key))
+	return body, o.etag, err
 }
 
 func (b *memBucket) Replace(ctx context.Context, key string, body []byte, etag string) (string, error) {
@@ -326,7 +382,6 @@ func (b *memBucket) DeleteIf(ctx context.Context, key, etag string) error {
 	if o, ok := b.objects[key]; ok && o.etag != etag {
 		return deploy.ErrChanged
 	}
-	delete(b.objects, key)
-	b.sorted = nil
+	b.remove(key)
 	return nil
 }

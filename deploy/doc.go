@@ -21,7 +21,10 @@
 // sync lists it while it reads the manifest. The plan looks keys up in the
 // listing and the manifest as they were read (a partial listing is not
 // completed into a copy of the bucket), so that what planning allocates
-// beyond them follows what changed.
+// beyond them follows what changed. The manifest is held as a slice of
+// entries sorted by path, with raw SHA-256 hashes; from an Opener (S3) it
+// is decoded as it arrives, and once planned its entries share the path
+// strings of the Files.
 // `qdn sync --dry-run` prints that plan and the tests assert it. Applying is
 // separate: Syncer.Apply uploads assets, then HTML, then deletes, then writes
 // the manifest, then invalidates, each step only if the ones before

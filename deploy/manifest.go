@@ -2,14 +2,17 @@ package deploy
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -25,45 +28,62 @@ const (
 // is written after the uploads and deletes, so it never claims an object
 // that is not in the bucket.
 type Manifest struct {
-	Version int `json:"version"`
+	Version int
 	// Commit is the git commit of the sources deployed, and Dirty says
 	// whether they had uncommitted changes (--allow-dirty).
-	Commit string    `json:"commit,omitempty"`
-	Dirty  bool      `json:"dirty,omitempty"`
-	Synced time.Time `json:"synced"`
-	// Objects are the published objects by output path (relative to the
-	// prefix).
-	Objects map[string]Entry `json:"objects"`
+	Commit string
+	Dirty  bool
+	Synced time.Time
+	// Entries are the published objects, sorted by output path (relative
+	// to the prefix), each path once. A sorted slice rather than a map:
+	// about 90 bytes a key in memory, as the manifest holds its keys
+	// anyway, and looked up by binary search (Lookup).
+	Entries []Entry
 	// Invalidated counts the invalidation paths qdn asked for in a month,
 	// for the cost estimate.
-	Invalidated MonthCount `json:"invalidated"`
-}
-
-// sortedPaths returns the paths of m's objects, sorted: paths when it
-// holds them (as decodeManifestPaths returns them, or as a sync made m),
-// else a new slice.
-func sortedPaths(m *Manifest, paths []string) []string {
-	if paths != nil && len(paths) == len(m.Objects) {
-		return paths
-	}
-	paths = make([]string, 0, len(m.Objects))
-	for p := range m.Objects {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	return paths
+	Invalidated MonthCount
 }
 
 // Entry records one published object.
 type Entry struct {
-	// Hash is the hex SHA-256 of the bytes.
-	Hash string `json:"sha256"`
+	// Path is the output path, relative to the prefix.
+	Path string
+	// Hash is the SHA-256 of the bytes.
+	Hash [32]byte
 	// Headers is the Fingerprint of Content-Type and Cache-Control.
-	Headers string `json:"headers"`
+	Headers string
 	// Size and ETag are as S3 lists the object, so that a change made in the
 	// bucket by something else than qdn is seen and undone.
-	Size int64  `json:"size"`
-	ETag string `json:"etag"`
+	Size int64
+	ETag string
+}
+
+// Lookup returns the entry of path, and whether m has one; m may be nil.
+func (m *Manifest) Lookup(path string) (Entry, bool) {
+	if i, ok := m.find(path); ok {
+		return m.Entries[i], true
+	}
+	return Entry{}, false
+}
+
+// find returns the index of path in m.Entries, or where it would be, and
+// whether it is there.
+func (m *Manifest) find(path string) (int, bool) {
+	if m == nil {
+		return 0, false
+	}
+	return slices.BinarySearchFunc(m.Entries, path, func(e Entry, path string) int { return strings.Compare(e.Path, path) })
+}
+
+// checkSorted returns an error unless entries are sorted by path, each path
+// once.
+func checkSorted(entries []Entry) error {
+	for i := 1; i < len(entries); i++ {
+		if entries[i].Path <= entries[i-1].Path {
+			return fmt.Errorf("path %q is not after %q in the manifest's order", entries[i].Path, entries[i-1].Path)
+		}
+	}
+	return nil
 }
 
 // MonthCount is a number of invalidation paths in a month (YYYY-MM, UTC).
@@ -99,55 +119,65 @@ type manifestMeta struct {
 // of the prefix it shares with the one before and the rest, the SHA-256 as
 // 32 bytes, the size, the index of its fingerprint, and the ETag (16 bytes
 // when it is a plain MD5, as text otherwise); a CRC-32 of all that ends
-// it. Numbers are unsigned varints.
-func encodeManifest(m *Manifest) ([]byte, error) { return encodeSorted(m, nil) }
-
-// encodeSorted is encodeManifest given the sorted paths of m's objects, or
-// nil.
-func encodeSorted(m *Manifest, paths []string) ([]byte, error) {
+// it. Numbers are unsigned varints. The bytes are sized exactly first, so
+// that the manifest is one allocation of its size, never grown.
+func encodeManifest(m *Manifest) ([]byte, error) {
 	meta, err := json.Marshal(manifestMeta{Version: manifestVersion, Commit: m.Commit, Dirty: m.Dirty, Synced: m.Synced, Invalidated: m.Invalidated})
 	if err != nil {
 		return nil, err
 	}
-	paths = sortedPaths(m, paths)
+	if err := checkSorted(m.Entries); err != nil {
+		// Written so, the manifest would be refused when read.
+		return nil, fmt.Errorf("write %s: %w", ManifestKey, err)
+	}
 	fpIndex := map[string]int{}
-	for _, e := range m.Objects {
+	for _, e := range m.Entries {
 		fpIndex[e.Headers] = 0
 	}
 	fps := slices.Sorted(maps.Keys(fpIndex))
 	for i, h := range fps {
 		fpIndex[h] = i
 	}
-	b := make([]byte, 0, 64+len(meta)+len(paths)*90)
+	size := len(manifestMagic) + uvarintLen(len(meta)) + len(meta) + uvarintLen(len(fps)) + uvarintLen(len(m.Entries)) + 4
+	for _, h := range fps {
+		size += uvarintLen(len(h)) + len(h)
+	}
+	prev, prevFP, fp := "", "", 0
+	for _, e := range m.Entries {
+		shared := commonPrefix(prev, e.Path)
+		size += uvarintLen(shared) + uvarintLen(len(e.Path)-shared) + len(e.Path) - shared + 32 + uvarintLen(int(e.Size))
+		if e.Headers != prevFP {
+			fp, prevFP = fpIndex[e.Headers], e.Headers
+		}
+		size += uvarintLen(fp)
+		if isMD5(e.ETag) {
+			size += 1 + 16
+		} else {
+			size += uvarintLen(len(e.ETag)+1) + len(e.ETag)
+		}
+		prev = e.Path
+	}
+	b := make([]byte, 0, size)
 	b = append(b, manifestMagic...)
 	b = appendString(b, string(meta))
 	b = binary.AppendUvarint(b, uint64(len(fps)))
 	for _, h := range fps {
 		b = appendString(b, h)
 	}
-	b = binary.AppendUvarint(b, uint64(len(paths)))
-	prev, prevFP, fp := "", "", 0
-	for i, p := range paths {
-		e, ok := m.Objects[p]
-		if !ok || i > 0 && p <= prev {
-			// A list of paths that is not m's, sorted, would write a
-			// manifest that names other objects than m.
-			return nil, fmt.Errorf("write %s: path %q is not the next of the manifest's", ManifestKey, p)
-		}
-		shared := commonPrefix(prev, p)
+	b = binary.AppendUvarint(b, uint64(len(m.Entries)))
+	prev, prevFP, fp = "", "", 0
+	for _, e := range m.Entries {
+		shared := commonPrefix(prev, e.Path)
 		b = binary.AppendUvarint(b, uint64(shared))
-		b = appendString(b, p[shared:])
-		prev = p
-		if len(e.Hash) != 64 || !isLowerHex(e.Hash) {
-			return nil, fmt.Errorf("write %s: hash %q of %s is not a hex SHA-256", ManifestKey, e.Hash, p)
-		}
-		b, _ = hex.AppendDecode(b, []byte(e.Hash)) // checked above
+		b = appendString(b, e.Path[shared:])
+		prev = e.Path
+		b = append(b, e.Hash[:]...)
 		b = binary.AppendUvarint(b, uint64(e.Size))
 		if e.Headers != prevFP {
 			fp, prevFP = fpIndex[e.Headers], e.Headers
 		}
 		b = binary.AppendUvarint(b, uint64(fp))
-		if len(e.ETag) == 32 && isLowerHex(e.ETag) {
+		if isMD5(e.ETag) {
 			b = append(b, 0)
 			b, _ = hex.AppendDecode(b, []byte(e.ETag))
 		} else {
@@ -163,6 +193,15 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// uvarintLen is how many bytes binary.AppendUvarint takes for n.
+func uvarintLen(n int) int {
+	l := 1
+	for v := uint64(n); v >= 0x80; v >>= 7 {
+		l++
+	}
+	return l
+}
+
 func commonPrefix(a, b string) int {
 	n := min(len(a), len(b))
 	for i := range n {
@@ -172,6 +211,10 @@ func commonPrefix(a, b string) int {
 	}
 	return n
 }
+
+// isMD5 says whether etag is a plain MD5 in lowercase hex, which the
+// manifest keeps as its 16 bytes.
+func isMD5(etag string) bool { return len(etag) == 32 && isLowerHex(etag) }
 
 func isLowerHex(s string) bool {
 	for i := range len(s) {
@@ -184,136 +227,265 @@ func isLowerHex(s string) bool {
 
 // decodeManifest reads a manifest of version 1 or 2.
 func decodeManifest(b []byte) (*Manifest, error) {
-	m, _, err := decodeManifestPaths(b)
-	return m, err
+	return readManifest(bytes.NewReader(b), int64(len(b)))
 }
 
-// decodeManifestPaths is decodeManifest that also returns the paths of the
-// manifest's objects, sorted, when the manifest holds them in order
-// (version 2), else nil.
-func decodeManifestPaths(b []byte) (*Manifest, []string, error) {
-	if rest, ok := bytes.CutPrefix(b, []byte(manifestMagic)); ok {
-		m, paths, err := decodeBinary(b, rest)
+// readManifest reads a manifest of version 1 or 2 from r, whose size is
+// size bytes (-1 when not known). A version 2 manifest is decoded as it
+// arrives: its bytes are never all in memory.
+func readManifest(r io.Reader, size int64) (*Manifest, error) {
+	mr := &manifestReader{r: r, buf: make([]byte, 64<<10)}
+	mr.fill(len(manifestMagic))
+	if mr.err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestKey, mr.err)
+	}
+	if !bytes.HasPrefix(mr.buf[mr.pos:mr.end], []byte(manifestMagic)) {
+		rest, err := io.ReadAll(r)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read %s: %w", ManifestKey, err)
+			return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
 		}
-		return m, paths, nil
+		m, err := decodeJSON(append(mr.buf[mr.pos:mr.end:mr.end], rest...))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
+		}
+		return m, nil
 	}
-	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", ManifestKey, err)
+	mr.bytes(uint64(len(manifestMagic)))
+	m, err := decodeBinary(mr, size)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestKey, err)
 	}
-	if m.Version != 1 {
-		return nil, nil, fmt.Errorf("read %s: version %d, this qdn knows versions 1 and %d", ManifestKey, m.Version, manifestVersion)
+	return m, nil
+}
+
+// v1Entry is an entry of a version 1 manifest, by path.
+type v1Entry struct {
+	Hash    string `json:"sha256"`
+	Headers string `json:"headers"`
+	Size    int64  `json:"size"`
+	ETag    string `json:"etag"`
+}
+
+// decodeJSON reads a manifest of version 1.
+func decodeJSON(b []byte) (*Manifest, error) {
+	var v1 struct {
+		manifestMeta
+		Objects map[string]v1Entry `json:"objects"`
 	}
-	if m.Objects == nil {
-		m.Objects = map[string]Entry{}
+	if err := json.Unmarshal(b, &v1); err != nil {
+		return nil, err
 	}
-	return &m, nil, nil
+	if v1.Version != 1 {
+		return nil, fmt.Errorf("version %d, this qdn knows versions 1 and %d", v1.Version, manifestVersion)
+	}
+	m := &Manifest{Version: 1, Commit: v1.Commit, Dirty: v1.Dirty, Synced: v1.Synced, Invalidated: v1.Invalidated,
+		Entries: make([]Entry, 0, len(v1.Objects))}
+	for _, path := range slices.Sorted(maps.Keys(v1.Objects)) {
+		o := v1.Objects[path]
+		e := Entry{Path: path, Headers: o.Headers, Size: o.Size, ETag: o.ETag}
+		if len(o.Hash) != 64 || !isLowerHex(o.Hash) {
+			return nil, fmt.Errorf("hash %q of %s is not a hex SHA-256", o.Hash, path)
+		}
+		hex.Decode(e.Hash[:], []byte(o.Hash)) // checked above
+		m.Entries = append(m.Entries, e)
+	}
+	return m, nil
 }
 
 var errDamaged = errors.New("the manifest is cut short or damaged")
 
-// decodeBinary reads the manifest b that encodeManifest wrote; rest is b
-// past manifestMagic. The paths, hashes and ETags of every entry are
-// slices of three strings, one allocation each.
-func decodeBinary(b, rest []byte) (*Manifest, []string, error) {
-	if len(rest) < 4 || crc32.ChecksumIEEE(b[:len(b)-4]) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
-		return nil, nil, errDamaged
-	}
-	r := tableReader{b: rest[:len(rest)-4]}
+// arenaChunk is the size of the strings that hold the paths, and the
+// ETags, of a manifest's entries as it is read.
+const arenaChunk = 1 << 20
+
+// decodeBinary reads the rest of a manifest that encodeManifest wrote,
+// past manifestMagic, from r; size is the manifest's (-1 when not known).
+// It allocates the entries once, when size bounds their count, and their
+// paths and ETags as slices of strings of arenaChunk bytes, filled in
+// turn: nothing is copied or grown on the way.
+func decodeBinary(r *manifestReader, size int64) (*Manifest, error) {
 	var meta manifestMeta
 	if err := json.Unmarshal(r.bytes(r.uvarint()), &meta); err != nil || r.err != nil {
-		return nil, nil, errDamaged
+		return nil, r.failed()
 	}
 	if meta.Version != manifestVersion {
-		return nil, nil, fmt.Errorf("version %d, this qdn knows versions 1 and %d", meta.Version, manifestVersion)
+		return nil, fmt.Errorf("version %d, this qdn knows versions 1 and %d", meta.Version, manifestVersion)
 	}
 	m := &Manifest{Version: meta.Version, Commit: meta.Commit, Dirty: meta.Dirty, Synced: meta.Synced, Invalidated: meta.Invalidated}
-	fps := make([]string, min(r.uvarint(), uint64(len(r.b))))
-	for i := range fps {
-		fps[i] = r.string()
+	fps := make([]string, 0, 16)
+	for i := r.uvarint(); i > 0 && r.err == nil; i-- {
+		fps = append(fps, string(r.bytes(r.uvarint())))
 	}
 	n := r.uvarint()
 	// Each entry holds at least its 32-byte hash: a count beyond that is
 	// damage, refused before anything is allocated for it.
-	if r.err != nil || n > uint64(len(r.b)/32) {
-		return nil, nil, errDamaged
+	if r.err != nil || size >= 0 && n > uint64(size/32) {
+		return nil, r.failed()
 	}
-	type span struct{ path, etag, fp, size int }
-	spans := make([]span, n)
-	paths, hashes, etags := make([]byte, 0, n*48), make([]byte, 0, n*64), make([]byte, 0, n*32)
-	prev := 0 // where the path before starts in paths
-	for i := range spans {
+	capacity := min(n, 1<<20) // past it, grown as they are read
+	if size >= 0 {
+		capacity = n
+	}
+	m.Entries = make([]Entry, 0, capacity)
+	paths := arena{set: func(i int, s string) { m.Entries[i].Path = s }}
+	etags := arena{set: func(i int, s string) { m.Entries[i].ETag = s }}
+	path := make([]byte, 0, 256) // the path before, then this one
+	var md5 [32]byte
+	for i := range n {
 		shared := r.uvarint()
-		if i > 0 && shared > uint64(len(paths)-prev) || i == 0 && shared > 0 {
-			return nil, nil, errDamaged
+		suffix := r.bytes(r.uvarint())
+		// Written sorted, each path once: this one is after the one
+		// before.
+		if shared > uint64(len(path)) || i == 0 && shared > 0 ||
+			i > 0 && (len(suffix) == 0 || shared < uint64(len(path)) && suffix[0] <= path[shared]) {
+			return nil, r.failed()
 		}
-		start := len(paths)
-		paths = append(paths, paths[prev:prev+int(shared)]...)
-		paths = append(paths, r.bytes(r.uvarint())...)
-		prev = start
-		hashes = hex.AppendEncode(hashes, r.bytes(32))
-		size := r.uvarint()
+		path = append(path[:shared], suffix...)
+		var e Entry
+		copy(e.Hash[:], r.bytes(32))
+		e.Size = int64(r.uvarint())
 		fp := r.uvarint()
-		if tag := r.uvarint(); tag == 0 {
-			etags = hex.AppendEncode(etags, r.bytes(16))
+		tag := r.uvarint()
+		if r.err != nil || fp >= uint64(len(fps)) || e.Size < 0 {
+			return nil, r.failed()
+		}
+		e.Headers = fps[fp]
+		m.Entries = append(m.Entries, e)
+		paths.add(int(i), path)
+		if tag == 0 {
+			etags.add(int(i), hex.AppendEncode(md5[:0], r.bytes(16)))
 		} else {
-			etags = append(etags, r.bytes(tag-1)...)
+			etags.add(int(i), r.bytes(tag-1))
 		}
-		if r.err != nil || fp >= uint64(len(fps)) || size > 1<<62 {
-			return nil, nil, errDamaged
+		if r.err != nil {
+			return nil, r.failed()
 		}
-		spans[i] = span{path: len(paths), etag: len(etags), fp: int(fp), size: int(size)}
 	}
-	if r.err != nil || len(r.b) != 0 {
-		return nil, nil, errDamaged
+	paths.flush()
+	etags.flush()
+	sum := r.sum()
+	if crc := r.bytes(4); r.err != nil || binary.LittleEndian.Uint32(crc) != sum || r.fill(1) {
+		return nil, r.failed()
 	}
-	allPaths, allHashes, allETags := string(paths), string(hashes), string(etags)
-	m.Objects = make(map[string]Entry, n)
-	sorted := make([]string, n)
-	pathAt, etagAt := 0, 0
-	for i, sp := range spans {
-		sorted[i] = allPaths[pathAt:sp.path]
-		if i > 0 && sorted[i] <= sorted[i-1] {
-			return nil, nil, errDamaged // written sorted, each path once
-		}
-		m.Objects[sorted[i]] = Entry{
-			Hash: allHashes[i*64 : i*64+64], Headers: fps[sp.fp], Size: int64(sp.size), ETag: allETags[etagAt:sp.etag],
-		}
-		pathAt, etagAt = sp.path, sp.etag
+	if r.err != nil {
+		return nil, r.err
 	}
-	return m, sorted, nil
+	return m, nil
 }
 
-// tableReader reads the table of a manifest; past its end, or at a
-// malformed number, it sets err and returns zeros.
-type tableReader struct {
-	b   []byte
+// arena makes strings of many entries as slices of few: it fills a string
+// of arenaChunk bytes, then gives each entry its part of it with set.
+type arena struct {
+	chunk strings.Builder
+	// ends are the entries in chunk and where each one's string ends.
+	ends []arenaEnd
+	set  func(i int, s string)
+}
+
+type arenaEnd struct{ i, end int }
+
+// add gives entry i the string of b, once the chunk it is in is full.
+func (a *arena) add(i int, b []byte) {
+	if a.chunk.Len()+len(b) > a.chunk.Cap() {
+		a.flush()
+		a.chunk.Grow(max(arenaChunk, len(b)))
+	}
+	a.chunk.Write(b)
+	a.ends = append(a.ends, arenaEnd{i: i, end: a.chunk.Len()})
+}
+
+// flush gives the entries of the chunk their strings, and starts a new
+// chunk.
+func (a *arena) flush() {
+	s, start := a.chunk.String(), 0
+	for _, e := range a.ends {
+		a.set(e.i, s[start:e.end])
+		start = e.end
+	}
+	a.chunk.Reset()
+	a.ends = a.ends[:0]
+}
+
+// maxField is the longest field a manifest holds: its meta, a path (S3
+// keys are at most 1,024 bytes) or an ETag. A length beyond it is damage.
+const maxField = 1 << 20
+
+// manifestReader reads a manifest from r through a buffer, and the CRC-32
+// of what it consumed. Past the end, at a malformed number or at a field
+// too long, it sets err to errDamaged (or the error reading r) and returns
+// zeros.
+type manifestReader struct {
+	r        io.Reader
+	buf      []byte
+	pos, end int
+	// crc is the CRC-32 of what was consumed before buf[0].
+	crc uint32
+	eof bool
 	err error
 }
 
-func (r *tableReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err, r.b = errDamaged, nil
+// fill makes n bytes readable past pos, and says whether it could: not
+// when r ends first or fails (err).
+func (r *manifestReader) fill(n int) bool {
+	if r.end-r.pos >= n {
+		return true
+	}
+	r.crc = crc32.Update(r.crc, crc32.IEEETable, r.buf[:r.pos])
+	r.end = copy(r.buf, r.buf[r.pos:r.end])
+	r.pos = 0
+	if n > len(r.buf) {
+		r.buf = append(r.buf[:r.end], make([]byte, n-r.end)...)
+	}
+	for r.end < n && !r.eof && r.err == nil {
+		k, err := r.r.Read(r.buf[r.end:])
+		r.end += k
+		switch {
+		case err == io.EOF:
+			r.eof = true
+		case err != nil:
+			r.err = err
+		}
+	}
+	return r.end >= n
+}
+
+// sum returns the CRC-32 of what was consumed.
+func (r *manifestReader) sum() uint32 {
+	return crc32.Update(r.crc, crc32.IEEETable, r.buf[:r.pos])
+}
+
+// failed returns the error reading r, or errDamaged.
+func (r *manifestReader) failed() error {
+	if r.err != nil && r.err != errDamaged {
+		return r.err
+	}
+	return errDamaged
+}
+
+func (r *manifestReader) uvarint() uint64 {
+	if r.err != nil {
 		return 0
 	}
-	r.b = r.b[n:]
+	r.fill(binary.MaxVarintLen64)
+	v, n := binary.Uvarint(r.buf[r.pos:r.end])
+	if n <= 0 {
+		r.err = cmp.Or(r.err, errDamaged)
+		return 0
+	}
+	r.pos += n
 	return v
 }
 
-func (r *tableReader) bytes(n uint64) []byte {
-	if n > uint64(len(r.b)) {
-		r.err, r.b = errDamaged, nil
+// bytes returns the next n bytes, valid until the next read.
+func (r *manifestReader) bytes(n uint64) []byte {
+	if r.err != nil || n > maxField || !r.fill(int(n)) {
+		r.err = cmp.Or(r.err, errDamaged)
 		return make([]byte, min(n, 32))
 	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
+	b := r.buf[r.pos : r.pos+int(n)]
+	r.pos += int(n)
+	return b
 }
-
-func (r *tableReader) string() string { return string(r.bytes(r.uvarint())) }
 
 // Pending is the invalidation a sync recorded before its first upload; it
 // is removed once CloudFront accepted it.

@@ -1,10 +1,14 @@
 package deploy
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -26,13 +30,14 @@ func testURIs(path string) []string {
 // published returns the listing and manifest of a bucket holding exactly
 // files under prefix, as a complete sync leaves it.
 func published(prefix string, files ...File) ([]Object, *Manifest) {
-	m := &Manifest{Version: manifestVersion, Objects: map[string]Entry{}}
+	m := &Manifest{Version: manifestVersion}
 	var remote []Object
 	for _, f := range files {
-		etag := `"` + f.Hash[:32] + `"`
+		etag := fmt.Sprintf(`"%x"`, f.Hash[:16])
 		remote = append(remote, Object{Key: prefix + f.Path, Size: int64(len(f.Body)), ETag: etag})
-		m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: int64(len(f.Body)), ETag: etag}
+		m.Entries = append(m.Entries, Entry{Path: f.Path, Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: int64(len(f.Body)), ETag: etag})
 	}
+	slices.SortFunc(m.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	remote = append(remote, Object{Key: prefix + ManifestKey, Size: 10, ETag: `"m"`})
 	return remote, m
 }
@@ -116,20 +121,72 @@ func TestNewPlan(t *testing.T) {
 			want{unchanged: 3, paths: []string{"/track/t9/", "/track/t9/index.html"}}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p, err := NewPlan(tt.local, tt.remote, tt.m, tt.pending, PlanOptions{
-				Prefix: "site/", ViewerURIs: testURIs, MaxPaths: 100, MaxDeletes: 10, Invalidate: true, Now: now,
+		// A listing comes sorted by key from S3, and is looked up by
+		// binary search; one in another order is sorted by an index.
+		sorted := slices.SortedFunc(slices.Values(tt.remote), func(a, b Object) int { return strings.Compare(a.Key, b.Key) })
+		for listing, remote := range map[string][]Object{"as given": tt.remote, "sorted": sorted} {
+			t.Run(tt.name+", listing "+listing, func(t *testing.T) {
+				p, err := NewPlan(tt.local, remote, tt.m, tt.pending, PlanOptions{
+					Prefix: "site/", ViewerURIs: testURIs, MaxPaths: 100, MaxDeletes: 10, Invalidate: true, Now: now,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := want{uploads: p.Uploads, deletes: p.Deletes, unchanged: p.Unchanged, paths: p.Invalidation.Paths}
+				if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(want{}), cmp.Comparer(func(a, b []Action) bool {
+					return len(a) == len(b) && (len(a) == 0 || cmp.Equal(a, b))
+				})); diff != "" {
+					t.Errorf("NewPlan() mismatch (-want +got):\n%s", diff)
+				}
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := want{uploads: p.Uploads, deletes: p.Deletes, unchanged: p.Unchanged, paths: p.Invalidation.Paths}
-			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(want{}), cmp.Comparer(func(a, b []Action) bool {
-				return len(a) == len(b) && (len(a) == 0 || cmp.Equal(a, b))
-			})); diff != "" {
-				t.Errorf("NewPlan() mismatch (-want +got):\n%s", diff)
-			}
-		})
+		}
+	}
+}
+
+// TestRemoteViewPartial looks objects up in a listing of a part of the
+// bucket, the manifest standing for the rest: a path in the part is as
+// listed (or missing), one outside it as the manifest records it, and the
+// objects counted and walked are the listed ones with the manifest's
+// outside the part.
+func TestRemoteViewPartial(t *testing.T) {
+	m := &Manifest{Version: manifestVersion}
+	for _, p := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		m.Entries = append(m.Entries, Entry{Path: p, Size: 1, ETag: "m-" + p})
+	}
+	listed := []Object{
+		{Key: "site/.qdn/lock.json", Size: 9, ETag: "lock"},
+		{Key: "site/d", Size: 1, ETag: "m-d"},
+		{Key: "site/dd", Size: 2, ETag: "new"},
+		{Key: "site/f", Size: 3, ETag: "changed"},
+	}
+	v := listedView(listed, "site/", m)
+	v.partial, v.after, v.through = true, "c", "f"
+	for _, tt := range []struct {
+		path string
+		size int64
+		etag string
+		ok   bool
+	}{
+		{"a", 1, "m-a", true},
+		{"c", 1, "m-c", true},
+		{"d", 1, "m-d", true},
+		{"dd", 2, "new", true},
+		{"e", 0, "", false}, // in the part, not listed: gone from the bucket
+		{"f", 3, "changed", true},
+		{"g", 1, "m-g", true},
+		{"z", 0, "", false},
+	} {
+		size, etag, ok := v.get(tt.path)
+		if size != tt.size || etag != tt.etag || ok != tt.ok {
+			t.Errorf("get(%q) = %d, %q, %v; want %d, %q, %v", tt.path, size, etag, ok, tt.size, tt.etag, tt.ok)
+		}
+	}
+	var walked []string
+	v.each(func(path string, size int64) { walked = append(walked, fmt.Sprint(path, " ", size)) })
+	slices.Sort(walked)
+	want := []string{"a 1", "b 1", "c 1", "d 1", "dd 2", "f 3", "g 1", "h 1"}
+	if !slices.Equal(walked, want) || v.len() != len(want) {
+		t.Errorf("each walked %q, len %d; want %q, %d", walked, v.len(), want, len(want))
 	}
 }
 
@@ -177,5 +234,130 @@ func TestNewPlanCollapseAndCost(t *testing.T) {
 		Now: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)})
 	if got, want := p.Invalidation.Cost.Dollars, 120*DollarsPerPath; got != want {
 		t.Errorf("Cost.Dollars past the free tier = %v; want %v", got, want)
+	}
+}
+
+// TestNewPlanSharesPaths has the manifest's entries use the paths of the
+// local files, and copies of the others, so that the strings the manifest
+// was read into are freed.
+func TestNewPlanSharesPaths(t *testing.T) {
+	files := []File{NewFile("a.css", []byte("a"), cssHeaders), NewFile("b.css", []byte("b"), cssHeaders)}
+	remote, m := published("", append(files, NewFile("gone.css", []byte("x"), cssHeaders))...)
+	b, err := encodeManifest(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = decodeManifest(b); err != nil {
+		t.Fatal(err)
+	}
+	read := m.Entries[2].Path
+	if _, err := NewPlan(files, remote, m, nil, PlanOptions{ViewerURIs: testURIs, MaxPaths: 10, MaxDeletes: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range files {
+		if e := m.Entries[i]; e.Path != f.Path || unsafe.StringData(e.Path) != unsafe.StringData(f.Path) {
+			t.Errorf("entry %d has path %q at %p; want the file's %q at %p", i, e.Path, unsafe.StringData(e.Path), f.Path, unsafe.StringData(f.Path))
+		}
+	}
+	if e := m.Entries[2]; e.Path != "gone.css" || unsafe.StringData(e.Path) == unsafe.StringData(read) {
+		t.Errorf("entry of a path no file has = %q, in the string it was read into; want gone.css, copied", e.Path)
+	}
+}
+
+// TestShareETags has an object listed as the manifest records it use the
+// entry's ETag string, and one that differs keep its own.
+func TestShareETags(t *testing.T) {
+	m := &Manifest{Entries: []Entry{{Path: "a", ETag: "e-a"}, {Path: "b", ETag: "e-b"}, {Path: "c", ETag: "e-c"}}}
+	listed := []Object{
+		{Key: "site/.qdn/lock.json", ETag: "lock"},
+		{Key: "site/a", ETag: strings.Clone("e-a")},
+		{Key: "site/b", ETag: "other"},
+		{Key: "site/c", ETag: strings.Clone("e-c")},
+	}
+	(&Syncer{Prefix: "site/"}).shareETags(listed, m)
+	for i, want := range []string{"", m.Entries[0].ETag, "", m.Entries[2].ETag} {
+		o := listed[i]
+		if shared := unsafe.StringData(o.ETag) == unsafe.StringData(want); shared != (want != "") {
+			t.Errorf("object %s has ETag %q, shared with the manifest: %v; want %v", o.Key, o.ETag, shared, want != "")
+		}
+	}
+	if listed[2].ETag != "other" {
+		t.Errorf("object site/b has ETag %q; want its own, other", listed[2].ETag)
+	}
+}
+
+// TestListedPaths gives the paths a listing expects, qdn's state among a
+// manifest's, in order, without copying the manifest's; a manifest that
+// names paths under .qdn/ (qdn never writes one) still gives them sorted.
+func TestListedPaths(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		m     *Manifest
+		paths []string
+	}{
+		{"no manifest", nil, nil},
+		{"an empty manifest", &Manifest{}, statePaths},
+		{"paths before and after .qdn/", &Manifest{Entries: []Entry{{Path: ".a"}, {Path: "a"}, {Path: "z"}}},
+			[]string{".a", CheckKey, LockKey, ManifestKey, "a", "z"}},
+		{"only after", &Manifest{Entries: []Entry{{Path: "a"}}}, []string{CheckKey, LockKey, ManifestKey, "a"}},
+		{"paths under .qdn/", &Manifest{Entries: []Entry{{Path: ".qdn/a"}, {Path: LockKey}, {Path: "b"}}},
+			[]string{".qdn/a", CheckKey, LockKey, ManifestKey, "b"}},
+	} {
+		k := listedPaths(tt.m)
+		var got []string
+		for i := range k.len() {
+			got = append(got, k.at(i))
+		}
+		if !slices.Equal(got, tt.paths) {
+			t.Errorf("listedPaths(%s) = %q; want %q", tt.name, got, tt.paths)
+		}
+		for i, p := range tt.paths {
+			if j, ok := k.search(p); j != i || !ok {
+				t.Errorf("listedPaths(%s).search(%q) = %d, %v; want %d, true", tt.name, p, j, ok, i)
+			}
+		}
+	}
+}
+
+// reverseBucket lists the ranges ending at each of ends, the last one
+// first: each waits until the one after it has been answered.
+type reverseBucket struct {
+	Bucket
+	ends     []string
+	answered []chan struct{}
+}
+
+func (b *reverseBucket) List(ctx context.Context, prefix, after, through string) ([]Object, error) {
+	i := slices.Index(b.ends, through)
+	if i+1 < len(b.ends) {
+		<-b.answered[i+1]
+	}
+	defer close(b.answered[i])
+	var objs []Object
+	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+		if k > after && (through == "" || k <= through) {
+			objs = append(objs, Object{Key: k})
+		}
+	}
+	return objs, nil
+}
+
+// TestListRangesInOrder gathers ranges answered last first into one
+// listing in key order.
+func TestListRangesInOrder(t *testing.T) {
+	b := &reverseBucket{ends: []string{"b", "d", ""}}
+	for range b.ends {
+		b.answered = append(b.answered, make(chan struct{}))
+	}
+	got, err := (&Syncer{Bucket: b}).listRanges(context.Background(), "", b.ends)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range got {
+		keys = append(keys, o.Key)
+	}
+	if want := []string{"a", "b", "c", "d", "e", "f"}; !slices.Equal(keys, want) {
+		t.Errorf("listRanges = %q; want %q", keys, want)
 	}
 }

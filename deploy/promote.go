@@ -216,7 +216,8 @@ func NewPromotion(from *Source, to *Remote, opt PromoteOptions) (*Promotion, err
 	toObjects := objectsUnder(to.Objects, opt.Prefix)
 	changed := map[string]bool{}
 	var assets, html []Copy
-	for path, e := range from.Manifest.Objects {
+	for _, e := range from.Manifest.Entries {
+		path := e.Path
 		key := opt.Prefix + path
 		reason := changeReason(path, e, toObjects, toManifest, key)
 		if reason == "" {
@@ -241,7 +242,7 @@ func NewPromotion(from *Source, to *Remote, opt PromoteOptions) (*Promotion, err
 	}
 	for key, o := range toObjects {
 		path := strings.TrimPrefix(key, opt.Prefix)
-		if _, ok := from.Manifest.Objects[path]; ok {
+		if _, ok := from.Manifest.Lookup(path); ok {
 			continue
 		}
 		p.Deletes = append(p.Deletes, Action{Key: key, Path: path, Size: o.Size, Reason: ReasonNotInSource})
@@ -278,14 +279,14 @@ func checkSource(from *Source, prefix string, now time.Time) error {
 	}
 	objects := objectsUnder(from.Objects, prefix)
 	var differ []string
-	for path, e := range from.Manifest.Objects {
-		key := prefix + path
+	for _, e := range from.Manifest.Entries {
+		key := prefix + e.Path
 		if o, ok := objects[key]; !ok || o.ETag != e.ETag || o.Size != e.Size {
 			differ = append(differ, key)
 		}
 	}
 	for key := range objects {
-		if _, ok := from.Manifest.Objects[strings.TrimPrefix(key, prefix)]; !ok {
+		if _, ok := from.Manifest.Lookup(strings.TrimPrefix(key, prefix)); !ok {
 			differ = append(differ, key)
 		}
 	}
@@ -439,7 +440,7 @@ func (p *Promoter) Apply(ctx context.Context, pr *Promotion) (*PromoteResult, er
 			}
 			return etag, err
 		},
-		manifest: func(etags map[string]string) (*Manifest, []string) { return p.nextManifest(pr, etags), nil },
+		manifest: func(etags map[string]string) *Manifest { return p.nextManifest(pr, etags) },
 	}
 	done, err := p.To.apply(ctx, c)
 	res.Copied, res.CopiedBytes, res.Deleted = done.written, done.bytes, done.deleted
@@ -450,14 +451,15 @@ func (p *Promoter) Apply(ctx context.Context, pr *Promotion) (*PromoteResult, er
 // nextManifest is the destination's manifest once pr is applied: the
 // source's entries, with the ETags of the copies.
 func (p *Promoter) nextManifest(pr *Promotion, etags map[string]string) *Manifest {
-	m := &Manifest{Version: manifestVersion, Commit: pr.from.Commit, Dirty: pr.from.Dirty, Synced: p.To.now().UTC(), Objects: map[string]Entry{}}
-	for path, e := range pr.from.Objects {
-		if etag, ok := etags[pr.Prefix+path]; ok {
+	m := &Manifest{Version: manifestVersion, Commit: pr.from.Commit, Dirty: pr.from.Dirty, Synced: p.To.now().UTC(),
+		Entries: make([]Entry, len(pr.from.Entries))}
+	for i, e := range pr.from.Entries {
+		if etag, ok := etags[pr.Prefix+e.Path]; ok {
 			e.ETag = etag
-			m.Objects[path] = e
+			m.Entries[i] = e
 			continue
 		}
-		m.Objects[path] = pr.to.Objects[path]
+		m.Entries[i], _ = pr.to.Lookup(e.Path)
 	}
 	m.Invalidated = p.To.countInvalidated(pr.to.Invalidated, len(pr.Invalidation.Paths))
 	return m

@@ -3,8 +3,10 @@ package deploy_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -476,7 +478,17 @@ environments:
 // unfinished promotion.
 func TestNewPromotion(t *testing.T) {
 	entry := func(hash, headers, etag string) deploy.Entry {
-		return deploy.Entry{Hash: hash, Headers: headers, Size: 10, ETag: etag}
+		return deploy.Entry{Hash: sha256.Sum256([]byte(hash)), Headers: headers, Size: 10, ETag: etag}
+	}
+	// entries returns the entries of m as a manifest holds them.
+	entries := func(m map[string]deploy.Entry) []deploy.Entry {
+		var es []deploy.Entry
+		for _, path := range slices.Sorted(maps.Keys(m)) {
+			e := m[path]
+			e.Path = path
+			es = append(es, e)
+		}
+		return es
 	}
 	listing := func(prefix string, m map[string]deploy.Entry, extra ...deploy.Object) []deploy.Object {
 		var objs []deploy.Object
@@ -508,11 +520,11 @@ func TestNewPromotion(t *testing.T) {
 	}
 	from := &deploy.Source{Remote: deploy.Remote{
 		Objects:  listing("s/", staging, deploy.Object{Key: "s/.qdn/manifest.json"}, deploy.Object{Key: "p/index.html"}),
-		Manifest: &deploy.Manifest{Version: 1, Commit: "c0ffee", Objects: staging},
+		Manifest: &deploy.Manifest{Version: 1, Commit: "c0ffee", Entries: entries(staging)},
 	}}
 	to := &deploy.Remote{
 		Objects:  toObjects,
-		Manifest: &deploy.Manifest{Version: 1, Objects: production},
+		Manifest: &deploy.Manifest{Version: 1, Entries: entries(production)},
 		Pending:  &deploy.Pending{ID: "earlier", Paths: []string{"/faq/"}},
 	}
 	opt := planOpts

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -57,6 +58,15 @@ type Bucket interface {
 	// etag; ErrChanged when it has another. An object already gone is not
 	// an error.
 	DeleteIf(ctx context.Context, key, etag string) error
+}
+
+// Opener is a Bucket that also hands out the bytes of an object as they
+// arrive, as S3 does: the manifest is read from it without holding all
+// its bytes.
+type Opener interface {
+	// Open returns the bytes of the object at key and their size (-1
+	// when not known), or ErrNotFound. The caller closes them.
+	Open(ctx context.Context, key string) (body io.ReadCloser, size int64, err error)
 }
 
 // S3 is a Bucket in Amazon S3 or an S3-compatible server. Uploads go
@@ -135,6 +145,9 @@ func (b *S3) List(ctx context.Context, prefix, after, through string) ([]Object,
 		if err != nil {
 			return nil, fmt.Errorf("list s3://%s/%s: %w", b.bucket, prefix, err)
 		}
+		// Room for the page at once: a range of the listing is about
+		// one page, which append would copy as it grows.
+		out = slices.Grow(out, len(page.Contents))
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
 			if through != "" && key > through {
@@ -211,11 +224,57 @@ func (b *S3) Read(ctx context.Context, key string) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("get %s: %w", key, err)
 	}
 	defer out.Body.Close()
-	body, err := io.ReadAll(out.Body)
+	body, err := readBody(out.Body, aws.ToInt64(out.ContentLength))
 	if err != nil {
 		return nil, "", fmt.Errorf("get %s: %w", key, err)
 	}
 	return body, etag(out.ETag), nil
+}
+
+// readBody reads r to its end into one slice of size bytes, as the
+// response announced, rather than one that grows and is copied on the
+// way: the manifest of a million keys is some 90 MB. A size that turns
+// out wrong still reads every byte.
+func readBody(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > 1<<32 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, size, size+1)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	// The one byte of room left over tells a body longer than announced
+	// without growing b when it is not.
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// Open implements Opener with GetObject.
+func (b *S3) Open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+	b.gets.Add(1)
+	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
+	if err != nil {
+		if notFound(err) {
+			return nil, 0, fmt.Errorf("get %s: %w", key, ErrNotFound)
+		}
+		return nil, 0, fmt.Errorf("get %s: %w", key, err)
+	}
+	size := int64(-1)
+	if out.ContentLength != nil {
+		size = *out.ContentLength
+	}
+	return out.Body, size, nil
 }
 
 // Replace implements Bucket with a PutObject conditional on If-Match.

@@ -166,7 +166,7 @@ func NewDeployed(m *Manifest) Deployed {
 	if m == nil {
 		return d
 	}
-	d.Commit, d.Dirty, d.Objects = m.Commit, m.Dirty, len(m.Objects)
+	d.Commit, d.Dirty, d.Objects = m.Commit, m.Dirty, len(m.Entries)
 	synced := m.Synced.UTC()
 	d.Synced = &synced
 	return d
@@ -211,11 +211,12 @@ func NewDrift(r *Remote, prefix string) Drift {
 		}
 		path := strings.TrimPrefix(o.Key, prefix)
 		listed[path] = o
-		if _, ok := r.Manifest.Objects[path]; !ok {
+		if _, ok := r.Manifest.Lookup(path); !ok {
 			d.Objects = append(d.Objects, DriftObject{Path: path, Reason: ReasonNotInManifest})
 		}
 	}
-	for path, e := range r.Manifest.Objects {
+	for _, e := range r.Manifest.Entries {
+		path := e.Path
 		o, ok := listed[path]
 		switch {
 		case !ok:

@@ -231,7 +231,7 @@ func hashEach(t *testing.T, out *generator.Output, cfg *generator.Config) []depl
 func describe(fs []deploy.File) []string {
 	var out []string
 	for _, f := range fs {
-		out = append(out, fmt.Sprintf("%s %s %d %v", f.Path, f.Hash, f.Size, f.Headers))
+		out = append(out, fmt.Sprintf("%s %x %d %v", f.Path, f.Hash, f.Size, f.Headers))
 	}
 	return out
 }

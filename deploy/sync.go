@@ -90,8 +90,6 @@ type Remote struct {
 	// after and through bound the paths of a partial listing, as
 	// remoteView has them.
 	after, through string
-	// paths are the manifest's paths, sorted, as it was read.
-	paths []string
 }
 
 // Check is where the next sync of an environment starts its partial
@@ -142,17 +140,10 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 		early   bool
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
+	g.Go(func() (err error) {
 		start := time.Now()
 		defer func() { r.ManifestTook = time.Since(start) }()
-		b, err := s.Bucket.Get(gctx, s.Prefix+ManifestKey)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return nil
-		case err != nil:
-			return err
-		}
-		r.Manifest, r.paths, err = decodeManifestPaths(b)
+		r.Manifest, err = s.readManifest(gctx)
 		return err
 	})
 	if s.CheckEvery > 1 {
@@ -170,10 +161,11 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	paths := listedPaths(r.Manifest, r.paths)
+	paths := listedPaths(r.Manifest)
+	n := paths.len()
 	start := time.Now()
 	defer func() { r.ListTook += time.Since(start) }()
-	if check != nil && r.Manifest != nil && len(paths) > partialFrom {
+	if check != nil && r.Manifest != nil && n > partialFrom {
 		after, through := check.After, ""
 		if early {
 			through = check.Next.Through
@@ -186,6 +178,7 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 			}
 		}
 		if s.matches(r.Manifest, paths, listed, after, through) {
+			s.shareETags(listed, r.Manifest)
 			r.Pending, r.Objects = pending, listed
 			r.after, r.through = strings.TrimPrefix(after, s.Prefix), strings.TrimPrefix(through, s.Prefix)
 			r.Listed, r.Full, r.check = len(listed), false, &Check{After: through}
@@ -196,6 +189,7 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 	if r.Objects, err = s.list(ctx, paths); err != nil {
 		return nil, err
 	}
+	s.shareETags(r.Objects, r.Manifest)
 	r.Listed, r.Full, r.check = len(r.Objects), true, nil
 	if s.CheckEvery > 1 {
 		// The next sync may list in part, from the first key.
@@ -209,6 +203,33 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 		}
 	}
 	return r, nil
+}
+
+// readManifest reads the manifest, nil when there is none. From an
+// Opener it is decoded as it arrives, so that its bytes (some 90 MB for a
+// million keys) are never all in memory.
+func (s *Syncer) readManifest(ctx context.Context) (*Manifest, error) {
+	key := s.Prefix + ManifestKey
+	o, ok := s.Bucket.(Opener)
+	if !ok {
+		b, err := s.Bucket.Get(ctx, key)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return decodeManifest(b)
+	}
+	body, size, err := o.Open(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	return readManifest(body, size)
 }
 
 // readCheck reads the check, nil when there is none: the first sync that
@@ -230,30 +251,31 @@ func (s *Syncer) readCheck(ctx context.Context) (*Check, error) {
 	return &c, nil
 }
 
-// part returns the next part of paths (sorted, as listedPaths returns
-// them) after the key after, 1/CheckEvery of them: the keys it lists
-// after and through ("" for no bound), and the bounds of its ranges.
-func (s *Syncer) part(paths []string, after string) (from, through string, bounds []string) {
-	n := (len(paths) + s.CheckEvery - 1) / s.CheckEvery
+// part returns the next part of paths (as listedPaths returns them)
+// after the key after, 1/CheckEvery of them: the keys it lists after and
+// through ("" for no bound), and the bounds of its ranges.
+func (s *Syncer) part(paths keyPaths, after string) (from, through string, bounds []string) {
+	total := paths.len()
+	n := (total + s.CheckEvery - 1) / s.CheckEvery
 	start := 0
 	if after != "" {
-		start = sort.SearchStrings(paths, strings.TrimPrefix(after, s.Prefix))
+		start, _ = paths.search(strings.TrimPrefix(after, s.Prefix))
 	}
-	if start < len(paths) && s.key(paths[start]) == after {
+	if start < total && s.key(paths.at(start)) == after {
 		start++
 	}
-	if start >= len(paths) {
+	if start >= total {
 		start = 0
 	}
 	if start > 0 {
-		from = s.key(paths[start-1])
+		from = s.key(paths.at(start - 1))
 	}
-	end := min(start+n, len(paths))
-	if end < len(paths) {
-		through = s.key(paths[end-1])
+	end := min(start+n, total)
+	if end < total {
+		through = s.key(paths.at(end - 1))
 	}
 	for i := start + listRange - 1; i < end-1; i += listRange {
-		bounds = append(bounds, s.key(paths[i]))
+		bounds = append(bounds, s.key(paths.at(i)))
 	}
 	return from, through, bounds
 }
@@ -279,37 +301,37 @@ func (s *Syncer) listPart(ctx context.Context, after, through string, bounds []s
 
 // matches says whether listed, the keys after after and through through
 // ("" for no bound), are exactly the paths of m in that part, as m
-// recorded them, with none else but qdn's state; paths are m's, sorted, as
+// recorded them, with none else but qdn's state; paths are m's, as
 // listedPaths returns them.
-func (s *Syncer) matches(m *Manifest, paths []string, listed []Object, after, through string) bool {
+func (s *Syncer) matches(m *Manifest, paths keyPaths, listed []Object, after, through string) bool {
 	seen := 0
 	for _, o := range listed {
 		path, ok := strings.CutPrefix(o.Key, s.Prefix)
 		if !ok || strings.HasPrefix(path, StateDir) {
 			continue
 		}
-		e, ok := m.Objects[path]
+		e, ok := m.Lookup(path)
 		if !ok || e.ETag != o.ETag || e.Size != o.Size {
 			return false
 		}
 		seen++
 	}
-	lo, hi := 0, len(paths)
+	lo, hi := 0, paths.len()
 	if after != "" {
-		lo, _ = slices.BinarySearch(paths, strings.TrimPrefix(after, s.Prefix))
-		if lo < len(paths) && s.key(paths[lo]) == after {
+		lo, _ = paths.search(strings.TrimPrefix(after, s.Prefix))
+		if lo < paths.len() && s.key(paths.at(lo)) == after {
 			lo++
 		}
 	}
 	if through != "" {
 		var found bool
-		hi, found = slices.BinarySearch(paths, strings.TrimPrefix(through, s.Prefix))
+		hi, found = paths.search(strings.TrimPrefix(through, s.Prefix))
 		if found {
 			hi++
 		}
 	}
-	for _, p := range paths[lo:max(lo, hi)] {
-		if !strings.HasPrefix(p, StateDir) {
+	for i := lo; i < hi; i++ {
+		if !strings.HasPrefix(paths.at(i), StateDir) {
 			seen--
 		}
 	}
@@ -353,36 +375,95 @@ var partialFrom = listRange * listRanges
 // manifest, the lock that the sync holds, and the check, sorted.
 var statePaths = []string{CheckKey, LockKey, ManifestKey}
 
-// listedPaths returns, sorted, the paths m names with statePaths; sorted
-// are m's paths in order, or nil.
-func listedPaths(m *Manifest, sorted []string) []string {
+// keyPaths are the paths a listing of an environment expects, sorted: a
+// manifest's with statePaths among them, without a copy of the manifest's
+// (16 MB of string headers for a million keys).
+type keyPaths struct {
+	// some says there is a manifest: without one, there are no paths.
+	some    bool
+	entries []Entry
+	// state is where statePaths go among the entries; all, when a
+	// manifest has paths under StateDir, which qdn never writes, as the
+	// paths sorted.
+	state int
+	all   []string
+}
+
+// listedPaths returns the paths m names with statePaths; none when m is
+// nil.
+func listedPaths(m *Manifest) keyPaths {
 	if m == nil {
-		return nil
+		return keyPaths{}
 	}
-	paths := slices.Grow(slices.Clip(sortedPaths(m, sorted)), len(statePaths))
+	k := keyPaths{some: true, entries: m.Entries}
+	k.state, _ = m.find(StateDir)
+	if k.state == len(m.Entries) || !strings.HasPrefix(m.Entries[k.state].Path, StateDir) {
+		return k
+	}
+	k.all = make([]string, len(m.Entries), len(m.Entries)+len(statePaths))
+	for i, e := range m.Entries {
+		k.all[i] = e.Path
+	}
 	for _, p := range statePaths {
-		if i, found := slices.BinarySearch(paths, p); !found {
-			paths = slices.Insert(paths, i, p)
+		if i, found := slices.BinarySearch(k.all, p); !found {
+			k.all = slices.Insert(k.all, i, p)
 		}
 	}
-	return paths
+	return k
+}
+
+func (k keyPaths) len() int {
+	switch {
+	case k.all != nil:
+		return len(k.all)
+	case !k.some:
+		return 0
+	}
+	return len(k.entries) + len(statePaths)
+}
+
+// at returns the i-th path.
+func (k keyPaths) at(i int) string {
+	switch {
+	case k.all != nil:
+		return k.all[i]
+	case i < k.state:
+		return k.entries[i].Path
+	case i < k.state+len(statePaths):
+		return statePaths[i-k.state]
+	}
+	return k.entries[i-len(statePaths)].Path
+}
+
+// search returns where path is or would be, and whether it is there.
+func (k keyPaths) search(path string) (int, bool) {
+	return sort.Find(k.len(), func(i int) int { return strings.Compare(path, k.at(i)) })
 }
 
 // list lists every key under the prefix, in ranges of listRange of
-// paths, the sorted paths expected there, listed in parallel.
-func (s *Syncer) list(ctx context.Context, paths []string) ([]Object, error) {
+// paths, the paths expected there, listed in parallel.
+func (s *Syncer) list(ctx context.Context, paths keyPaths) ([]Object, error) {
 	var ends []string // the last key of each range, "" for the last one
-	for i := listRange - 1; i < len(paths)-1; i += listRange {
-		ends = append(ends, s.Prefix+paths[i])
+	for i := listRange - 1; i < paths.len()-1; i += listRange {
+		ends = append(ends, s.Prefix+paths.at(i))
 	}
 	return s.listRanges(ctx, "", append(ends, ""))
 }
 
 // listRanges lists the keys under the prefix after after ("" from the
 // first) in ranges that end at each key of ends in turn ("" for the last
-// key), listRanges of them at once.
+// key), listRanges of them at once. Each range is appended to the listing
+// as soon as those before it are, into room for about listRange keys a
+// range, so that the ranges and the whole listing are not all held at
+// once.
 func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([]Object, error) {
-	ranges := make([][]Object, len(ends))
+	var (
+		mu     sync.Mutex
+		ranges = make([][]Object, len(ends))
+		done   = make([]bool, len(ends))
+		next   int // the first range not appended yet
+		listed = make([]Object, 0, len(ends)*listRange+len(statePaths))
+	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listRanges)
 	for i := range ranges {
@@ -392,14 +473,46 @@ func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([
 		}
 		g.Go(func() error {
 			objs, err := s.Bucket.List(gctx, s.Prefix, from, ends[i])
-			ranges[i] = objs
-			return err
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			ranges[i], done[i] = objs, true
+			for ; next < len(ranges) && done[next]; next++ {
+				listed = append(listed, ranges[next]...)
+				ranges[next] = nil
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return slices.Concat(ranges...), nil
+	return listed, nil
+}
+
+// shareETags has each object of a listing, sorted by key, that has the
+// ETag its entry in m records use the entry's string rather than its own,
+// which is then freed: some 30 to 50 MB for a million keys listed.
+func (s *Syncer) shareETags(objects []Object, m *Manifest) {
+	if m == nil {
+		return
+	}
+	j := 0
+	for i := range objects {
+		o := &objects[i]
+		path, ok := strings.CutPrefix(o.Key, s.Prefix)
+		if !ok {
+			continue
+		}
+		for j < len(m.Entries) && m.Entries[j].Path < path {
+			j++
+		}
+		if j < len(m.Entries) && m.Entries[j].Path == path && m.Entries[j].ETag == o.ETag {
+			o.ETag = m.Entries[j].ETag
+		}
+	}
 }
 
 // Plan returns what publishing files over r would do (see NewPlan), with
@@ -416,9 +529,6 @@ func (s *Syncer) Plan(r *Remote, files []File, opt PlanOptions) (*Plan, error) {
 		view.partial, view.after, view.through = true, r.after, r.through
 	}
 	p, err := newPlan(files, view, r.Manifest, r.Pending, opt)
-	if p != nil {
-		p.manifestPaths = r.paths
-	}
 	if p != nil && (!r.Full || len(files) > partialFrom) {
 		// A bucket too small to list in part gets no check.
 		p.check = r.check
@@ -481,8 +591,8 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 			}
 			return etag, nil
 		},
-		manifest: func(etags map[string]string) (*Manifest, []string) { return s.nextManifest(p, etags, d) },
-		check:    p.check, known: p.manifest, knownPaths: p.manifestPaths,
+		manifest: func(etags map[string]string) *Manifest { return s.nextManifest(p, etags, d) },
+		check:    p.check, known: p.manifest,
 	}
 	done, err := s.apply(ctx, c)
 	res.Uploaded, res.UploadedBytes, res.Deleted = done.written, done.bytes, done.deleted
@@ -506,15 +616,13 @@ type change struct {
 	firstSync bool
 	// write brings the object of a to the bucket; its error names it.
 	write    func(ctx context.Context, a Action) (etag string, err error)
-	manifest func(etags map[string]string) (m *Manifest, sorted []string)
+	manifest func(etags map[string]string) *Manifest
 	// check, when not nil, is written once the manifest is: where the
 	// next partial listing starts.
 	check *Check
-	// known is the manifest in the bucket before the change, with its
-	// paths sorted (or nil), for the check's next part when no manifest
-	// is written.
-	known      *Manifest
-	knownPaths []string
+	// known is the manifest in the bucket before the change, for the
+	// check's next part when no manifest is written.
+	known *Manifest
 }
 
 // applied is what apply did.
@@ -553,10 +661,10 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 		return done, err
 	}
 	done.deleted = len(c.deletes)
-	known, sorted := c.known, c.knownPaths
+	known := c.known
 	if len(c.writes) > 0 || len(c.deletes) > 0 || len(c.inv.Paths) > 0 || c.firstSync {
-		known, sorted = c.manifest(etags)
-		if err := s.putManifest(ctx, known, sorted); err != nil {
+		known = c.manifest(etags)
+		if err := s.putManifest(ctx, known); err != nil {
 			return done, err
 		}
 	}
@@ -567,7 +675,7 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 		if known != nil {
 			// From where the part really starts: after the last key,
 			// it starts again at the first.
-			from, through, bounds := s.part(listedPaths(known, sorted), check.After)
+			from, through, bounds := s.part(listedPaths(known), check.After)
 			check.After, check.Next = from, &Part{Through: through, Bounds: bounds}
 		}
 		b, err := json.Marshal(check)
@@ -597,10 +705,9 @@ func (s *Syncer) delete(ctx context.Context, deletes []Action) error {
 	return nil
 }
 
-// putManifest writes m, whose paths are sorted or nil, as the
-// environment's manifest.
-func (s *Syncer) putManifest(ctx context.Context, m *Manifest, sorted []string) error {
-	b, err := encodeSorted(m, sorted)
+// putManifest writes m as the environment's manifest.
+func (s *Syncer) putManifest(ctx context.Context, m *Manifest) error {
+	b, err := encodeManifest(m)
 	if err != nil {
 		return err
 	}
@@ -705,24 +812,37 @@ func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags m
 	return errors.Join(errs...)
 }
 
-// nextManifest returns the manifest of the bucket once p is applied, with
-// its paths sorted. It is the manifest p was planned against, updated in
-// place: a sync of a million objects that changed a few then holds one
-// manifest, not two.
-func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) (*Manifest, []string) {
-	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: s.now().UTC(), Objects: p.manifest.Objects}
+// nextManifest returns the manifest of the bucket once p is applied. It
+// is the manifest p was planned against, updated in place when the build
+// made the same paths (a sync of a million objects that changed a few
+// then holds one manifest, not two), else a new one that keeps the
+// entries of the files not written.
+func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manifest {
+	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: s.now().UTC()}
 	m.Invalidated = s.countInvalidated(p.manifest.Invalidated, len(p.Invalidation.Paths))
-	if m.Objects == nil {
-		m.Objects = make(map[string]Entry, len(p.files))
+	old := p.manifest.Entries
+	same := len(old) == len(p.files)
+	for i := 0; same && i < len(old); i++ {
+		same = old[i].Path == p.files[i].Path
 	}
-	paths := make([]string, len(p.files))
+	if same {
+		m.Entries = old
+	} else {
+		m.Entries = make([]Entry, len(p.files))
+	}
 	fingerprints := map[generator.Headers]string{}
+	j := 0 // the old entry of the file, or after it
 	for i, f := range p.files {
-		paths[i] = f.Path
-		// A file not written is unchanged, so its entry is already
-		// there: the plan uploads every other.
-		etag, ok := etags[p.Prefix+f.Path]
-		if !ok {
+		etag, written := etags[p.Prefix+f.Path]
+		if !written {
+			// A file not written is unchanged, so its entry is
+			// there: the plan uploads every other.
+			if !same {
+				for old[j].Path < f.Path {
+					j++
+				}
+				m.Entries[i] = old[j]
+			}
 			continue
 		}
 		fp, ok := fingerprints[f.Headers]
@@ -730,17 +850,9 @@ func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) (*Mani
 			fp = Fingerprint(f.Headers)
 			fingerprints[f.Headers] = fp
 		}
-		m.Objects[f.Path] = Entry{Hash: f.Hash, Headers: fp, Size: f.Size, ETag: etag}
+		m.Entries[i] = Entry{Path: f.Path, Hash: f.Hash, Headers: fp, Size: f.Size, ETag: etag}
 	}
-	if len(m.Objects) != len(p.files) {
-		// Entries of objects deleted, or gone from the bucket already.
-		for path := range m.Objects {
-			if _, ok := p.file(path); !ok {
-				delete(m.Objects, path)
-			}
-		}
-	}
-	return m, paths
+	return m
 }
 
 // countInvalidated adds paths to the month's count of invalidation paths

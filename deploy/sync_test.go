@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -766,8 +765,8 @@ func testSyncStreamsFromPublic(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	i := slices.IndexFunc(streamed, func(f deploy.File) bool { return f.Path == markPage })
-	if f := streamed[i]; f.Hash != hex.EncodeToString(want[:]) || f.Size != size {
-		t.Errorf("file %s = %s %d; want the build's %x %d", markPage, f.Hash, f.Size, want, size)
+	if f := streamed[i]; f.Hash != want || f.Size != size {
+		t.Errorf("file %s = %x %d; want the build's %x %d", markPage, f.Hash, f.Size, want, size)
 	}
 	if p, err = plan(t, s, streamed, planOpts); err != nil {
 		t.Fatal(err)

@@ -306,7 +306,7 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	// Apply updates the manifest read in place: count its keys first.
 	known := 0
 	if f.remote.Manifest != nil {
-		known = len(f.remote.Manifest.Objects)
+		known = len(f.remote.Manifest.Entries)
 	}
 	t0 = time.Now()
 	result, err := s.Apply(ctx, plan, deploy.Deploy{Commit: commit, Dirty: dirty != ""})
