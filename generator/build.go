@@ -493,12 +493,9 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			return old
 		}
 	}
-	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: checked,
+	// s.Jobs are sorted by file, as Jobs must be.
+	return &buildCache{Version: cacheVersion, Key: key, Jobs: entries, Checked: checked,
 		Track: trackStamp, TrackEntries: trackEntries, JobsStat: jobsStat}
-	for i, j := range s.Jobs {
-		c.Jobs[j.File] = entries[i]
-	}
-	return c
 }
 
 // trackRecord returns the stamp of the directory track, once writing

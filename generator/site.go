@@ -196,20 +196,9 @@ type skimRule struct {
 // A job taken from the cache is made in slot, with its one event in event
 // (see cachedJob), when they are not nil: a rebuild takes thousands, and allocates them all
 // at once.
-func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList,
+// e is the cache's entry for the file, or nil.
+func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Location, cache *buildCache, e *cacheEntry, sk *skimRule, list *ErrorList,
 	slot *Job, event []Event) (*Job, jobSource, error) {
-	var e *cacheEntry
-	if cache != nil {
-		// Looked up without making the path: a job taken from the cache
-		// shares its file's name with the cache.
-		var buf [128]byte
-		if len(JobsDir)+1+len(name) <= len(buf) {
-			b := append(append(append(buf[:0], JobsDir...), '/'), name...)
-			e = cache.Jobs[string(b)]
-		} else {
-			e = cache.Jobs[JobsDir+"/"+name]
-		}
-	}
 	if e != nil {
 		// Following links: a job file may be a link, and its target is
 		// read. A file that cannot be stat'ed is read, which reports why.
@@ -348,7 +337,8 @@ func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names [
 	defer closeJobs()
 	var slots []Job
 	var events []Event
-	if cache != nil && len(cache.Jobs) > 0 {
+	entries := cache.entriesFor(names)
+	if entries != nil {
 		slots, events = make([]Job, len(names)), make([]Event, len(names))
 	}
 	// A site small enough to render all at once keeps its jobs whole,
@@ -360,7 +350,11 @@ func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names [
 		if slots != nil {
 			slot, event = &slots[i], events[i:i+1:i+1]
 		}
-		j, src, err := loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, sk, &lists[i], slot, event)
+		var e *cacheEntry
+		if entries != nil {
+			e = entries[i]
+		}
+		j, src, err := loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, e, sk, &lists[i], slot, event)
 		jobs[i], sources[i], readErrs[i] = j, src, err
 		if s.slim && err == nil && len(lists[i]) == 0 && j.where != nil && j.cached == nil {
 			// checkJobs checks a job's history against its service's
