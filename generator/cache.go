@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -437,8 +438,25 @@ func readCacheFile(file string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, _, err := readOpen(f, file, maxCacheSize)
-	return b, err
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() || info.Size() > maxCacheSize {
+		return nil, fmt.Errorf("%s: not a regular file of at most %d bytes", file, maxCacheSize)
+	}
+	// Read into memory mapped in at once (see makeMapped): the cache of
+	// 100,000 jobs is 25 MB.
+	b := makeMapped[byte](int(info.Size()) + 1)
+	n, err := io.ReadFull(f, b)
+	if err != io.ErrUnexpectedEOF && err != io.EOF {
+		// Grown since the stat, or unreadable: next build writes it anew.
+		if err == nil {
+			err = fmt.Errorf("%s: changed while read", file)
+		}
+		return nil, err
+	}
+	return b[:n], nil
 }
 
 // CacheDirError is a build cache directory that another user could write
@@ -586,8 +604,8 @@ func decodeCache(b []byte) (*buildCache, bool) {
 	// The entries are one allocation, and no map is made of them: a
 	// build that changed nothing keeps them all (see cacheFor), and finds
 	// them in order (see entriesFor).
-	entries := make([]cacheEntry, n)
-	c.Jobs = make([]*cacheEntry, n)
+	entries := makeMapped[cacheEntry](int(n))
+	c.Jobs = makeMapped[*cacheEntry](int(n))
 	for i := uint64(0); i < n && !bad; i++ {
 		f := str()
 		if i > 0 && f <= entries[i-1].File {

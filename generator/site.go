@@ -365,7 +365,7 @@ func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names [
 	var events []Event
 	entries := cache.entriesFor(names)
 	if entries != nil {
-		slots, events = make([]Job, len(names)), make([]Event, len(names))
+		slots, events = makeMapped[Job](len(names)), makeMapped[Event](len(names))
 	}
 	// A site small enough to render all at once keeps its jobs whole,
 	// which spares reading them twice.
