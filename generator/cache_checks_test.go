@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/quickdumpnow/qdn/generator"
 )
@@ -54,6 +55,60 @@ func TestCacheChecksChangedJobs(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("Build = %v; want the error %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestCacheRecordsNewStamps: a page whose stamp changed but not its bytes
+// (touched), or whose directory's did (a file made and removed in it), is
+// read once, and its new stamp recorded, so that the build after trusts it
+// again without reading; a rebuild that wrote nothing must not keep the
+// entry as it was.
+func TestCacheRecordsNewStamps(t *testing.T) {
+	const page = "public/track/amjmobezssjp5pia4iukcejbpm"
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, dir string)
+	}{
+		{"page touched", func(t *testing.T, dir string) {
+			old := time.Now().Add(-2 * time.Minute)
+			if err := os.Chtimes(filepath.Join(dir, page, "index.html"), old, old); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"file made and removed beside a page", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, page, "notes.txt"), "x")
+			if err := os.Remove(filepath.Join(dir, page, "notes.txt")); err != nil {
+				t.Fatal(err)
+			}
+			// Past the racy window of the directory's new stamp.
+			time.Sleep(100 * time.Millisecond)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copySite(t, exampleSite)
+			opt := settledCache(t, dir, generator.TrackTrusted, "read public/track")
+			rebuild := func(step string) (*generator.Result, bool) {
+				t.Helper()
+				before := generator.TrackTrusted()
+				res, err := generator.Build(t.Context(), dir, opt)
+				if err != nil {
+					t.Fatalf("%s: Build: %v", step, err)
+				}
+				if res.Changes.Len() != 0 {
+					t.Fatalf("%s: changes %v", step, res.Changes.All())
+				}
+				return res, generator.TrackTrusted() > before
+			}
+			res, _ := rebuild("before")
+			unread := generator.Unread(res.Output)
+			tc.change(t, dir)
+			rebuild("after the change")
+			res, trackTrusted := rebuild("the build after")
+			if n := generator.Unread(res.Output); n != unread || !trackTrusted {
+				t.Errorf("the build after the one that saw the change left %d outputs unread (want %d), trusted public/track: %v (want true)",
+					n, unread, trackTrusted)
 			}
 		})
 	}
