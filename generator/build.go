@@ -237,14 +237,16 @@ var afterValidate func()
 var skimExpired = true
 
 // toRender is how many tracking pages a build that holds have must render.
+// have holds pages of live jobs only (see reuse), one a job: their tokens
+// are unique, or the load failed.
 func (s *Site) toRender(have map[string][]byte) int {
 	n := 0
-	for _, j := range s.LiveJobs() {
-		if _, ok := have[TrackPath(j.Token)]; !ok {
+	for _, j := range s.Jobs {
+		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
 			n++
 		}
 	}
-	return n
+	return n - len(have)
 }
 
 // config returns the site's configuration, or nil when there is no site.
