@@ -270,10 +270,10 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 		return map[string][]byte{}, map[string]stamp{}, map[string]bool{}, nil, nil
 	}
 	var live []*Job
-	var at []int // the index in s.Jobs of each of live
+	var liveAt []int // the index in s.Jobs of each of live
 	for i, j := range s.Jobs {
 		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
-			live, at = append(live, j), append(at, i)
+			live, liveAt = append(live, j), append(liveAt, i)
 		}
 	}
 	have = make(map[string][]byte, len(live))
@@ -327,7 +327,7 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 			}
 			if res[i].trusted {
 				trusted[path.Dir(p)] = true
-				kept[at[i]] = !res[i].read
+				kept[liveAt[i]] = !res[i].read
 			}
 		} else if j.cached != nil {
 			again = append(again, j)
@@ -356,7 +356,7 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 		defer root.Close()
 	}
 	// Where each is in s.Jobs, sorted by file, found before any changes.
-	at = make([]int, len(again))
+	at := make([]int, len(again))
 	for i, j := range again {
 		k, ok := slices.BinarySearchFunc(s.Jobs, j.File, func(a *Job, f string) int { return strings.Compare(a.File, f) })
 		if !ok {
