@@ -101,7 +101,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		afterValidate()
 	}
 	pub := filepath.Join(dir, PublicDir)
-	have, stamps, trusted, err := s.reuse(ctx, pub, cache)
+	have, stamps, trusted, kept, err := s.reuse(ctx, pub, cache)
 	if err != nil {
 		return &Result{Config: s.config()}, err
 	}
@@ -238,7 +238,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	wrote := clock()
 	if key != ([32]byte{}) {
 		// A cache that cannot be written only makes the next build slower.
-		c := s.cacheFor(cache, key, pub, out, c, have, stamps, trusted, nested, started.UnixNano(), wrote.UnixNano())
+		c := s.cacheFor(cache, key, pub, out, c, have, stamps, trusted, kept, nested, started.UnixNano(), wrote.UnixNano())
 		if !c.sameAs(cache) {
 			_ = c.write(opt.CacheDir, dir)
 		}
@@ -279,14 +279,16 @@ var beforeWrite func(out *Output)
 var skimExpired = true
 
 // toRender is how many tracking pages a build that holds have must render.
+// have holds pages of live jobs only (see reuse), one a job: their tokens
+// are unique, or the load failed.
 func (s *Site) toRender(have map[string][]byte) int {
 	n := 0
-	for _, j := range s.LiveJobs() {
-		if _, ok := have[TrackPath(j.Token)]; !ok {
+	for _, j := range s.Jobs {
+		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
 			n++
 		}
 	}
-	return n
+	return n - len(have)
 }
 
 // config returns the site's configuration, or nil when there is no site.
@@ -299,23 +301,35 @@ func (s *Site) config() *Config {
 
 // reuse reads back the pages of the jobs taken from the cache. A page that
 // is missing or differs from what the cache recorded makes its job parsed
-// and rendered again. It returns the pages by output path with their
-// stamps, and the page directories known to hold nothing else.
-func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[string][]byte, map[string]stamp, map[string]bool, error) {
+// and rendered again. It returns the pages by output path, the stamps of
+// those it read (one it trusted has the stamp its job's entry recorded),
+// and the page directories known to hold nothing else. kept is set, by
+// index in s.Jobs, for each job taken from the cache whose page and page
+// directory it trusted without reading (see cacheFor).
+func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have map[string][]byte, stamps map[string]stamp, trusted map[string]bool,
+	kept []bool, err error) {
 	if cache == nil {
-		return map[string][]byte{}, map[string]stamp{}, map[string]bool{}, nil
+		return map[string][]byte{}, map[string]stamp{}, map[string]bool{}, nil, nil
 	}
-	live := s.LiveJobs()
-	have := make(map[string][]byte, len(live))
-	stamps := make(map[string]stamp, len(live))
-	trusted := make(map[string]bool, len(live))
+	var live []*Job
+	var liveAt []int // the index in s.Jobs of each of live
+	for i, j := range s.Jobs {
+		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
+			live, liveAt = append(live, j), append(liveAt, i)
+		}
+	}
+	have = make(map[string][]byte, len(live))
+	stamps = map[string]stamp{}
+	trusted = make(map[string]bool, len(live))
+	kept = make([]bool, len(s.Jobs))
 	type found struct {
 		page    []byte
 		stat    stamp
 		trusted bool
+		read    bool
 		ok      bool
 	}
-	res := make([]found, len(live))
+	res := makeMapped[found](len(live))
 	// A public/track that is not a directory (a link to one, say) is
 	// none of qdn's making, and the write removes it: no page in it is
 	// trusted without reading.
@@ -336,22 +350,26 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 			if err != nil || sha256.Sum256(b) != e.Page {
 				return
 			}
-			res[i] = found{page: b, stat: st, ok: true}
+			res[i] = found{page: b, stat: st, read: true, ok: true}
 		}
 		if st, err := track.stat(e.Token, false); err == nil && trackDir && cache.fresh(e.DirStat, st) {
 			res[i].trusted = true
 		}
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	var again []*Job
 	for i, j := range live {
 		p := TrackPath(j.Token)
 		if res[i].ok {
-			have[p], stamps[p] = res[i].page, res[i].stat
+			have[p] = res[i].page
+			if res[i].read {
+				stamps[p] = res[i].stat
+			}
 			if res[i].trusted {
 				trusted[path.Dir(p)] = true
+				kept[liveAt[i]] = !res[i].read
 			}
 		} else if j.cached != nil {
 			again = append(again, j)
@@ -375,7 +393,7 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 	if len(again) > 0 {
 		var err error
 		if root, err = openSite(s.Dir); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		defer root.Close()
 	}
@@ -414,12 +432,12 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		*j = *s.slimJob(full, at[i])
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return have, stamps, trusted, nil
+	return have, stamps, trusted, kept, nil
 }
 
 // trackTrusted counts the builds that trusted public/track without reading
@@ -430,11 +448,13 @@ var trackTrusted atomic.Int64
 // tell a change (see vet): those of files read, known as of started, and of
 // the pages written and their directories, known as of wrote. nested holds
 // the output directories that had a subdirectory when write walked them.
+// A job kept (see reuse) whose file was as its entry has it keeps its entry
+// when the build wrote no page: nothing of it is looked up again.
 // The pages' hashes are those out recorded when they were written. When it
 // would record just what old does, it returns old itself: a build that
 // changed nothing then allocates no entry.
 func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp,
-	trusted, nested map[string]bool, started, wrote int64) *buildCache {
+	trusted map[string]bool, kept []bool, nested map[string]bool, started, wrote int64) *buildCache {
 	written := make(map[string]bool, len(changes.Added)+len(changes.Modified))
 	for _, p := range changes.Added {
 		written[p] = true
@@ -445,8 +465,17 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 	track := openStatDir(filepath.Join(pub, "track"))
 	defer track.close()
 	entries := make([]*cacheEntry, len(s.Jobs))
+	wroteNone := len(written) == 0
 	parallel(len(s.Jobs), 0, func(i int) {
 		j := s.Jobs[i]
+		if e := j.cached; wroteNone && kept != nil && kept[i] && s.sources[i] == (jobSource{hash: e.Src, stat: e.SrcStat}) &&
+			vet(e.SrcStat, started) == e.SrcStat && vet(e.PageStat, started) == e.PageStat {
+			// Its file, page and page directory are as its entry
+			// recorded them, and their stamps can still tell a
+			// change: the entry it would get is this one.
+			entries[i] = e
+			return
+		}
 		e := cacheEntry{File: j.File, Src: s.sources[i].hash, SrcStat: vet(s.sources[i].stat, started), ID: j.ID, Token: j.Token,
 			Service: j.Service, Status: j.Status}
 		if j.cached != nil {
@@ -489,7 +518,13 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 		default:
 			full := filepath.Join(pub, filepath.FromSlash(p))
 			if _, ok := have[p]; ok && j.cached != nil {
-				e.Page, e.PageStat = j.cached.Page, vet(stamps[p], started)
+				// A page trusted without reading has the stamp
+				// recorded.
+				st, read := stamps[p]
+				if !read {
+					st = j.cached.PageStat
+				}
+				e.Page, e.PageStat = j.cached.Page, vet(st, started)
 			} else if info, err := os.Lstat(full); err == nil {
 				e.Page, e.PageStat = sum(), vet(stampOf(info), started)
 			}
@@ -535,12 +570,9 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			return old
 		}
 	}
-	c := &buildCache{Version: cacheVersion, Key: key, Jobs: make(map[string]*cacheEntry, len(s.Jobs)), Checked: checked,
+	// s.Jobs are sorted by file, as Jobs must be.
+	return &buildCache{Version: cacheVersion, Key: key, Jobs: entries, Checked: checked,
 		Track: trackStamp, TrackEntries: trackEntries, JobsStat: jobsStat}
-	for i, j := range s.Jobs {
-		c.Jobs[j.File] = entries[i]
-	}
-	return c
 }
 
 // trackRecord returns the stamp of the directory track, once writing

@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -129,7 +131,10 @@ type cacheEntry struct {
 type buildCache struct {
 	Version int
 	Key     [32]byte
-	Jobs    map[string]*cacheEntry
+	// Jobs holds an entry for each job file, sorted by File, each file
+	// once: a rebuild walks them beside the job files, which are in the
+	// same order, and looks up none by name (see entriesFor).
+	Jobs []*cacheEntry
 	// Checked holds the hash of every output but the tracking pages
 	// (which their job's entry records), as the privacy check of the
 	// build that wrote the cache found it clean; empty when it ran no
@@ -146,8 +151,6 @@ type buildCache struct {
 	// unknown. A rebuild that finds jobs/ with this stamp does not list
 	// it: it holds the files of Jobs, and what IgnoredName names.
 	JobsStat stamp
-	// files are the keys of Jobs in order, as read from the cache file.
-	files []string
 }
 
 // jobFiles returns the names of the job files of the cache, in order, when
@@ -155,14 +158,74 @@ type buildCache struct {
 // otherwise. Every other entry it had then was one that loadJobs ignores:
 // any other makes a build fail, and a failed build writes no cache.
 func (c *buildCache) jobFiles(now stamp) []string {
-	if c == nil || !c.fresh(c.JobsStat, now) || len(c.files) == 0 {
+	if c == nil || !c.fresh(c.JobsStat, now) || len(c.Jobs) == 0 {
 		return nil
 	}
-	names := make([]string, len(c.files))
-	for i, f := range c.files {
-		names[i] = strings.TrimPrefix(f, JobsDir+"/")
+	names := make([]string, len(c.Jobs))
+	for i, e := range c.Jobs {
+		names[i] = strings.TrimPrefix(e.File, JobsDir+"/")
 	}
 	return names
+}
+
+// entriesFor returns the entry of each job file jobs/name of names (sorted,
+// each once), nil for a file the cache does not hold. Both are in order:
+// one walk beside the other finds them, and when names are the cache's own
+// (see jobFiles) they are its entries as they are.
+func (c *buildCache) entriesFor(names []string) []*cacheEntry {
+	if c == nil || len(c.Jobs) == 0 {
+		return nil
+	}
+	if len(names) == len(c.Jobs) {
+		same := true
+		for i, e := range c.Jobs {
+			if !isJobFile(e.File, names[i]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return c.Jobs
+		}
+	}
+	out := make([]*cacheEntry, len(names))
+	k := 0
+	for i, name := range names {
+		for k < len(c.Jobs) && compareJobFile(c.Jobs[k].File, name) < 0 {
+			k++
+		}
+		if k < len(c.Jobs) && isJobFile(c.Jobs[k].File, name) {
+			out[i] = c.Jobs[k]
+		}
+	}
+	return out
+}
+
+// isJobFile reports whether file is jobs/name, without making that path.
+func isJobFile(file, name string) bool {
+	rest, ok := strings.CutPrefix(file, JobsDir+"/")
+	return ok && rest == name
+}
+
+// compareJobFile compares file with jobs/name, without making that path.
+func compareJobFile(file, name string) int {
+	if rest, ok := strings.CutPrefix(file, JobsDir+"/"); ok {
+		return strings.Compare(rest, name)
+	}
+	// Not under jobs/: it compares with jobs/name as with "jobs/".
+	return strings.Compare(file, JobsDir+"/")
+}
+
+// entry returns the entry of the job file file, or nil.
+func (c *buildCache) entry(file string) *cacheEntry {
+	if c == nil {
+		return nil
+	}
+	i, ok := sort.Find(len(c.Jobs), func(i int) int { return strings.Compare(file, c.Jobs[i].File) })
+	if !ok {
+		return nil
+	}
+	return c.Jobs[i]
 }
 
 // jobsTrusted counts the builds that took the job files from the cache
@@ -302,7 +365,7 @@ func readCache(cacheDir, dir string) *buildCache {
 	if err != nil {
 		return nil
 	}
-	empty := &buildCache{Version: cacheVersion, Key: key, Jobs: map[string]*cacheEntry{}}
+	empty := &buildCache{Version: cacheVersion, Key: key}
 	b, err := readCacheFile(cacheFile(cacheDir, dir))
 	if err != nil {
 		return empty
@@ -331,8 +394,8 @@ func (c *buildCache) sameAs(old *buildCache) bool {
 		old.JobsStat != c.JobsStat {
 		return false
 	}
-	for f, e := range c.Jobs {
-		if o, ok := old.Jobs[f]; !ok || *o != *e {
+	for i, e := range c.Jobs {
+		if o := old.Jobs[i]; o != e && *o != *e {
 			return false
 		}
 	}
@@ -375,8 +438,25 @@ func readCacheFile(file string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, _, err := readOpen(f, file, maxCacheSize)
-	return b, err
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() || info.Size() > maxCacheSize {
+		return nil, fmt.Errorf("%s: not a regular file of at most %d bytes", file, maxCacheSize)
+	}
+	// Read into memory mapped in at once (see makeMapped): the cache of
+	// 100,000 jobs is 25 MB.
+	b := makeMapped[byte](int(info.Size()) + 1)
+	n, err := io.ReadFull(f, b)
+	if err != io.ErrUnexpectedEOF && err != io.EOF {
+		// Grown since the stat, or unreadable: next build writes it anew.
+		if err == nil {
+			err = fmt.Errorf("%s: changed while read", file)
+		}
+		return nil, err
+	}
+	return b[:n], nil
 }
 
 // CacheDirError is a build cache directory that another user could write
@@ -424,16 +504,14 @@ func (c *buildCache) encode() []byte {
 	b = binary.AppendUvarint(b, uint64(cacheVersion))
 	b = append(b, c.Key[:]...)
 	b = binary.AppendUvarint(b, uint64(len(c.Jobs)))
-	files := make([]string, 0, len(c.Jobs))
-	for f := range c.Jobs {
-		files = append(files, f)
+	jobs := c.Jobs
+	if !slices.IsSortedFunc(jobs, func(a, b *cacheEntry) int { return strings.Compare(a.File, b.File) }) {
+		jobs = slices.SortedFunc(slices.Values(jobs), func(a, b *cacheEntry) int { return strings.Compare(a.File, b.File) })
 	}
-	sort.Strings(files)
 	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
 	st := func(s stamp) { b = binary.AppendVarint(b, s.Size); b = binary.AppendVarint(b, s.Mtime) }
-	for _, f := range files {
-		e := c.Jobs[f]
-		str(f)
+	for _, e := range jobs {
+		str(e.File)
 		b = append(b, e.Src[:]...)
 		st(e.SrcStat)
 		str(e.ID)
@@ -523,21 +601,20 @@ func decodeCache(b []byte) (*buildCache, bool) {
 	if bad || n > uint64(len(b))/(2*32+13) {
 		return nil, false
 	}
-	c.Jobs = make(map[string]*cacheEntry, n)
-	// The entries too are one allocation: a build that changed nothing
-	// keeps them all (see cacheFor).
-	entries := make([]cacheEntry, n)
-	c.files = make([]string, 0, n)
+	// The entries are one allocation, and no map is made of them: a
+	// build that changed nothing keeps them all (see cacheFor), and finds
+	// them in order (see entriesFor).
+	entries := makeMapped[cacheEntry](int(n))
+	c.Jobs = makeMapped[*cacheEntry](int(n))
 	for i := uint64(0); i < n && !bad; i++ {
 		f := str()
-		if len(c.files) > 0 && f <= c.files[len(c.files)-1] {
+		if i > 0 && f <= entries[i-1].File {
 			// Written in order, each once: this cache is damaged.
 			bad = true
 		}
-		c.files = append(c.files, f)
 		entries[i] = cacheEntry{File: f, Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
 			Ended: varint(), Private: str(), Page: hash(), PageStat: st(), DirStat: st()}
-		c.Jobs[f] = &entries[i]
+		c.Jobs[i] = &entries[i]
 	}
 	n = uvarint()
 	if bad || n > uint64(len(b)) {

@@ -21,6 +21,10 @@ func TrackTrusted() int64 { return trackTrusted.Load() }
 // the cache without listing jobs/.
 func JobsTrusted() int64 { return jobsTrusted.Load() }
 
+// JobChecksKept is how many builds of this process did not check their
+// jobs against each other again, every job being as the cache had it.
+func JobChecksKept() int64 { return jobChecksKept.Load() }
+
 // SetAfterWrite has every write call f after each file it writes, until the
 // returned function is called.
 func SetAfterWrite(f func(path string)) (reset func()) {

@@ -777,7 +777,7 @@ func cachedPatterns(s *Site, c *buildCache, jobs []*Job) *leakIndex {
 	}
 	var before []*Job
 	for _, j := range jobs {
-		if e := c.Jobs[j.File]; e != nil {
+		if e := c.entry(j.File); e != nil {
 			before = append(before, &Job{File: j.File, Token: e.Token, cached: e})
 		}
 	}

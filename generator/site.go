@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -111,9 +112,34 @@ func load(ctx context.Context, dir string, opt Options, cache *buildCache, skim,
 	if err := s.loadJobs(ctx, r, loc, cache, sk, slim, &list); err != nil {
 		return nil, err
 	}
-	s.checkJobs(&list)
+	if s.cachedAll(cache) {
+		jobChecksKept.Add(1)
+	} else {
+		s.checkJobs(&list)
+	}
 	return s, list.Err()
 }
+
+// cachedAll reports whether every job was taken from cache, and cache holds
+// no other: the jobs are then those of the build that wrote it, which
+// passed checkJobs with these ids, tokens, services and statuses, and with
+// the same services (they are in the cache key). Checking them again could
+// only find them fine; it would cost two maps as large as the site.
+func (s *Site) cachedAll(cache *buildCache) bool {
+	if cache == nil || len(cache.Jobs) != len(s.Jobs) {
+		return false
+	}
+	for _, j := range s.Jobs {
+		if j.cached == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// jobChecksKept counts the builds that did not check their jobs again
+// (see cachedAll), for the tests that check a changed job is checked.
+var jobChecksKept atomic.Int64
 
 // loadContent reads content/ through the site root r. content/ itself may
 // be a link that stays inside the site; below it, the walk enters real
@@ -196,20 +222,9 @@ type skimRule struct {
 // A job taken from the cache is made in slot, with its one event in event
 // (see cachedJob), when they are not nil: a rebuild takes thousands, and allocates them all
 // at once.
-func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Location, cache *buildCache, sk *skimRule, list *ErrorList,
+// e is the cache's entry for the file, or nil.
+func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Location, cache *buildCache, e *cacheEntry, sk *skimRule, list *ErrorList,
 	slot *Job, event []Event) (*Job, jobSource, error) {
-	var e *cacheEntry
-	if cache != nil {
-		// Looked up without making the path: a job taken from the cache
-		// shares its file's name with the cache.
-		var buf [128]byte
-		if len(JobsDir)+1+len(name) <= len(buf) {
-			b := append(append(append(buf[:0], JobsDir...), '/'), name...)
-			e = cache.Jobs[string(b)]
-		} else {
-			e = cache.Jobs[JobsDir+"/"+name]
-		}
-	}
 	if e != nil {
 		// Following links: a job file may be a link, and its target is
 		// read. A file that cannot be stat'ed is read, which reports why.
@@ -348,8 +363,9 @@ func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names [
 	defer closeJobs()
 	var slots []Job
 	var events []Event
-	if cache != nil && len(cache.Jobs) > 0 {
-		slots, events = make([]Job, len(names)), make([]Event, len(names))
+	entries := cache.entriesFor(names)
+	if entries != nil {
+		slots, events = makeMapped[Job](len(names)), makeMapped[Event](len(names))
 	}
 	// A site small enough to render all at once keeps its jobs whole,
 	// which spares reading them twice.
@@ -360,7 +376,11 @@ func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names [
 		if slots != nil {
 			slot, event = &slots[i], events[i:i+1:i+1]
 		}
-		j, src, err := loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, sk, &lists[i], slot, event)
+		var e *cacheEntry
+		if entries != nil {
+			e = entries[i]
+		}
+		j, src, err := loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, e, sk, &lists[i], slot, event)
 		jobs[i], sources[i], readErrs[i] = j, src, err
 		if s.slim && err == nil && len(lists[i]) == 0 && j.where != nil && j.cached == nil {
 			// checkJobs checks a job's history against its service's

@@ -159,11 +159,11 @@ Tracking paths are shortened in the output for people (/track/amjm…/) unless
 --verbose.
 
 A sync lists only part of a bucket whose manifest names more than 8,000
-keys: the next tenth of them, in turn, so that every key is listed at least
-once every 10 syncs; the rest is taken to be as the manifest says. An object
-changed, removed or added by hand is put right when its part is listed, and
-if that part differs from the manifest at all, the whole bucket is listed
-in the same sync. --verify lists every key now.
+keys: the next twentieth of them, in turn, so that every key is listed at
+least once every 20 syncs; the rest is taken to be as the manifest says.
+An object changed, removed or added by hand is put right when its part is
+listed, and if that part differs from the manifest at all, the whole
+bucket is listed in the same sync. --verify lists every key now.
 
 The lock is taken, and the manifest and the listing read, while the site
 builds. With --json, "took" gives the seconds of each step.
