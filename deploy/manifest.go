@@ -322,7 +322,9 @@ func decodeBinary(r *manifestReader, size int64) (*Manifest, error) {
 	if r.err != nil || size >= 0 && n > uint64(size/32) {
 		return nil, r.failed()
 	}
-	capacity := min(n, 1<<20) // past it, grown as they are read
+	// Of a size not known, a damaged count must not allocate much before
+	// the entries run out: past 4,096, they are grown as they are read.
+	capacity := min(n, 1<<12)
 	if size >= 0 {
 		capacity = n
 	}
@@ -436,7 +438,7 @@ func (r *manifestReader) fill(n int) bool {
 	if n > len(r.buf) {
 		r.buf = append(r.buf[:r.end], make([]byte, n-r.end)...)
 	}
-	for r.end < n && !r.eof && r.err == nil {
+	for empty := 0; r.end < n && !r.eof && r.err == nil; {
 		k, err := r.r.Read(r.buf[r.end:])
 		r.end += k
 		switch {
@@ -444,6 +446,14 @@ func (r *manifestReader) fill(n int) bool {
 			r.eof = true
 		case err != nil:
 			r.err = err
+		case k > 0:
+			empty = 0
+		default:
+			// A reader that gives nothing, again and again, and no
+			// error: stop as bufio does, rather than spin.
+			if empty++; empty == 100 {
+				r.err = io.ErrNoProgress
+			}
 		}
 	}
 	return r.end >= n

@@ -132,6 +132,12 @@ func TestReadManifestStreamed(t *testing.T) {
 	if !errors.Is(err, broken) {
 		t.Errorf("readManifest(cut by a failing connection) = %v; want its error", err)
 	}
+	// A reader that gives nothing and no error, without end, fails the
+	// read rather than holding the sync.
+	stuck := io.MultiReader(bytes.NewReader(b[:len(b)/2]), emptyReader{})
+	if _, err = readManifest(stuck, int64(len(b))); !errors.Is(err, io.ErrNoProgress) {
+		t.Errorf("readManifest(a reader that stops giving bytes) = %v; want %v", err, io.ErrNoProgress)
+	}
 	// A size too small for the entries announced is damage.
 	if _, err := readManifest(bytes.NewReader(b), 100); err == nil || !strings.Contains(err.Error(), errDamaged.Error()) {
 		t.Errorf("readManifest(size 100) = %v; want it refused as damaged", err)
@@ -141,6 +147,11 @@ func TestReadManifestStreamed(t *testing.T) {
 		t.Errorf("readManifest(version 1) = %v, %v; want its 2 entries", got, err)
 	}
 }
+
+// emptyReader reads nothing, and no error, every time.
+type emptyReader struct{}
+
+func (emptyReader) Read([]byte) (int, error) { return 0, nil }
 
 // TestReadBody reads a response into one slice of the size announced, and
 // still reads one longer or without a size whole; one shorter is cut.
