@@ -14,7 +14,7 @@
 // keeps in files under TMPDIR, out of the process's memory as a real
 // bucket's are, and hands the manifest out as a stream, as S3 does.
 // It is filled by a first sync before anything is measured. Then each case
-// is a whole sync, from the files to the lock released: a no-op (the tenth
+// is a whole sync, from the files to the lock released: a no-op (the part
 // of the keys whose turn it is listed), one that lists every key
 // (--verify), and one where 1 % of the pages changed (uploads and a new
 // manifest of -n keys). For each it prints, as JSON, the peak of the heap
@@ -102,7 +102,7 @@ func main() {
 		every   int
 		changed int
 	}{
-		{"no-op, a tenth listed", deploy.DefaultCheckEvery, 0},
+		{"no-op, a part listed", deploy.DefaultCheckEvery, 0},
 		{"no-op, every key listed (--verify)", 0, 0},
 		{"1 % of the pages changed", deploy.DefaultCheckEvery, *n / 100},
 	}
