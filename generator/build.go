@@ -128,7 +128,6 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	var existing, nested map[string]bool
 	var emit func(paths []string, pages [][]byte) error
 	var batchLeaks []leak
-	checked := map[string]bool{}
 	if !opt.NoWrite && s.toRender(have) > holdPages {
 		if existing, nested, err = listOutput(ctx, pub, trusted); err != nil {
 			waitIndex()
@@ -140,7 +139,6 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 				files := make(map[string][]byte, len(paths))
 				for i, p := range paths {
 					files[p] = pages[i]
-					checked[p] = true
 				}
 				batchLeaks = append(batchLeaks, x.check(files, paths)...)
 			}
@@ -170,7 +168,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// and a half for 100,000 jobs: on cancel, stop waiting for it. It only
 	// reads, and ends on its own.
 	done := make(chan error, 1)
-	go func() { done <- checkBuild(s, x, out, have, checked, batchLeaks, cache) }()
+	go func() { done <- checkBuild(s, x, out, have, st != nil, batchLeaks, cache) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -264,9 +262,18 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (map[st
 		return map[string][]byte{}, map[string]stamp{}, map[string]bool{}, nil
 	}
 	live := s.LiveJobs()
-	have := make(map[string][]byte, len(live))
-	stamps := make(map[string]stamp, len(live))
-	trusted := make(map[string]bool, len(live))
+	// Sized for the jobs taken from the cache, which alone can have a page
+	// to reuse: a clean build takes none, and maps sized for every job
+	// would hold 150 bytes a job for nothing.
+	n := 0
+	for _, j := range live {
+		if j.cached != nil {
+			n++
+		}
+	}
+	have := make(map[string][]byte, n)
+	stamps := make(map[string]stamp, n)
+	trusted := make(map[string]bool, n)
 	type found struct {
 		page    []byte
 		stat    stamp

@@ -175,7 +175,7 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 			if st.same[p] {
 				return
 			}
-			if r, ok := st.staged[p]; ok {
+			if r, ok := st.staged(p); ok {
 				results[i] = r
 				errs[i] = os.Rename(target+tmpPrefix, target)
 				if afterWrite != nil {
@@ -303,29 +303,40 @@ func clearWay(dir string, existing map[string]bool, out *Output, paths []string)
 type stager struct {
 	dir      string
 	existing map[string]bool
-	// staged holds the pages written beside their place, with what
-	// putting them in place will be: added or modified.
-	staged map[string]int
+	// hashes gets the SHA-256 and size of every page staged or found in
+	// public/ as it is, for the cache and the Output (which takes the map
+	// over, see Output.wrote). The pages staged are those of hashes not in
+	// same; putting one in place adds it, or modifies it when it is in
+	// existing. One map, not one more of the pages staged: a million
+	// pages cost 30 MB more a map.
+	hashes map[string]pageSum
 	// same holds the pages public/ already holds as they are.
 	same map[string]bool
-	// hashes gets the SHA-256 and size of every page in public/, for the
-	// cache and the Output.
-	hashes map[string]pageSum
-	made   sync.Map
 	// before holds public/ and public/track when they existed before the
 	// build, which discard then leaves.
 	before map[string]bool
 }
 
 func newStager(dir string, existing map[string]bool) *stager {
-	st := &stager{dir: dir, existing: existing, staged: map[string]int{}, same: map[string]bool{}, before: map[string]bool{}}
+	st := &stager{dir: dir, existing: existing, hashes: map[string]pageSum{}, same: map[string]bool{}, before: map[string]bool{}}
 	for _, d := range []string{dir, filepath.Join(dir, "track")} {
 		if _, err := os.Lstat(d); err == nil {
 			st.before[d] = true
 		}
 	}
-	st.hashes = map[string]pageSum{}
 	return st
+}
+
+// staged returns what putting the page at p in place does (added or
+// modified), and false when st did not stage it.
+func (st *stager) staged(p string) (int, bool) {
+	if _, ok := st.hashes[p]; !ok || st.same[p] {
+		return 0, false
+	}
+	if st.existing[p] {
+		return modified, true
+	}
+	return added, true
 }
 
 // stage compares each page with public/ and writes beside its place the
@@ -351,13 +362,12 @@ func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) err
 			}
 			r = modified
 		} else {
-			parent := filepath.Dir(target)
-			if _, ok := st.made.Load(parent); !ok {
-				if err := mkdir(parent); err != nil {
-					errs[i] = err
-					return
-				}
-				st.made.Store(parent, true)
+			// Each tracking page has a directory of its own: none is
+			// made twice, and remembering them cost about 180 bytes a
+			// page (a million pages make 180 MB).
+			if err := mkdir(filepath.Dir(target)); err != nil {
+				errs[i] = err
+				return
 			}
 		}
 		if errs[i] = writeFileNew(target+tmpPrefix, pages[i]); errs[i] == nil {
@@ -368,11 +378,8 @@ func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) err
 		if results[i] >= 0 {
 			st.hashes[p] = sums[i]
 		}
-		switch results[i] {
-		case same:
+		if results[i] == same {
 			st.same[p] = true
-		case added, modified:
-			st.staged[p] = results[i]
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -384,7 +391,11 @@ func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) err
 // discard removes what stage wrote, and the page directories it made for
 // it when nothing else is in them.
 func (st *stager) discard() {
-	for p, r := range st.staged {
+	for p := range st.hashes {
+		r, ok := st.staged(p)
+		if !ok {
+			continue
+		}
 		target := filepath.Join(st.dir, filepath.FromSlash(p))
 		_ = os.Remove(target + tmpPrefix)
 		if r == added {
@@ -392,7 +403,7 @@ func (st *stager) discard() {
 			_ = os.Remove(filepath.Dir(target))
 		}
 	}
-	st.staged = map[string]int{}
+	st.hashes, st.same = map[string]pageSum{}, map[string]bool{}
 	for _, d := range []string{filepath.Join(st.dir, "track"), st.dir} {
 		if !st.before[d] {
 			_ = os.Remove(d)
