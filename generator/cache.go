@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -361,7 +362,7 @@ func (c *buildCache) write(cacheDir, dir string) error {
 	if err := CheckCacheDir(cacheDir); err != nil {
 		return err
 	}
-	return atomicfile.Write(file, c.encode(), 0o600, atomicfile.NoSync)
+	return atomicfile.WriteFunc(file, 0o600, atomicfile.NoSync, c.encodeTo)
 }
 
 // maxCacheSize bounds the cache file read back: some 300 bytes a job.
@@ -419,8 +420,17 @@ func CheckCacheDir(dir string) error {
 // every build, and a reflective encoding of 10,000 entries costs more than
 // the rest of a build that changed nothing.
 
-func (c *buildCache) encode() []byte {
-	b := make([]byte, 0, 64+len(c.Jobs)*256)
+// encodeTo writes the cache file to w, about 64 KB at a time: the file of
+// a million jobs takes 250 MB, which a build need not hold all at once.
+func (c *buildCache) encodeTo(w io.Writer) error {
+	b := make([]byte, 0, 80<<10)
+	var werr error
+	flush := func() {
+		if werr == nil {
+			_, werr = w.Write(b)
+		}
+		b = b[:0]
+	}
 	b = binary.AppendUvarint(b, uint64(cacheVersion))
 	b = append(b, c.Key[:]...)
 	b = binary.AppendUvarint(b, uint64(len(c.Jobs)))
@@ -445,6 +455,9 @@ func (c *buildCache) encode() []byte {
 		b = append(b, e.Page[:]...)
 		st(e.PageStat)
 		st(e.DirStat)
+		if len(b) >= 64<<10 {
+			flush()
+		}
 	}
 	b = binary.AppendUvarint(b, uint64(len(c.Checked)))
 	outs := make([]string, 0, len(c.Checked))
@@ -456,11 +469,15 @@ func (c *buildCache) encode() []byte {
 		h := c.Checked[p]
 		str(p)
 		b = append(b, h[:]...)
+		if len(b) >= 64<<10 {
+			flush()
+		}
 	}
 	st(c.Track)
 	b = binary.AppendUvarint(b, uint64(c.TrackEntries))
 	st(c.JobsStat)
-	return b
+	flush()
+	return werr
 }
 
 // decodeCache decodes the cache file b, which it takes over: the caller
