@@ -400,17 +400,16 @@ var trackTrusted atomic.Int64
 // changed nothing then allocates no entry.
 func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp,
 	trusted, nested map[string]bool, started, wrote int64) *buildCache {
-	written := make(map[string]bool, len(changes.Added)+len(changes.Modified))
-	for _, p := range changes.Added {
-		written[p] = true
+	// Looked up in the sorted changes, not in a set of them: a set of a
+	// million paths would cost about 40 MB more at the build's peak.
+	written := func(p string) bool {
+		_, added := slices.BinarySearch(changes.Added, p)
+		_, modified := slices.BinarySearch(changes.Modified, p)
+		return added || modified
 	}
-	for _, p := range changes.Modified {
-		written[p] = true
-	}
-	track := openStatDir(filepath.Join(pub, "track"))
-	defer track.close()
-	entries := make([]*cacheEntry, len(s.Jobs))
-	parallel(len(s.Jobs), 0, func(i int) {
+	// entry makes the entry of the job s.Jobs[i], with the stamps of its
+	// page read through track.
+	entry := func(i int, track *statDir) cacheEntry {
 		j := s.Jobs[i]
 		e := cacheEntry{File: j.File, Src: s.sources[i].hash, SrcStat: vet(s.sources[i].stat, started), ID: j.ID, Token: j.Token,
 			Service: j.Service, Status: j.Status}
@@ -432,7 +431,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 		}
 		switch {
 		case !ok:
-		case written[p]:
+		case written(p):
 			// write left the page's directory holding this page alone,
 			// unless it has a subdirectory. A staged page's bytes are
 			// gone from out; its hash stands for them.
@@ -467,14 +466,8 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 				}
 			}
 		}
-		if j.cached != nil && e == *j.cached {
-			entries[i] = j.cached
-		} else {
-			// A copy, so that only a new entry is allocated.
-			n := e
-			entries[i] = &n
-		}
-	})
+		return e
+	}
 	trackStamp, trackEntries := trackRecord(old, filepath.Join(pub, "track"), wrote)
 	jobsStat := dirStamp(s.jobsStat, started)
 	checked := map[string][32]byte{}
@@ -485,6 +478,32 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			}
 		}
 	}
+	if (old == nil || len(old.Jobs) == 0) && slices.IsSortedFunc(s.Jobs, func(a, b *Job) int { return strings.Compare(a.File, b.File) }) {
+		// Nothing to keep from old: the entries are made as the cache
+		// is written, a few thousand at a time, in the order it writes
+		// them. A million entries held at once cost about 250 MB, at
+		// the end of the build, while the jobs and the output are held.
+		return &buildCache{Version: cacheVersion, Key: key, Checked: checked, Track: trackStamp, TrackEntries: trackEntries, JobsStat: jobsStat,
+			stream: &entryStream{n: len(s.Jobs), fill: func(start int, out []cacheEntry) {
+				track := openStatDir(filepath.Join(pub, "track"))
+				defer track.close()
+				parallel(len(out), 0, func(k int) { out[k] = entry(start+k, track) })
+			}}}
+	}
+	track := openStatDir(filepath.Join(pub, "track"))
+	defer track.close()
+	entries := make([]*cacheEntry, len(s.Jobs))
+	parallel(len(s.Jobs), 0, func(i int) {
+		j := s.Jobs[i]
+		e := entry(i, track)
+		if j.cached != nil && e == *j.cached {
+			entries[i] = j.cached
+		} else {
+			// A copy, so that only a new entry is allocated.
+			n := e
+			entries[i] = &n
+		}
+	})
 	if old != nil && old.Key == key && len(old.Jobs) == len(s.Jobs) && sameChecked(old.Checked, checked) &&
 		old.Track == trackStamp && old.TrackEntries == trackEntries && old.JobsStat == jobsStat {
 		// Each job's entry is the one old keeps under its file (cachedJob

@@ -149,6 +149,24 @@ type buildCache struct {
 	JobsStat stamp
 	// files are the keys of Jobs in order, as read from the cache file.
 	files []string
+	// stream, when set, makes the entries as the cache is written, in
+	// the order of their files, instead of Jobs (see Site.cacheFor).
+	stream *entryStream
+}
+
+// entryStream makes the n entries of a cache being written, a few thousand
+// at a time: fill makes the entries from start on into out.
+type entryStream struct {
+	n    int
+	fill func(start int, out []cacheEntry)
+}
+
+// jobCount is how many job entries c has.
+func (c *buildCache) jobCount() int {
+	if c.stream != nil {
+		return c.stream.n
+	}
+	return len(c.Jobs)
 }
 
 // jobFiles returns the names of the job files of the cache, in order, when
@@ -328,8 +346,12 @@ func (c *buildCache) sameAs(old *buildCache) bool {
 	if c == old {
 		return true
 	}
-	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) || old.Track != c.Track || old.TrackEntries != c.TrackEntries ||
+	if old == nil || old.Key != c.Key || old.jobCount() != c.jobCount() || old.Track != c.Track || old.TrackEntries != c.TrackEntries ||
 		old.JobsStat != c.JobsStat {
+		return false
+	}
+	if c.stream != nil && c.stream.n > 0 || old.stream != nil && old.stream.n > 0 {
+		// Entries not made yet: write.
 		return false
 	}
 	for f, e := range c.Jobs {
@@ -433,16 +455,10 @@ func (c *buildCache) encodeTo(w io.Writer) error {
 	}
 	b = binary.AppendUvarint(b, uint64(cacheVersion))
 	b = append(b, c.Key[:]...)
-	b = binary.AppendUvarint(b, uint64(len(c.Jobs)))
-	files := make([]string, 0, len(c.Jobs))
-	for f := range c.Jobs {
-		files = append(files, f)
-	}
-	sort.Strings(files)
+	b = binary.AppendUvarint(b, uint64(c.jobCount()))
 	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
 	st := func(s stamp) { b = binary.AppendVarint(b, s.Size); b = binary.AppendVarint(b, s.Mtime) }
-	for _, f := range files {
-		e := c.Jobs[f]
+	put := func(f string, e *cacheEntry) {
 		str(f)
 		b = append(b, e.Src[:]...)
 		st(e.SrcStat)
@@ -457,6 +473,25 @@ func (c *buildCache) encodeTo(w io.Writer) error {
 		st(e.DirStat)
 		if len(b) >= 64<<10 {
 			flush()
+		}
+	}
+	if c.stream != nil {
+		chunk := make([]cacheEntry, min(c.stream.n, 4096))
+		for start := 0; start < c.stream.n; start += len(chunk) {
+			out := chunk[:min(len(chunk), c.stream.n-start)]
+			c.stream.fill(start, out)
+			for i := range out {
+				put(out[i].File, &out[i])
+			}
+		}
+	} else {
+		files := make([]string, 0, len(c.Jobs))
+		for f := range c.Jobs {
+			files = append(files, f)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			put(f, c.Jobs[f])
 		}
 	}
 	b = binary.AppendUvarint(b, uint64(len(c.Checked)))
