@@ -126,7 +126,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// not the site.
 	var st *stager
 	var existing, nested map[string]bool
-	var emit func(paths []string, pages [][]byte) error
+	var emit func(paths, tokens []string, pages [][]byte) error
 	var batchLeaks []leak
 	if !opt.NoWrite && s.toRender(have) > holdPages {
 		if existing, nested, err = listOutput(ctx, pub, trusted); err != nil {
@@ -134,7 +134,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 			return &Result{Config: s.config()}, err
 		}
 		st = newStager(pub, existing)
-		emit = func(paths []string, pages [][]byte) error {
+		emit = func(paths, tokens []string, pages [][]byte) error {
 			if x := waitIndex(); x != nil {
 				files := make(map[string][]byte, len(paths))
 				for i, p := range paths {
@@ -146,7 +146,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 				// The build fails: check the rest, write nothing more.
 				return nil
 			}
-			return st.stage(ctx, paths, pages)
+			return st.stage(ctx, paths, tokens, pages)
 		}
 	}
 	fail := func(err error) (*Result, error) {
@@ -168,7 +168,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// and a half for 100,000 jobs: on cancel, stop waiting for it. It only
 	// reads, and ends on its own.
 	done := make(chan error, 1)
-	go func() { done <- checkBuild(s, x, out, have, st != nil, batchLeaks, cache) }()
+	go func() { done <- checkBuild(s, x, out, have, batchLeaks, cache) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -184,7 +184,9 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		return &Result{Config: s.Config, Output: out, Ended: endedJobs(s)}, nil
 	}
 	var c *Changes
+	var staged map[string]pageSum
 	if st != nil {
+		staged = st.settle(out)
 		c, err = writeListed(ctx, pub, out, existing, have, st)
 		if err != nil {
 			st.discard()
@@ -194,10 +196,6 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	}
 	if err != nil {
 		return &Result{Config: s.config(), Output: out}, err
-	}
-	var staged map[string]pageSum
-	if st != nil {
-		staged = st.hashes
 	}
 	out.wrote(staged)
 	// The moment writing ended: the stamps of the pages written are

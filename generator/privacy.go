@@ -1233,27 +1233,20 @@ func checkAll(s *Site, out *Output) (*leakIndex, error) {
 // checkBuild is the privacy check of a Build, with x the index of every
 // pattern of s. The outputs in kept are the pages of jobs taken from the
 // cache, as the last build checked them; their bytes are nil when the build
-// did not read them. The rest were rendered. In a batched build, the
-// tracking pages among them with nil bytes were checked already, batch by
-// batch, and leaks holds what that found: it leaves nil only the bytes of
-// a page of a batch, and content/ has no output under track/ (see
-// reserved). A set of the pages checked would cost 30 MB at a million.
+// did not read them. The rest were rendered. The tracking pages a build
+// renders in batches are not in out yet: they were checked batch by batch,
+// and leaks holds what that found.
 //
 // An output rendered byte for byte as the last build checked it (see
 // buildCache.Checked) counts as kept. x may be nil: the index is then made
 // only if some output needs it, so a build that changed nothing makes none.
-func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, batched bool, leaks []leak, cache *buildCache) error {
+func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, leaks []leak, cache *buildCache) error {
 	if skipPrivacyCheck {
 		return nil
 	}
 	var rendered, old []string
 	for p, b := range out.files {
-		_, ok := kept[p]
-		if batched && b == nil && !ok && strings.HasPrefix(p, "track/") {
-			// Checked in its batch.
-			continue
-		}
-		if ok || cache.checked(p, b) {
+		if _, ok := kept[p]; ok || cache.checked(p, b) {
 			old = append(old, p)
 		} else {
 			rendered = append(rendered, p)

@@ -385,11 +385,12 @@ func Render(ctx context.Context, s *Site) (*Output, error) {
 // output path: those are taken as they are.
 //
 // With emit set, the tracking pages to render are rendered batchPages at a
-// time and handed to emit, a batch at a time, instead of being kept: the
-// output lists them with nil bytes. Once a page fails to render, emit is
+// time and handed to emit, a batch at a time, with their jobs' tokens,
+// instead of being kept: the output does not list them (the stager that
+// wrote them adds them, see stager.settle). Once a page fails to render, emit is
 // not called again (the build fails), but every page is still rendered, to
 // report every error.
-func render(ctx context.Context, s *Site, have map[string][]byte, emit func(paths []string, pages [][]byte) error) (*Output, error) {
+func render(ctx context.Context, s *Site, have map[string][]byte, emit func(paths, tokens []string, pages [][]byte) error) (*Output, error) {
 	r, err := newRenderer(s)
 	if err != nil {
 		return nil, err
@@ -397,7 +398,14 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 	live := s.LiveJobs()
 	// Room for every output: the tracking pages, the assets and pages, and
 	// /book/, the services, 404.html, robots.txt and index.html.
-	out := &Output{files: make(map[string][]byte, len(live)+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
+	// A batched build adds the pages of its batches once they have all
+	// passed (see stager.settle): at a million pages, the room for them
+	// would be 60 MB held while they render.
+	pages := len(live)
+	if emit != nil {
+		pages = len(have)
+	}
+	out := &Output{files: make(map[string][]byte, pages+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
 	var list ErrorList
 	// A mistake in a template fails every page it renders: it is reported
 	// once, not once per tracking page.
@@ -506,7 +514,7 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 		}); err != nil {
 			return nil, err
 		}
-		var good []string
+		var good, tokens []string
 		var goodPages [][]byte
 		for i, j := range jobs[start:end] {
 			p := TrackPath(j.Token)
@@ -514,13 +522,10 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 				add(p, nil, errs[i])
 				continue
 			}
-			// In public/ once the build is written, and read from
-			// there when asked (see Output.Bytes).
-			out.files[p] = nil
-			good, goodPages = append(good, p), append(goodPages, pages[i])
+			good, tokens, goodPages = append(good, p), append(tokens, j.Token), append(goodPages, pages[i])
 		}
 		if len(list) == 0 {
-			if err := emit(good, goodPages); err != nil {
+			if err := emit(good, tokens, goodPages); err != nil {
 				return nil, err
 			}
 		}

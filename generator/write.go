@@ -151,7 +151,7 @@ func listOutput(ctx context.Context, dir string, trusted map[string]bool) (map[s
 }
 
 // writeListed is write once dir has been listed (see listOutput). The
-// pages st staged are put in place by renaming; the paths in st.same, like
+// pages st staged are put in place by renaming; those it found unchanged, like
 // those in current, already hold their bytes.
 func writeListed(ctx context.Context, dir string, out *Output, existing map[string]bool, current map[string][]byte, st *stager) (*Changes, error) {
 	paths := out.Paths()
@@ -172,7 +172,7 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 		}
 		target := filepath.Join(dir, filepath.FromSlash(p))
 		if st != nil {
-			if st.same[p] {
+			if st.unchanged(p) {
 				return
 			}
 			if r, ok := st.staged(p); ok {
@@ -304,13 +304,16 @@ type stager struct {
 	dir      string
 	existing map[string]bool
 	// hashes gets the SHA-256 and size of every page staged or found in
-	// public/ as it is, for the cache and the Output (which takes the map
-	// over, see Output.wrote). The pages staged are those of hashes not in
-	// same; putting one in place adds it, or modifies it when it is in
-	// existing. One map, not one more of the pages staged: a million
-	// pages cost 30 MB more a map.
+	// public/ as it is, by its job's token, for the cache and the Output
+	// (see settle). The pages staged are those of hashes not in same;
+	// putting one in place adds it, or modifies it when it is in
+	// existing. Keyed by the token the job holds anyway, not by the
+	// page's path, and one map, not one more of the pages staged: at a
+	// million pages, each path held while the pages render costs 48 MB
+	// and each map about 80 MB.
 	hashes map[string]pageSum
-	// same holds the pages public/ already holds as they are.
+	// same holds the tokens of the pages public/ already holds as they
+	// are.
 	same map[string]bool
 	// before holds public/ and public/track when they existed before the
 	// build, which discard then leaves.
@@ -327,10 +330,24 @@ func newStager(dir string, existing map[string]bool) *stager {
 	return st
 }
 
+// trackToken returns the token of the tracking page at the output path p,
+// and false when p is not one.
+func trackToken(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "track/")
+	if !ok {
+		return "", false
+	}
+	return strings.CutSuffix(rest, "/index.html")
+}
+
 // staged returns what putting the page at p in place does (added or
 // modified), and false when st did not stage it.
 func (st *stager) staged(p string) (int, bool) {
-	if _, ok := st.hashes[p]; !ok || st.same[p] {
+	tok, ok := trackToken(p)
+	if !ok {
+		return 0, false
+	}
+	if _, ok := st.hashes[tok]; !ok || st.same[tok] {
 		return 0, false
 	}
 	if st.existing[p] {
@@ -339,9 +356,30 @@ func (st *stager) staged(p string) (int, bool) {
 	return added, true
 }
 
+// unchanged reports whether st found the page at p in public/ as it is.
+func (st *stager) unchanged(p string) bool {
+	tok, ok := trackToken(p)
+	return ok && st.same[tok]
+}
+
+// settle adds the pages st staged or found as they are to out, which the
+// batches left without them (see render), once the privacy check has
+// passed, and returns their sums by output path, for Output.wrote.
+func (st *stager) settle(out *Output) map[string]pageSum {
+	sums := make(map[string]pageSum, len(st.hashes))
+	for tok, sum := range st.hashes {
+		p := TrackPath(tok)
+		// In public/ once the build is written, and read from there when
+		// asked (see Output.Bytes).
+		out.files[p] = nil
+		sums[p] = sum
+	}
+	return sums
+}
+
 // stage compares each page with public/ and writes beside its place the
 // ones that differ.
-func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) error {
+func (st *stager) stage(ctx context.Context, paths, tokens []string, pages [][]byte) error {
 	results := make([]int, len(paths))
 	for i := range results {
 		results[i] = -1
@@ -374,12 +412,12 @@ func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) err
 			results[i] = r
 		}
 	})
-	for i, p := range paths {
+	for i, tok := range tokens {
 		if results[i] >= 0 {
-			st.hashes[p] = sums[i]
+			st.hashes[tok] = sums[i]
 		}
 		if results[i] == same {
-			st.same[p] = true
+			st.same[tok] = true
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -391,7 +429,8 @@ func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) err
 // discard removes what stage wrote, and the page directories it made for
 // it when nothing else is in them.
 func (st *stager) discard() {
-	for p := range st.hashes {
+	for tok := range st.hashes {
+		p := TrackPath(tok)
 		r, ok := st.staged(p)
 		if !ok {
 			continue
