@@ -337,7 +337,11 @@ func trackToken(p string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return strings.CutSuffix(rest, "/index.html")
+	tok, ok := strings.CutSuffix(rest, "/index.html")
+	if !ok || strings.Contains(tok, "/") {
+		return "", false
+	}
+	return tok, true
 }
 
 // staged returns what putting the page at p in place does (added or
