@@ -186,7 +186,8 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	var c *Changes
 	var staged map[string]pageSum
 	if st != nil {
-		staged = st.settle(out)
+		st.settle(out)
+		staged = st.hashes
 		c, err = writeListed(ctx, pub, out, existing, have, st)
 		if err != nil {
 			st.discard()
@@ -422,7 +423,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 		p := TrackPath(j.Token)
 		b, ok := out.files[p]
 		sum := func() [32]byte {
-			if h, ok := out.sums[p]; ok {
+			if h, ok := out.sum(p); ok {
 				return h.sum
 			}
 			return sha256.Sum256(b)
@@ -439,7 +440,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			size := int64(-1)
 			if b != nil {
 				size = int64(len(b))
-			} else if ps, ok := out.sums[p]; ok {
+			} else if ps, ok := out.sum(p); ok {
 				size = ps.size
 			}
 			if st, err := track.statIn(j.Token, "index.html", false); err == nil && st.Size == size {

@@ -32,8 +32,13 @@ type Output struct {
 	// sums holds the SHA-256 and size of the pages the build knows
 	// without reading them back, by output path: those the cache trusted
 	// as the last build left them in public/, and those the build wrote
-	// or staged (see wrote).
+	// (see wrote).
 	sums map[string]pageSum
+	// staged holds those of the tracking pages a batched build staged or
+	// found in public/ as they are, by token (see stager): taken over
+	// from the stager, as a second map of them by path would cost about
+	// 80 MB at a million pages, at the end of the build.
+	staged map[string]pageSum
 }
 
 // pageSum is the SHA-256 and size of a page's bytes.
@@ -47,29 +52,38 @@ type pageSum struct {
 // use Bytes. They are what the build left in public/; a page changed there
 // since differs from them.
 func (o *Output) Sum(p string) (sum [32]byte, size int64, ok bool) {
-	s, ok := o.sums[p]
+	s, ok := o.sum(p)
 	return s.sum, s.size, ok
 }
 
-// wrote records the sums of the pages the build has written to public/:
-// staged holds those of the pages whose bytes o no longer holds, the
-// others are hashed from the bytes o holds.
-func (o *Output) wrote(staged map[string]pageSum) {
-	switch {
-	case o.sums == nil && staged != nil:
-		// Taken over, not copied: at a million pages, a second map of
-		// them would cost about 90 MB while the first is still held.
-		o.sums = staged
-	case o.sums == nil:
-		o.sums = make(map[string]pageSum, len(o.files))
+// sum is Sum as a pageSum.
+func (o *Output) sum(p string) (pageSum, bool) {
+	if s, ok := o.sums[p]; ok {
+		return s, true
 	}
+	if len(o.staged) > 0 {
+		if tok, ok := trackToken(p); ok {
+			s, ok := o.staged[tok]
+			return s, ok
+		}
+	}
+	return pageSum{}, false
+}
+
+// wrote records the sums of the pages the build has written to public/:
+// staged holds, by token, those of the tracking pages a batched build
+// staged, whose bytes o does not hold; the others are hashed from the
+// bytes o holds.
+func (o *Output) wrote(staged map[string]pageSum) {
+	o.staged = staged
 	var held []string
 	for p, b := range o.files {
-		if s, ok := staged[p]; ok {
-			o.sums[p] = s
-		} else if _, ok := o.sums[p]; !ok && b != nil {
+		if _, ok := o.sum(p); !ok && b != nil {
 			held = append(held, p)
 		}
+	}
+	if o.sums == nil {
+		o.sums = make(map[string]pageSum, len(held))
 	}
 	sums := make([]pageSum, len(held))
 	parallel(len(held), 0, func(i int) {

@@ -310,7 +310,8 @@ type stager struct {
 	// existing. Keyed by the token the job holds anyway, not by the
 	// page's path, and one map, not one more of the pages staged: at a
 	// million pages, each path held while the pages render costs 48 MB
-	// and each map about 80 MB.
+	// and each map about 80 MB. The output takes it over (see
+	// Output.wrote).
 	hashes map[string]pageSum
 	// same holds the tokens of the pages public/ already holds as they
 	// are.
@@ -368,17 +369,14 @@ func (st *stager) unchanged(p string) bool {
 
 // settle adds the pages st staged or found as they are to out, which the
 // batches left without them (see render), once the privacy check has
-// passed, and returns their sums by output path, for Output.wrote.
-func (st *stager) settle(out *Output) map[string]pageSum {
-	sums := make(map[string]pageSum, len(st.hashes))
-	for tok, sum := range st.hashes {
-		p := TrackPath(tok)
+// passed. Their sums stay in st.hashes, by token, which the output takes
+// over (see Output.wrote).
+func (st *stager) settle(out *Output) {
+	for tok := range st.hashes {
 		// In public/ once the build is written, and read from there when
 		// asked (see Output.Bytes).
-		out.files[p] = nil
-		sums[p] = sum
+		out.files[TrackPath(tok)] = nil
 	}
-	return sums
 }
 
 // stage compares each page with public/ and writes beside its place the
