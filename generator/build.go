@@ -132,21 +132,19 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// not the site.
 	var st *stager
 	var existing, nested map[string]bool
-	var emit func(paths []string, pages [][]byte) error
+	var emit func(paths, tokens []string, pages [][]byte) error
 	var batchLeaks []leak
-	checked := map[string]bool{}
 	if !opt.NoWrite && s.toRender(have) > holdPages {
 		if existing, nested, err = listOutput(ctx, pub, trusted); err != nil {
 			waitIndex()
 			return &Result{Config: s.config()}, err
 		}
 		st = newStager(pub, existing)
-		emit = func(paths []string, pages [][]byte) error {
+		emit = func(paths, tokens []string, pages [][]byte) error {
 			if x := waitIndex(); x != nil {
 				files := make(map[string][]byte, len(paths))
 				for i, p := range paths {
 					files[p] = pages[i]
-					checked[p] = true
 				}
 				batchLeaks = append(batchLeaks, x.check(files, paths)...)
 			}
@@ -154,7 +152,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 				// The build fails: check the rest, write nothing more.
 				return nil
 			}
-			return st.stage(ctx, paths, pages)
+			return st.stage(ctx, paths, tokens, pages)
 		}
 	}
 	fail := func(err error) (*Result, error) {
@@ -186,9 +184,6 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	}
 	if l := out.later; l != nil {
 		batchLeaks = append(batchLeaks, l.leaks...)
-		for p := range l.at {
-			checked[p] = true
-		}
 	}
 	out.dir = pub
 	if err := ctx.Err(); err != nil {
@@ -198,7 +193,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// and a half for 100,000 jobs: on cancel, stop waiting for it. It only
 	// reads, and ends on its own.
 	done := make(chan error, 1)
-	go func() { done <- checkBuild(s, x, out, have, checked, batchLeaks, cache) }()
+	go func() { done <- checkBuild(s, x, out, have, batchLeaks, cache) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -217,7 +212,10 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		beforeWrite(out)
 	}
 	var c *Changes
+	var staged map[string]pageSum
 	if st != nil {
+		st.settle(out)
+		staged = st.hashes
 		c, err = writeListed(ctx, pub, out, existing, have, st)
 		if err != nil {
 			st.discard()
@@ -227,10 +225,6 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	}
 	if err != nil {
 		return &Result{Config: s.config(), Output: out}, err
-	}
-	var staged map[string]pageSum
-	if st != nil {
-		staged = st.hashes
 	}
 	out.wrote(staged)
 	// The moment writing ended: the stamps of the pages written are
@@ -313,14 +307,21 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 	}
 	var live []*Job
 	var liveAt []int // the index in s.Jobs of each of live
+	n := 0           // of them, those taken from the cache
 	for i, j := range s.Jobs {
 		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
 			live, liveAt = append(live, j), append(liveAt, i)
+			if j.cached != nil {
+				n++
+			}
 		}
 	}
-	have = make(map[string][]byte, len(live))
+	// Sized for the jobs taken from the cache, which alone can have a page
+	// to reuse: a clean build takes none, and maps sized for every job
+	// would hold 150 bytes a job for nothing.
+	have = make(map[string][]byte, n)
 	stamps = map[string]stamp{}
-	trusted = make(map[string]bool, len(live))
+	trusted = make(map[string]bool, n)
 	kept = make([]bool, len(s.Jobs))
 	type found struct {
 		page    []byte
@@ -455,27 +456,17 @@ var trackTrusted atomic.Int64
 // changed nothing then allocates no entry.
 func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, changes *Changes, have map[string][]byte, stamps map[string]stamp,
 	trusted map[string]bool, kept []bool, nested map[string]bool, started, wrote int64) *buildCache {
-	written := make(map[string]bool, len(changes.Added)+len(changes.Modified))
-	for _, p := range changes.Added {
-		written[p] = true
+	// Looked up in the sorted changes, not in a set of them: a set of a
+	// million paths would cost about 40 MB more at the build's peak.
+	written := func(p string) bool {
+		_, added := slices.BinarySearch(changes.Added, p)
+		_, modified := slices.BinarySearch(changes.Modified, p)
+		return added || modified
 	}
-	for _, p := range changes.Modified {
-		written[p] = true
-	}
-	track := openStatDir(filepath.Join(pub, "track"))
-	defer track.close()
-	entries := make([]*cacheEntry, len(s.Jobs))
-	wroteNone := len(written) == 0
-	parallel(len(s.Jobs), 0, func(i int) {
+	// entry makes the entry of the job s.Jobs[i], with the stamps of its
+	// page read through track.
+	entry := func(i int, track *statDir) cacheEntry {
 		j := s.Jobs[i]
-		if e := j.cached; wroteNone && kept != nil && kept[i] && s.sources[i] == (jobSource{hash: e.Src, stat: e.SrcStat}) &&
-			vet(e.SrcStat, started) == e.SrcStat && vet(e.PageStat, started) == e.PageStat {
-			// Its file, page and page directory are as its entry
-			// recorded them, and their stamps can still tell a
-			// change: the entry it would get is this one.
-			entries[i] = e
-			return
-		}
 		e := cacheEntry{File: j.File, Src: s.sources[i].hash, SrcStat: vet(s.sources[i].stat, started), ID: j.ID, Token: j.Token,
 			Service: j.Service, Status: j.Status}
 		if j.cached != nil {
@@ -489,14 +480,14 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 		p := TrackPath(j.Token)
 		b, ok := out.files[p]
 		sum := func() [32]byte {
-			if h, ok := out.sums[p]; ok {
+			if h, ok := out.sum(p); ok {
 				return h.sum
 			}
 			return sha256.Sum256(b)
 		}
 		switch {
 		case !ok:
-		case written[p]:
+		case written(p):
 			// write left the page's directory holding this page alone,
 			// unless it has a subdirectory. A staged page's bytes are
 			// gone from out; its hash stands for them.
@@ -506,7 +497,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			size := int64(-1)
 			if b != nil {
 				size = int64(len(b))
-			} else if ps, ok := out.sums[p]; ok {
+			} else if ps, ok := out.sum(p); ok {
 				size = ps.size
 			}
 			if st, err := track.statIn(j.Token, "index.html", false); err == nil && st.Size == size {
@@ -537,14 +528,8 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 				}
 			}
 		}
-		if j.cached != nil && e == *j.cached {
-			entries[i] = j.cached
-		} else {
-			// A copy, so that only a new entry is allocated.
-			n := e
-			entries[i] = &n
-		}
-	})
+		return e
+	}
 	trackStamp, trackEntries := trackRecord(old, filepath.Join(pub, "track"), wrote)
 	jobsStat := dirStamp(s.jobsStat, started)
 	checked := map[string][32]byte{}
@@ -555,18 +540,53 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			}
 		}
 	}
+	if (old == nil || len(old.Jobs) == 0) && slices.IsSortedFunc(s.Jobs, func(a, b *Job) int { return strings.Compare(a.File, b.File) }) {
+		// Nothing to keep from old: the entries are made as the cache
+		// is written, a few thousand at a time, in the order it writes
+		// them. A million entries held at once cost about 250 MB, at
+		// the end of the build, while the jobs and the output are held.
+		return &buildCache{Version: cacheVersion, Key: key, Checked: checked, Track: trackStamp, TrackEntries: trackEntries, JobsStat: jobsStat,
+			stream: &entryStream{n: len(s.Jobs), fill: func(start int, out []cacheEntry) {
+				track := openStatDir(filepath.Join(pub, "track"))
+				defer track.close()
+				parallel(len(out), 0, func(k int) { out[k] = entry(start+k, track) })
+			}}}
+	}
+	track := openStatDir(filepath.Join(pub, "track"))
+	defer track.close()
+	entries := make([]*cacheEntry, len(s.Jobs))
+	wroteNone := len(changes.Added) == 0 && len(changes.Modified) == 0
+	parallel(len(s.Jobs), 0, func(i int) {
+		j := s.Jobs[i]
+		if e := j.cached; wroteNone && kept != nil && kept[i] && s.sources[i] == (jobSource{hash: e.Src, stat: e.SrcStat}) &&
+			vet(e.SrcStat, started) == e.SrcStat && vet(e.PageStat, started) == e.PageStat {
+			// Its file, page and page directory are as its entry
+			// recorded them, and their stamps can still tell a
+			// change: the entry it would get is this one.
+			entries[i] = e
+			return
+		}
+		e := entry(i, track)
+		if j.cached != nil && e == *j.cached {
+			entries[i] = j.cached
+		} else {
+			// A copy, so that only a new entry is allocated.
+			n := e
+			entries[i] = &n
+		}
+	})
 	if old != nil && old.Key == key && len(old.Jobs) == len(s.Jobs) && sameChecked(old.Checked, checked) &&
 		old.Track == trackStamp && old.TrackEntries == trackEntries && old.JobsStat == jobsStat {
 		// Each job's entry is the one old keeps under its file (cachedJob
 		// took it from there), so old holds these entries and no others.
-		kept := true
+		same := true
 		for i, j := range s.Jobs {
 			if entries[i] != j.cached {
-				kept = false
+				same = false
 				break
 			}
 		}
-		if kept {
+		if same {
 			return old
 		}
 	}

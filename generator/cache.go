@@ -151,6 +151,24 @@ type buildCache struct {
 	// unknown. A rebuild that finds jobs/ with this stamp does not list
 	// it: it holds the files of Jobs, and what IgnoredName names.
 	JobsStat stamp
+	// stream, when set, makes the entries as the cache is written, in
+	// the order of their files, instead of Jobs (see Site.cacheFor).
+	stream *entryStream
+}
+
+// entryStream makes the n entries of a cache being written, a few thousand
+// at a time: fill makes the entries from start on into out.
+type entryStream struct {
+	n    int
+	fill func(start int, out []cacheEntry)
+}
+
+// jobCount is how many job entries c has.
+func (c *buildCache) jobCount() int {
+	if c.stream != nil {
+		return c.stream.n
+	}
+	return len(c.Jobs)
 }
 
 // jobFiles returns the names of the job files of the cache, in order, when
@@ -390,8 +408,12 @@ func (c *buildCache) sameAs(old *buildCache) bool {
 	if c == old {
 		return true
 	}
-	if old == nil || old.Key != c.Key || len(old.Jobs) != len(c.Jobs) || old.Track != c.Track || old.TrackEntries != c.TrackEntries ||
+	if old == nil || old.Key != c.Key || old.jobCount() != c.jobCount() || old.Track != c.Track || old.TrackEntries != c.TrackEntries ||
 		old.JobsStat != c.JobsStat {
+		return false
+	}
+	if c.stream != nil && c.stream.n > 0 || old.stream != nil && old.stream.n > 0 {
+		// Entries not made yet: write.
 		return false
 	}
 	for i, e := range c.Jobs {
@@ -424,7 +446,7 @@ func (c *buildCache) write(cacheDir, dir string) error {
 	if err := CheckCacheDir(cacheDir); err != nil {
 		return err
 	}
-	return atomicfile.Write(file, c.encode(), 0o600, atomicfile.NoSync)
+	return atomicfile.WriteFunc(file, 0o600, atomicfile.NoSync, c.encodeTo)
 }
 
 // maxCacheSize bounds the cache file read back: some 300 bytes a job.
@@ -499,18 +521,23 @@ func CheckCacheDir(dir string) error {
 // every build, and a reflective encoding of 10,000 entries costs more than
 // the rest of a build that changed nothing.
 
-func (c *buildCache) encode() []byte {
-	b := make([]byte, 0, 64+len(c.Jobs)*256)
+// encodeTo writes the cache file to w, about 64 KB at a time: the file of
+// a million jobs takes 250 MB, which a build need not hold all at once.
+func (c *buildCache) encodeTo(w io.Writer) error {
+	b := make([]byte, 0, 80<<10)
+	var werr error
+	flush := func() {
+		if werr == nil {
+			_, werr = w.Write(b)
+		}
+		b = b[:0]
+	}
 	b = binary.AppendUvarint(b, uint64(cacheVersion))
 	b = append(b, c.Key[:]...)
-	b = binary.AppendUvarint(b, uint64(len(c.Jobs)))
-	jobs := c.Jobs
-	if !slices.IsSortedFunc(jobs, func(a, b *cacheEntry) int { return strings.Compare(a.File, b.File) }) {
-		jobs = slices.SortedFunc(slices.Values(jobs), func(a, b *cacheEntry) int { return strings.Compare(a.File, b.File) })
-	}
+	b = binary.AppendUvarint(b, uint64(c.jobCount()))
 	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
 	st := func(s stamp) { b = binary.AppendVarint(b, s.Size); b = binary.AppendVarint(b, s.Mtime) }
-	for _, e := range jobs {
+	put := func(e *cacheEntry) {
 		str(e.File)
 		b = append(b, e.Src[:]...)
 		st(e.SrcStat)
@@ -523,6 +550,27 @@ func (c *buildCache) encode() []byte {
 		b = append(b, e.Page[:]...)
 		st(e.PageStat)
 		st(e.DirStat)
+		if len(b) >= 64<<10 {
+			flush()
+		}
+	}
+	if c.stream != nil {
+		chunk := make([]cacheEntry, min(c.stream.n, 4096))
+		for start := 0; start < c.stream.n; start += len(chunk) {
+			out := chunk[:min(len(chunk), c.stream.n-start)]
+			c.stream.fill(start, out)
+			for i := range out {
+				put(&out[i])
+			}
+		}
+	} else {
+		jobs := c.Jobs
+		if !slices.IsSortedFunc(jobs, func(a, b *cacheEntry) int { return strings.Compare(a.File, b.File) }) {
+			jobs = slices.SortedFunc(slices.Values(jobs), func(a, b *cacheEntry) int { return strings.Compare(a.File, b.File) })
+		}
+		for _, e := range jobs {
+			put(e)
+		}
 	}
 	b = binary.AppendUvarint(b, uint64(len(c.Checked)))
 	outs := make([]string, 0, len(c.Checked))
@@ -534,11 +582,15 @@ func (c *buildCache) encode() []byte {
 		h := c.Checked[p]
 		str(p)
 		b = append(b, h[:]...)
+		if len(b) >= 64<<10 {
+			flush()
+		}
 	}
 	st(c.Track)
 	b = binary.AppendUvarint(b, uint64(c.TrackEntries))
 	st(c.JobsStat)
-	return b
+	flush()
+	return werr
 }
 
 // decodeCache decodes the cache file b, which it takes over: the caller

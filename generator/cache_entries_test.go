@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,7 +17,11 @@ func TestCacheEntriesFor(t *testing.T) {
 	for _, f := range files {
 		c.Jobs = append(c.Jobs, &cacheEntry{File: f, ID: f})
 	}
-	got, ok := decodeCache(c.encode())
+	var b bytes.Buffer
+	if err := c.encodeTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := decodeCache(b.Bytes())
 	if !ok || !c.sameAs(got) {
 		t.Fatalf("decodeCache(encode()) = %v, %v; want the cache back", got, ok)
 	}

@@ -1246,19 +1246,21 @@ func checkAll(s *Site, out *Output) (*leakIndex, error) {
 // checkBuild is the privacy check of a Build, with x the index of every
 // pattern of s. The outputs in kept are the pages of jobs taken from the
 // cache, as the last build checked them; their bytes are nil when the build
-// did not read them. The rest were rendered; those in checked were checked
-// already, batch by batch, and leaks holds what that found.
+// did not read them. The rest were rendered. The tracking pages a build
+// renders in batches are not in out yet: they were checked batch by batch,
+// and leaks holds what that found. So were those out renders again as it
+// writes them (see laterPages), listed with nil bytes.
 //
 // An output rendered byte for byte as the last build checked it (see
 // buildCache.Checked) counts as kept. x may be nil: the index is then made
 // only if some output needs it, so a build that changed nothing makes none.
-func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, checked map[string]bool, leaks []leak, cache *buildCache) error {
+func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, leaks []leak, cache *buildCache) error {
 	if skipPrivacyCheck {
 		return nil
 	}
 	var rendered, old []string
 	for p, b := range out.files {
-		if checked[p] {
+		if b == nil && out.later.has(p) {
 			continue
 		}
 		if _, ok := kept[p]; ok || cache.checked(p, b) {

@@ -32,12 +32,17 @@ type Output struct {
 	// sums holds the SHA-256 and size of the pages the build knows
 	// without reading them back, by output path: those the cache trusted
 	// as the last build left them in public/, and those the build wrote
-	// or staged (see wrote).
+	// (see wrote).
 	sums map[string]pageSum
 	// later holds the pages, listed in files with nil bytes, that the
 	// build checked and renders again as it writes them; Build drops it
 	// once they are written.
 	later *laterPages
+	// staged holds those of the tracking pages a batched build staged or
+	// found in public/ as they are, by token (see stager): taken over
+	// from the stager, as a second map of them by path would cost about
+	// 80 MB at a million pages, at the end of the build.
+	staged map[string]pageSum
 }
 
 // pageSum is the SHA-256 and size of a page's bytes.
@@ -51,24 +56,38 @@ type pageSum struct {
 // use Bytes. They are what the build left in public/; a page changed there
 // since differs from them.
 func (o *Output) Sum(p string) (sum [32]byte, size int64, ok bool) {
-	s, ok := o.sums[p]
+	s, ok := o.sum(p)
 	return s.sum, s.size, ok
 }
 
+// sum is Sum as a pageSum.
+func (o *Output) sum(p string) (pageSum, bool) {
+	if s, ok := o.sums[p]; ok {
+		return s, true
+	}
+	if len(o.staged) > 0 {
+		if tok, ok := trackToken(p); ok {
+			s, ok := o.staged[tok]
+			return s, ok
+		}
+	}
+	return pageSum{}, false
+}
+
 // wrote records the sums of the pages the build has written to public/:
-// staged and o.later hold those of the pages whose bytes o does not hold,
-// the others are hashed from the bytes o holds.
+// staged holds, by token, those of the tracking pages a batched build
+// staged, and o.later those of the pages written as rendered again, whose
+// bytes o does not hold; the others are hashed from the bytes o holds.
 func (o *Output) wrote(staged map[string]pageSum) {
+	o.staged = staged
 	if o.sums == nil {
-		o.sums = make(map[string]pageSum, len(o.files))
+		o.sums = map[string]pageSum{}
 	}
 	var held []string
 	for p, b := range o.files {
-		if s, ok := staged[p]; ok {
-			o.sums[p] = s
-		} else if o.later.has(p) {
+		if o.later.has(p) {
 			o.sums[p] = o.later.written[o.later.at[p]]
-		} else if _, ok := o.sums[p]; !ok && b != nil {
+		} else if _, ok := o.sum(p); !ok && b != nil {
 			held = append(held, p)
 		}
 	}
@@ -397,8 +416,9 @@ func Render(ctx context.Context, s *Site) (*Output, error) {
 // output path: those are taken as they are.
 //
 // With emit set, the tracking pages to render are rendered batchPages at a
-// time and handed to emit, a batch at a time, instead of being kept: the
-// output lists them with nil bytes. Once a page fails to render, emit is
+// time and handed to emit, a batch at a time, with their jobs' tokens,
+// instead of being kept: the output does not list them (the stager that
+// wrote them adds them, see stager.settle). Once a page fails to render, emit is
 // not called again (the build fails), but every page is still rendered, to
 // report every error.
 //
@@ -408,7 +428,7 @@ func Render(ctx context.Context, s *Site) (*Output, error) {
 // true once the pages can be checked (a nil index when the build has no
 // check), and false before: the pages rendered then are held, as without
 // look, and checked with the others.
-func render(ctx context.Context, s *Site, have map[string][]byte, emit func(paths []string, pages [][]byte) error,
+func render(ctx context.Context, s *Site, have map[string][]byte, emit func(paths, tokens []string, pages [][]byte) error,
 	look func() (*leakIndex, bool)) (*Output, error) {
 	r, err := newRenderer(s)
 	if err != nil {
@@ -417,7 +437,14 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 	live := s.LiveJobs()
 	// Room for every output: the tracking pages, the assets and pages, and
 	// /book/, the services, 404.html, robots.txt and index.html.
-	out := &Output{files: make(map[string][]byte, len(live)+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
+	// A batched build adds the pages of its batches once they have all
+	// passed (see stager.settle): at a million pages, the room for them
+	// would be 60 MB held while they render.
+	pages := len(live)
+	if emit != nil {
+		pages = len(have)
+	}
+	out := &Output{files: make(map[string][]byte, pages+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
 	var list ErrorList
 	// A mistake in a template fails every page it renders: it is reported
 	// once, not once per tracking page.
@@ -468,7 +495,12 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 	}
 
 	jobs := make([]*Job, 0, len(live))
-	paths := make([]string, 0, len(live))
+	// The paths of the pages to render, when held all at once; batches
+	// make theirs as they go: at a million pages, 16 MB less.
+	var paths []string
+	if emit == nil {
+		paths = make([]string, 0, len(live))
+	}
 	for _, j := range live {
 		p := TrackPath(j.Token)
 		if b, ok := have[p]; ok {
@@ -483,7 +515,10 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 			}
 			continue
 		}
-		jobs, paths = append(jobs, j), append(paths, p)
+		jobs = append(jobs, j)
+		if emit == nil {
+			paths = append(paths, p)
+		}
 	}
 	if len(jobs) >= slabPages {
 		r.slabs = newSlabs()
@@ -531,20 +566,18 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 		}); err != nil {
 			return nil, err
 		}
-		var good []string
+		var good, tokens []string
 		var goodPages [][]byte
-		for i, p := range paths[start:end] {
+		for i, j := range jobs[start:end] {
+			p := TrackPath(j.Token)
 			if errs[i] != nil {
 				add(p, nil, errs[i])
 				continue
 			}
-			// In public/ once the build is written, and read from
-			// there when asked (see Output.Bytes).
-			out.files[p] = nil
-			good, goodPages = append(good, p), append(goodPages, pages[i])
+			good, tokens, goodPages = append(good, p), append(tokens, j.Token), append(goodPages, pages[i])
 		}
 		if len(list) == 0 {
-			if err := emit(good, goodPages); err != nil {
+			if err := emit(good, tokens, goodPages); err != nil {
 				return nil, err
 			}
 		}

@@ -151,7 +151,7 @@ func listOutput(ctx context.Context, dir string, trusted map[string]bool) (map[s
 }
 
 // writeListed is write once dir has been listed (see listOutput). The
-// pages st staged are put in place by renaming; the paths in st.same, like
+// pages st staged are put in place by renaming; those it found unchanged, like
 // those in current, already hold their bytes.
 func writeListed(ctx context.Context, dir string, out *Output, existing map[string]bool, current map[string][]byte, st *stager) (*Changes, error) {
 	paths := out.Paths()
@@ -172,10 +172,10 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 		}
 		target := filepath.Join(dir, filepath.FromSlash(p))
 		if st != nil {
-			if st.same[p] {
+			if st.unchanged(p) {
 				return
 			}
-			if r, ok := st.staged[p]; ok {
+			if r, ok := st.staged(p); ok {
 				results[i] = r
 				errs[i] = os.Rename(target+tmpPrefix, target)
 				if afterWrite != nil {
@@ -312,34 +312,85 @@ func clearWay(dir string, existing map[string]bool, out *Output, paths []string)
 type stager struct {
 	dir      string
 	existing map[string]bool
-	// staged holds the pages written beside their place, with what
-	// putting them in place will be: added or modified.
-	staged map[string]int
-	// same holds the pages public/ already holds as they are.
-	same map[string]bool
-	// hashes gets the SHA-256 and size of every page in public/, for the
-	// cache and the Output.
+	// hashes gets the SHA-256 and size of every page staged or found in
+	// public/ as it is, by its job's token, for the cache and the Output
+	// (see settle). The pages staged are those of hashes not in same;
+	// putting one in place adds it, or modifies it when it is in
+	// existing. Keyed by the token the job holds anyway, not by the
+	// page's path, and one map, not one more of the pages staged: at a
+	// million pages, each path held while the pages render costs 48 MB
+	// and each map about 80 MB. The output takes it over (see
+	// Output.wrote).
 	hashes map[string]pageSum
-	made   sync.Map
+	// same holds the tokens of the pages public/ already holds as they
+	// are.
+	same map[string]bool
 	// before holds public/ and public/track when they existed before the
 	// build, which discard then leaves.
 	before map[string]bool
 }
 
 func newStager(dir string, existing map[string]bool) *stager {
-	st := &stager{dir: dir, existing: existing, staged: map[string]int{}, same: map[string]bool{}, before: map[string]bool{}}
+	st := &stager{dir: dir, existing: existing, hashes: map[string]pageSum{}, same: map[string]bool{}, before: map[string]bool{}}
 	for _, d := range []string{dir, filepath.Join(dir, "track")} {
 		if _, err := os.Lstat(d); err == nil {
 			st.before[d] = true
 		}
 	}
-	st.hashes = map[string]pageSum{}
 	return st
+}
+
+// trackToken returns the token of the tracking page at the output path p,
+// and false when p is not one.
+func trackToken(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "track/")
+	if !ok {
+		return "", false
+	}
+	tok, ok := strings.CutSuffix(rest, "/index.html")
+	if !ok || strings.Contains(tok, "/") {
+		return "", false
+	}
+	return tok, true
+}
+
+// staged returns what putting the page at p in place does (added or
+// modified), and false when st did not stage it.
+func (st *stager) staged(p string) (int, bool) {
+	tok, ok := trackToken(p)
+	if !ok {
+		return 0, false
+	}
+	if _, ok := st.hashes[tok]; !ok || st.same[tok] {
+		return 0, false
+	}
+	if st.existing[p] {
+		return modified, true
+	}
+	return added, true
+}
+
+// unchanged reports whether st found the page at p in public/ as it is.
+func (st *stager) unchanged(p string) bool {
+	tok, ok := trackToken(p)
+	return ok && st.same[tok]
+}
+
+// settle adds the pages st staged or found as they are to out, which the
+// batches left without them (see render), once the privacy check has
+// passed. Their sums stay in st.hashes, by token, which the output takes
+// over (see Output.wrote).
+func (st *stager) settle(out *Output) {
+	for tok := range st.hashes {
+		// In public/ once the build is written, and read from there when
+		// asked (see Output.Bytes).
+		out.files[TrackPath(tok)] = nil
+	}
 }
 
 // stage compares each page with public/ and writes beside its place the
 // ones that differ.
-func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) error {
+func (st *stager) stage(ctx context.Context, paths, tokens []string, pages [][]byte) error {
 	results := make([]int, len(paths))
 	for i := range results {
 		results[i] = -1
@@ -360,28 +411,24 @@ func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) err
 			}
 			r = modified
 		} else {
-			parent := filepath.Dir(target)
-			if _, ok := st.made.Load(parent); !ok {
-				if err := mkdir(parent); err != nil {
-					errs[i] = err
-					return
-				}
-				st.made.Store(parent, true)
+			// Each tracking page has a directory of its own: none is
+			// made twice, and remembering them cost about 180 bytes a
+			// page (a million pages make 180 MB).
+			if err := mkdir(filepath.Dir(target)); err != nil {
+				errs[i] = err
+				return
 			}
 		}
 		if errs[i] = writeFileNew(target+tmpPrefix, pages[i]); errs[i] == nil {
 			results[i] = r
 		}
 	})
-	for i, p := range paths {
+	for i, tok := range tokens {
 		if results[i] >= 0 {
-			st.hashes[p] = sums[i]
+			st.hashes[tok] = sums[i]
 		}
-		switch results[i] {
-		case same:
-			st.same[p] = true
-		case added, modified:
-			st.staged[p] = results[i]
+		if results[i] == same {
+			st.same[tok] = true
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -393,7 +440,12 @@ func (st *stager) stage(ctx context.Context, paths []string, pages [][]byte) err
 // discard removes what stage wrote, and the page directories it made for
 // it when nothing else is in them.
 func (st *stager) discard() {
-	for p, r := range st.staged {
+	for tok := range st.hashes {
+		p := TrackPath(tok)
+		r, ok := st.staged(p)
+		if !ok {
+			continue
+		}
 		target := filepath.Join(st.dir, filepath.FromSlash(p))
 		_ = os.Remove(target + tmpPrefix)
 		if r == added {
@@ -401,7 +453,7 @@ func (st *stager) discard() {
 			_ = os.Remove(filepath.Dir(target))
 		}
 	}
-	st.staged = map[string]int{}
+	st.hashes, st.same = map[string]pageSum{}, map[string]bool{}
 	for _, d := range []string{filepath.Join(st.dir, "track"), st.dir} {
 		if !st.before[d] {
 			_ = os.Remove(d)

@@ -84,3 +84,22 @@ func TestOutDirRemoved(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackToken: the stager keys the pages it stages by their tokens, and
+// finds a page's token from its output path; no other path has one.
+func TestTrackToken(t *testing.T) {
+	for _, tc := range []struct {
+		path, want string
+		ok         bool
+	}{
+		{TrackPath("k7q2m4x9"), "k7q2m4x9", true},
+		{"track/k7q2m4x9/other.html", "", false},
+		{"track/a/k7q2m4x9/index.html", "", false},
+		{"book/k7q2m4x9/index.html", "", false},
+		{"index.html", "", false},
+	} {
+		if got, ok := trackToken(tc.path); got != tc.want || ok != tc.ok {
+			t.Errorf("trackToken(%q) = %q, %v; want %q, %v", tc.path, got, ok, tc.want, tc.ok)
+		}
+	}
+}

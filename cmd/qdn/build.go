@@ -88,16 +88,19 @@ func trackingPages(out *generator.Output) int {
 // collecting sooner frees little. A clean build of 10,000 jobs takes about
 // 0.1 s less for about 20 MB more. Past 360 MiB of heap the collector runs
 // as often as it must to stay below it: a large site is built in batches
-// (see generator.Build), and what a build holds at once (about 200 MB at
+// (see generator.Build), and what a build holds at once (about 90 MB at
 // 100,000 jobs) then stays near that.
 //
-// What a build must hold grows with its jobs (about 2 KB a job: the job,
-// the privacy check's index, the paths of its page), and past some 150,000
-// jobs it nears 360 MiB: a fixed limit would then have the collector run
-// nearly all the time. So the limit follows the heap live after each collection: a
-// quarter more than it, and 64 MiB for a batch of pages, when that passes
-// 360 MiB. GOGC and GOMEMLIMIT, when set, decide; qdn serve, which lives
-// on, keeps the defaults. The returned function stops the following.
+// What a build must hold grows with its jobs (about 900 bytes a job: the
+// job, the privacy check's index, the path and hash of its page), and past
+// some 350,000 jobs it nears 360 MiB: a fixed limit would then have the
+// collector run nearly all the time. So the limit follows the heap live
+// after each collection: an eighth more than it, and 64 MiB for a batch of
+// pages, when that passes 360 MiB. An eighth, not a quarter: every byte
+// above the live heap is a byte of the build's peak (a million jobs hold
+// about 900 MB), and a collection then comes about every three batches
+// instead of six. GOGC and GOMEMLIMIT, when set, decide; qdn serve, which
+// lives on, keeps the defaults. The returned function stops the following.
 func collectLess() (stop func()) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
@@ -138,5 +141,5 @@ func collectLess() (stop func()) {
 // heapLimit is the collector's memory limit for a build whose heap live
 // after the last collection is live bytes.
 func heapLimit(live uint64) int64 {
-	return max(360<<20, int64(live+live/4)+64<<20)
+	return max(360<<20, int64(live+live/8)+64<<20)
 }

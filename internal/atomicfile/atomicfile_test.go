@@ -3,6 +3,7 @@ package atomicfile_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -56,6 +57,39 @@ func TestWrite(t *testing.T) {
 		}
 		check(t, path, "two")
 	}
+}
+
+// TestWriteFunc holds that WriteFunc puts in place what fill wrote, in
+// several writes, and that a fill that fails leaves the file as it was and
+// no temporary file.
+func TestWriteFunc(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cache.gob")
+	fill := func(parts ...string) func(w io.Writer) error {
+		return func(w io.Writer) error {
+			for _, p := range parts {
+				if _, err := w.Write([]byte(p)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	if err := atomicfile.WriteFunc(path, 0o600, atomicfile.NoSync, fill("one", "two", "three")); err != nil {
+		t.Fatalf("WriteFunc(new) = %v", err)
+	}
+	check(t, path, "onetwothree")
+	failed := errors.New("out of entries")
+	err := atomicfile.WriteFunc(path, 0o600, atomicfile.NoSync, func(w io.Writer) error {
+		if _, err := w.Write([]byte("half")); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Errorf("WriteFunc(failing fill) = %v; want %v", err, failed)
+	}
+	check(t, path, "onetwothree")
 }
 
 // TestWritePlanted holds that a link planted under the old fixed temporary

@@ -5,6 +5,7 @@ package atomicfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +19,15 @@ import (
 
 // Write replaces the file at path with data.
 func Write(path string, data []byte, perm fs.FileMode, sync Sync) error {
+	return WriteFunc(path, perm, sync, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFunc replaces the file at path with what fill writes to w, without
+// holding all of it in memory: w goes to the temporary file.
+func WriteFunc(path string, perm fs.FileMode, sync Sync, fill func(w io.Writer) error) error {
 	var f *os.File
 	var tmp string
 	for {
@@ -32,7 +42,7 @@ func Write(path string, data []byte, perm fs.FileMode, sync Sync) error {
 		}
 		break
 	}
-	_, err := f.Write(data)
+	err := fill(f)
 	if err == nil && sync {
 		err = f.Sync()
 	}

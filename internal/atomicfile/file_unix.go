@@ -5,6 +5,7 @@ package atomicfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 
@@ -18,6 +19,15 @@ import (
 
 // Write replaces the file at path with data.
 func Write(path string, data []byte, perm fs.FileMode, sync Sync) error {
+	return WriteFunc(path, perm, sync, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFunc replaces the file at path with what fill writes to w, without
+// holding all of it in memory: w goes to the temporary file.
+func WriteFunc(path string, perm fs.FileMode, sync Sync, fill func(w io.Writer) error) error {
 	var fd int
 	var tmp string
 	for {
@@ -32,7 +42,7 @@ func Write(path string, data []byte, perm fs.FileMode, sync Sync) error {
 		}
 		break
 	}
-	err := writeAll(fd, data)
+	err := fill(fdWriter(fd))
 	if err == nil && sync {
 		err = unix.Fsync(fd)
 	}
@@ -127,6 +137,16 @@ func openRetry(path string, mode int, perm uint32) (int, error) {
 			return fd, err
 		}
 	}
+}
+
+// fdWriter writes to the file descriptor it is.
+type fdWriter int
+
+func (f fdWriter) Write(b []byte) (int, error) {
+	if err := writeAll(int(f), b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // writeAll writes all of b to fd.
