@@ -479,11 +479,14 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 		}
 		p := TrackPath(j.Token)
 		b, ok := out.files[p]
-		sum := func() [32]byte {
+		// The page's hash, false when neither its bytes nor its hash
+		// are at hand: the entry then records no page, which the next
+		// build reads again, rather than the hash of nothing.
+		sum := func() ([32]byte, bool) {
 			if h, ok := out.sum(p); ok {
-				return h.sum
+				return h.sum, true
 			}
-			return sha256.Sum256(b)
+			return sha256.Sum256(b), b != nil
 		}
 		switch {
 		case !ok:
@@ -493,7 +496,11 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			// gone from out; its hash stands for them.
 			// The stamp is recorded only when the file is the size
 			// written, which the sums keep for a staged page.
-			e.Page = sum()
+			var known bool
+			if e.Page, known = sum(); !known {
+				e.Page = [32]byte{}
+				break
+			}
 			size := int64(-1)
 			if b != nil {
 				size = int64(len(b))
@@ -516,8 +523,10 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 					st = j.cached.PageStat
 				}
 				e.Page, e.PageStat = j.cached.Page, vet(st, started)
-			} else if info, err := os.Lstat(full); err == nil {
-				e.Page, e.PageStat = sum(), vet(stampOf(info), started)
+			} else if h, known := sum(); known {
+				if info, err := os.Lstat(full); err == nil {
+					e.Page, e.PageStat = h, vet(stampOf(info), started)
+				}
 			}
 			if trusted[path.Dir(p)] && j.cached != nil {
 				e.DirStat = j.cached.DirStat

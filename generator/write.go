@@ -421,6 +421,13 @@ func (st *stager) stage(ctx context.Context, paths, tokens []string, pages [][]b
 		}
 		if errs[i] = writeFileNew(target+tmpPrefix, pages[i]); errs[i] == nil {
 			results[i] = r
+			return
+		}
+		// Not staged, so discard would not know of it: what the failed
+		// write left, and the directory made for it, go now.
+		_ = os.Remove(target + tmpPrefix)
+		if r == added {
+			_ = os.Remove(filepath.Dir(target))
 		}
 	})
 	for i, tok := range tokens {
