@@ -662,6 +662,20 @@ func (r *renderer) Track(j *Job) ([]byte, error) {
 // htmlexec.Compile renders into memory of its own (see fastTrack).
 func (r *renderer) trackInto(b *bytes.Buffer, j *Job) ([]byte, error) {
 	v := r.trackPage(j)
+	return r.renderTrack(v, func(t *htmlexec.Template) ([]byte, error) {
+		b.Reset()
+		v.Footer = r.footers[TemplateTrack]
+		if err := t.Execute(b, v); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}, func() ([]byte, error) { return r.execInto(b, TemplateTrack, v) })
+}
+
+// renderTrack renders the tracking page of the view v: the first page of
+// a build with compileTrack, the others with fast when htmlexec runs the
+// page and with slow (html/template) when it does not.
+func (r *renderer) renderTrack(v *view, fast func(*htmlexec.Template) ([]byte, error), slow func() ([]byte, error)) ([]byte, error) {
 	first := false
 	var page []byte
 	var err error
@@ -673,13 +687,11 @@ func (r *renderer) trackInto(b *bytes.Buffer, j *Job) ([]byte, error) {
 		return page, err
 	}
 	if r.track != nil {
-		b.Reset()
-		v.Footer = r.footers[TemplateTrack]
-		if err := r.track.Execute(b, v); err == nil {
-			return b.Bytes(), nil
+		if page, err := fast(r.track); err == nil {
+			return page, nil
 		}
 	}
-	return r.execInto(b, TemplateTrack, v)
+	return slow()
 }
 
 // compileTrack renders the first tracking page of a build, and has r.track
@@ -755,22 +767,8 @@ func (r *renderer) trackPage(j *Job) *view {
 // which renders it with html/template and uses htmlexec for the build only
 // if it gives that page's bytes too.
 func (r *renderer) fastTrack(v *view) ([]byte, error) {
-	first := false
-	var page []byte
-	var err error
-	r.trackOnce.Do(func() {
-		first = true
-		page, err = r.compileTrack(v)
-	})
-	if first {
-		return page, err
-	}
-	if r.track != nil {
-		if page, err := r.execFast(r.track, v); err == nil {
-			return page, nil
-		}
-	}
-	return r.exec(TemplateTrack, v)
+	return r.renderTrack(v, func(t *htmlexec.Template) ([]byte, error) { return r.execFast(t, v) },
+		func() ([]byte, error) { return r.exec(TemplateTrack, v) })
 }
 
 func (r *renderer) execFast(t *htmlexec.Template, v *view) ([]byte, error) {
