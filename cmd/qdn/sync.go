@@ -253,7 +253,10 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	}
 	// The collector keeps its default pace (not collectLess): a sync
 	// of 100,000 objects then peaks below 500 MB, its cached build
-	// included.
+	// included. Its limit follows the live heap, as a build's does: a
+	// million objects would otherwise let the heap grow to twice what
+	// the build holds.
+	defer limitHeap()()
 	t0 := time.Now()
 	res, err := generator.Build(ctx, c.Site, bopt)
 	took.Build = since(t0)
