@@ -22,10 +22,12 @@ type keptPages struct {
 	// job is set, by index in the site's Jobs, for each job whose page
 	// k holds.
 	job []bool
-	// sorted orders them by output path, made when first asked for by
-	// path (see byPath): a build that changed nothing asks for none.
-	once   sync.Once
-	sorted []int32
+	// paths are their output paths, sorted, and at the index of each in
+	// tokens: made when first asked for by path (see byPath), which a
+	// build that changed nothing does not do.
+	once  sync.Once
+	paths []string
+	at    []int32
 }
 
 // len is how many pages k holds; a nil k holds none.
@@ -36,64 +38,61 @@ func (k *keptPages) len() int {
 	return len(k.tokens)
 }
 
-// comparePath compares the output paths of the tokens a and b: the path
-// of a token is TrackPath(token), which a slash ends before the file name.
-func comparePath(a, b string) int {
-	n := min(len(a), len(b))
-	if c := strings.Compare(a[:n], b[:n]); c != 0 {
-		return c
-	}
-	// One token begins the other: the shorter is followed by a slash.
-	switch {
-	case len(a) == len(b):
-		return 0
-	case len(a) < len(b):
-		return strings.Compare("/", b[n:n+1])
-	default:
-		return strings.Compare(a[n:n+1], "/")
-	}
-}
-
-// byPath returns the indexes of k's pages in the order of their paths.
-func (k *keptPages) byPath() []int32 {
+// byPath returns the output paths of k's pages, sorted, and the index in
+// tokens of each. The two halves are sorted on two cores, then merged.
+func (k *keptPages) byPath() ([]string, []int32) {
 	k.once.Do(func() {
-		k.sorted = make([]int32, len(k.tokens))
-		for i := range k.sorted {
-			k.sorted[i] = int32(i)
+		type page struct {
+			path string
+			at   int32
 		}
-		slices.SortFunc(k.sorted, func(a, b int32) int { return comparePath(k.tokens[a], k.tokens[b]) })
+		pages := make([]page, len(k.tokens))
+		for i, tok := range k.tokens {
+			pages[i] = page{TrackPath(tok), int32(i)}
+		}
+		byPath := func(a, b page) int { return strings.Compare(a.path, b.path) }
+		half := len(pages) / 2
+		var wg sync.WaitGroup
+		wg.Go(func() { slices.SortFunc(pages[:half], byPath) })
+		slices.SortFunc(pages[half:], byPath)
+		wg.Wait()
+		k.paths, k.at = make([]string, 0, len(pages)), make([]int32, 0, len(pages))
+		a, b := pages[:half], pages[half:]
+		for len(a) > 0 || len(b) > 0 {
+			var next page
+			if len(b) == 0 || len(a) > 0 && a[0].path < b[0].path {
+				next, a = a[0], a[1:]
+			} else {
+				next, b = b[0], b[1:]
+			}
+			k.paths, k.at = append(k.paths, next.path), append(k.at, next.at)
+		}
 	})
-	return k.sorted
+	return k.paths, k.at
 }
 
 // find returns the index of the page at the output path p, and false when
 // k holds none there.
 func (k *keptPages) find(p string) (int, bool) {
-	if k.len() == 0 {
+	if k.len() == 0 || !strings.HasPrefix(p, "track/") {
 		return 0, false
 	}
-	tok, ok := trackToken(p)
-	if !ok {
-		return 0, false
-	}
-	order := k.byPath()
-	i, found := slices.BinarySearchFunc(order, tok, func(a int32, tok string) int { return comparePath(k.tokens[a], tok) })
+	paths, at := k.byPath()
+	i, found := slices.BinarySearch(paths, p)
 	if !found {
 		return 0, false
 	}
-	return int(order[i]), true
+	return int(at[i]), true
 }
 
-// paths returns the output paths of k's pages, sorted.
-func (k *keptPages) paths() []string {
+// sortedPaths returns the output paths of k's pages, sorted. They are k's own:
+// do not change them.
+func (k *keptPages) sortedPaths() []string {
 	if k.len() == 0 {
 		return nil
 	}
-	out := make([]string, len(k.tokens))
-	for i, at := range k.byPath() {
-		out[i] = TrackPath(k.tokens[at])
-	}
-	return out
+	paths, _ := k.byPath()
+	return paths
 }
 
 // under reports whether k holds a page under the directory p: track, or the

@@ -1290,7 +1290,7 @@ func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, leak
 		fresh := newLeakIndex(&Site{Config: s.Config, Jobs: parsed}, prev.isNew)
 		if len(fresh.pats) > 0 {
 			// The pages kept are old too: listed by path only now.
-			old = append(old, out.kept.paths()...)
+			old = append(old, out.kept.sortedPaths()...)
 			keptReads.Add(int64(len(old)))
 			files, err := out.bytesOf(old)
 			if err != nil {

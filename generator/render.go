@@ -120,6 +120,18 @@ func (o *Output) wrote(staged map[string]pageSum) {
 // Len is the number of output files.
 func (o *Output) Len() int { return len(o.files) + o.kept.len() }
 
+// TrackingPages is the number of tracking pages in the output, its paths
+// under track/: counted without listing them, which would sort them.
+func (o *Output) TrackingPages() int {
+	n := o.kept.len()
+	for p := range o.files {
+		if strings.HasPrefix(p, "track/") {
+			n++
+		}
+	}
+	return n
+}
+
 // Has reports whether p is an output path.
 func (o *Output) Has(p string) bool {
 	if _, ok := o.files[p]; ok {
@@ -194,7 +206,7 @@ func (o *Output) Paths() []string {
 	if o.kept.len() == 0 {
 		return files
 	}
-	kept := o.kept.paths()
+	kept := o.kept.sortedPaths()
 	out := make([]string, 0, len(files)+len(kept))
 	for len(files) > 0 && len(kept) > 0 {
 		if files[0] < kept[0] {
