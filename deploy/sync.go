@@ -40,9 +40,11 @@ type Syncer struct {
 	// and the bytes sent so far.
 	Progress func(done int, bytes int64)
 	// CheckEvery, above 1, lets Fetch list a part of the bucket only: the
-	// next 1/CheckEvery of the keys the manifest names, after where the
-	// previous sync stopped (.qdn/check.json), so that every key is
-	// listed at least once every CheckEvery syncs. The rest is taken to be
+	// next part of the keys the manifest names, after where the previous
+	// sync stopped (.qdn/check.json), in passes of at most CheckEvery
+	// syncs (1/CheckEvery of the keys each, when their number stays the
+	// same; see Check.Round), so that every key there when a pass starts
+	// is listed within CheckEvery syncs. The rest is taken to be
 	// as the manifest recorded it. If the part listed differs from the
 	// manifest, all of it is listed. A sync that changes the bucket removes
 	// the check before its first write and writes it again after the
@@ -104,6 +106,12 @@ type Check struct {
 	// without it (as qdn wrote before) makes the next sync work the part
 	// out from the manifest first.
 	Next *Part `json:"next,omitempty"`
+	// Round is the number, from 0, of the part after After in its pass
+	// through the keys: a pass lists the keys still ahead of it in
+	// CheckEvery-Round parts of equal size, so that it ends within
+	// CheckEvery syncs however many keys the syncs in between add. A
+	// check without it (as qdn wrote before) counts from 0.
+	Round int `json:"round,omitempty"`
 }
 
 // Part is the part of the keys that a partial listing lists: those after
@@ -168,12 +176,12 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 	start := time.Now()
 	defer func() { r.ListTook += time.Since(start) }()
 	if check != nil && r.Manifest != nil && n > partialFrom {
-		after, through := check.After, ""
+		after, through, round := check.After, "", check.Round
 		if early {
 			through = check.Next.Through
 		} else {
 			var bounds []string
-			after, through, bounds = s.part(paths, check.After)
+			after, through, bounds, round = s.part(paths, check.After, check.Round)
 			var err error
 			if listed, pending, err = s.listPart(ctx, after, through, bounds); err != nil {
 				return nil, err
@@ -183,7 +191,7 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 			s.shareETags(listed, r.Manifest)
 			r.Pending, r.Objects = pending, listed
 			r.after, r.through = strings.TrimPrefix(after, s.Prefix), strings.TrimPrefix(through, s.Prefix)
-			r.Listed, r.Full, r.check = len(listed), false, &Check{After: through}
+			r.Listed, r.Full, r.check = len(listed), false, &Check{After: through, Round: round + 1}
 			return r, nil
 		}
 	}
@@ -254,11 +262,15 @@ func (s *Syncer) readCheck(ctx context.Context) (*Check, error) {
 }
 
 // part returns the next part of paths (as listedPaths returns them)
-// after the key after, 1/CheckEvery of them: the keys it lists after and
-// through ("" for no bound), and the bounds of its ranges.
-func (s *Syncer) part(paths keyPaths, after string) (from, through string, bounds []string) {
+// after the key after, the part numbered round (from 0) of its pass through
+// the keys: the keys it lists after and through ("" for no bound), the
+// bounds of its ranges, and its round. The keys still ahead are split in
+// CheckEvery-round parts, so that the pass ends within CheckEvery syncs
+// even when keys are added ahead of it: a part of a pass that stays the
+// same size is 1/CheckEvery of the keys. After the last key a new pass
+// starts at the first, round 0.
+func (s *Syncer) part(paths keyPaths, after string, round int) (from, through string, bounds []string, r int) {
 	total := paths.len()
-	n := (total + s.CheckEvery - 1) / s.CheckEvery
 	start := 0
 	if after != "" {
 		start, _ = paths.search(strings.TrimPrefix(after, s.Prefix))
@@ -269,6 +281,11 @@ func (s *Syncer) part(paths keyPaths, after string) (from, through string, bound
 	if start >= total {
 		start = 0
 	}
+	if start == 0 {
+		round = 0
+	}
+	left := max(s.CheckEvery-round, 1)
+	n := (total - start + left - 1) / left
 	if start > 0 {
 		from = s.key(paths.at(start - 1))
 	}
@@ -279,7 +296,7 @@ func (s *Syncer) part(paths keyPaths, after string) (from, through string, bound
 	for i := start + listRange - 1; i < end-1; i += listRange {
 		bounds = append(bounds, s.key(paths.at(i)))
 	}
-	return from, through, bounds
+	return from, through, bounds, round
 }
 
 // listPart lists the keys after after and through through, in ranges
@@ -677,8 +694,8 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 		if known != nil {
 			// From where the part really starts: after the last key,
 			// it starts again at the first.
-			from, through, bounds := s.part(listedPaths(known), check.After)
-			check.After, check.Next = from, &Part{Through: through, Bounds: bounds}
+			from, through, bounds, round := s.part(listedPaths(known), check.After, check.Round)
+			check.After, check.Next, check.Round = from, &Part{Through: through, Bounds: bounds}, round
 		}
 		b, err := json.Marshal(check)
 		if err != nil {

@@ -1021,6 +1021,52 @@ func (failList) List(ctx context.Context, prefix, after, through string) ([]depl
 	return nil, errListDenied
 }
 
+// TestSyncPassEndsInTime syncs with a part of the bucket listed each time
+// (CheckEvery 4) while every sync adds keys ahead of the part it lists:
+// every key the bucket held when the pass began is still listed within 4
+// syncs, the parts growing with the keys ahead of them.
+func TestSyncPassEndsInTime(t *testing.T) { onEachS3(t, testSyncPassEndsInTime) }
+
+func testSyncPassEndsInTime(t *testing.T, e *env) {
+	t.Cleanup(deploy.SetPartialFrom(1000))
+	const every = 4
+	file := func(i, k int) deploy.File {
+		p := fmt.Sprintf("media/%04d-%d.txt", i, k)
+		return deploy.NewFile(p, []byte(p), generator.Headers{ContentType: "text/plain; charset=utf-8", CacheControl: generator.CacheAsset})
+	}
+	var files []deploy.File
+	for i := range 1200 {
+		files = append(files, file(i, 0))
+	}
+	if _, r, _ := e.syncChecking(files, every); !r.Full {
+		t.Fatal("first sync listed in part; want everything listed (no manifest yet)")
+	}
+	listed := map[string]bool{}
+	for k := 1; k <= every; k++ {
+		// Beside each key of the second half: ahead of the pass until
+		// its last part.
+		for i := 600; i < 1200; i++ {
+			files = append(files, file(i, k))
+		}
+		res, r, _ := e.syncChecking(files, every)
+		if r.Full || res.Uploaded != 600 {
+			t.Fatalf("sync %d: full listing %v, uploaded %d; want a part listed, 600 uploads", k, r.Full, res.Uploaded)
+		}
+		for _, o := range r.Objects {
+			listed[o.Key] = true
+		}
+	}
+	missed := 0
+	for i := range 1200 {
+		if !listed["site/"+file(i, 0).Path] {
+			missed++
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d of the 1,200 keys the bucket held when the pass began were not listed in the %d syncs after; want every one", missed, every)
+	}
+}
+
 // TestSyncListsNextPartEarly checks that the check a sync leaves names
 // the next part to list, and that the next sync lists it while it reads
 // the manifest; that a listing that fails fails the sync with its error;
@@ -1072,7 +1118,7 @@ func testSyncListsNextPartEarly(t *testing.T, e *env) {
 	if err := json.Unmarshal(e.get("site/"+deploy.CheckKey), &check); err != nil {
 		t.Fatal(err)
 	}
-	want = deploy.Check{After: "site/media/1248.txt", Next: &deploy.Part{Through: "", Bounds: []string{"site/media/2248.txt"}}}
+	want = deploy.Check{After: "site/media/1248.txt", Next: &deploy.Part{Through: "", Bounds: []string{"site/media/2248.txt"}}, Round: 1}
 	if diff := cmp.Diff(want, check); diff != "" {
 		t.Errorf("check after the first half (-want +got):\n%s", diff)
 	}

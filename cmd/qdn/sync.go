@@ -159,8 +159,10 @@ Tracking paths are shortened in the output for people (/track/amjm…/) unless
 --verbose.
 
 A sync lists only part of a bucket whose manifest names more than 8,000
-keys: the next twentieth of them, in turn, so that every key is listed at
-least once every 20 syncs; the rest is taken to be as the manifest says.
+keys: the next part of them, in turn, in passes of at most 20 syncs (a
+twentieth each while the keys stay as many), so that every key is listed
+at least once every 20 syncs, or 40 while syncs add keys; the rest is
+taken to be as the manifest says.
 An object changed, removed or added by hand is put right when its part is
 listed, and if that part differs from the manifest at all, the whole
 bucket is listed in the same sync. --verify lists every key now.
