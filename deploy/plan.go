@@ -1,10 +1,13 @@
 package deploy
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"slices"
 	"sort"
@@ -614,4 +617,62 @@ func (p *Plan) Bytes() int64 {
 // nothing.
 func (p *Plan) Empty() bool {
 	return len(p.Uploads) == 0 && len(p.Deletes) == 0 && len(p.Invalidation.Paths) == 0
+}
+
+// WriteJSON writes p to w as json.MarshalIndent(p, prefix, indent) does,
+// byte for byte, but one action at a time: the plan of a million uploads
+// is some 150 MB of JSON, which is never all in memory.
+func (p *Plan) WriteJSON(w io.Writer, prefix, indent string) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	in1, in2 := prefix+indent, prefix+indent+indent
+	var err error
+	value := func(v any, prefix string) {
+		if err != nil {
+			return
+		}
+		var b []byte
+		if b, err = json.MarshalIndent(v, prefix, indent); err == nil {
+			_, err = bw.Write(b)
+		}
+	}
+	field := func(name string) {
+		if name != "prefix" {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n" + in1 + `"` + name + `": `)
+	}
+	actions := func(name string, as []Action) {
+		field(name)
+		switch {
+		case as == nil:
+			bw.WriteString("null")
+			return
+		case len(as) == 0:
+			bw.WriteString("[]")
+			return
+		}
+		bw.WriteByte('[')
+		for i := range as {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n" + in2)
+			value(&as[i], in2)
+		}
+		bw.WriteString("\n" + in1 + "]")
+	}
+	bw.WriteByte('{')
+	field("prefix")
+	value(p.Prefix, in1)
+	actions("uploads", p.Uploads)
+	actions("deletes", p.Deletes)
+	field("unchanged")
+	value(p.Unchanged, in1)
+	field("invalidation")
+	value(&p.Invalidation, in1)
+	bw.WriteString("\n" + prefix + "}")
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
 }
