@@ -8,3 +8,12 @@ func SetPartialFrom(n int) (restore func()) {
 	partialFrom = n
 	return func() { partialFrom = old }
 }
+
+// HeldBytes returns the bytes f holds in memory: those NewFile was given,
+// none for the Files of a build.
+func (f File) HeldBytes() []byte {
+	if f.src == nil {
+		return nil
+	}
+	return f.src.body
+}

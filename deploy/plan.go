@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -45,28 +47,50 @@ type File struct {
 	// Hash is the SHA-256 of the bytes, and Size their length.
 	Hash [32]byte
 	Size int64
-	// Body holds the bytes of a File made by NewFile. A File made by
-	// Files holds none: its bytes are read again when it is uploaded, so
-	// that a sync keeps in memory only the objects in flight.
-	Body []byte
-	// out is the build's output the bytes are read from, when not nil.
+	// src is where the bytes are: the Files of one build share one, so
+	// that a File costs its path, headers, hash and size only.
+	src *source
+}
+
+// source is where the bytes of Files are read from.
+type source struct {
+	// body is the bytes of the one File NewFile made.
+	body []byte
+	// dir is the public/ directory a build wrote its output to, read
+	// again, and out, when it wrote none, the output in memory. Neither
+	// keeps the build's output alive once it was written: a sync of a
+	// million files frees its maps of paths and sums.
+	dir string
 	out *generator.Output
 }
 
 // NewFile returns the File for the output at path.
 func NewFile(path string, body []byte, h generator.Headers) File {
-	return File{Path: path, Body: body, Headers: h, Hash: sha256.Sum256(body), Size: int64(len(body))}
+	return File{Path: path, Headers: h, Hash: sha256.Sum256(body), Size: int64(len(body)), src: &source{body: body}}
 }
 
-// bytes returns the bytes of f: its Body, or what reading it gives, which
-// must still hash to f.Hash.
+// bytes returns the bytes of f: those NewFile was given, or what reading
+// it gives, which must still hash to f.Hash.
 func (f File) bytes() ([]byte, error) {
-	if f.out == nil {
-		return f.Body, nil
-	}
-	b, err := f.out.Bytes(f.Path)
-	if err != nil {
-		return nil, err
+	s := f.src
+	var (
+		b   []byte
+		err error
+	)
+	switch {
+	case s == nil:
+		return nil, nil
+	case s.dir != "":
+		b, err = os.ReadFile(filepath.Join(s.dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			return nil, fmt.Errorf("read the page the build left in %s: %w", s.dir, err)
+		}
+	case s.out != nil:
+		if b, err = s.out.Bytes(f.Path); err != nil {
+			return nil, err
+		}
+	default:
+		return s.body, nil
 	}
 	if sha256.Sum256(b) != f.Hash || int64(len(b)) != f.Size {
 		return nil, &ChangedError{Path: f.Path}
@@ -86,12 +110,18 @@ func (e *ChangedError) Error() string {
 // gives them, sorted by path. A page whose hash and size the build knows
 // (generator.Output.Sum: one the cache trusted, or one the build wrote) is
 // not read here; the others are read once to hash them, in parallel. Each
-// is read again when it is uploaded, and refused with a ChangedError when
-// it no longer has the hash and size planned. No File holds its bytes, so
-// memory follows the number of files, not their size.
+// is read again from public/ when it is uploaded, and refused with a
+// ChangedError when it no longer has the hash and size planned. No File
+// holds its bytes, nor the output (only one that was not written to
+// public/ is kept, to read from), so memory follows the number of files,
+// not their size, and the build's output can be freed.
 func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
 	paths := out.Paths()
 	files := make([]File, len(paths))
+	src := &source{dir: out.Dir()}
+	if src.dir == "" {
+		src.out = out
+	}
 	errs := make([]error, len(paths))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -111,7 +141,7 @@ func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
 				} else {
 					headers[h] = h
 				}
-				f := File{Path: p, Headers: h, out: out}
+				f := File{Path: p, Headers: h, src: src}
 				if sum, size, ok := out.Sum(p); ok {
 					f.Hash, f.Size = sum, size
 				} else {

@@ -36,8 +36,8 @@ func published(prefix string, files ...File) ([]Object, *Manifest) {
 	var remote []Object
 	for _, f := range files {
 		etag := fmt.Sprintf(`"%x"`, f.Hash[:16])
-		remote = append(remote, Object{Key: prefix + f.Path, Size: int64(len(f.Body)), ETag: etag})
-		m.Entries = append(m.Entries, Entry{Path: f.Path, Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: int64(len(f.Body)), ETag: etag})
+		remote = append(remote, Object{Key: prefix + f.Path, Size: f.Size, ETag: etag})
+		m.Entries = append(m.Entries, Entry{Path: f.Path, Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: f.Size, ETag: etag})
 	}
 	slices.SortFunc(m.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	remote = append(remote, Object{Key: prefix + ManifestKey, Size: 10, ETag: `"m"`})

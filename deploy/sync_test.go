@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -706,7 +708,7 @@ func testSyncStreamsFromPublic(t *testing.T, e *env) {
 		t.Fatalf("files of a cached build differ from those rendered in memory:\n got %q\nwant %q", got, want)
 	}
 	for _, f := range streamed {
-		if f.Body != nil {
+		if f.HeldBytes() != nil {
 			t.Fatalf("file %s of a cached build holds its bytes", f.Path)
 		}
 	}
@@ -715,8 +717,8 @@ func testSyncStreamsFromPublic(t *testing.T, e *env) {
 		t.Fatalf("first sync uploaded %d; want %d", res.Uploaded, len(streamed))
 	}
 	for _, f := range inMemory {
-		if got := e.get("site/" + f.Path); !bytes.Equal(got, f.Body) {
-			t.Errorf("bucket holds %d bytes at %s; want the %d bytes rendered", len(got), f.Path, len(f.Body))
+		if got := e.get("site/" + f.Path); !bytes.Equal(got, f.HeldBytes()) {
+			t.Errorf("bucket holds %d bytes at %s; want the %d bytes rendered", len(got), f.Path, f.Size)
 		}
 	}
 	// The same site rendered in memory has nothing to do.
@@ -1075,5 +1077,37 @@ func testSyncListsNextPartEarly(t *testing.T, e *env) {
 	want = deploy.Check{After: "site/media/1248.txt", Next: &deploy.Part{Through: "", Bounds: []string{"site/media/2248.txt"}}}
 	if diff := cmp.Diff(want, check); diff != "" {
 		t.Errorf("check after the first half (-want +got):\n%s", diff)
+	}
+}
+
+// TestFilesFreeTheOutput checks that the Files of a build written to
+// public/ do not keep its output alive (its maps of a million paths and
+// sums, in a sync of a million pages), and still upload their bytes, read
+// from public/.
+func TestFilesFreeTheOutput(t *testing.T) { onEachS3(t, testFilesFreeTheOutput) }
+
+func testFilesFreeTheOutput(t *testing.T, e *env) {
+	res := e.buildForgotten(t.TempDir())
+	files, err := deploy.Files(res.Output, res.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := weak.Make(res.Output)
+	res = nil
+	runtime.GC()
+	if out.Value() != nil {
+		t.Errorf("the build's output is still alive beside its %d files", len(files))
+	}
+	if got, _ := e.sync(files); got.Uploaded != len(files) {
+		t.Fatalf("sync uploaded %d; want %d", got.Uploaded, len(files))
+	}
+	for _, f := range files {
+		want, err := os.ReadFile(filepath.Join(e.site, "public", filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.get("site/" + f.Path); !bytes.Equal(got, want) {
+			t.Errorf("bucket holds %d bytes at %s; want the %d in public/", len(got), f.Path, len(want))
+		}
 	}
 }
