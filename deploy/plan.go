@@ -550,11 +550,16 @@ func sharePaths(entries []Entry, local []File) {
 
 // file returns the local file at path.
 func (p *Plan) file(path string) (File, bool) {
-	i, ok := slices.BinarySearchFunc(p.files, path, func(f File, path string) int { return strings.Compare(f.Path, path) })
+	i, ok := p.fileIndex(path)
 	if !ok {
 		return File{}, false
 	}
 	return p.files[i], true
+}
+
+// fileIndex returns the index of the local file at path in p.files.
+func (p *Plan) fileIndex(path string) (int, bool) {
+	return slices.BinarySearchFunc(p.files, path, func(f File, path string) int { return strings.Compare(f.Path, path) })
 }
 
 // changeReason says why the object at key, published as path, must be
