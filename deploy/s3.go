@@ -69,9 +69,9 @@ type Opener interface {
 	Open(ctx context.Context, key string) (body io.ReadCloser, size int64, err error)
 }
 
-// S3 is a Bucket in Amazon S3 or an S3-compatible server. Uploads go
-// through the SDK's transfer manager, which sends files above 16 MiB in
-// parts.
+// S3 is a Bucket in Amazon S3 or an S3-compatible server. Uploads of 16
+// MiB and more go through the SDK's transfer manager, which sends them in
+// parts; smaller ones are one PutObject each.
 type S3 struct {
 	client *s3.Client
 	tm     *transfermanager.Client
@@ -168,9 +168,30 @@ func (b *S3) Get(ctx context.Context, key string) ([]byte, error) {
 	return body, err
 }
 
+// multipartFrom is the size from which an upload goes through the
+// transfer manager, in parts: its own threshold. A smaller one is put as
+// it is, in one request; the transfer manager would first copy it into a
+// buffer that it grows as it reads (some two to three times a page's
+// bytes allocated, for each of a million pages).
+const multipartFrom = 16 << 20
+
 // Put implements Bucket.
 func (b *S3) Put(ctx context.Context, key string, body []byte, h generator.Headers) (string, error) {
 	b.puts.Add(1)
+	if len(body) < multipartFrom {
+		out, err := b.client.PutObject(ctx, &s3.PutObjectInput{
+			Bucket:        aws.String(b.bucket),
+			Key:           aws.String(key),
+			Body:          bytes.NewReader(body),
+			ContentLength: aws.Int64(int64(len(body))),
+			ContentType:   aws.String(h.ContentType),
+			CacheControl:  aws.String(h.CacheControl),
+		})
+		if err != nil {
+			return "", err
+		}
+		return etag(out.ETag), nil
+	}
 	out, err := b.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket:        aws.String(b.bucket),
 		Key:           aws.String(key),

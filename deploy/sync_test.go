@@ -1111,3 +1111,34 @@ func testFilesFreeTheOutput(t *testing.T, e *env) {
 		}
 	}
 }
+
+// TestPutCopiesNoBody checks that an upload below the multipart size is
+// sent from the bytes given, not first copied into buffers (as the
+// transfer manager does, growing them as it reads): what a Put of 8 MiB
+// allocates is a small part of 8 MiB. It still arrives whole.
+func TestPutCopiesNoBody(t *testing.T) { onEachS3(t, testPutCopiesNoBody) }
+
+func testPutCopiesNoBody(t *testing.T, e *env) {
+	_, b := e.syncer()
+	body := make([]byte, 8<<20)
+	if _, err := rand.Read(body); err != nil {
+		t.Fatal(err)
+	}
+	h := generator.Headers{ContentType: "video/mp4", CacheControl: generator.CacheAsset}
+	// The first request sets up the client's connections.
+	if _, err := b.Put(t.Context(), "site/warm", []byte("x"), h); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := b.Put(t.Context(), "site/big.mp4", body, h); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > uint64(len(body))/4 {
+		t.Errorf("a Put of %d bytes allocated %d bytes; want at most a quarter of them", len(body), n)
+	}
+	if got := e.get("site/big.mp4"); !bytes.Equal(got, body) {
+		t.Errorf("bucket holds %d bytes; want the %d put", len(got), len(body))
+	}
+}
