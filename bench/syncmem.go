@@ -311,6 +311,29 @@ func (b *memBucket) Put(ctx context.Context, key string, body []byte, h generato
 	return b.put(key, body), nil
 }
 
+// PutFrom implements deploy.Streamer: the manifest is written to its file
+// as it is read, as S3 receives it.
+func (b *memBucket) PutFrom(ctx context.Context, key string, body io.ReadSeeker, size int64, h generator.Headers) (string, error) {
+	b.puts.Add(1)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f, err := os.Create(b.file(key))
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b.seq++
+	sum := sha256.New()
+	sum.Write([]byte(key + strconv.Itoa(b.seq)))
+	n, err := io.Copy(io.MultiWriter(f, sum), body)
+	if err != nil {
+		return "", err
+	}
+	etag := hex.EncodeToString(sum.Sum(nil)[:16])
+	b.record(key, n, etag)
+	return etag, nil
+}
+
 func (b *memBucket) put(key string, body []byte) string {
 	b.seq++
 	h := sha256.New()
@@ -326,6 +349,12 @@ func (b *memBucket) put(key string, body []byte) string {
 			log.Fatal(err)
 		}
 	}
+	b.record(key, int64(len(body)), etag)
+	return etag
+}
+
+// record records the object at key.
+func (b *memBucket) record(key string, size int64, etag string) {
 	if _, ok := b.objects[key]; !ok {
 		if i, _ := slices.BinarySearch(b.sorted, key); b.sorted != nil && strings.Contains(key, deploy.StateDir) {
 			// The lock comes and goes in every sync: the keys are not
@@ -335,8 +364,7 @@ func (b *memBucket) put(key string, body []byte) string {
 			b.sorted = nil
 		}
 	}
-	b.objects[key] = memObject{size: int64(len(body)), etag: etag}
-	return etag
+	b.objects[key] = memObject{size: size, etag: etag}
 }
 
 func (b *memBucket) Delete(ctx context.Context, keys []string) error {

@@ -60,6 +60,13 @@ type Bucket interface {
 	DeleteIf(ctx context.Context, key, etag string) error
 }
 
+// Streamer is a Bucket that also writes an object read from a stream of
+// size bytes, which it may seek to read again: the manifest is written
+// to it as it is encoded, without holding all its bytes.
+type Streamer interface {
+	PutFrom(ctx context.Context, key string, body io.ReadSeeker, size int64, h generator.Headers) (etag string, err error)
+}
+
 // Opener is a Bucket that also hands out the bytes of an object as they
 // arrive, as S3 does: the manifest is read from it without holding all
 // its bytes.
@@ -197,6 +204,25 @@ func (b *S3) Put(ctx context.Context, key string, body []byte, h generator.Heade
 		Key:           aws.String(key),
 		Body:          bytes.NewReader(body),
 		ContentLength: aws.Int64(int64(len(body))),
+		ContentType:   aws.String(h.ContentType),
+		CacheControl:  aws.String(h.CacheControl),
+	})
+	if err != nil {
+		return "", err
+	}
+	return etag(out.ETag), nil
+}
+
+// PutFrom implements Streamer with one PutObject, whatever the size (up
+// to S3's 5 GiB): the transfer manager would copy the parts it sends into
+// buffers of their size.
+func (b *S3) PutFrom(ctx context.Context, key string, body io.ReadSeeker, size int64, h generator.Headers) (string, error) {
+	b.puts.Add(1)
+	out, err := b.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(b.bucket),
+		Key:           aws.String(key),
+		Body:          body,
+		ContentLength: aws.Int64(size),
 		ContentType:   aws.String(h.ContentType),
 		CacheControl:  aws.String(h.CacheControl),
 	})

@@ -710,14 +710,27 @@ func (s *Syncer) delete(ctx context.Context, deletes []Action) error {
 	return nil
 }
 
-// putManifest writes m as the environment's manifest.
+// putManifest writes m as the environment's manifest: to a Streamer as it
+// is encoded (the bytes of a million keys, 87 MB, are never all in
+// memory), else from its bytes.
 func (s *Syncer) putManifest(ctx context.Context, m *Manifest) error {
-	b, err := encodeManifest(m)
-	if err != nil {
-		return err
+	key := s.Prefix + ManifestKey
+	var err error
+	if st, ok := s.Bucket.(Streamer); ok {
+		var r *manifestStream
+		if r, err = newManifestStream(m); err != nil {
+			return err
+		}
+		_, err = st.PutFrom(ctx, key, r, r.size, manifestHeaders)
+	} else {
+		var b []byte
+		if b, err = encodeManifest(m); err != nil {
+			return err
+		}
+		_, err = s.Bucket.Put(ctx, key, b, manifestHeaders)
 	}
-	if _, err := s.Bucket.Put(ctx, s.Prefix+ManifestKey, b, manifestHeaders); err != nil {
-		return &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", s.Prefix+ManifestKey, err)}
+	if err != nil {
+		return &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", key, err)}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1140,5 +1141,41 @@ func testPutCopiesNoBody(t *testing.T, e *env) {
 	}
 	if got := e.get("site/big.mp4"); !bytes.Equal(got, body) {
 		t.Errorf("bucket holds %d bytes; want the %d put", len(got), len(body))
+	}
+}
+
+// TestManifestStreamedToS3 writes the manifest of 320,000 keys (over 16
+// MiB) as a sync does, encoded as it is sent, and reads it back: the same
+// entries, and fewer bytes allocated than the manifest's own.
+func TestManifestStreamedToS3(t *testing.T) { onEachS3(t, testManifestStreamedToS3) }
+
+func testManifestStreamedToS3(t *testing.T, e *env) {
+	s, _ := e.syncer()
+	h := generator.Headers{ContentType: "text/html; charset=utf-8", CacheControl: generator.CacheHTML}
+	files := make([]deploy.File, 320_000)
+	for i := range files {
+		files[i] = deploy.File{Path: fmt.Sprintf("track/%07d/index.html", i), Headers: h, Hash: sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16)}), Size: int64(i)}
+	}
+	wrote, err := deploy.WriteManifest(t.Context(), s, files, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrote.Size < 16<<20 {
+		t.Fatalf("manifest of %d bytes; want one over 16 MiB", wrote.Size)
+	}
+	if wrote.Allocated > uint64(wrote.Size)/2 {
+		t.Errorf("writing a manifest of %d bytes allocated %d bytes; want at most half of them", wrote.Size, wrote.Allocated)
+	}
+	r, err := s.Fetch(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Manifest.Entries) != len(files) {
+		t.Fatalf("manifest read back has %d entries; want %d", len(r.Manifest.Entries), len(files))
+	}
+	for i, e := range r.Manifest.Entries {
+		if f := files[i]; e.Path != f.Path || e.Hash != f.Hash || e.Size != f.Size || e.Headers != deploy.Fingerprint(h) || e.ETag != "etag" {
+			t.Fatalf("entry %d read back = %+v; want %s with its hash, size %d and ETag etag", i, e, f.Path, f.Size)
+		}
 	}
 }
