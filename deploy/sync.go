@@ -610,7 +610,7 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 			}
 			return etag, nil
 		},
-		manifest: func(etags map[string]string) *Manifest { return s.nextManifest(p, etags, d) },
+		manifest: func(etags []string) *Manifest { return s.nextManifest(p, etags, d) },
 		check:    p.check, known: p.manifest,
 	}
 	done, err := s.apply(ctx, c)
@@ -634,8 +634,11 @@ type change struct {
 	inv       Invalidation
 	firstSync bool
 	// write brings the object of a to the bucket; its error names it.
-	write    func(ctx context.Context, a Action) (etag string, err error)
-	manifest func(etags map[string]string) *Manifest
+	write func(ctx context.Context, a Action) (etag string, err error)
+	// manifest returns the manifest once every write is done: etags
+	// holds the ETag of each of writes, in their order. A slice, not a
+	// map by key: a million of them take 16 MB, not some 60.
+	manifest func(etags []string) *Manifest
 	// check, when not nil, is written once the manifest is: where the
 	// next partial listing starts.
 	check *Check
@@ -670,9 +673,9 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 	if err != nil {
 		return done, err
 	}
-	etags := map[string]string{}
-	for _, group := range [][]Action{c.writes[:c.assets], c.writes[c.assets:]} {
-		if err := s.writeAll(ctx, c, group, etags, &done); err != nil {
+	etags := make([]string, len(c.writes))
+	for _, group := range [][2]int{{0, c.assets}, {c.assets, len(c.writes)}} {
+		if err := s.writeAll(ctx, c, group[0], group[1], etags, &done); err != nil {
 			return done, &StepError{Step: c.verb, Err: err}
 		}
 	}
@@ -724,14 +727,27 @@ func (s *Syncer) delete(ctx context.Context, deletes []Action) error {
 	return nil
 }
 
-// putManifest writes m as the environment's manifest.
+// putManifest writes m as the environment's manifest: to a Streamer as it
+// is encoded (the bytes of a million keys, 87 MB, are never all in
+// memory), else from its bytes.
 func (s *Syncer) putManifest(ctx context.Context, m *Manifest) error {
-	b, err := encodeManifest(m)
-	if err != nil {
-		return err
+	key := s.Prefix + ManifestKey
+	var err error
+	if st, ok := s.Bucket.(Streamer); ok {
+		var r *manifestStream
+		if r, err = newManifestStream(m); err != nil {
+			return err
+		}
+		_, err = st.PutFrom(ctx, key, r, r.size, manifestHeaders)
+	} else {
+		var b []byte
+		if b, err = encodeManifest(m); err != nil {
+			return err
+		}
+		_, err = s.Bucket.Put(ctx, key, b, manifestHeaders)
 	}
-	if _, err := s.Bucket.Put(ctx, s.Prefix+ManifestKey, b, manifestHeaders); err != nil {
-		return &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", s.Prefix+ManifestKey, err)}
+	if err != nil {
+		return &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", key, err)}
 	}
 	return nil
 }
@@ -788,16 +804,18 @@ var (
 	manifestHeaders = generator.Headers{ContentType: "application/octet-stream", CacheControl: "no-store"}
 )
 
-// writeAll writes the objects of group, Concurrency at a time, and reports
-// every one that failed.
-func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags map[string]string, done *applied) error {
+// writeAll writes the objects of c.writes from from to to, Concurrency at
+// a time, each ETag at its index in etags, and reports every one that
+// failed.
+func (s *Syncer) writeAll(ctx context.Context, c change, from, to int, etags []string, done *applied) error {
+	group := c.writes[from:to]
 	var (
 		mu   sync.Mutex
 		errs []error
 	)
 	g := new(errgroup.Group)
 	g.SetLimit(max(1, s.Concurrency))
-	for _, a := range group {
+	for i, a := range group {
 		if ctx.Err() != nil {
 			break
 		}
@@ -812,7 +830,7 @@ func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags m
 				}
 				return nil
 			}
-			etags[a.Key] = etag
+			etags[from+i] = etag
 			done.written++
 			done.bytes += a.Size
 			if s.Progress != nil {
@@ -831,12 +849,12 @@ func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags m
 	return errors.Join(errs...)
 }
 
-// nextManifest returns the manifest of the bucket once p is applied. It
-// is the manifest p was planned against, updated in place when the build
-// made the same paths (a sync of a million objects that changed a few
-// then holds one manifest, not two), else a new one that keeps the
-// entries of the files not written.
-func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manifest {
+// nextManifest returns the manifest of the bucket once p is applied, given
+// the ETag of each of p.Uploads, all of them written. It is the manifest p was planned against,
+// updated in place when the build made the same paths (a sync of a
+// million objects that changed a few then holds one manifest, not two),
+// else a new one that keeps the entries of the files not written.
+func (s *Syncer) nextManifest(p *Plan, etags []string, d Deploy) *Manifest {
 	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: s.now().UTC()}
 	m.Invalidated = s.countInvalidated(p.manifest.Invalidated, len(p.Invalidation.Paths))
 	old := p.manifest.Entries
@@ -847,29 +865,29 @@ func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manif
 	if same {
 		m.Entries = old
 	} else {
+		// A file not written is unchanged, so its entry is there: the
+		// plan uploads every other. Those written are set below.
 		m.Entries = make([]Entry, len(p.files))
-	}
-	fingerprints := map[generator.Headers]string{}
-	j := 0 // the old entry of the file, or after it
-	for i, f := range p.files {
-		etag, written := etags[p.Prefix+f.Path]
-		if !written {
-			// A file not written is unchanged, so its entry is
-			// there: the plan uploads every other.
-			if !same {
-				for old[j].Path < f.Path {
-					j++
-				}
+		j := 0
+		for i, f := range p.files {
+			for j < len(old) && old[j].Path < f.Path {
+				j++
+			}
+			if j < len(old) && old[j].Path == f.Path {
 				m.Entries[i] = old[j]
 			}
-			continue
 		}
+	}
+	fingerprints := map[generator.Headers]string{}
+	for k, a := range p.Uploads {
+		i, _ := p.fileIndex(a.Path)
+		f := p.files[i]
 		fp, ok := fingerprints[f.Headers]
 		if !ok {
 			fp = Fingerprint(f.Headers)
 			fingerprints[f.Headers] = fp
 		}
-		m.Entries[i] = Entry{Path: f.Path, Hash: f.Hash, Headers: fp, Size: f.Size, ETag: etag}
+		m.Entries[i] = Entry{Path: f.Path, Hash: f.Hash, Headers: fp, Size: f.Size, ETag: etags[k]}
 	}
 	return m
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -706,7 +709,7 @@ func testSyncStreamsFromPublic(t *testing.T, e *env) {
 		t.Fatalf("files of a cached build differ from those rendered in memory:\n got %q\nwant %q", got, want)
 	}
 	for _, f := range streamed {
-		if f.Body != nil {
+		if f.HeldBytes() != nil {
 			t.Fatalf("file %s of a cached build holds its bytes", f.Path)
 		}
 	}
@@ -715,8 +718,8 @@ func testSyncStreamsFromPublic(t *testing.T, e *env) {
 		t.Fatalf("first sync uploaded %d; want %d", res.Uploaded, len(streamed))
 	}
 	for _, f := range inMemory {
-		if got := e.get("site/" + f.Path); !bytes.Equal(got, f.Body) {
-			t.Errorf("bucket holds %d bytes at %s; want the %d bytes rendered", len(got), f.Path, len(f.Body))
+		if got := e.get("site/" + f.Path); !bytes.Equal(got, f.HeldBytes()) {
+			t.Errorf("bucket holds %d bytes at %s; want the %d bytes rendered", len(got), f.Path, f.Size)
 		}
 	}
 	// The same site rendered in memory has nothing to do.
@@ -1121,5 +1124,104 @@ func testSyncListsNextPartEarly(t *testing.T, e *env) {
 	want = deploy.Check{After: "site/media/1248.txt", Next: &deploy.Part{Through: "", Bounds: []string{"site/media/2248.txt"}}, Round: 1}
 	if diff := cmp.Diff(want, check); diff != "" {
 		t.Errorf("check after the first half (-want +got):\n%s", diff)
+	}
+}
+
+// TestFilesFreeTheOutput checks that the Files of a build written to
+// public/ do not keep its output alive (its maps of a million paths and
+// sums, in a sync of a million pages), and still upload their bytes, read
+// from public/.
+func TestFilesFreeTheOutput(t *testing.T) { onEachS3(t, testFilesFreeTheOutput) }
+
+func testFilesFreeTheOutput(t *testing.T, e *env) {
+	res := e.buildForgotten(t.TempDir())
+	files, err := deploy.Files(res.Output, res.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := weak.Make(res.Output)
+	res = nil
+	runtime.GC()
+	if out.Value() != nil {
+		t.Errorf("the build's output is still alive beside its %d files", len(files))
+	}
+	if got, _ := e.sync(files); got.Uploaded != len(files) {
+		t.Fatalf("sync uploaded %d; want %d", got.Uploaded, len(files))
+	}
+	for _, f := range files {
+		want, err := os.ReadFile(filepath.Join(e.site, "public", filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.get("site/" + f.Path); !bytes.Equal(got, want) {
+			t.Errorf("bucket holds %d bytes at %s; want the %d in public/", len(got), f.Path, len(want))
+		}
+	}
+}
+
+// TestPutCopiesNoBody checks that an upload below the multipart size is
+// sent from the bytes given, not first copied into buffers (as the
+// transfer manager does, growing them as it reads): what a Put of 8 MiB
+// allocates is a small part of 8 MiB. It still arrives whole.
+func TestPutCopiesNoBody(t *testing.T) { onEachS3(t, testPutCopiesNoBody) }
+
+func testPutCopiesNoBody(t *testing.T, e *env) {
+	_, b := e.syncer()
+	body := make([]byte, 8<<20)
+	if _, err := rand.Read(body); err != nil {
+		t.Fatal(err)
+	}
+	h := generator.Headers{ContentType: "video/mp4", CacheControl: generator.CacheAsset}
+	// The first request sets up the client's connections.
+	if _, err := b.Put(t.Context(), "site/warm", []byte("x"), h); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := b.Put(t.Context(), "site/big.mp4", body, h); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > uint64(len(body))/4 {
+		t.Errorf("a Put of %d bytes allocated %d bytes; want at most a quarter of them", len(body), n)
+	}
+	if got := e.get("site/big.mp4"); !bytes.Equal(got, body) {
+		t.Errorf("bucket holds %d bytes; want the %d put", len(got), len(body))
+	}
+}
+
+// TestManifestStreamedToS3 writes the manifest of 320,000 keys (over 16
+// MiB) as a sync does, encoded as it is sent, and reads it back: the same
+// entries, and fewer bytes allocated than the manifest's own.
+func TestManifestStreamedToS3(t *testing.T) { onEachS3(t, testManifestStreamedToS3) }
+
+func testManifestStreamedToS3(t *testing.T, e *env) {
+	s, _ := e.syncer()
+	h := generator.Headers{ContentType: "text/html; charset=utf-8", CacheControl: generator.CacheHTML}
+	files := make([]deploy.File, 320_000)
+	for i := range files {
+		files[i] = deploy.File{Path: fmt.Sprintf("track/%07d/index.html", i), Headers: h, Hash: sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16)}), Size: int64(i)}
+	}
+	wrote, err := deploy.WriteManifest(t.Context(), s, files, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrote.Size < 16<<20 {
+		t.Fatalf("manifest of %d bytes; want one over 16 MiB", wrote.Size)
+	}
+	if wrote.Allocated > uint64(wrote.Size)/2 {
+		t.Errorf("writing a manifest of %d bytes allocated %d bytes; want at most half of them", wrote.Size, wrote.Allocated)
+	}
+	r, err := s.Fetch(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Manifest.Entries) != len(files) {
+		t.Fatalf("manifest read back has %d entries; want %d", len(r.Manifest.Entries), len(files))
+	}
+	for i, e := range r.Manifest.Entries {
+		if f := files[i]; e.Path != f.Path || e.Hash != f.Hash || e.Size != f.Size || e.Headers != deploy.Fingerprint(h) || e.ETag != "etag" {
+			t.Fatalf("entry %d read back = %+v; want %s with its hash, size %d and ETag etag", i, e, f.Path, f.Size)
+		}
 	}
 }

@@ -154,6 +154,10 @@ func (o *Output) bytesOf(paths []string) (map[string][]byte, error) {
 	return all, nil
 }
 
+// Dir returns the directory the output was written to, where each path's
+// bytes are, or "" when it was not written: then Bytes holds them.
+func (o *Output) Dir() string { return o.dir }
+
 // Forget drops the bytes o holds of the pages its build wrote to public/:
 // Bytes and All read them from there from then on. A caller that reads
 // each page once more, such as qdn sync, then holds only the paths. An
