@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -81,7 +79,7 @@ func (f File) bytes() ([]byte, error) {
 	case s == nil:
 		return nil, nil
 	case s.dir != "":
-		b, err = os.ReadFile(filepath.Join(s.dir, filepath.FromSlash(f.Path)))
+		b, err = generator.ReadOutput(s.dir, f.Path)
 		if err != nil {
 			return nil, fmt.Errorf("read the page the build left in %s: %w", s.dir, err)
 		}

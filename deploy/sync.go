@@ -880,7 +880,12 @@ func (s *Syncer) nextManifest(p *Plan, etags []string, d Deploy) *Manifest {
 	}
 	fingerprints := map[generator.Headers]string{}
 	for k, a := range p.Uploads {
-		i, _ := p.fileIndex(a.Path)
+		i, ok := p.fileIndex(a.Path)
+		if !ok {
+			// Not a file of the plan (an upload added to it by
+			// hand): it has no entry to hold its ETag.
+			continue
+		}
 		f := p.files[i]
 		fp, ok := fingerprints[f.Headers]
 		if !ok {

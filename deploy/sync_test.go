@@ -1225,3 +1225,34 @@ func testManifestStreamedToS3(t *testing.T, e *env) {
 		}
 	}
 }
+
+// TestFilesOfUnwrittenOutput uploads the files of a build that wrote
+// nothing (NoWrite): their bytes are the ones the build holds, not what an
+// older public/ has, or none at all.
+func TestFilesOfUnwrittenOutput(t *testing.T) { onEachS3(t, testFilesOfUnwrittenOutput) }
+
+func testFilesOfUnwrittenOutput(t *testing.T, e *env) {
+	res, err := generator.Build(t.Context(), e.site, generator.Options{Now: func() time.Time { return testNow }, NoWrite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(e.site, "public")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("public/ after a build that writes nothing: %v; want none", err)
+	}
+	files, err := deploy.Files(res.Output, res.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.sync(files); got.Uploaded != len(files) {
+		t.Fatalf("sync uploaded %d; want %d", got.Uploaded, len(files))
+	}
+	for _, f := range files {
+		want, err := res.Output.Bytes(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.get("site/" + f.Path); !bytes.Equal(got, want) {
+			t.Errorf("bucket holds %d bytes at %s; want the %d the build holds", len(got), f.Path, len(want))
+		}
+	}
+}
