@@ -8,7 +8,8 @@
 // and the manifest that the previous sync left in it (.qdn/manifest.json under
 // the environment's prefix), and returns a Plan holding every key to upload
 // or delete with its reason, and the exact CloudFront paths to invalidate.
-// A File holds its path, hash, size and headers, not its bytes. Files takes
+// A File holds its path, hash, size and headers, not its bytes, nor the
+// build's output, which is freed once the Files are made. Files takes
 // the hash and size the build knows of each page it wrote or its cache
 // trusted (generator.Output.Sum), and reads and hashes only the others; a
 // file is read from public/ when it is uploaded, and refused (ChangedError)
@@ -24,7 +25,8 @@
 // beyond them follows what changed. The manifest is held as a slice of
 // entries sorted by path, with raw SHA-256 hashes; from an Opener (S3) it
 // is decoded as it arrives, and once planned its entries share the path
-// strings of the Files.
+// strings of the Files. To a Streamer (S3) the next manifest is written
+// as it is encoded, and Plan.WriteJSON writes a plan one action at a time.
 // `qdn sync --dry-run` prints that plan and the tests assert it. Applying is
 // separate: Syncer.Apply uploads assets, then HTML, then deletes, then writes
 // the manifest, then invalidates, each step only if the ones before

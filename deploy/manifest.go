@@ -122,6 +122,51 @@ type manifestMeta struct {
 // it. Numbers are unsigned varints. The bytes are sized exactly first, so
 // that the manifest is one allocation of its size, never grown.
 func encodeManifest(m *Manifest) ([]byte, error) {
+	r, err := newManifestStream(m)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, r.size)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// manifestStream reads the bytes of a manifest as encodeManifest returns
+// them, encoded a few thousand entries at a time as they are read: the 87
+// MB of a manifest of a million keys are never all in memory. It can seek
+// (to read them again, as a request that is signed or retried does), by
+// encoding them again from the start.
+type manifestStream struct {
+	m *Manifest
+	// head is what comes before the entries; fps numbers the
+	// fingerprints.
+	head []byte
+	fps  map[string]int
+	size int64
+
+	// off is how many bytes were read, and buf what was encoded and not
+	// read yet, in chunk.
+	off   int64
+	buf   []byte
+	chunk []byte
+	// next is the next entry to encode, -1 before the head; prev and
+	// prevFP are the path and fingerprint of the one before, fp the index
+	// of prevFP. crc is the CRC-32 of all encoded so far, and done says
+	// it was encoded too.
+	next         int
+	prev, prevFP string
+	fp           int
+	crc          uint32
+	done         bool
+}
+
+// manifestChunk is about how many bytes a manifestStream encodes at once.
+const manifestChunk = 64 << 10
+
+// newManifestStream returns the stream of m's bytes, sized exactly.
+func newManifestStream(m *Manifest) (*manifestStream, error) {
 	meta, err := json.Marshal(manifestMeta{Version: manifestVersion, Commit: m.Commit, Dirty: m.Dirty, Synced: m.Synced, Invalidated: m.Invalidated})
 	if err != nil {
 		return nil, err
@@ -138,10 +183,14 @@ func encodeManifest(m *Manifest) ([]byte, error) {
 	for i, h := range fps {
 		fpIndex[h] = i
 	}
-	size := len(manifestMagic) + uvarintLen(len(meta)) + len(meta) + uvarintLen(len(fps)) + uvarintLen(len(m.Entries)) + 4
+	head := append([]byte(manifestMagic), nil...)
+	head = appendString(head, string(meta))
+	head = binary.AppendUvarint(head, uint64(len(fps)))
 	for _, h := range fps {
-		size += uvarintLen(len(h)) + len(h)
+		head = appendString(head, h)
 	}
+	head = binary.AppendUvarint(head, uint64(len(m.Entries)))
+	size := len(head) + 4
 	prev, prevFP, fp := "", "", 0
 	for _, e := range m.Entries {
 		shared := commonPrefix(prev, e.Path)
@@ -157,35 +206,101 @@ func encodeManifest(m *Manifest) ([]byte, error) {
 		}
 		prev = e.Path
 	}
-	b := make([]byte, 0, size)
-	b = append(b, manifestMagic...)
-	b = appendString(b, string(meta))
-	b = binary.AppendUvarint(b, uint64(len(fps)))
-	for _, h := range fps {
-		b = appendString(b, h)
-	}
-	b = binary.AppendUvarint(b, uint64(len(m.Entries)))
-	prev, prevFP, fp = "", "", 0
-	for _, e := range m.Entries {
-		shared := commonPrefix(prev, e.Path)
-		b = binary.AppendUvarint(b, uint64(shared))
-		b = appendString(b, e.Path[shared:])
-		prev = e.Path
-		b = append(b, e.Hash[:]...)
-		b = binary.AppendUvarint(b, uint64(e.Size))
-		if e.Headers != prevFP {
-			fp, prevFP = fpIndex[e.Headers], e.Headers
+	r := &manifestStream{m: m, head: head, fps: fpIndex, size: int64(size)}
+	r.rewind()
+	return r, nil
+}
+
+// rewind starts r over from the first byte.
+func (r *manifestStream) rewind() {
+	r.off, r.buf, r.next = 0, nil, -1
+	r.prev, r.prevFP, r.fp, r.crc, r.done = "", "", 0, 0, false
+}
+
+// fill encodes the next bytes into r.buf, and says whether there were
+// any.
+func (r *manifestStream) fill() bool {
+	b := r.chunk[:0]
+	switch {
+	case r.next < 0:
+		b = append(b, r.head...)
+		r.next = 0
+	case r.next < len(r.m.Entries):
+		for ; r.next < len(r.m.Entries) && len(b) < manifestChunk; r.next++ {
+			e := &r.m.Entries[r.next]
+			shared := commonPrefix(r.prev, e.Path)
+			b = binary.AppendUvarint(b, uint64(shared))
+			b = appendString(b, e.Path[shared:])
+			r.prev = e.Path
+			b = append(b, e.Hash[:]...)
+			b = binary.AppendUvarint(b, uint64(e.Size))
+			if e.Headers != r.prevFP {
+				r.fp, r.prevFP = r.fps[e.Headers], e.Headers
+			}
+			b = binary.AppendUvarint(b, uint64(r.fp))
+			if isMD5(e.ETag) {
+				b = append(b, 0)
+				b, _ = hex.AppendDecode(b, []byte(e.ETag))
+			} else {
+				b = binary.AppendUvarint(b, uint64(len(e.ETag))+1)
+				b = append(b, e.ETag...)
+			}
 		}
-		b = binary.AppendUvarint(b, uint64(fp))
-		if isMD5(e.ETag) {
-			b = append(b, 0)
-			b, _ = hex.AppendDecode(b, []byte(e.ETag))
-		} else {
-			b = binary.AppendUvarint(b, uint64(len(e.ETag))+1)
-			b = append(b, e.ETag...)
-		}
+	case !r.done:
+		r.done = true
+		r.chunk = binary.LittleEndian.AppendUint32(b, r.crc)
+		r.buf = r.chunk
+		return true
+	default:
+		return false
 	}
-	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b)), nil
+	r.crc = crc32.Update(r.crc, crc32.IEEETable, b)
+	r.chunk, r.buf = b, b
+	return true
+}
+
+// Read implements io.Reader.
+func (r *manifestStream) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(r.buf) == 0 && !r.fill() {
+			break
+		}
+		c := copy(p[n:], r.buf)
+		r.buf = r.buf[c:]
+		n += c
+	}
+	r.off += int64(n)
+	if n == 0 && len(p) > 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// Seek implements io.Seeker.
+func (r *manifestStream) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += r.off
+	case io.SeekEnd:
+		offset += r.size
+	}
+	if offset < 0 {
+		return 0, fmt.Errorf("seek to %d in the manifest: before its start", offset)
+	}
+	if offset < r.off {
+		r.rewind()
+	}
+	for r.off < offset {
+		if len(r.buf) == 0 && !r.fill() {
+			r.off = offset // past the end: reads find none
+			break
+		}
+		c := int(min(int64(len(r.buf)), offset-r.off))
+		r.buf = r.buf[c:]
+		r.off += int64(c)
+	}
+	return r.off, nil
 }
 
 func appendString(b []byte, s string) []byte {

@@ -315,3 +315,67 @@ func mustMarshal(t testing.TB, v any) []byte {
 	}
 	return b
 }
+
+// TestManifestStream reads the bytes of manifests of one chunk and of many
+// as the bucket is sent them, in reads of odd sizes and after seeks (as a
+// signed or retried request seeks): they are what encodeManifest returns,
+// and decode to the manifest.
+func TestManifestStream(t *testing.T) {
+	for _, n := range []int{0, 1, 2500} {
+		m := genManifest(n)
+		whole, err := encodeManifest(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeManifest(whole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(m.Entries, back.Entries); diff != "" {
+			t.Fatalf("%d keys: decodeManifest(encodeManifest) differs (-want +got):\n%s", n, diff)
+		}
+		r, err := newManifestStream(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.size != int64(len(whole)) {
+			t.Fatalf("%d keys: stream of %d bytes; want %d", n, r.size, len(whole))
+		}
+		var got []byte
+		for buf := make([]byte, 777); ; {
+			k, err := r.Read(buf)
+			got = append(got, buf[:k]...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(got, whole) {
+			t.Fatalf("%d keys: the stream read in 777-byte reads differs from encodeManifest", n)
+		}
+		if k, err := r.Read(make([]byte, 10)); k != 0 || err != io.EOF {
+			t.Errorf("%d keys: a read past the end = %d, %v; want 0, EOF", n, k, err)
+		}
+		for _, off := range []int64{0, 1, int64(len(whole)) / 3, int64(len(whole)) - 4, int64(len(whole))} {
+			for _, whence := range []int{io.SeekStart, io.SeekCurrent, io.SeekEnd} {
+				from := map[int]int64{io.SeekStart: 0, io.SeekCurrent: r.off, io.SeekEnd: r.size}[whence]
+				at, err := r.Seek(off-from, whence)
+				if err != nil || at != off {
+					t.Fatalf("%d keys: Seek(%d, %d) = %d, %v; want %d", n, off-from, whence, at, err, off)
+				}
+				rest, err := io.ReadAll(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(rest, whole[off:]) {
+					t.Fatalf("%d keys: after Seek to %d, read %d bytes that differ from the %d after it", n, off, len(rest), len(whole)-int(off))
+				}
+			}
+		}
+		if _, err := r.Seek(-1, io.SeekStart); err == nil {
+			t.Errorf("%d keys: Seek before the start succeeded", n)
+		}
+	}
+}

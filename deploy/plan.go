@@ -1,10 +1,13 @@
 package deploy
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"slices"
 	"sort"
@@ -42,28 +45,50 @@ type File struct {
 	// Hash is the SHA-256 of the bytes, and Size their length.
 	Hash [32]byte
 	Size int64
-	// Body holds the bytes of a File made by NewFile. A File made by
-	// Files holds none: its bytes are read again when it is uploaded, so
-	// that a sync keeps in memory only the objects in flight.
-	Body []byte
-	// out is the build's output the bytes are read from, when not nil.
+	// src is where the bytes are: the Files of one build share one, so
+	// that a File costs its path, headers, hash and size only.
+	src *source
+}
+
+// source is where the bytes of Files are read from.
+type source struct {
+	// body is the bytes of the one File NewFile made.
+	body []byte
+	// dir is the public/ directory a build wrote its output to, read
+	// again, and out, when it wrote none, the output in memory. Neither
+	// keeps the build's output alive once it was written: a sync of a
+	// million files frees its maps of paths and sums.
+	dir string
 	out *generator.Output
 }
 
 // NewFile returns the File for the output at path.
 func NewFile(path string, body []byte, h generator.Headers) File {
-	return File{Path: path, Body: body, Headers: h, Hash: sha256.Sum256(body), Size: int64(len(body))}
+	return File{Path: path, Headers: h, Hash: sha256.Sum256(body), Size: int64(len(body)), src: &source{body: body}}
 }
 
-// bytes returns the bytes of f: its Body, or what reading it gives, which
-// must still hash to f.Hash.
+// bytes returns the bytes of f: those NewFile was given, or what reading
+// it gives, which must still hash to f.Hash.
 func (f File) bytes() ([]byte, error) {
-	if f.out == nil {
-		return f.Body, nil
-	}
-	b, err := f.out.Bytes(f.Path)
-	if err != nil {
-		return nil, err
+	s := f.src
+	var (
+		b   []byte
+		err error
+	)
+	switch {
+	case s == nil:
+		return nil, nil
+	case s.dir != "":
+		b, err = generator.ReadOutput(s.dir, f.Path)
+		if err != nil {
+			return nil, fmt.Errorf("read the page the build left in %s: %w", s.dir, err)
+		}
+	case s.out != nil:
+		if b, err = s.out.Bytes(f.Path); err != nil {
+			return nil, err
+		}
+	default:
+		return s.body, nil
 	}
 	if sha256.Sum256(b) != f.Hash || int64(len(b)) != f.Size {
 		return nil, &ChangedError{Path: f.Path}
@@ -83,12 +108,18 @@ func (e *ChangedError) Error() string {
 // gives them, sorted by path. A page whose hash and size the build knows
 // (generator.Output.Sum: one the cache trusted, or one the build wrote) is
 // not read here; the others are read once to hash them, in parallel. Each
-// is read again when it is uploaded, and refused with a ChangedError when
-// it no longer has the hash and size planned. No File holds its bytes, so
-// memory follows the number of files, not their size.
+// is read again from public/ when it is uploaded, and refused with a
+// ChangedError when it no longer has the hash and size planned. No File
+// holds its bytes, nor the output (only one that was not written to
+// public/ is kept, to read from), so memory follows the number of files,
+// not their size, and the build's output can be freed.
 func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
 	paths := out.Paths()
 	files := make([]File, len(paths))
+	src := &source{dir: out.Dir()}
+	if src.dir == "" {
+		src.out = out
+	}
 	errs := make([]error, len(paths))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -108,7 +139,7 @@ func Files(out *generator.Output, cfg *generator.Config) ([]File, error) {
 				} else {
 					headers[h] = h
 				}
-				f := File{Path: p, Headers: h, out: out}
+				f := File{Path: p, Headers: h, src: src}
 				if sum, size, ok := out.Sum(p); ok {
 					f.Hash, f.Size = sum, size
 				} else {
@@ -517,11 +548,16 @@ func sharePaths(entries []Entry, local []File) {
 
 // file returns the local file at path.
 func (p *Plan) file(path string) (File, bool) {
-	i, ok := slices.BinarySearchFunc(p.files, path, func(f File, path string) int { return strings.Compare(f.Path, path) })
+	i, ok := p.fileIndex(path)
 	if !ok {
 		return File{}, false
 	}
 	return p.files[i], true
+}
+
+// fileIndex returns the index of the local file at path in p.files.
+func (p *Plan) fileIndex(path string) (int, bool) {
+	return slices.BinarySearchFunc(p.files, path, func(f File, path string) int { return strings.Compare(f.Path, path) })
 }
 
 // changeReason says why the object at key, published as path, must be
@@ -614,4 +650,62 @@ func (p *Plan) Bytes() int64 {
 // nothing.
 func (p *Plan) Empty() bool {
 	return len(p.Uploads) == 0 && len(p.Deletes) == 0 && len(p.Invalidation.Paths) == 0
+}
+
+// WriteJSON writes p to w as json.MarshalIndent(p, prefix, indent) does,
+// byte for byte, but one action at a time: the plan of a million uploads
+// is some 150 MB of JSON, which is never all in memory.
+func (p *Plan) WriteJSON(w io.Writer, prefix, indent string) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	in1, in2 := prefix+indent, prefix+indent+indent
+	var err error
+	value := func(v any, prefix string) {
+		if err != nil {
+			return
+		}
+		var b []byte
+		if b, err = json.MarshalIndent(v, prefix, indent); err == nil {
+			_, err = bw.Write(b)
+		}
+	}
+	field := func(name string) {
+		if name != "prefix" {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n" + in1 + `"` + name + `": `)
+	}
+	actions := func(name string, as []Action) {
+		field(name)
+		switch {
+		case as == nil:
+			bw.WriteString("null")
+			return
+		case len(as) == 0:
+			bw.WriteString("[]")
+			return
+		}
+		bw.WriteByte('[')
+		for i := range as {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n" + in2)
+			value(&as[i], in2)
+		}
+		bw.WriteString("\n" + in1 + "]")
+	}
+	bw.WriteByte('{')
+	field("prefix")
+	value(p.Prefix, in1)
+	actions("uploads", p.Uploads)
+	actions("deletes", p.Deletes)
+	field("unchanged")
+	value(p.Unchanged, in1)
+	field("invalidation")
+	value(&p.Invalidation, in1)
+	bw.WriteString("\n" + prefix + "}")
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
 }

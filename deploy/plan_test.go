@@ -1,7 +1,9 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -34,8 +36,8 @@ func published(prefix string, files ...File) ([]Object, *Manifest) {
 	var remote []Object
 	for _, f := range files {
 		etag := fmt.Sprintf(`"%x"`, f.Hash[:16])
-		remote = append(remote, Object{Key: prefix + f.Path, Size: int64(len(f.Body)), ETag: etag})
-		m.Entries = append(m.Entries, Entry{Path: f.Path, Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: int64(len(f.Body)), ETag: etag})
+		remote = append(remote, Object{Key: prefix + f.Path, Size: f.Size, ETag: etag})
+		m.Entries = append(m.Entries, Entry{Path: f.Path, Hash: f.Hash, Headers: Fingerprint(f.Headers), Size: f.Size, ETag: etag})
 	}
 	slices.SortFunc(m.Entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	remote = append(remote, Object{Key: prefix + ManifestKey, Size: 10, ETag: `"m"`})
@@ -359,5 +361,51 @@ func TestListRangesInOrder(t *testing.T) {
 	}
 	if want := []string{"a", "b", "c", "d", "e", "f"}; !slices.Equal(keys, want) {
 		t.Errorf("listRanges = %q; want %q", keys, want)
+	}
+}
+
+// TestPlanWriteJSON checks that a plan written one action at a time is
+// what encoding it whole gives, at any depth of indentation: uploads,
+// deletes, an empty list and one never made, special characters and a
+// carried invalidation.
+func TestPlanWriteJSON(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	keep := NewFile("a&b <x>.css", []byte("body{}"), cssHeaders)
+	gone := NewFile("track/old/index.html", []byte("completed"), htmlHeaders)
+	remote, m := published("site/", keep, gone)
+	local := []File{keep, NewFile("index.html", []byte("<h1>home</h1>"), htmlHeaders), NewFile("track/é\"/index.html", []byte("x"), htmlHeaders)}
+	p, err := NewPlan(local, remote, m, &Pending{ID: "d1", Paths: []string{"/carried"}},
+		PlanOptions{Prefix: "site/", ViewerURIs: testURIs, MaxPaths: 100, MaxDeletes: 10, Invalidate: true, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Uploads) == 0 || len(p.Deletes) == 0 || len(p.Invalidation.Carried) == 0 {
+		t.Fatalf("plan %+v; want uploads, deletes and a carried invalidation", p)
+	}
+	empty, err := NewPlan([]File{keep}, remote[:1], m, nil, PlanOptions{Prefix: "site/", ViewerURIs: testURIs, MaxPaths: 100, MaxDeletes: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		p    *Plan
+	}{
+		{"uploads and deletes", p},
+		{"nothing to do", empty},
+		{"lists never made", &Plan{Prefix: "x/"}},
+	} {
+		for _, in := range [][2]string{{"", "  "}, {"  ", "  "}, {"\t", "\t"}, {"", ""}} {
+			want, err := json.MarshalIndent(tc.p, in[0], in[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := tc.p.WriteJSON(&got, in[0], in[1]); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), got.String()); diff != "" {
+				t.Errorf("%s: WriteJSON(%q, %q) differs from json.MarshalIndent (-want +got):\n%s", tc.name, in[0], in[1], diff)
+			}
+		}
 	}
 }

@@ -440,7 +440,13 @@ func (p *Promoter) Apply(ctx context.Context, pr *Promotion) (*PromoteResult, er
 			}
 			return etag, err
 		},
-		manifest: func(etags map[string]string) *Manifest { return p.nextManifest(pr, etags) },
+		manifest: func(etags []string) *Manifest {
+			byKey := make(map[string]string, len(writes))
+			for i, a := range writes {
+				byKey[a.Key] = etags[i]
+			}
+			return p.nextManifest(pr, byKey)
+		},
 	}
 	done, err := p.To.apply(ctx, c)
 	res.Copied, res.CopiedBytes, res.Deleted = done.written, done.bytes, done.deleted

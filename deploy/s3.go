@@ -60,6 +60,13 @@ type Bucket interface {
 	DeleteIf(ctx context.Context, key, etag string) error
 }
 
+// Streamer is a Bucket that also writes an object read from a stream of
+// size bytes, which it may seek to read again: the manifest is written
+// to it as it is encoded, without holding all its bytes.
+type Streamer interface {
+	PutFrom(ctx context.Context, key string, body io.ReadSeeker, size int64, h generator.Headers) (etag string, err error)
+}
+
 // Opener is a Bucket that also hands out the bytes of an object as they
 // arrive, as S3 does: the manifest is read from it without holding all
 // its bytes.
@@ -69,9 +76,9 @@ type Opener interface {
 	Open(ctx context.Context, key string) (body io.ReadCloser, size int64, err error)
 }
 
-// S3 is a Bucket in Amazon S3 or an S3-compatible server. Uploads go
-// through the SDK's transfer manager, which sends files above 16 MiB in
-// parts.
+// S3 is a Bucket in Amazon S3 or an S3-compatible server. Uploads of 16
+// MiB and more go through the SDK's transfer manager, which sends them in
+// parts; smaller ones are one PutObject each.
 type S3 struct {
 	client *s3.Client
 	tm     *transfermanager.Client
@@ -168,14 +175,54 @@ func (b *S3) Get(ctx context.Context, key string) ([]byte, error) {
 	return body, err
 }
 
+// multipartFrom is the size from which an upload goes through the
+// transfer manager, in parts: its own threshold. A smaller one is put as
+// it is, in one request; the transfer manager would first copy it into a
+// buffer that it grows as it reads (some two to three times a page's
+// bytes allocated, for each of a million pages).
+const multipartFrom = 16 << 20
+
 // Put implements Bucket.
 func (b *S3) Put(ctx context.Context, key string, body []byte, h generator.Headers) (string, error) {
 	b.puts.Add(1)
+	if len(body) < multipartFrom {
+		out, err := b.client.PutObject(ctx, &s3.PutObjectInput{
+			Bucket:        aws.String(b.bucket),
+			Key:           aws.String(key),
+			Body:          bytes.NewReader(body),
+			ContentLength: aws.Int64(int64(len(body))),
+			ContentType:   aws.String(h.ContentType),
+			CacheControl:  aws.String(h.CacheControl),
+		})
+		if err != nil {
+			return "", err
+		}
+		return etag(out.ETag), nil
+	}
 	out, err := b.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket:        aws.String(b.bucket),
 		Key:           aws.String(key),
 		Body:          bytes.NewReader(body),
 		ContentLength: aws.Int64(int64(len(body))),
+		ContentType:   aws.String(h.ContentType),
+		CacheControl:  aws.String(h.CacheControl),
+	})
+	if err != nil {
+		return "", err
+	}
+	return etag(out.ETag), nil
+}
+
+// PutFrom implements Streamer with one PutObject, whatever the size (up
+// to S3's 5 GiB): the transfer manager would copy the parts it sends into
+// buffers of their size.
+func (b *S3) PutFrom(ctx context.Context, key string, body io.ReadSeeker, size int64, h generator.Headers) (string, error) {
+	b.puts.Add(1)
+	out, err := b.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(b.bucket),
+		Key:           aws.String(key),
+		Body:          body,
+		ContentLength: aws.Int64(size),
 		ContentType:   aws.String(h.ContentType),
 		CacheControl:  aws.String(h.CacheControl),
 	})

@@ -40,9 +40,11 @@ type Syncer struct {
 	// and the bytes sent so far.
 	Progress func(done int, bytes int64)
 	// CheckEvery, above 1, lets Fetch list a part of the bucket only: the
-	// next 1/CheckEvery of the keys the manifest names, after where the
-	// previous sync stopped (.qdn/check.json), so that every key is
-	// listed at least once every CheckEvery syncs. The rest is taken to be
+	// next part of the keys the manifest names, after where the previous
+	// sync stopped (.qdn/check.json), in passes of at most CheckEvery
+	// syncs (1/CheckEvery of the keys each, when their number stays the
+	// same; see Check.Round), so that every key there when a pass starts
+	// is listed within CheckEvery syncs. The rest is taken to be
 	// as the manifest recorded it. If the part listed differs from the
 	// manifest, all of it is listed. A sync that changes the bucket removes
 	// the check before its first write and writes it again after the
@@ -104,6 +106,12 @@ type Check struct {
 	// without it (as qdn wrote before) makes the next sync work the part
 	// out from the manifest first.
 	Next *Part `json:"next,omitempty"`
+	// Round is the number, from 0, of the part after After in its pass
+	// through the keys: a pass lists the keys still ahead of it in
+	// CheckEvery-Round parts of equal size, so that it ends within
+	// CheckEvery syncs however many keys the syncs in between add. A
+	// check without it (as qdn wrote before) counts from 0.
+	Round int `json:"round,omitempty"`
 }
 
 // Part is the part of the keys that a partial listing lists: those after
@@ -168,12 +176,12 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 	start := time.Now()
 	defer func() { r.ListTook += time.Since(start) }()
 	if check != nil && r.Manifest != nil && n > partialFrom {
-		after, through := check.After, ""
+		after, through, round := check.After, "", check.Round
 		if early {
 			through = check.Next.Through
 		} else {
 			var bounds []string
-			after, through, bounds = s.part(paths, check.After)
+			after, through, bounds, round = s.part(paths, check.After, check.Round)
 			var err error
 			if listed, pending, err = s.listPart(ctx, after, through, bounds); err != nil {
 				return nil, err
@@ -183,7 +191,7 @@ func (s *Syncer) Fetch(ctx context.Context) (*Remote, error) {
 			s.shareETags(listed, r.Manifest)
 			r.Pending, r.Objects = pending, listed
 			r.after, r.through = strings.TrimPrefix(after, s.Prefix), strings.TrimPrefix(through, s.Prefix)
-			r.Listed, r.Full, r.check = len(listed), false, &Check{After: through}
+			r.Listed, r.Full, r.check = len(listed), false, &Check{After: through, Round: round + 1}
 			return r, nil
 		}
 	}
@@ -254,11 +262,15 @@ func (s *Syncer) readCheck(ctx context.Context) (*Check, error) {
 }
 
 // part returns the next part of paths (as listedPaths returns them)
-// after the key after, 1/CheckEvery of them: the keys it lists after and
-// through ("" for no bound), and the bounds of its ranges.
-func (s *Syncer) part(paths keyPaths, after string) (from, through string, bounds []string) {
+// after the key after, the part numbered round (from 0) of its pass through
+// the keys: the keys it lists after and through ("" for no bound), the
+// bounds of its ranges, and its round. The keys still ahead are split in
+// CheckEvery-round parts, so that the pass ends within CheckEvery syncs
+// even when keys are added ahead of it: a part of a pass that stays the
+// same size is 1/CheckEvery of the keys. After the last key a new pass
+// starts at the first, round 0.
+func (s *Syncer) part(paths keyPaths, after string, round int) (from, through string, bounds []string, r int) {
 	total := paths.len()
-	n := (total + s.CheckEvery - 1) / s.CheckEvery
 	start := 0
 	if after != "" {
 		start, _ = paths.search(strings.TrimPrefix(after, s.Prefix))
@@ -269,6 +281,11 @@ func (s *Syncer) part(paths keyPaths, after string) (from, through string, bound
 	if start >= total {
 		start = 0
 	}
+	if start == 0 {
+		round = 0
+	}
+	left := max(s.CheckEvery-round, 1)
+	n := (total - start + left - 1) / left
 	if start > 0 {
 		from = s.key(paths.at(start - 1))
 	}
@@ -279,7 +296,7 @@ func (s *Syncer) part(paths keyPaths, after string) (from, through string, bound
 	for i := start + listRange - 1; i < end-1; i += listRange {
 		bounds = append(bounds, s.key(paths.at(i)))
 	}
-	return from, through, bounds
+	return from, through, bounds, round
 }
 
 // listPart lists the keys after after and through through, in ranges
@@ -593,7 +610,7 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 			}
 			return etag, nil
 		},
-		manifest: func(etags map[string]string) *Manifest { return s.nextManifest(p, etags, d) },
+		manifest: func(etags []string) *Manifest { return s.nextManifest(p, etags, d) },
 		check:    p.check, known: p.manifest,
 	}
 	done, err := s.apply(ctx, c)
@@ -617,8 +634,11 @@ type change struct {
 	inv       Invalidation
 	firstSync bool
 	// write brings the object of a to the bucket; its error names it.
-	write    func(ctx context.Context, a Action) (etag string, err error)
-	manifest func(etags map[string]string) *Manifest
+	write func(ctx context.Context, a Action) (etag string, err error)
+	// manifest returns the manifest once every write is done: etags
+	// holds the ETag of each of writes, in their order. A slice, not a
+	// map by key: a million of them take 16 MB, not some 60.
+	manifest func(etags []string) *Manifest
 	// check, when not nil, is written once the manifest is: where the
 	// next partial listing starts.
 	check *Check
@@ -653,9 +673,9 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 	if err != nil {
 		return done, err
 	}
-	etags := map[string]string{}
-	for _, group := range [][]Action{c.writes[:c.assets], c.writes[c.assets:]} {
-		if err := s.writeAll(ctx, c, group, etags, &done); err != nil {
+	etags := make([]string, len(c.writes))
+	for _, group := range [][2]int{{0, c.assets}, {c.assets, len(c.writes)}} {
+		if err := s.writeAll(ctx, c, group[0], group[1], etags, &done); err != nil {
 			return done, &StepError{Step: c.verb, Err: err}
 		}
 	}
@@ -677,8 +697,8 @@ func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 		if known != nil {
 			// From where the part really starts: after the last key,
 			// it starts again at the first.
-			from, through, bounds := s.part(listedPaths(known), check.After)
-			check.After, check.Next = from, &Part{Through: through, Bounds: bounds}
+			from, through, bounds, round := s.part(listedPaths(known), check.After, check.Round)
+			check.After, check.Next, check.Round = from, &Part{Through: through, Bounds: bounds}, round
 		}
 		b, err := json.Marshal(check)
 		if err != nil {
@@ -707,14 +727,27 @@ func (s *Syncer) delete(ctx context.Context, deletes []Action) error {
 	return nil
 }
 
-// putManifest writes m as the environment's manifest.
+// putManifest writes m as the environment's manifest: to a Streamer as it
+// is encoded (the bytes of a million keys, 87 MB, are never all in
+// memory), else from its bytes.
 func (s *Syncer) putManifest(ctx context.Context, m *Manifest) error {
-	b, err := encodeManifest(m)
-	if err != nil {
-		return err
+	key := s.Prefix + ManifestKey
+	var err error
+	if st, ok := s.Bucket.(Streamer); ok {
+		var r *manifestStream
+		if r, err = newManifestStream(m); err != nil {
+			return err
+		}
+		_, err = st.PutFrom(ctx, key, r, r.size, manifestHeaders)
+	} else {
+		var b []byte
+		if b, err = encodeManifest(m); err != nil {
+			return err
+		}
+		_, err = s.Bucket.Put(ctx, key, b, manifestHeaders)
 	}
-	if _, err := s.Bucket.Put(ctx, s.Prefix+ManifestKey, b, manifestHeaders); err != nil {
-		return &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", s.Prefix+ManifestKey, err)}
+	if err != nil {
+		return &StepError{Step: "write manifest", Err: fmt.Errorf("put %s: %w", key, err)}
 	}
 	return nil
 }
@@ -771,16 +804,18 @@ var (
 	manifestHeaders = generator.Headers{ContentType: "application/octet-stream", CacheControl: "no-store"}
 )
 
-// writeAll writes the objects of group, Concurrency at a time, and reports
-// every one that failed.
-func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags map[string]string, done *applied) error {
+// writeAll writes the objects of c.writes from from to to, Concurrency at
+// a time, each ETag at its index in etags, and reports every one that
+// failed.
+func (s *Syncer) writeAll(ctx context.Context, c change, from, to int, etags []string, done *applied) error {
+	group := c.writes[from:to]
 	var (
 		mu   sync.Mutex
 		errs []error
 	)
 	g := new(errgroup.Group)
 	g.SetLimit(max(1, s.Concurrency))
-	for _, a := range group {
+	for i, a := range group {
 		if ctx.Err() != nil {
 			break
 		}
@@ -795,7 +830,7 @@ func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags m
 				}
 				return nil
 			}
-			etags[a.Key] = etag
+			etags[from+i] = etag
 			done.written++
 			done.bytes += a.Size
 			if s.Progress != nil {
@@ -814,12 +849,12 @@ func (s *Syncer) writeAll(ctx context.Context, c change, group []Action, etags m
 	return errors.Join(errs...)
 }
 
-// nextManifest returns the manifest of the bucket once p is applied. It
-// is the manifest p was planned against, updated in place when the build
-// made the same paths (a sync of a million objects that changed a few
-// then holds one manifest, not two), else a new one that keeps the
-// entries of the files not written.
-func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manifest {
+// nextManifest returns the manifest of the bucket once p is applied, given
+// the ETag of each of p.Uploads, all of them written. It is the manifest p was planned against,
+// updated in place when the build made the same paths (a sync of a
+// million objects that changed a few then holds one manifest, not two),
+// else a new one that keeps the entries of the files not written.
+func (s *Syncer) nextManifest(p *Plan, etags []string, d Deploy) *Manifest {
 	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: s.now().UTC()}
 	m.Invalidated = s.countInvalidated(p.manifest.Invalidated, len(p.Invalidation.Paths))
 	old := p.manifest.Entries
@@ -830,29 +865,34 @@ func (s *Syncer) nextManifest(p *Plan, etags map[string]string, d Deploy) *Manif
 	if same {
 		m.Entries = old
 	} else {
+		// A file not written is unchanged, so its entry is there: the
+		// plan uploads every other. Those written are set below.
 		m.Entries = make([]Entry, len(p.files))
-	}
-	fingerprints := map[generator.Headers]string{}
-	j := 0 // the old entry of the file, or after it
-	for i, f := range p.files {
-		etag, written := etags[p.Prefix+f.Path]
-		if !written {
-			// A file not written is unchanged, so its entry is
-			// there: the plan uploads every other.
-			if !same {
-				for old[j].Path < f.Path {
-					j++
-				}
+		j := 0
+		for i, f := range p.files {
+			for j < len(old) && old[j].Path < f.Path {
+				j++
+			}
+			if j < len(old) && old[j].Path == f.Path {
 				m.Entries[i] = old[j]
 			}
+		}
+	}
+	fingerprints := map[generator.Headers]string{}
+	for k, a := range p.Uploads {
+		i, ok := p.fileIndex(a.Path)
+		if !ok {
+			// Not a file of the plan (an upload added to it by
+			// hand): it has no entry to hold its ETag.
 			continue
 		}
+		f := p.files[i]
 		fp, ok := fingerprints[f.Headers]
 		if !ok {
 			fp = Fingerprint(f.Headers)
 			fingerprints[f.Headers] = fp
 		}
-		m.Entries[i] = Entry{Path: f.Path, Hash: f.Hash, Headers: fp, Size: f.Size, ETag: etag}
+		m.Entries[i] = Entry{Path: f.Path, Hash: f.Hash, Headers: fp, Size: f.Size, ETag: etags[k]}
 	}
 	return m
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -706,7 +709,7 @@ func testSyncStreamsFromPublic(t *testing.T, e *env) {
 		t.Fatalf("files of a cached build differ from those rendered in memory:\n got %q\nwant %q", got, want)
 	}
 	for _, f := range streamed {
-		if f.Body != nil {
+		if f.HeldBytes() != nil {
 			t.Fatalf("file %s of a cached build holds its bytes", f.Path)
 		}
 	}
@@ -715,8 +718,8 @@ func testSyncStreamsFromPublic(t *testing.T, e *env) {
 		t.Fatalf("first sync uploaded %d; want %d", res.Uploaded, len(streamed))
 	}
 	for _, f := range inMemory {
-		if got := e.get("site/" + f.Path); !bytes.Equal(got, f.Body) {
-			t.Errorf("bucket holds %d bytes at %s; want the %d bytes rendered", len(got), f.Path, len(f.Body))
+		if got := e.get("site/" + f.Path); !bytes.Equal(got, f.HeldBytes()) {
+			t.Errorf("bucket holds %d bytes at %s; want the %d bytes rendered", len(got), f.Path, f.Size)
 		}
 	}
 	// The same site rendered in memory has nothing to do.
@@ -1021,6 +1024,52 @@ func (failList) List(ctx context.Context, prefix, after, through string) ([]depl
 	return nil, errListDenied
 }
 
+// TestSyncPassEndsInTime syncs with a part of the bucket listed each time
+// (CheckEvery 4) while every sync adds keys ahead of the part it lists:
+// every key the bucket held when the pass began is still listed within 4
+// syncs, the parts growing with the keys ahead of them.
+func TestSyncPassEndsInTime(t *testing.T) { onEachS3(t, testSyncPassEndsInTime) }
+
+func testSyncPassEndsInTime(t *testing.T, e *env) {
+	t.Cleanup(deploy.SetPartialFrom(1000))
+	const every = 4
+	file := func(i, k int) deploy.File {
+		p := fmt.Sprintf("media/%04d-%d.txt", i, k)
+		return deploy.NewFile(p, []byte(p), generator.Headers{ContentType: "text/plain; charset=utf-8", CacheControl: generator.CacheAsset})
+	}
+	var files []deploy.File
+	for i := range 1200 {
+		files = append(files, file(i, 0))
+	}
+	if _, r, _ := e.syncChecking(files, every); !r.Full {
+		t.Fatal("first sync listed in part; want everything listed (no manifest yet)")
+	}
+	listed := map[string]bool{}
+	for k := 1; k <= every; k++ {
+		// Beside each key of the second half: ahead of the pass until
+		// its last part.
+		for i := 600; i < 1200; i++ {
+			files = append(files, file(i, k))
+		}
+		res, r, _ := e.syncChecking(files, every)
+		if r.Full || res.Uploaded != 600 {
+			t.Fatalf("sync %d: full listing %v, uploaded %d; want a part listed, 600 uploads", k, r.Full, res.Uploaded)
+		}
+		for _, o := range r.Objects {
+			listed[o.Key] = true
+		}
+	}
+	missed := 0
+	for i := range 1200 {
+		if !listed["site/"+file(i, 0).Path] {
+			missed++
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d of the 1,200 keys the bucket held when the pass began were not listed in the %d syncs after; want every one", missed, every)
+	}
+}
+
 // TestSyncListsNextPartEarly checks that the check a sync leaves names
 // the next part to list, and that the next sync lists it while it reads
 // the manifest; that a listing that fails fails the sync with its error;
@@ -1072,8 +1121,138 @@ func testSyncListsNextPartEarly(t *testing.T, e *env) {
 	if err := json.Unmarshal(e.get("site/"+deploy.CheckKey), &check); err != nil {
 		t.Fatal(err)
 	}
-	want = deploy.Check{After: "site/media/1248.txt", Next: &deploy.Part{Through: "", Bounds: []string{"site/media/2248.txt"}}}
+	want = deploy.Check{After: "site/media/1248.txt", Next: &deploy.Part{Through: "", Bounds: []string{"site/media/2248.txt"}}, Round: 1}
 	if diff := cmp.Diff(want, check); diff != "" {
 		t.Errorf("check after the first half (-want +got):\n%s", diff)
+	}
+}
+
+// TestFilesFreeTheOutput checks that the Files of a build written to
+// public/ do not keep its output alive (its maps of a million paths and
+// sums, in a sync of a million pages), and still upload their bytes, read
+// from public/.
+func TestFilesFreeTheOutput(t *testing.T) { onEachS3(t, testFilesFreeTheOutput) }
+
+func testFilesFreeTheOutput(t *testing.T, e *env) {
+	res := e.buildForgotten(t.TempDir())
+	files, err := deploy.Files(res.Output, res.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := weak.Make(res.Output)
+	res = nil
+	runtime.GC()
+	if out.Value() != nil {
+		t.Errorf("the build's output is still alive beside its %d files", len(files))
+	}
+	if got, _ := e.sync(files); got.Uploaded != len(files) {
+		t.Fatalf("sync uploaded %d; want %d", got.Uploaded, len(files))
+	}
+	for _, f := range files {
+		want, err := os.ReadFile(filepath.Join(e.site, "public", filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.get("site/" + f.Path); !bytes.Equal(got, want) {
+			t.Errorf("bucket holds %d bytes at %s; want the %d in public/", len(got), f.Path, len(want))
+		}
+	}
+}
+
+// TestPutCopiesNoBody checks that an upload below the multipart size is
+// sent from the bytes given, not first copied into buffers (as the
+// transfer manager does, growing them as it reads): what a Put of 8 MiB
+// allocates is a small part of 8 MiB. It still arrives whole.
+func TestPutCopiesNoBody(t *testing.T) { onEachS3(t, testPutCopiesNoBody) }
+
+func testPutCopiesNoBody(t *testing.T, e *env) {
+	_, b := e.syncer()
+	body := make([]byte, 8<<20)
+	if _, err := rand.Read(body); err != nil {
+		t.Fatal(err)
+	}
+	h := generator.Headers{ContentType: "video/mp4", CacheControl: generator.CacheAsset}
+	// The first request sets up the client's connections.
+	if _, err := b.Put(t.Context(), "site/warm", []byte("x"), h); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := b.Put(t.Context(), "site/big.mp4", body, h); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > uint64(len(body))/4 {
+		t.Errorf("a Put of %d bytes allocated %d bytes; want at most a quarter of them", len(body), n)
+	}
+	if got := e.get("site/big.mp4"); !bytes.Equal(got, body) {
+		t.Errorf("bucket holds %d bytes; want the %d put", len(got), len(body))
+	}
+}
+
+// TestManifestStreamedToS3 writes the manifest of 320,000 keys (over 16
+// MiB) as a sync does, encoded as it is sent, and reads it back: the same
+// entries, and fewer bytes allocated than the manifest's own.
+func TestManifestStreamedToS3(t *testing.T) { onEachS3(t, testManifestStreamedToS3) }
+
+func testManifestStreamedToS3(t *testing.T, e *env) {
+	s, _ := e.syncer()
+	h := generator.Headers{ContentType: "text/html; charset=utf-8", CacheControl: generator.CacheHTML}
+	files := make([]deploy.File, 320_000)
+	for i := range files {
+		files[i] = deploy.File{Path: fmt.Sprintf("track/%07d/index.html", i), Headers: h, Hash: sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16)}), Size: int64(i)}
+	}
+	wrote, err := deploy.WriteManifest(t.Context(), s, files, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrote.Size < 16<<20 {
+		t.Fatalf("manifest of %d bytes; want one over 16 MiB", wrote.Size)
+	}
+	if wrote.Allocated > uint64(wrote.Size)/2 {
+		t.Errorf("writing a manifest of %d bytes allocated %d bytes; want at most half of them", wrote.Size, wrote.Allocated)
+	}
+	r, err := s.Fetch(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Manifest.Entries) != len(files) {
+		t.Fatalf("manifest read back has %d entries; want %d", len(r.Manifest.Entries), len(files))
+	}
+	for i, e := range r.Manifest.Entries {
+		if f := files[i]; e.Path != f.Path || e.Hash != f.Hash || e.Size != f.Size || e.Headers != deploy.Fingerprint(h) || e.ETag != "etag" {
+			t.Fatalf("entry %d read back = %+v; want %s with its hash, size %d and ETag etag", i, e, f.Path, f.Size)
+		}
+	}
+}
+
+// TestFilesOfUnwrittenOutput uploads the files of a build that wrote
+// nothing (NoWrite): their bytes are the ones the build holds, not what an
+// older public/ has, or none at all.
+func TestFilesOfUnwrittenOutput(t *testing.T) { onEachS3(t, testFilesOfUnwrittenOutput) }
+
+func testFilesOfUnwrittenOutput(t *testing.T, e *env) {
+	res, err := generator.Build(t.Context(), e.site, generator.Options{Now: func() time.Time { return testNow }, NoWrite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(e.site, "public")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("public/ after a build that writes nothing: %v; want none", err)
+	}
+	files, err := deploy.Files(res.Output, res.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.sync(files); got.Uploaded != len(files) {
+		t.Fatalf("sync uploaded %d; want %d", got.Uploaded, len(files))
+	}
+	for _, f := range files {
+		want, err := res.Output.Bytes(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.get("site/" + f.Path); !bytes.Equal(got, want) {
+			t.Errorf("bucket holds %d bytes at %s; want the %d the build holds", len(got), f.Path, len(want))
+		}
 	}
 }

@@ -27,7 +27,7 @@ func readFile(path string) ([]byte, error) {
 
 // readFileStat returns the contents of the file at path and its stamp.
 func readFileStat(path string) ([]byte, stamp, error) {
-	fd, err := openRetry(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := openRetry(path, unix.O_RDONLY|unix.O_CLOEXEC|openFlags, 0)
 	if err != nil {
 		return nil, stamp{}, &fs.PathError{Op: "open", Path: path, Err: err}
 	}

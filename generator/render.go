@@ -46,6 +46,8 @@ type Output struct {
 	// kept holds the tracking pages the build kept in public/ without
 	// reading them, which files does not list (see keptPages).
 	kept *keptPages
+	// written is set once the build wrote the output to dir.
+	written bool
 }
 
 // pageSum is the SHA-256 and size of a page's bytes.
@@ -94,6 +96,7 @@ func (o *Output) heldSum(p string) (pageSum, bool) {
 // staged, and o.later those of the pages written as rendered again, whose
 // bytes o does not hold; the others are hashed from the bytes o holds.
 func (o *Output) wrote(staged map[string]pageSum) {
+	o.written = true
 	o.staged = staged
 	if o.sums == nil {
 		o.sums = map[string]pageSum{}
@@ -156,11 +159,18 @@ func (o *Output) Bytes(p string) ([]byte, error) {
 	case b != nil:
 		return b, nil
 	}
-	b, err := readFile(filepath.Join(o.dir, filepath.FromSlash(p)))
+	b, err := ReadOutput(o.dir, p)
 	if err != nil {
 		return nil, fmt.Errorf("read the page the last build left in %s: %w", o.dir, err)
 	}
 	return b, nil
+}
+
+// ReadOutput reads the output at path p from the public/ directory dir: a
+// regular file only, so that a named pipe or a device put in its place is
+// neither waited on nor read without end.
+func ReadOutput(dir, p string) ([]byte, error) {
+	return readFile(filepath.Join(dir, filepath.FromSlash(p)))
 }
 
 // All returns every output by path with its bytes, reading from public/
@@ -185,6 +195,16 @@ func (o *Output) bytesOf(paths []string) (map[string][]byte, error) {
 		all[p] = bs[i]
 	}
 	return all, nil
+}
+
+// Dir returns the directory the output was written to, where each path's
+// bytes are, or "" when it was not written (a build with NoWrite): then
+// Bytes gives them.
+func (o *Output) Dir() string {
+	if !o.written {
+		return ""
+	}
+	return o.dir
 }
 
 // Forget drops the bytes o holds of the pages its build wrote to public/:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -129,6 +130,46 @@ func (d *deployFlags) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
+// planSlot stands, in a value printPlanJSON prints, for the plan that it
+// writes there one action at a time.
+type planSlot struct{}
+
+// planMark is what a planSlot encodes to: no string that qdn prints holds
+// a NUL.
+const planMark = `"\u0000qdn:plan\u0000"`
+
+func (planSlot) MarshalJSON() ([]byte, error) { return []byte(planMark), nil }
+
+// printPlanJSON prints v as printJSON does, with p where v has its
+// planSlot, written by p.WriteJSON: a plan of a million uploads is not
+// encoded whole in memory (nor indented in a second copy, as an Encoder
+// does), only the rest of v is.
+func (d *deployFlags) printPlanJSON(v any, p *deploy.Plan) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	i := bytes.Index(b, []byte(planMark))
+	if i < 0 {
+		return fmt.Errorf("no plan in the JSON of %T", v)
+	}
+	line := b[bytes.LastIndexByte(b[:i], '\n')+1 : i]
+	indent := string(line[:len(line)-len(bytes.TrimLeft(line, " "))])
+	if _, err := d.Stdout.Write(b[:i]); err != nil {
+		return err
+	}
+	if p == nil {
+		_, err = io.WriteString(d.Stdout, "null")
+	} else {
+		err = p.WriteJSON(d.Stdout, indent, "  ")
+	}
+	if err != nil {
+		return err
+	}
+	_, err = d.Stdout.Write(append(b[i+len(planMark):], '\n'))
+	return err
+}
+
 func init() {
 	register(command{name: "sync", summary: "upload what changed to S3 and invalidate it on CloudFront", order: 20, run: func(m *Main, ctx context.Context, args []string) error {
 		return (&SyncCommand{deployFlags: deployFlags{Main: m}}).Run(ctx, args)
@@ -159,8 +200,10 @@ Tracking paths are shortened in the output for people (/track/amjm…/) unless
 --verbose.
 
 A sync lists only part of a bucket whose manifest names more than 8,000
-keys: the next twentieth of them, in turn, so that every key is listed at
-least once every 20 syncs; the rest is taken to be as the manifest says.
+keys: the next part of them, in turn, in passes of at most 20 syncs (a
+twentieth each while the keys stay as many), so that every key is listed
+at least once every 20 syncs, or 40 while syncs add keys; the rest is
+taken to be as the manifest says.
 An object changed, removed or added by hand is put right when its part is
 listed, and if that part differs from the manifest at all, the whole
 bucket is listed in the same sync. --verify lists every key now.
@@ -294,11 +337,11 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	took.Plan = since(t0)
 	if c.DryRun {
 		if c.JSON {
-			return c.printJSON(struct {
-				Env    string       `json:"env"`
-				DryRun bool         `json:"dry_run"`
-				Plan   *deploy.Plan `json:"plan"`
-			}{env.Name, true, plan})
+			return c.printPlanJSON(struct {
+				Env    string   `json:"env"`
+				DryRun bool     `json:"dry_run"`
+				Plan   planSlot `json:"plan"`
+			}{env.Name, true, planSlot{}}, plan)
 		}
 		c.printPlan(func(w io.Writer) { printPlan(w, plan) })
 		return nil
@@ -330,7 +373,8 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 			r.Listed, known, s.CheckEvery)
 	}
 	if c.JSON {
-		return c.printJSON(struct {
+		// The result's plan is printed where it is, streamed.
+		return c.printPlanJSON(struct {
 			Env      string          `json:"env"`
 			DryRun   bool            `json:"dry_run"`
 			Commit   string          `json:"commit,omitempty"`
@@ -339,8 +383,9 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 			Listed   int             `json:"listed"`
 			Full     bool            `json:"full_listing"`
 			Took     syncTimes       `json:"took"`
+			Plan     planSlot        `json:"plan"`
 			*deploy.Result
-		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), f.remote.Listed, f.remote.Full, took, result})
+		}{env.Name, false, commit, elapsed.Seconds(), bucket.Requests(), f.remote.Listed, f.remote.Full, took, planSlot{}, result}, result.Plan)
 	}
 	return nil
 }

@@ -27,6 +27,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/quickdumpnow/qdn/deploy"
+	"github.com/quickdumpnow/qdn/edge"
+	"github.com/quickdumpnow/qdn/generator"
 	"github.com/quickdumpnow/qdn/internal/testenv"
 )
 
@@ -284,5 +286,57 @@ func awsScriptEnv(env *testscript.Env, s3URL, cloudfrontURL string) {
 	env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
 		env.Setenv(k, "")
+	}
+}
+
+// TestPrintPlanJSON checks that the plan streamed into --json's output,
+// of a dry run and of a sync applied, leaves it as encoding it whole
+// does.
+func TestPrintPlanJSON(t *testing.T) {
+	h := generator.Headers{ContentType: "text/html; charset=utf-8", CacheControl: generator.CacheHTML}
+	var files []deploy.File
+	for _, p := range []string{"index.html", "a&b/<x>.html", "track/t1/index.html"} {
+		files = append(files, deploy.NewFile(p, []byte(p), h))
+	}
+	remote := []deploy.Object{{Key: "site/gone.html", Size: 3, ETag: "e"}}
+	plan, err := deploy.NewPlan(files, remote, nil, nil, deploy.PlanOptions{Prefix: "site/", ViewerURIs: edge.ViewerURIs, MaxPaths: 100, MaxDeletes: 10, Invalidate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	result := &deploy.Result{Plan: plan, Uploaded: 3, UploadedBytes: 40, Deleted: 1, InvalidationID: "I1"}
+	type dryRun struct {
+		Env    string `json:"env"`
+		DryRun bool   `json:"dry_run"`
+		Plan   any    `json:"plan"`
+	}
+	type applied struct {
+		Env  string    `json:"env"`
+		Took syncTimes `json:"took"`
+		Plan any       `json:"plan"`
+		*deploy.Result
+	}
+	for _, tc := range []struct {
+		name        string
+		whole, slot any
+		plan        *deploy.Plan
+	}{
+		{"dry run", dryRun{"staging", true, plan}, dryRun{"staging", true, planSlot{}}, plan},
+		{"applied", struct {
+			Env  string    `json:"env"`
+			Took syncTimes `json:"took"`
+			*deploy.Result
+		}{"staging", syncTimes{Build: 1.5}, result}, applied{"staging", syncTimes{Build: 1.5}, planSlot{}, result}, plan},
+		{"no plan", dryRun{"staging", true, nil}, dryRun{"staging", true, planSlot{}}, nil},
+	} {
+		var want, got bytes.Buffer
+		if err := (&deployFlags{Main: &Main{Stdout: &want}}).printJSON(tc.whole); err != nil {
+			t.Fatal(err)
+		}
+		if err := (&deployFlags{Main: &Main{Stdout: &got}}).printPlanJSON(tc.slot, tc.plan); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%s: printPlanJSON printed\n%s\nwant, as printJSON prints it whole:\n%s", tc.name, got.String(), want.String())
+		}
 	}
 }

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Runs qdn on a generated site of N jobs (default 1,000,000) end to end,
+# against a local S3-compatible server (versitygw, built from the Go module
+# proxy), and gives the wall time, CPU time and peak resident memory of each
+# step, with the resident memory sampled every 10 s into WORKDIR/rss.<step>:
+#
+#   bench/million.sh WORKDIR [N]
+#
+#   first    qdn sync into an empty bucket with an empty build cache and no
+#            public/: a clean build, then every object uploaded
+#   noop     qdn sync again: nothing built, nothing uploaded
+#   clean    qdn build into an empty public/ with an empty cache
+#   rebuild  qdn sync after that clean build: every page written anew, no
+#            content changed, nothing uploaded
+#
+# WORKDIR should be on disk: the site, public/ and the bucket of a million
+# jobs take about 25 GB and 5 million inodes. A site already generated in
+# WORKDIR/site for the same N is used as it is (delete it to generate it
+# again). Only public tools: Go, bash, GNU time, awk, the AWS CLI (to make
+# the bucket).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:?usage: bench/million.sh WORKDIR [N]}
+n=${2:-1000000}
+PORT=${PORT:-17392}
+VERSITYGW_VERSION=v1.8.0
+say() { printf 'bench: %s\n' "$*" >&2; }
+command -v aws >/dev/null || { say "the AWS CLI is missing (pip install awscli): it makes the bucket"; exit 1; }
+vgw=${QDN_VERSITYGW:-$PWD/.ci/tmp/versitygw-$VERSITYGW_VERSION/versitygw}
+if [ ! -x "$vgw" ]; then
+  say "installing versitygw $VERSITYGW_VERSION"
+  GOBIN="$(dirname "$vgw")" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+fi
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+go build -o "$work/qdn" ./cmd/qdn
+go build -o "$work/gensite" bench/gensite.go
+site="$work/site"
+if [ "$(cat "$work/site.jobs" 2>/dev/null)" != "$n" ]; then
+  rm -rf "$site" "$work/site.jobs"
+  "$work/gensite" -jobs "$n" -out "$site" >/dev/null
+  echo "$n" >"$work/site.jobs"
+fi
+rm -rf "$site/public" "$work/cache" "$work/s3root"
+mkdir -p "$work/s3root"
+export QDN_CACHE_DIR="$work/cache"
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
+unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 || true
+endpoint="http://127.0.0.1:$PORT"
+"$vgw" --access "$AWS_ACCESS_KEY_ID" --secret "$AWS_SECRET_ACCESS_KEY" --port "127.0.0.1:$PORT" --quiet posix "$work/s3root" >"$work/versitygw.log" 2>&1 &
+vgw_pid=$!
+trap 'kill $vgw_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  aws --endpoint-url "$endpoint" s3 ls >/dev/null 2>&1 && break
+  sleep 0.1
+done
+aws --endpoint-url "$endpoint" s3 mb s3://qdn-million >/dev/null
+if ! grep -q '^  million:' "$site/qdn.yaml"; then
+  cat >>"$site/qdn.yaml" <<YAML
+  million:
+    bucket: qdn-million
+    region: us-east-1
+    endpoint: $endpoint
+YAML
+fi
+sed -i "s|^\(    endpoint: http://127.0.0.1:\)[0-9]*$|\1$PORT|" "$site/qdn.yaml"
+
+step() { # step NAME COMMAND...: runs it under GNU time, samples its memory, prints one line
+  local name=$1
+  shift
+  /usr/bin/time -v "$@" >"$work/out.$name" 2>"$work/time.$name" &
+  local pid=$!
+  : >"$work/rss.$name"
+  while kill -0 "$pid" 2>/dev/null; do
+    local child
+    child=$(pgrep -P "$pid" | head -1 || true)
+    if [ -n "$child" ]; then
+      printf '%s %s\n' "$(date +%T)" "$(awk '/VmRSS/ {print $2}' "/proc/$child/status" 2>/dev/null)" >>"$work/rss.$name"
+    fi
+    sleep 10
+  done
+  wait "$pid" || { cat "$work/time.$name"; exit 1; }
+  awk -v name="$name" '
+    /Elapsed \(wall clock\)/ { n = split($NF, p, ":"); wall = (n == 3) ? p[1]*3600 + p[2]*60 + p[3] : p[1]*60 + p[2] }
+    /User time/ { user = $NF }
+    /System time/ { sys = $NF }
+    /Maximum resident set size/ { rss = $NF }
+    END { printf "%-8s wall %8.2f s  cpu %8.2f s  peak %9d KiB\n", name, wall, user + sys, rss }
+  ' "$work/time.$name"
+}
+qsync=("$work/qdn" sync --site "$site" --env million --allow-dirty --json)
+took() { # NAME: the sync's own account of its steps and requests
+  python3 -c "import json;r=json.load(open('$work/out.$1'));print('  uploaded', r['uploaded'], 'requests', r['requests'], 'took', r.get('took'))"
+}
+
+printf 'jobs=%s cores=%s load: %s\n' "$n" "$(nproc)" "$(uptime | sed 's/.*load average: //')"
+step first "${qsync[@]}"
+took first
+step noop "${qsync[@]}"
+took noop
+rm -rf "$site/public" "$work/cache"
+step clean "$work/qdn" build --site "$site"
+step rebuild "${qsync[@]}"
+took rebuild
+printf 'load after: %s\n' "$(uptime | sed 's/.*load average: //')"
