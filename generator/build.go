@@ -101,17 +101,19 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		afterValidate()
 	}
 	pub := filepath.Join(dir, PublicDir)
-	have, stamps, trusted, kept, err := s.reuse(ctx, pub, cache)
+	have, stamps, trusted, kept, keep, err := s.reuse(ctx, pub, cache)
 	if err != nil {
 		return &Result{Config: s.config()}, err
 	}
+	// The pages at hand: read or trusted (have), or kept.
+	found := len(have) + keep.len()
 	// The privacy check's index needs only the site: make it while the
 	// pages render, when a page of a job is to be rendered. Otherwise the
 	// check makes it if some output needs it, which after a build that
 	// changed nothing none does.
 	var index chan *leakIndex
 	var ready atomic.Pointer[leakIndex]
-	if !skipPrivacyCheck && (cache == nil || len(have) < len(s.LiveJobs())) {
+	if !skipPrivacyCheck && (cache == nil || found < len(s.LiveJobs())) {
 		index = make(chan *leakIndex, 1)
 		go func() {
 			x := newLeakIndex(s, nil)
@@ -134,7 +136,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	var existing, nested map[string]bool
 	var emit func(paths, tokens []string, pages [][]byte) error
 	var batchLeaks []leak
-	if !opt.NoWrite && s.toRender(have) > holdPages {
+	if !opt.NoWrite && s.toRender(found) > holdPages {
 		if existing, nested, err = listOutput(ctx, pub, trusted); err != nil {
 			waitIndex()
 			return &Result{Config: s.config()}, err
@@ -177,7 +179,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	if indexFirst {
 		waitIndex()
 	}
-	out, err := render(ctx, s, have, emit, look)
+	out, err := render(ctx, s, have, keep, emit, look)
 	waitIndex()
 	if err != nil {
 		return fail(err)
@@ -272,17 +274,17 @@ var beforeWrite func(out *Output)
 // skimJob); only tests turn it off, to compare.
 var skimExpired = true
 
-// toRender is how many tracking pages a build that holds have must render.
-// have holds pages of live jobs only (see reuse), one a job: their tokens
-// are unique, or the load failed.
-func (s *Site) toRender(have map[string][]byte) int {
+// toRender is how many tracking pages a build that found pages of found
+// live jobs must render. reuse finds pages of live jobs only, one a job:
+// their tokens are unique, or the load failed.
+func (s *Site) toRender(found int) int {
 	n := 0
 	for _, j := range s.Jobs {
 		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
 			n++
 		}
 	}
-	return n - len(have)
+	return n - found
 }
 
 // config returns the site's configuration, or nil when there is no site.
@@ -299,11 +301,14 @@ func (s *Site) config() *Config {
 // those it read (one it trusted has the stamp its job's entry recorded),
 // and the page directories known to hold nothing else. kept is set, by
 // index in s.Jobs, for each job taken from the cache whose page and page
-// directory it trusted without reading (see cacheFor).
+// directory it trusted without reading (see cacheFor). When public/track
+// too is known to hold nothing else, those pages are not in have, nor
+// their directories in trusted: keep lists them (see keptPages), and is
+// nil otherwise.
 func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have map[string][]byte, stamps map[string]stamp, trusted map[string]bool,
-	kept []bool, err error) {
+	kept []bool, keep *keptPages, err error) {
 	if cache == nil {
-		return map[string][]byte{}, map[string]stamp{}, map[string]bool{}, nil, nil
+		return map[string][]byte{}, map[string]stamp{}, map[string]bool{}, nil, nil, nil
 	}
 	var live []*Job
 	var liveAt []int // the index in s.Jobs of each of live
@@ -358,10 +363,34 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 		}
 	})
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, nil, err
+	}
+	dirs := 0
+	for i := range res {
+		if res[i].trusted {
+			dirs++
+		}
+	}
+	// public/track as the last build left it holds the entries it held
+	// then: when as many as it held are page directories this build
+	// trusts (each of them in it), it holds those and nothing else, and
+	// need not be read either. Its pages this build did not read are then
+	// known to be in public/ as they are, and are kept out of the maps by
+	// path (see keptPages).
+	trackKnown := trackDir && cache.fresh(cache.Track, stampOf(trackInfo)) && dirs == cache.TrackEntries
+	if trackKnown {
+		keep = &keptPages{tokens: make([]string, 0, n), sums: make([]pageSum, 0, n), job: kept}
 	}
 	var again []*Job
 	for i, j := range live {
+		if res[i].ok && res[i].trusted && !res[i].read {
+			kept[liveAt[i]] = true
+			if keep != nil {
+				keep.tokens = append(keep.tokens, j.Token)
+				keep.sums = append(keep.sums, pageSum{j.cached.Page, j.cached.PageStat.Size})
+				continue
+			}
+		}
 		p := TrackPath(j.Token)
 		if res[i].ok {
 			have[p] = res[i].page
@@ -370,17 +399,12 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 			}
 			if res[i].trusted {
 				trusted[path.Dir(p)] = true
-				kept[liveAt[i]] = !res[i].read
 			}
 		} else if j.cached != nil {
 			again = append(again, j)
 		}
 	}
-	// public/track as the last build left it holds the entries it held
-	// then: when as many as it held are page directories this build
-	// trusts (each of them in it), it holds those and nothing else, and
-	// need not be read either.
-	if trackDir && cache.fresh(cache.Track, stampOf(trackInfo)) && len(trusted) == cache.TrackEntries {
+	if trackKnown {
 		trusted["track"] = true
 		trackTrusted.Add(1)
 	}
@@ -394,7 +418,7 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 	if len(again) > 0 {
 		var err error
 		if root, err = openSite(s.Dir); err != nil {
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, nil, err
 		}
 		defer root.Close()
 	}
@@ -433,12 +457,12 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 		*j = *s.slimJob(full, at[i])
 	})
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, nil, err
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, nil, err
 	}
-	return have, stamps, trusted, kept, nil
+	return have, stamps, trusted, kept, keep, nil
 }
 
 // trackTrusted counts the builds that trusted public/track without reading
@@ -479,11 +503,14 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 		}
 		p := TrackPath(j.Token)
 		b, ok := out.files[p]
+		// A page kept (see keptPages) is trusted as one of have is.
+		keptPage := out.kept != nil && out.kept.job[i]
+		ok = ok || keptPage
 		// The page's hash, false when neither its bytes nor its hash
 		// are at hand: the entry then records no page, which the next
 		// build reads again, rather than the hash of nothing.
 		sum := func() ([32]byte, bool) {
-			if h, ok := out.sum(p); ok {
+			if h, ok := out.heldSum(p); ok {
 				return h.sum, true
 			}
 			return sha256.Sum256(b), b != nil
@@ -504,7 +531,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			size := int64(-1)
 			if b != nil {
 				size = int64(len(b))
-			} else if ps, ok := out.sum(p); ok {
+			} else if ps, ok := out.heldSum(p); ok {
 				size = ps.size
 			}
 			if st, err := track.statIn(j.Token, "index.html", false); err == nil && st.Size == size {
@@ -515,7 +542,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			}
 		default:
 			full := filepath.Join(pub, filepath.FromSlash(p))
-			if _, ok := have[p]; ok && j.cached != nil {
+			if _, ok := have[p]; (ok || keptPage) && j.cached != nil {
 				// A page trusted without reading has the stamp
 				// recorded.
 				st, read := stamps[p]
@@ -528,7 +555,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 					e.Page, e.PageStat = h, vet(stampOf(info), started)
 				}
 			}
-			if trusted[path.Dir(p)] && j.cached != nil {
+			if (keptPage || trusted[path.Dir(p)]) && j.cached != nil {
 				e.DirStat = j.cached.DirStat
 			} else if onlyPage(filepath.Dir(full)) {
 				// Listed after writing ended.

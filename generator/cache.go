@@ -54,7 +54,7 @@ import (
 // The cache holds tokens, so it lives outside the site, in the user's cache
 // directory, readable by its owner only.
 
-const cacheVersion = 4
+const cacheVersion = 5
 
 // racyWindow is how much older than a moment T a modification time must be
 // for the file to be known unchanged since T: the clock's tick, plus the
@@ -523,6 +523,8 @@ func CheckCacheDir(dir string) error {
 
 // encodeTo writes the cache file to w, about 64 KB at a time: the file of
 // a million jobs takes 250 MB, which a build need not hold all at once.
+// The entries go in runs of cacheRun, each after its length in bytes, so
+// that a build reads them back in parallel (see decodeCache).
 func (c *buildCache) encodeTo(w io.Writer) error {
 	b := make([]byte, 0, 80<<10)
 	var werr error
@@ -535,41 +537,55 @@ func (c *buildCache) encodeTo(w io.Writer) error {
 	b = binary.AppendUvarint(b, uint64(cacheVersion))
 	b = append(b, c.Key[:]...)
 	b = binary.AppendUvarint(b, uint64(c.jobCount()))
-	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
-	st := func(s stamp) { b = binary.AppendVarint(b, s.Size); b = binary.AppendVarint(b, s.Mtime) }
+	var run []byte
+	str := func(b []byte, s string) []byte { b = binary.AppendUvarint(b, uint64(len(s))); return append(b, s...) }
+	st := func(b []byte, s stamp) []byte {
+		b = binary.AppendVarint(b, s.Size)
+		return binary.AppendVarint(b, s.Mtime)
+	}
 	put := func(e *cacheEntry) {
-		str(e.File)
-		b = append(b, e.Src[:]...)
-		st(e.SrcStat)
-		str(e.ID)
-		str(e.Token)
-		str(e.Service)
-		str(string(e.Status))
-		b = binary.AppendVarint(b, e.Ended)
-		str(e.Private)
-		b = append(b, e.Page[:]...)
-		st(e.PageStat)
-		st(e.DirStat)
+		run = str(run, e.File)
+		run = append(run, e.Src[:]...)
+		run = st(run, e.SrcStat)
+		run = str(run, e.ID)
+		run = str(run, e.Token)
+		run = str(run, e.Service)
+		run = str(run, string(e.Status))
+		run = binary.AppendVarint(run, e.Ended)
+		run = str(run, e.Private)
+		run = append(run, e.Page[:]...)
+		run = st(run, e.PageStat)
+		run = st(run, e.DirStat)
+	}
+	// endRun puts the run in b after its length.
+	endRun := func() {
+		b = binary.AppendUvarint(b, uint64(len(run)))
+		b = append(b, run...)
+		run = run[:0]
 		if len(b) >= 64<<10 {
 			flush()
 		}
 	}
 	if c.stream != nil {
-		chunk := make([]cacheEntry, min(c.stream.n, 4096))
+		chunk := make([]cacheEntry, min(c.stream.n, cacheRun))
 		for start := 0; start < c.stream.n; start += len(chunk) {
 			out := chunk[:min(len(chunk), c.stream.n-start)]
 			c.stream.fill(start, out)
 			for i := range out {
 				put(&out[i])
 			}
+			endRun()
 		}
 	} else {
 		jobs := c.Jobs
 		if !slices.IsSortedFunc(jobs, func(a, b *cacheEntry) int { return strings.Compare(a.File, b.File) }) {
 			jobs = slices.SortedFunc(slices.Values(jobs), func(a, b *cacheEntry) int { return strings.Compare(a.File, b.File) })
 		}
-		for _, e := range jobs {
-			put(e)
+		for start := 0; start < len(jobs); start += cacheRun {
+			for _, e := range jobs[start:min(start+cacheRun, len(jobs))] {
+				put(e)
+			}
+			endRun()
 		}
 	}
 	b = binary.AppendUvarint(b, uint64(len(c.Checked)))
@@ -580,18 +596,22 @@ func (c *buildCache) encodeTo(w io.Writer) error {
 	sort.Strings(outs)
 	for _, p := range outs {
 		h := c.Checked[p]
-		str(p)
+		b = str(b, p)
 		b = append(b, h[:]...)
 		if len(b) >= 64<<10 {
 			flush()
 		}
 	}
-	st(c.Track)
+	b = st(b, c.Track)
 	b = binary.AppendUvarint(b, uint64(c.TrackEntries))
-	st(c.JobsStat)
+	b = st(b, c.JobsStat)
 	flush()
 	return werr
 }
+
+// cacheRun is how many entries of the cache file one run holds (see
+// encodeTo): about 1 MB, decoded by one worker.
+const cacheRun = 4096
 
 // decodeCache decodes the cache file b, which it takes over: the caller
 // must not change b afterwards.
@@ -602,55 +622,16 @@ func decodeCache(b []byte) (*buildCache, bool) {
 	// Every string of the cache is a slice of b itself, which no one
 	// writes again: tens of thousands of strings, no allocation, and no
 	// copy of megabytes.
-	all := unsafe.String(&b[0], len(b))
-	bad := false
-	uvarint := func() uint64 {
-		v, n := binary.Uvarint(b)
-		if n <= 0 {
-			bad = true
-			return 0
-		}
-		b = b[n:]
-		return v
-	}
-	varint := func() int64 {
-		v, n := binary.Varint(b)
-		if n <= 0 {
-			bad = true
-			return 0
-		}
-		b = b[n:]
-		return v
-	}
-	hash := func() (h [32]byte) {
-		if len(b) < 32 {
-			bad = true
-			return h
-		}
-		copy(h[:], b)
-		b = b[32:]
-		return h
-	}
-	str := func() string {
-		n := uvarint()
-		if bad || uint64(len(b)) < n {
-			bad = true
-			return ""
-		}
-		off := len(all) - len(b)
-		b = b[n:]
-		return all[off : off+int(n)]
-	}
-	st := func() stamp { return stamp{Size: varint(), Mtime: varint()} }
-	if uvarint() != cacheVersion || bad {
+	r := &cacheReader{all: unsafe.String(&b[0], len(b)), b: b, end: len(b)}
+	if r.uvarint() != cacheVersion || r.bad {
 		return nil, false
 	}
-	c := &buildCache{Version: cacheVersion, Key: hash()}
-	n := uvarint()
+	c := &buildCache{Version: cacheVersion, Key: r.hash()}
+	n := r.uvarint()
 	// An entry takes at least two hashes and a byte for each of its
 	// thirteen lengths and numbers: a count that the rest cannot hold is
 	// refused before allocating for it.
-	if bad || n > uint64(len(b))/(2*32+13) {
+	if r.bad || n > uint64(len(r.b))/(2*32+13) {
 		return nil, false
 	}
 	// The entries are one allocation, and no map is made of them: a
@@ -658,33 +639,114 @@ func decodeCache(b []byte) (*buildCache, bool) {
 	// them in order (see entriesFor).
 	entries := makeMapped[cacheEntry](int(n))
 	c.Jobs = makeMapped[*cacheEntry](int(n))
-	for i := uint64(0); i < n && !bad; i++ {
-		f := str()
-		if i > 0 && f <= entries[i-1].File {
-			// Written in order, each once: this cache is damaged.
-			bad = true
+	// The runs of entries, found one after the other by their lengths,
+	// and decoded each by one worker.
+	runs := make([]cacheReader, (int(n)+cacheRun-1)/cacheRun)
+	for i := range runs {
+		size := r.uvarint()
+		if r.bad || size > uint64(len(r.b)) {
+			return nil, false
 		}
-		entries[i] = cacheEntry{File: f, Src: hash(), SrcStat: st(), ID: str(), Token: str(), Service: str(), Status: Status(str()),
-			Ended: varint(), Private: str(), Page: hash(), PageStat: st(), DirStat: st()}
-		c.Jobs[i] = &entries[i]
+		runs[i] = cacheReader{all: r.all, b: r.b[:size], end: r.end - len(r.b) + int(size)}
+		r.b = r.b[size:]
 	}
-	n = uvarint()
-	if bad || n > uint64(len(b)) {
+	parallel(len(runs), 0, func(i int) {
+		run, start := &runs[i], i*cacheRun
+		part := entries[start:min(start+cacheRun, int(n))]
+		for k := range part {
+			part[k] = run.entry()
+			if run.bad || k > 0 && part[k].File <= part[k-1].File {
+				// Written in order, each once: this cache is damaged.
+				run.bad = true
+				return
+			}
+			c.Jobs[start+k] = &part[k]
+		}
+		if len(run.b) != 0 {
+			run.bad = true
+		}
+	})
+	for i := range runs {
+		if runs[i].bad || i > 0 && entries[i*cacheRun].File <= entries[i*cacheRun-1].File {
+			return nil, false
+		}
+	}
+	n = r.uvarint()
+	if r.bad || n > uint64(len(r.b)) {
 		return nil, false
 	}
 	c.Checked = make(map[string][32]byte, n)
-	for i := uint64(0); i < n && !bad; i++ {
-		p := str()
-		c.Checked[p] = hash()
+	for i := uint64(0); i < n && !r.bad; i++ {
+		p := r.str()
+		c.Checked[p] = r.hash()
 	}
-	c.Track = st()
-	if n = uvarint(); n > 1<<31 {
-		bad = true
+	c.Track = r.stamp()
+	if n = r.uvarint(); n > 1<<31 {
+		r.bad = true
 	}
 	c.TrackEntries = int(n)
-	c.JobsStat = st()
-	if bad || len(b) != 0 {
+	c.JobsStat = r.stamp()
+	if r.bad || len(r.b) != 0 {
 		return nil, false
 	}
 	return c, true
+}
+
+// cacheReader reads the part b of the cache file all, which ends at the
+// offset end of all. Its strings are slices of all. Once bad, what it
+// reads is zero.
+type cacheReader struct {
+	all string
+	b   []byte
+	end int
+	bad bool
+}
+
+func (r *cacheReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *cacheReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *cacheReader) hash() (h [32]byte) {
+	if len(r.b) < 32 {
+		r.bad = true
+		return h
+	}
+	copy(h[:], r.b)
+	r.b = r.b[32:]
+	return h
+}
+
+func (r *cacheReader) str() string {
+	n := r.uvarint()
+	if r.bad || uint64(len(r.b)) < n {
+		r.bad = true
+		return ""
+	}
+	off := r.end - len(r.b)
+	r.b = r.b[n:]
+	return r.all[off : off+int(n)]
+}
+
+func (r *cacheReader) stamp() stamp { return stamp{Size: r.varint(), Mtime: r.varint()} }
+
+// entry reads one job's entry, its fields in the order encodeTo writes them.
+func (r *cacheReader) entry() cacheEntry {
+	return cacheEntry{File: r.str(), Src: r.hash(), SrcStat: r.stamp(), ID: r.str(), Token: r.str(), Service: r.str(), Status: Status(r.str()),
+		Ended: r.varint(), Private: r.str(), Page: r.hash(), PageStat: r.stamp(), DirStat: r.stamp()}
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,8 +161,23 @@ func TestNoopBuildKeepsCache(t *testing.T) {
 	age()
 	build() // reads back the pages the first build wrote, and trusts them from now on
 	before := cacheFile()
-	if res := build(); res.Changes.Len() != 0 {
+	// The pages it neither read nor wrote are kept apart from the
+	// output's map (see keptPages): all of them.
+	tracking := func(o *generator.Output) int {
+		n := 0
+		for _, p := range o.Paths() {
+			if strings.HasPrefix(p, "track/") {
+				n++
+			}
+		}
+		return n
+	}
+	res := build()
+	if res.Changes.Len() != 0 {
 		t.Fatalf("no-op build changed %v", res.Changes.All())
+	}
+	if n := tracking(res.Output); n == 0 || generator.Kept(res.Output) != n {
+		t.Errorf("no-op build kept %d pages apart; want all %d", generator.Kept(res.Output), n)
 	}
 	if !bytes.Equal(cacheFile(), before) {
 		t.Error("a build that changed nothing rewrote the cache")

@@ -35,7 +35,7 @@ func SetAfterWrite(f func(path string)) (reset func()) {
 // Unread is the number of outputs of o whose bytes the build left in
 // public/.
 func Unread(o *Output) int {
-	n := 0
+	n := o.kept.len()
 	for _, b := range o.files {
 		if b == nil {
 			n++
@@ -43,6 +43,10 @@ func Unread(o *Output) int {
 	}
 	return n
 }
+
+// Kept is the number of tracking pages o lists apart from its map, kept
+// in public/ unread (see keptPages).
+func Kept(o *Output) int { return o.kept.len() }
 
 // SetOutput puts b in o at path p, for tests that add outputs to a render.
 func SetOutput(o *Output, p string, b []byte) { o.files[p] = b }

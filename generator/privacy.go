@@ -1252,7 +1252,8 @@ func checkAll(s *Site, out *Output) (*leakIndex, error) {
 // writes them (see laterPages), listed with nil bytes.
 //
 // An output rendered byte for byte as the last build checked it (see
-// buildCache.Checked) counts as kept. x may be nil: the index is then made
+// buildCache.Checked) counts as kept, and so do the pages out keeps apart
+// from its map (see keptPages). x may be nil: the index is then made
 // only if some output needs it, so a build that changed nothing makes none.
 func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, leaks []leak, cache *buildCache) error {
 	if skipPrivacyCheck {
@@ -1284,10 +1285,12 @@ func checkBuild(s *Site, x *leakIndex, out *Output, kept map[string][]byte, leak
 			parsed = append(parsed, j)
 		}
 	}
-	if len(old) > 0 && len(parsed) > 0 {
+	if len(old)+out.kept.len() > 0 && len(parsed) > 0 {
 		prev := cachedPatterns(s, cache, parsed)
 		fresh := newLeakIndex(&Site{Config: s.Config, Jobs: parsed}, prev.isNew)
 		if len(fresh.pats) > 0 {
+			// The pages kept are old too: listed by path only now.
+			old = append(old, out.kept.sortedPaths()...)
 			keptReads.Add(int64(len(old)))
 			files, err := out.bytesOf(old)
 			if err != nil {

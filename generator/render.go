@@ -43,6 +43,9 @@ type Output struct {
 	// from the stager, as a second map of them by path would cost about
 	// 80 MB at a million pages, at the end of the build.
 	staged map[string]pageSum
+	// kept holds the tracking pages the build kept in public/ without
+	// reading them, which files does not list (see keptPages).
+	kept *keptPages
 	// written is set once the build wrote the output to dir.
 	written bool
 }
@@ -64,6 +67,18 @@ func (o *Output) Sum(p string) (sum [32]byte, size int64, ok bool) {
 
 // sum is Sum as a pageSum.
 func (o *Output) sum(p string) (pageSum, bool) {
+	if s, ok := o.heldSum(p); ok {
+		return s, true
+	}
+	if i, ok := o.kept.find(p); ok {
+		return o.kept.sums[i], true
+	}
+	return pageSum{}, false
+}
+
+// heldSum is sum for a page of files, which the pages kept are not: it
+// does not look among them, which would sort them.
+func (o *Output) heldSum(p string) (pageSum, bool) {
 	if s, ok := o.sums[p]; ok {
 		return s, true
 	}
@@ -90,7 +105,7 @@ func (o *Output) wrote(staged map[string]pageSum) {
 	for p, b := range o.files {
 		if o.later.has(p) {
 			o.sums[p] = o.later.written[o.later.at[p]]
-		} else if _, ok := o.sum(p); !ok && b != nil {
+		} else if _, ok := o.heldSum(p); !ok && b != nil {
 			held = append(held, p)
 		}
 	}
@@ -106,11 +121,26 @@ func (o *Output) wrote(staged map[string]pageSum) {
 }
 
 // Len is the number of output files.
-func (o *Output) Len() int { return len(o.files) }
+func (o *Output) Len() int { return len(o.files) + o.kept.len() }
+
+// TrackingPages is the number of tracking pages in the output, its paths
+// under track/: counted without listing them, which would sort them.
+func (o *Output) TrackingPages() int {
+	n := o.kept.len()
+	for p := range o.files {
+		if strings.HasPrefix(p, "track/") {
+			n++
+		}
+	}
+	return n
+}
 
 // Has reports whether p is an output path.
 func (o *Output) Has(p string) bool {
-	_, ok := o.files[p]
+	if _, ok := o.files[p]; ok {
+		return true
+	}
+	_, ok := o.kept.find(p)
 	return ok
 }
 
@@ -120,6 +150,9 @@ func (o *Output) Has(p string) bool {
 // shared: do not change them.
 func (o *Output) Bytes(p string) ([]byte, error) {
 	b, ok := o.files[p]
+	if !ok {
+		_, ok = o.kept.find(p)
+	}
 	switch {
 	case !ok:
 		return nil, fmt.Errorf("%s is not in the output: %w", p, fs.ErrNotExist)
@@ -189,6 +222,25 @@ func (o *Output) Forget() {
 
 // Paths returns the output paths in sorted order.
 func (o *Output) Paths() []string {
+	files := o.filePaths()
+	if o.kept.len() == 0 {
+		return files
+	}
+	kept := o.kept.sortedPaths()
+	out := make([]string, 0, len(files)+len(kept))
+	for len(files) > 0 && len(kept) > 0 {
+		if files[0] < kept[0] {
+			out, files = append(out, files[0]), files[1:]
+		} else {
+			out, kept = append(out, kept[0]), kept[1:]
+		}
+	}
+	return append(append(out, files...), kept...)
+}
+
+// filePaths returns the paths of files, sorted: every output path but those
+// of the pages kept.
+func (o *Output) filePaths() []string {
 	out := make([]string, 0, len(o.files))
 	for p := range o.files {
 		out = append(out, p)
@@ -429,7 +481,7 @@ func (r *renderer) execInto(b *bytes.Buffer, name string, v *view) ([]byte, erro
 // Render builds every output of the site in memory. It stops soon after
 // ctx is cancelled and returns ctx's error.
 func Render(ctx context.Context, s *Site) (*Output, error) {
-	return render(ctx, s, nil, nil, nil)
+	return render(ctx, s, nil, nil, nil, nil)
 }
 
 // render is Render for a build that already holds some tracking pages, by
@@ -448,13 +500,20 @@ func Render(ctx context.Context, s *Site) (*Output, error) {
 // true once the pages can be checked (a nil index when the build has no
 // check), and false before: the pages rendered then are held, as without
 // look, and checked with the others.
-func render(ctx context.Context, s *Site, have map[string][]byte, emit func(paths, tokens []string, pages [][]byte) error,
+func render(ctx context.Context, s *Site, have map[string][]byte, keep *keptPages, emit func(paths, tokens []string, pages [][]byte) error,
 	look func() (*leakIndex, bool)) (*Output, error) {
 	r, err := newRenderer(s)
 	if err != nil {
 		return nil, err
 	}
-	live := s.LiveJobs()
+	// The live jobs but those whose pages are kept, which the output
+	// lists apart (see keptPages).
+	live := make([]*Job, 0, len(s.Jobs)-keep.len())
+	for i, j := range s.Jobs {
+		if (keep == nil || !keep.job[i]) && j.Live(s.Now, s.Config.Track.ExpireAfter) {
+			live = append(live, j)
+		}
+	}
 	// Room for every output: the tracking pages, the assets and pages, and
 	// /book/, the services, 404.html, robots.txt and index.html.
 	// A batched build adds the pages of its batches once they have all
@@ -464,7 +523,7 @@ func render(ctx context.Context, s *Site, have map[string][]byte, emit func(path
 	if emit != nil {
 		pages = len(have)
 	}
-	out := &Output{files: make(map[string][]byte, pages+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3)}
+	out := &Output{files: make(map[string][]byte, pages+len(s.Assets)+len(s.Pages)+1+len(s.Services)+3), kept: keep}
 	var list ErrorList
 	// A mistake in a template fails every page it renders: it is reported
 	// once, not once per tracking page.

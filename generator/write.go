@@ -154,7 +154,9 @@ func listOutput(ctx context.Context, dir string, trusted map[string]bool) (map[s
 // pages st staged are put in place by renaming; those it found unchanged, like
 // those in current, already hold their bytes.
 func writeListed(ctx context.Context, dir string, out *Output, existing map[string]bool, current map[string][]byte, st *stager) (*Changes, error) {
-	paths := out.Paths()
+	// The pages kept are in public/ as they are, in directories listOutput
+	// did not read: nothing to write.
+	paths := out.filePaths()
 	cleared, err := clearWay(dir, existing, out, paths)
 	if err != nil {
 		return nil, err
@@ -244,7 +246,7 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 		}
 	}
 	for p := range existing {
-		if _, ok := out.files[p]; ok {
+		if out.Has(p) {
 			continue
 		}
 		if cleared[p] {
@@ -280,15 +282,15 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 // out needs a directory (a file named track where track/<token>/ goes):
 // they would be removed at the end anyway, and nothing could be written
 // under them before. It returns them, to be counted as removed. paths are
-// out's, sorted.
+// those of out.files, sorted.
 func clearWay(dir string, existing map[string]bool, out *Output, paths []string) (map[string]bool, error) {
 	var cleared map[string]bool
 	for p := range existing {
-		if _, ok := out.files[p]; ok {
+		if out.Has(p) {
 			continue
 		}
 		i := sort.SearchStrings(paths, p+"/")
-		if i == len(paths) || !strings.HasPrefix(paths[i], p+"/") {
+		if (i == len(paths) || !strings.HasPrefix(paths[i], p+"/")) && !out.kept.under(p) {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
-	"strings"
 	"time"
 
 	"github.com/quickdumpnow/qdn/generator"
@@ -66,20 +65,9 @@ func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.Stderr, "qdn: built %d files (%d tracking pages) in %s: %d added, %d changed, %d removed\n",
-		res.Output.Len(), trackingPages(res.Output), time.Since(start).Round(time.Millisecond),
+		res.Output.Len(), res.Output.TrackingPages(), time.Since(start).Round(time.Millisecond),
 		len(res.Changes.Added), len(res.Changes.Modified), len(res.Changes.Removed))
 	return nil
-}
-
-// trackingPages is the number of tracking pages in out.
-func trackingPages(out *generator.Output) int {
-	n := 0
-	for _, p := range out.Paths() {
-		if strings.HasPrefix(p, "track/") {
-			n++
-		}
-	}
-	return n
 }
 
 // collectLess has the garbage collector run a quarter as often as Go's
