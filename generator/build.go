@@ -212,10 +212,8 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		beforeWrite(out)
 	}
 	var c *Changes
-	var staged map[string]pageSum
 	if st != nil {
 		st.settle(out)
-		staged = st.hashes
 		c, err = writeListed(ctx, pub, out, existing, have, st)
 		if err != nil {
 			st.discard()
@@ -226,7 +224,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	if err != nil {
 		return &Result{Config: s.config(), Output: out}, err
 	}
-	out.wrote(staged)
+	out.wrote()
 	// The moment writing ended: the stamps of the pages written are
 	// recorded when older than it.
 	wrote := clock()
@@ -478,7 +476,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			e.Ended = end.UnixNano()
 		}
 		p := TrackPath(j.Token)
-		b, ok := out.files[p]
+		b, ok := out.page(p)
 		// The page's hash, false when neither its bytes nor its hash
 		// are at hand: the entry then records no page, which the next
 		// build reads again, rather than the hash of nothing.

@@ -41,7 +41,10 @@ type Output struct {
 	// staged holds those of the tracking pages a batched build staged or
 	// found in public/ as they are, by token (see stager): taken over
 	// from the stager, as a second map of them by path would cost about
-	// 80 MB at a million pages, at the end of the build.
+	// 80 MB at a million pages, at the end of the build. They are outputs
+	// as those of files are, with their bytes in public/, but are not in
+	// files: a million paths there would cost about 100 MB more at the
+	// build's peak.
 	staged map[string]pageSum
 }
 
@@ -75,11 +78,10 @@ func (o *Output) sum(p string) (pageSum, bool) {
 }
 
 // wrote records the sums of the pages the build has written to public/:
-// staged holds, by token, those of the tracking pages a batched build
+// o.staged holds, by token, those of the tracking pages a batched build
 // staged, and o.later those of the pages written as rendered again, whose
 // bytes o does not hold; the others are hashed from the bytes o holds.
-func (o *Output) wrote(staged map[string]pageSum) {
-	o.staged = staged
+func (o *Output) wrote() {
 	if o.sums == nil {
 		o.sums = map[string]pageSum{}
 	}
@@ -103,12 +105,27 @@ func (o *Output) wrote(staged map[string]pageSum) {
 }
 
 // Len is the number of output files.
-func (o *Output) Len() int { return len(o.files) }
+func (o *Output) Len() int { return len(o.files) + len(o.staged) }
 
 // Has reports whether p is an output path.
 func (o *Output) Has(p string) bool {
-	_, ok := o.files[p]
+	_, ok := o.page(p)
 	return ok
+}
+
+// page returns the bytes o holds of the output at p, nil when they are in
+// public/, and false when p is not an output path.
+func (o *Output) page(p string) ([]byte, bool) {
+	if b, ok := o.files[p]; ok {
+		return b, true
+	}
+	if len(o.staged) > 0 {
+		if tok, ok := trackToken(p); ok {
+			_, ok := o.staged[tok]
+			return nil, ok
+		}
+	}
+	return nil, false
 }
 
 // Bytes returns the bytes of the output at path p, reading them from
@@ -116,7 +133,7 @@ func (o *Output) Has(p string) bool {
 // not in the output is an error wrapping fs.ErrNotExist. The bytes are
 // shared: do not change them.
 func (o *Output) Bytes(p string) ([]byte, error) {
-	b, ok := o.files[p]
+	b, ok := o.page(p)
 	switch {
 	case !ok:
 		return nil, fmt.Errorf("%s is not in the output: %w", p, fs.ErrNotExist)
@@ -169,9 +186,12 @@ func (o *Output) Forget() {
 
 // Paths returns the output paths in sorted order.
 func (o *Output) Paths() []string {
-	out := make([]string, 0, len(o.files))
+	out := make([]string, 0, o.Len())
 	for p := range o.files {
 		out = append(out, p)
+	}
+	for tok := range o.staged {
+		out = append(out, TrackPath(tok))
 	}
 	sort.Strings(out)
 	return out

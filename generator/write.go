@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -159,8 +160,21 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 	if err != nil {
 		return nil, err
 	}
-	results := make([]int, len(paths))
-	errs := make([]error, len(paths))
+	// A byte a path, and the errors apart: at a million pages, an int and
+	// an error a path would cost 24 MB at the build's peak.
+	results := make([]uint8, len(paths))
+	var (
+		mu     sync.Mutex
+		failed []pathError
+	)
+	fail := func(i int, err error) {
+		if err == nil {
+			return
+		}
+		mu.Lock()
+		failed = append(failed, pathError{i, err})
+		mu.Unlock()
+	}
 	var made sync.Map
 	od := openOutDir(dir)
 	defer od.close()
@@ -176,8 +190,8 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 				return
 			}
 			if r, ok := st.staged(p); ok {
-				results[i] = r
-				errs[i] = os.Rename(target+tmpPrefix, target)
+				results[i] = uint8(r)
+				fail(i, os.Rename(target+tmpPrefix, target))
 				if afterWrite != nil {
 					afterWrite(p)
 				}
@@ -190,12 +204,14 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 				// A page the build trusted without reading is gone
 				// from public/: its bytes are not at hand to write
 				// again.
-				errs[i] = fmt.Errorf("%s was removed from %s during the build; run the build again", p, dir)
+				fail(i, fmt.Errorf("%s was removed from %s during the build; run the build again", p, dir))
 				return
 			}
 			b := buffers.Get().(*bytes.Buffer)
 			defer buffers.Put(b)
-			if page, errs[i] = out.later.again(p, b); errs[i] != nil {
+			var err error
+			if page, err = out.later.again(p, b); err != nil {
+				fail(i, err)
 				return
 			}
 		}
@@ -211,7 +227,7 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 		parent := path.Dir(p)
 		if _, ok := made.Load(parent); !ok {
 			if err := od.mkdir(parent); err != nil {
-				errs[i] = err
+				fail(i, err)
 				return
 			}
 			made.Store(parent, true)
@@ -220,21 +236,44 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 			// Nothing to replace: write in place. A file cut short by
 			// a killed build differs from its page, so the next
 			// build replaces it.
-			errs[i] = od.writeNew(p, page)
+			fail(i, od.writeNew(p, page))
 		} else {
-			errs[i] = writeFileAtomic(target, page)
+			fail(i, writeFileAtomic(target, page))
 		}
 		if afterWrite != nil {
 			afterWrite(p)
 		}
 	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if len(failed) > 0 {
+		// In the order of the paths, as each was found.
+		slices.SortFunc(failed, func(a, b pathError) int { return a.i - b.i })
+		errs := make([]error, len(failed))
+		for k, f := range failed {
+			errs[k] = f.err
+		}
+		return nil, errors.Join(errs...)
 	}
 	if cancelled != nil {
 		return nil, cancelled
 	}
+	// Sized first: grown by appending, the lists of a million pages
+	// would pass through twice their size.
+	var nAdded, nModified int
+	for _, r := range results {
+		switch r {
+		case added:
+			nAdded++
+		case modified:
+			nModified++
+		}
+	}
 	c := &Changes{}
+	if nAdded > 0 {
+		c.Added = make([]string, 0, nAdded)
+	}
+	if nModified > 0 {
+		c.Modified = make([]string, 0, nModified)
+	}
 	for i, p := range paths {
 		switch results[i] {
 		case added:
@@ -244,7 +283,7 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 		}
 	}
 	for p := range existing {
-		if _, ok := out.files[p]; ok {
+		if out.Has(p) {
 			continue
 		}
 		if cleared[p] {
@@ -276,6 +315,12 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 	return c, nil
 }
 
+// pathError is the error of writing the i-th path.
+type pathError struct {
+	i   int
+	err error
+}
+
 // clearWay removes the files of dir that are none of out's and stand where
 // out needs a directory (a file named track where track/<token>/ goes):
 // they would be removed at the end anyway, and nothing could be written
@@ -284,7 +329,7 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 func clearWay(dir string, existing map[string]bool, out *Output, paths []string) (map[string]bool, error) {
 	var cleared map[string]bool
 	for p := range existing {
-		if _, ok := out.files[p]; ok {
+		if out.Has(p) {
 			continue
 		}
 		i := sort.SearchStrings(paths, p+"/")
@@ -378,14 +423,11 @@ func (st *stager) unchanged(p string) bool {
 
 // settle adds the pages st staged or found as they are to out, which the
 // batches left without them (see render), once the privacy check has
-// passed. Their sums stay in st.hashes, by token, which the output takes
-// over (see Output.wrote).
+// passed: out takes over st.hashes, by token, which lists them with their
+// sums (see Output.staged). In public/ once the build is written, they are
+// read from there when asked (see Output.Bytes).
 func (st *stager) settle(out *Output) {
-	for tok := range st.hashes {
-		// In public/ once the build is written, and read from there when
-		// asked (see Output.Bytes).
-		out.files[TrackPath(tok)] = nil
-	}
+	out.staged = st.hashes
 }
 
 // stage compares each page with public/ and writes beside its place the
