@@ -139,7 +139,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 			waitIndex()
 			return &Result{Config: s.config()}, err
 		}
-		st = newStager(pub, existing)
+		st = newStager(pub, existing, s.toRender(have))
 		emit = func(paths, tokens []string, pages [][]byte) error {
 			if x := waitIndex(); x != nil {
 				files := make(map[string][]byte, len(paths))

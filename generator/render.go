@@ -45,7 +45,7 @@ type Output struct {
 	// as those of files are, with their bytes in public/, but are not in
 	// files: a million paths there would cost about 100 MB more at the
 	// build's peak.
-	staged map[string]pageSum
+	staged []stagedPage
 }
 
 // pageSum is the SHA-256 and size of a page's bytes.
@@ -68,11 +68,8 @@ func (o *Output) sum(p string) (pageSum, bool) {
 	if s, ok := o.sums[p]; ok {
 		return s, true
 	}
-	if len(o.staged) > 0 {
-		if tok, ok := trackToken(p); ok {
-			s, ok := o.staged[tok]
-			return s, ok
-		}
+	if sp, ok := findStaged(o.staged, p); ok {
+		return pageSum{sp.sum, int64(sp.size)}, true
 	}
 	return pageSum{}, false
 }
@@ -119,13 +116,8 @@ func (o *Output) page(p string) ([]byte, bool) {
 	if b, ok := o.files[p]; ok {
 		return b, true
 	}
-	if len(o.staged) > 0 {
-		if tok, ok := trackToken(p); ok {
-			_, ok := o.staged[tok]
-			return nil, ok
-		}
-	}
-	return nil, false
+	_, ok := findStaged(o.staged, p)
+	return nil, ok
 }
 
 // Bytes returns the bytes of the output at path p, reading them from
@@ -190,8 +182,8 @@ func (o *Output) Paths() []string {
 	for p := range o.files {
 		out = append(out, p)
 	}
-	for tok := range o.staged {
-		out = append(out, TrackPath(tok))
+	for _, sp := range o.staged {
+		out = append(out, TrackPath(sp.tok))
 	}
 	sort.Strings(out)
 	return out
