@@ -370,6 +370,11 @@ type stager struct {
 	// token about 80 MB where the slice takes 56. The output takes it
 	// over (see Output.staged).
 	pages []stagedPage
+	// n is how many pages the build renders, the length pages is made
+	// with as the first batch is staged: not before, when the privacy
+	// check's index, which the first batch waits for, is being made, and
+	// the build holds the most it will hold.
+	n int
 	// before holds public/ and public/track when they existed before the
 	// build, which discard then leaves.
 	before map[string]bool
@@ -389,7 +394,7 @@ type stagedPage struct {
 // newStager returns a stager of the pages of a build over public/ at dir,
 // which holds the files in existing, for n pages to render.
 func newStager(dir string, existing map[string]bool, n int) *stager {
-	st := &stager{dir: dir, existing: existing, pages: make([]stagedPage, 0, n), before: map[string]bool{}}
+	st := &stager{dir: dir, existing: existing, n: n, before: map[string]bool{}}
 	for _, d := range []string{dir, filepath.Join(dir, "track")} {
 		if _, err := os.Lstat(d); err == nil {
 			st.before[d] = true
@@ -502,6 +507,9 @@ func (st *stager) stage(ctx context.Context, paths, tokens []string, pages [][]b
 			_ = os.Remove(filepath.Dir(target))
 		}
 	})
+	if st.pages == nil {
+		st.pages = make([]stagedPage, 0, max(st.n, len(tokens)))
+	}
 	for i, tok := range tokens {
 		if results[i] >= 0 {
 			st.pages = append(st.pages, stagedPage{tok: tok, sum: sums[i].sum, size: uint32(sums[i].size), same: results[i] == same})
