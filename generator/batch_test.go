@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -416,5 +417,64 @@ func TestBuildKnowsSums(t *testing.T) {
 				time.Sleep(100 * time.Millisecond) // past the cache's racy window
 			}
 		})
+	}
+}
+
+// TestBatchedOutputListsPagesByToken checks that the output of a batched
+// build lists its tracking pages without a path of each in its map of
+// pages (at a million pages, that map cost about 100 MB at the build's
+// peak), and still gives each: in Paths and Len, to Has, and to Bytes as
+// public/ holds it.
+func TestBatchedOutputListsPagesByToken(t *testing.T) {
+	dir := genSite(t, 40)
+	res, err := batched(t.Context(), t, dir, generator.Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := res.Output
+	for _, p := range generator.HeldPaths(out) {
+		if strings.HasPrefix(p, "track/") {
+			t.Errorf("the output's map of pages holds %s; want the tracking pages listed by token only", p)
+		}
+	}
+	paths := out.Paths()
+	if len(paths) != out.Len() {
+		t.Errorf("Len() = %d; Paths() lists %d", out.Len(), len(paths))
+	}
+	if !slices.IsSorted(paths) {
+		t.Errorf("Paths() is not sorted: %v", paths)
+	}
+	want := tree(t, filepath.Join(dir, generator.PublicDir))
+	files := 0
+	for p := range want {
+		if !strings.HasSuffix(p, "/") {
+			files++
+		}
+	}
+	if len(paths) != files {
+		t.Errorf("Paths() lists %d paths; public/ holds %d files", len(paths), files)
+	}
+	track := 0
+	for _, p := range paths {
+		if strings.HasPrefix(p, "track/") {
+			track++
+		}
+		if !out.Has(p) {
+			t.Errorf("Has(%s) = false; want true", p)
+		}
+		b, err := out.Bytes(p)
+		if err != nil {
+			t.Errorf("Bytes(%s): %v", p, err)
+			continue
+		}
+		if string(b) != want[p] {
+			t.Errorf("Bytes(%s) differs from public/", p)
+		}
+	}
+	if track == 0 {
+		t.Error("Paths() lists no tracking page")
+	}
+	if out.Has("track/nosuchtoken/index.html") {
+		t.Error("Has(track/nosuchtoken/index.html) = true; want false")
 	}
 }

@@ -141,7 +141,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 			waitIndex()
 			return &Result{Config: s.config()}, err
 		}
-		st = newStager(pub, existing)
+		st = newStager(pub, existing, s.toRender(found))
 		emit = func(paths, tokens []string, pages [][]byte) error {
 			if x := waitIndex(); x != nil {
 				files := make(map[string][]byte, len(paths))
@@ -214,10 +214,8 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 		beforeWrite(out)
 	}
 	var c *Changes
-	var staged map[string]pageSum
 	if st != nil {
 		st.settle(out)
-		staged = st.hashes
 		c, err = writeListed(ctx, pub, out, existing, have, st)
 		if err != nil {
 			st.discard()
@@ -228,7 +226,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	if err != nil {
 		return &Result{Config: s.config(), Output: out}, err
 	}
-	out.wrote(staged)
+	out.wrote()
 	// The moment writing ended: the stamps of the pages written are
 	// recorded when older than it.
 	wrote := clock()
@@ -502,7 +500,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			e.Ended = end.UnixNano()
 		}
 		p := TrackPath(j.Token)
-		b, ok := out.files[p]
+		b, ok := out.heldPage(p)
 		// A page kept (see keptPages) is trusted as one of have is.
 		keptPage := out.kept != nil && out.kept.job[i]
 		ok = ok || keptPage

@@ -672,7 +672,9 @@ func decodeCache(b []byte) (*buildCache, bool) {
 		}
 	}
 	n = r.uvarint()
-	if r.bad || n > uint64(len(r.b)) {
+	// Each entry takes at least a length byte and a hash: a damaged count
+	// is refused before the map is sized by it.
+	if r.bad || n > uint64(len(r.b))/33 {
 		return nil, false
 	}
 	c.Checked = make(map[string][32]byte, n)

@@ -120,3 +120,13 @@ func ReadJobsAgain(ctx context.Context, s *Site) error {
 	}
 	return nil
 }
+
+// HeldPaths returns the output paths o keeps in its map of pages, which a
+// batched build's tracking pages are not in (see Output.staged).
+func HeldPaths(o *Output) []string {
+	var out []string
+	for p := range o.files {
+		out = append(out, p)
+	}
+	return out
+}

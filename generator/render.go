@@ -41,8 +41,11 @@ type Output struct {
 	// staged holds those of the tracking pages a batched build staged or
 	// found in public/ as they are, by token (see stager): taken over
 	// from the stager, as a second map of them by path would cost about
-	// 80 MB at a million pages, at the end of the build.
-	staged map[string]pageSum
+	// 80 MB at a million pages, at the end of the build. They are outputs
+	// as those of files are, with their bytes in public/, but are not in
+	// files: a million paths there would cost about 100 MB more at the
+	// build's peak.
+	staged []stagedPage
 	// kept holds the tracking pages the build kept in public/ without
 	// reading them, which files does not list (see keptPages).
 	kept *keptPages
@@ -82,22 +85,18 @@ func (o *Output) heldSum(p string) (pageSum, bool) {
 	if s, ok := o.sums[p]; ok {
 		return s, true
 	}
-	if len(o.staged) > 0 {
-		if tok, ok := trackToken(p); ok {
-			s, ok := o.staged[tok]
-			return s, ok
-		}
+	if sp, ok := findStaged(o.staged, p); ok {
+		return pageSum{sp.sum, int64(sp.size)}, true
 	}
 	return pageSum{}, false
 }
 
 // wrote records the sums of the pages the build has written to public/:
-// staged holds, by token, those of the tracking pages a batched build
+// o.staged holds, by token, those of the tracking pages a batched build
 // staged, and o.later those of the pages written as rendered again, whose
 // bytes o does not hold; the others are hashed from the bytes o holds.
-func (o *Output) wrote(staged map[string]pageSum) {
+func (o *Output) wrote() {
 	o.written = true
-	o.staged = staged
 	if o.sums == nil {
 		o.sums = map[string]pageSum{}
 	}
@@ -121,12 +120,12 @@ func (o *Output) wrote(staged map[string]pageSum) {
 }
 
 // Len is the number of output files.
-func (o *Output) Len() int { return len(o.files) + o.kept.len() }
+func (o *Output) Len() int { return len(o.files) + len(o.staged) + o.kept.len() }
 
 // TrackingPages is the number of tracking pages in the output, its paths
 // under track/: counted without listing them, which would sort them.
 func (o *Output) TrackingPages() int {
-	n := o.kept.len()
+	n := len(o.staged) + o.kept.len()
 	for p := range o.files {
 		if strings.HasPrefix(p, "track/") {
 			n++
@@ -137,11 +136,28 @@ func (o *Output) TrackingPages() int {
 
 // Has reports whether p is an output path.
 func (o *Output) Has(p string) bool {
-	if _, ok := o.files[p]; ok {
-		return true
+	_, ok := o.page(p)
+	return ok
+}
+
+// page returns the bytes o holds of the output at p, nil when they are in
+// public/, and false when p is not an output path.
+func (o *Output) page(p string) ([]byte, bool) {
+	if b, ok := o.heldPage(p); ok {
+		return b, true
 	}
 	_, ok := o.kept.find(p)
-	return ok
+	return nil, ok
+}
+
+// heldPage is page for the outputs but the pages kept: it does not look
+// among them, which would sort them.
+func (o *Output) heldPage(p string) ([]byte, bool) {
+	if b, ok := o.files[p]; ok {
+		return b, true
+	}
+	_, ok := findStaged(o.staged, p)
+	return nil, ok
 }
 
 // Bytes returns the bytes of the output at path p, reading them from
@@ -149,10 +165,7 @@ func (o *Output) Has(p string) bool {
 // not in the output is an error wrapping fs.ErrNotExist. The bytes are
 // shared: do not change them.
 func (o *Output) Bytes(p string) ([]byte, error) {
-	b, ok := o.files[p]
-	if !ok {
-		_, ok = o.kept.find(p)
-	}
+	b, ok := o.page(p)
 	switch {
 	case !ok:
 		return nil, fmt.Errorf("%s is not in the output: %w", p, fs.ErrNotExist)
@@ -212,7 +225,7 @@ func (o *Output) Dir() string {
 // each page once more, such as qdn sync, then holds only the paths. An
 // output that was not written to public/ is left as it is.
 func (o *Output) Forget() {
-	if o.dir == "" {
+	if !o.written {
 		return
 	}
 	for p := range o.files {
@@ -238,12 +251,15 @@ func (o *Output) Paths() []string {
 	return append(append(out, files...), kept...)
 }
 
-// filePaths returns the paths of files, sorted: every output path but those
-// of the pages kept.
+// filePaths returns the paths of files and of the pages staged, sorted:
+// every output path but those of the pages kept.
 func (o *Output) filePaths() []string {
-	out := make([]string, 0, len(o.files))
+	out := make([]string, 0, len(o.files)+len(o.staged))
 	for p := range o.files {
 		out = append(out, p)
+	}
+	for _, sp := range o.staged {
+		out = append(out, TrackPath(sp.tok))
 	}
 	sort.Strings(out)
 	return out

@@ -271,7 +271,12 @@ func (s *Site) slimJob(j *Job, at int) *Job {
 		k.Service = sv.Slug
 	}
 	if end := j.EndedAt(); !end.IsZero() {
-		k.History = []Event{{Status: j.Status, At: end}}
+		if n := end.UnixNano(); n != 0 && time.Unix(0, n).Equal(end) {
+			k.end = n
+		} else {
+			// Out of what nanoseconds since 1970 can hold.
+			k.History = []Event{{Status: j.Status, At: end}}
+		}
 	}
 	if len(j.Private) > 0 {
 		k.Private = make([]PrivateField, len(j.Private))

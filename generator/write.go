@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -138,7 +140,9 @@ func listOutput(ctx context.Context, dir string, trusted map[string]bool) (map[s
 			// outside the site, and writing could go through it.
 			return os.Remove(p)
 		}
-		existing[rel] = true
+		// A copy: rel is the end of p, the file's whole path, which as a
+		// key would be held whole, about 30 bytes a page more.
+		existing[strings.Clone(rel)] = true
 		return nil
 	})
 	if err := ctx.Err(); err != nil {
@@ -161,8 +165,21 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 	if err != nil {
 		return nil, err
 	}
-	results := make([]int, len(paths))
-	errs := make([]error, len(paths))
+	// A byte a path, and the errors apart: at a million pages, an int and
+	// an error a path would cost 24 MB at the build's peak.
+	results := make([]uint8, len(paths))
+	var (
+		mu     sync.Mutex
+		failed []pathError
+	)
+	fail := func(i int, err error) {
+		if err == nil {
+			return
+		}
+		mu.Lock()
+		failed = append(failed, pathError{i, err})
+		mu.Unlock()
+	}
 	var made sync.Map
 	od := openOutDir(dir)
 	defer od.close()
@@ -178,8 +195,8 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 				return
 			}
 			if r, ok := st.staged(p); ok {
-				results[i] = r
-				errs[i] = os.Rename(target+tmpPrefix, target)
+				results[i] = uint8(r)
+				fail(i, os.Rename(target+tmpPrefix, target))
 				if afterWrite != nil {
 					afterWrite(p)
 				}
@@ -192,12 +209,14 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 				// A page the build trusted without reading is gone
 				// from public/: its bytes are not at hand to write
 				// again.
-				errs[i] = fmt.Errorf("%s was removed from %s during the build; run the build again", p, dir)
+				fail(i, fmt.Errorf("%s was removed from %s during the build; run the build again", p, dir))
 				return
 			}
 			b := buffers.Get().(*bytes.Buffer)
 			defer buffers.Put(b)
-			if page, errs[i] = out.later.again(p, b); errs[i] != nil {
+			var err error
+			if page, err = out.later.again(p, b); err != nil {
+				fail(i, err)
 				return
 			}
 		}
@@ -213,7 +232,7 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 		parent := path.Dir(p)
 		if _, ok := made.Load(parent); !ok {
 			if err := od.mkdir(parent); err != nil {
-				errs[i] = err
+				fail(i, err)
 				return
 			}
 			made.Store(parent, true)
@@ -222,21 +241,44 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 			// Nothing to replace: write in place. A file cut short by
 			// a killed build differs from its page, so the next
 			// build replaces it.
-			errs[i] = od.writeNew(p, page)
+			fail(i, od.writeNew(p, page))
 		} else {
-			errs[i] = writeFileAtomic(target, page)
+			fail(i, writeFileAtomic(target, page))
 		}
 		if afterWrite != nil {
 			afterWrite(p)
 		}
 	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if len(failed) > 0 {
+		// In the order of the paths, as each was found.
+		slices.SortFunc(failed, func(a, b pathError) int { return a.i - b.i })
+		errs := make([]error, len(failed))
+		for k, f := range failed {
+			errs[k] = f.err
+		}
+		return nil, errors.Join(errs...)
 	}
 	if cancelled != nil {
 		return nil, cancelled
 	}
+	// Sized first: grown by appending, the lists of a million pages
+	// would pass through twice their size.
+	var nAdded, nModified int
+	for _, r := range results {
+		switch r {
+		case added:
+			nAdded++
+		case modified:
+			nModified++
+		}
+	}
 	c := &Changes{}
+	if nAdded > 0 {
+		c.Added = make([]string, 0, nAdded)
+	}
+	if nModified > 0 {
+		c.Modified = make([]string, 0, nModified)
+	}
 	for i, p := range paths {
 		switch results[i] {
 		case added:
@@ -278,6 +320,12 @@ func writeListed(ctx context.Context, dir string, out *Output, existing map[stri
 	return c, nil
 }
 
+// pathError is the error of writing the i-th path.
+type pathError struct {
+	i   int
+	err error
+}
+
 // clearWay removes the files of dir that are none of out's and stand where
 // out needs a directory (a file named track where track/<token>/ goes):
 // they would be removed at the end anyway, and nothing could be written
@@ -314,32 +362,61 @@ func clearWay(dir string, existing map[string]bool, out *Output, paths []string)
 type stager struct {
 	dir      string
 	existing map[string]bool
-	// hashes gets the SHA-256 and size of every page staged or found in
+	// pages gets the SHA-256 and size of every page staged or found in
 	// public/ as it is, by its job's token, for the cache and the Output
-	// (see settle). The pages staged are those of hashes not in same;
-	// putting one in place adds it, or modifies it when it is in
-	// existing. Keyed by the token the job holds anyway, not by the
-	// page's path, and one map, not one more of the pages staged: at a
-	// million pages, each path held while the pages render costs 48 MB
-	// and each map about 80 MB. The output takes it over (see
-	// Output.wrote).
-	hashes map[string]pageSum
-	// same holds the tokens of the pages public/ already holds as they
-	// are.
-	same map[string]bool
+	// (see settle); sorted by token by then. Putting a page staged in
+	// place adds it, or modifies it when it is in existing. By the token
+	// the job holds anyway, not by the page's path, and in one slice made
+	// as long as the pages to render, not in maps: at a million pages,
+	// each path held while the pages render costs 48 MB, and a map by
+	// token about 80 MB where the slice takes 56. The output takes it
+	// over (see Output.staged).
+	pages []stagedPage
+	// n is how many pages the build renders, the length pages is made
+	// with as the first batch is staged: not before, when the privacy
+	// check's index, which the first batch waits for, is being made, and
+	// the build holds the most it will hold.
+	n int
 	// before holds public/ and public/track when they existed before the
 	// build, which discard then leaves.
 	before map[string]bool
 }
 
-func newStager(dir string, existing map[string]bool) *stager {
-	st := &stager{dir: dir, existing: existing, hashes: map[string]pageSum{}, same: map[string]bool{}, before: map[string]bool{}}
+// stagedPage is a tracking page a stager staged, or found in public/ as it
+// is (same), with the SHA-256 and size of its bytes. The size is a uint32,
+// which keeps the struct at 56 bytes: stage refuses a page of 4 GiB or more,
+// which no tracking page comes near.
+type stagedPage struct {
+	tok  string
+	sum  [32]byte
+	size uint32
+	same bool
+}
+
+// newStager returns a stager of the pages of a build over public/ at dir,
+// which holds the files in existing, for n pages to render.
+func newStager(dir string, existing map[string]bool, n int) *stager {
+	st := &stager{dir: dir, existing: existing, n: n, before: map[string]bool{}}
 	for _, d := range []string{dir, filepath.Join(dir, "track")} {
 		if _, err := os.Lstat(d); err == nil {
 			st.before[d] = true
 		}
 	}
 	return st
+}
+
+// findStaged returns the page of pages, sorted by token, at the output
+// path p, and false when p is not a tracking page there.
+func findStaged(pages []stagedPage, p string) (*stagedPage, bool) {
+	tok, ok := trackToken(p)
+	if !ok || len(pages) == 0 {
+		return nil, false
+	}
+	i, ok := slices.BinarySearchFunc(pages, tok, func(sp stagedPage, tok string) int { return strings.Compare(sp.tok, tok) })
+	if !ok {
+		return nil, false
+	}
+	return &pages[i], true
 }
 
 // trackToken returns the token of the tracking page at the output path p,
@@ -357,13 +434,10 @@ func trackToken(p string) (string, bool) {
 }
 
 // staged returns what putting the page at p in place does (added or
-// modified), and false when st did not stage it.
+// modified), and false when st did not stage it. st is settled.
 func (st *stager) staged(p string) (int, bool) {
-	tok, ok := trackToken(p)
-	if !ok {
-		return 0, false
-	}
-	if _, ok := st.hashes[tok]; !ok || st.same[tok] {
+	sp, ok := findStaged(st.pages, p)
+	if !ok || sp.same {
 		return 0, false
 	}
 	if st.existing[p] {
@@ -373,21 +447,20 @@ func (st *stager) staged(p string) (int, bool) {
 }
 
 // unchanged reports whether st found the page at p in public/ as it is.
+// st is settled.
 func (st *stager) unchanged(p string) bool {
-	tok, ok := trackToken(p)
-	return ok && st.same[tok]
+	sp, ok := findStaged(st.pages, p)
+	return ok && sp.same
 }
 
-// settle adds the pages st staged or found as they are to out, which the
-// batches left without them (see render), once the privacy check has
-// passed. Their sums stay in st.hashes, by token, which the output takes
-// over (see Output.wrote).
+// settle sorts the pages st staged or found as they are by token, and adds
+// them to out, which the batches left without them (see render), once the
+// privacy check has passed: out takes them over, with their sums (see
+// Output.staged). In public/ once the build is written, they are read from
+// there when asked (see Output.Bytes).
 func (st *stager) settle(out *Output) {
-	for tok := range st.hashes {
-		// In public/ once the build is written, and read from there when
-		// asked (see Output.Bytes).
-		out.files[TrackPath(tok)] = nil
-	}
+	slices.SortFunc(st.pages, func(a, b stagedPage) int { return strings.Compare(a.tok, b.tok) })
+	out.staged = st.pages
 }
 
 // stage compares each page with public/ and writes beside its place the
@@ -402,6 +475,10 @@ func (st *stager) stage(ctx context.Context, paths, tokens []string, pages [][]b
 	// Eight at a time: writing is mostly waiting on the file system.
 	cancelled := parallelCtx(ctx, len(paths), 8, func(i int) {
 		p := paths[i]
+		if uint64(len(pages[i])) > math.MaxUint32 {
+			errs[i] = fmt.Errorf("%s: the page is %d bytes, more than a build writes", p, len(pages[i]))
+			return
+		}
 		sums[i] = pageSum{sha256.Sum256(pages[i]), int64(len(pages[i]))}
 		target := filepath.Join(st.dir, filepath.FromSlash(p))
 		r := added
@@ -432,12 +509,12 @@ func (st *stager) stage(ctx context.Context, paths, tokens []string, pages [][]b
 			_ = os.Remove(filepath.Dir(target))
 		}
 	})
+	if st.pages == nil {
+		st.pages = make([]stagedPage, 0, max(st.n, len(tokens)))
+	}
 	for i, tok := range tokens {
 		if results[i] >= 0 {
-			st.hashes[tok] = sums[i]
-		}
-		if results[i] == same {
-			st.same[tok] = true
+			st.pages = append(st.pages, stagedPage{tok: tok, sum: sums[i].sum, size: uint32(sums[i].size), same: results[i] == same})
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -449,11 +526,14 @@ func (st *stager) stage(ctx context.Context, paths, tokens []string, pages [][]b
 // discard removes what stage wrote, and the page directories it made for
 // it when nothing else is in them.
 func (st *stager) discard() {
-	for tok := range st.hashes {
-		p := TrackPath(tok)
-		r, ok := st.staged(p)
-		if !ok {
+	for _, sp := range st.pages {
+		if sp.same {
 			continue
+		}
+		p := TrackPath(sp.tok)
+		r := added
+		if st.existing[p] {
+			r = modified
 		}
 		target := filepath.Join(st.dir, filepath.FromSlash(p))
 		_ = os.Remove(target + tmpPrefix)
@@ -462,7 +542,7 @@ func (st *stager) discard() {
 			_ = os.Remove(filepath.Dir(target))
 		}
 	}
-	st.hashes, st.same = map[string]pageSum{}, map[string]bool{}
+	st.pages = nil
 	for _, d := range []string{filepath.Join(st.dir, "track"), st.dir} {
 		if !st.before[d] {
 			_ = os.Remove(d)
