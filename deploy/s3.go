@@ -184,21 +184,10 @@ const multipartFrom = 16 << 20
 
 // Put implements Bucket.
 func (b *S3) Put(ctx context.Context, key string, body []byte, h generator.Headers) (string, error) {
-	b.puts.Add(1)
 	if len(body) < multipartFrom {
-		out, err := b.client.PutObject(ctx, &s3.PutObjectInput{
-			Bucket:        aws.String(b.bucket),
-			Key:           aws.String(key),
-			Body:          bytes.NewReader(body),
-			ContentLength: aws.Int64(int64(len(body))),
-			ContentType:   aws.String(h.ContentType),
-			CacheControl:  aws.String(h.CacheControl),
-		})
-		if err != nil {
-			return "", err
-		}
-		return etag(out.ETag), nil
+		return b.PutFrom(ctx, key, bytes.NewReader(body), int64(len(body)), h)
 	}
+	b.puts.Add(1)
 	out, err := b.tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket:        aws.String(b.bucket),
 		Key:           aws.String(key),
