@@ -805,13 +805,14 @@ var (
 )
 
 // writeAll writes the objects of c.writes from from to to, Concurrency at
-// a time, each ETag at its index in etags, and reports every one that
-// failed.
+// a time, each ETag at its index in etags, and reports how many failed and
+// the first of them (see shownErrors).
 func (s *Syncer) writeAll(ctx context.Context, c change, from, to int, etags []string, done *applied) error {
 	group := c.writes[from:to]
 	var (
-		mu   sync.Mutex
-		errs []error
+		mu     sync.Mutex
+		errs   []error
+		failed int
 	)
 	g := new(errgroup.Group)
 	g.SetLimit(max(1, s.Concurrency))
@@ -826,7 +827,10 @@ func (s *Syncer) writeAll(ctx context.Context, c change, from, to int, etags []s
 			if err != nil {
 				// An interruption is reported once below, not per key.
 				if ctx.Err() == nil {
-					errs = append(errs, err)
+					failed++
+					if len(errs) < shownErrors {
+						errs = append(errs, err)
+					}
 				}
 				return nil
 			}
@@ -843,11 +847,19 @@ func (s *Syncer) writeAll(ctx context.Context, c change, from, to int, etags []s
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, fmt.Errorf("interrupted after %d %ss: %w", done.written, c.verb, context.Cause(ctx)))
 	}
-	if len(errs) > 1 {
+	switch {
+	case failed > len(errs):
+		return fmt.Errorf("%d of %d %ss failed, the first %d of them:\n%w", failed, len(group), c.verb, len(errs), errors.Join(errs...))
+	case len(errs) > 1:
 		return fmt.Errorf("%d of %d %ss failed:\n%w", len(errs), len(group), c.verb, errors.Join(errs...))
 	}
 	return errors.Join(errs...)
 }
+
+// shownErrors is how many of the writes that failed a sync reports, and
+// keeps: a bucket that refuses a million uploads (its disk full) is one
+// message of some lines, not a million, held at some KB each.
+const shownErrors = 10
 
 // nextManifest returns the manifest of the bucket once p is applied, given
 // the ETag of each of p.Uploads, all of them written. It is the manifest p was planned against,

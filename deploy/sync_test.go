@@ -1256,3 +1256,38 @@ func testFilesOfUnwrittenOutput(t *testing.T, e *env) {
 		}
 	}
 }
+
+// failPut is a bucket that refuses every object but qdn's state, as one
+// whose disk is full would.
+type failPut struct{ deploy.Bucket }
+
+func (f failPut) Put(ctx context.Context, key string, body []byte, h generator.Headers) (string, error) {
+	if strings.Contains(key, "/"+deploy.StateDir) {
+		return f.Bucket.Put(ctx, key, body, h)
+	}
+	return "", errors.New("InsufficientStorage: No space left on device")
+}
+
+// TestSyncReportsFirstFailures syncs 30 files to a bucket that refuses
+// them all: the error counts the 30 and names the first 10 only.
+func TestSyncReportsFirstFailures(t *testing.T) { onEachS3(t, testSyncReportsFirstFailures) }
+
+func testSyncReportsFirstFailures(t *testing.T, e *env) {
+	s, _ := e.syncer()
+	ctx := context.Background()
+	release := lock(t, s, "test")
+	defer release(ctx)
+	p, err := plan(t, s, manyFiles(30, ""), planOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Bucket = failPut{s.Bucket}
+	_, err = s.Apply(ctx, p, deploy.Deploy{Commit: "abc123"})
+	if err == nil {
+		t.Fatal("sync to a bucket that refuses every upload succeeded")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "30 of 30 uploads failed, the first 10 of them") || strings.Count(msg, "No space left") != 10 {
+		t.Errorf("error of 30 refused uploads:\n%s\nwant their count and the first 10", msg)
+	}
+}
