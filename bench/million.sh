@@ -14,7 +14,8 @@
 #            content changed, nothing uploaded
 #
 # WORKDIR should be on disk: the site, public/ and the bucket of a million
-# jobs take about 25 GB and 5 million inodes. A site already generated in
+# jobs take about 25 GB and 5 million inodes, which the script checks are
+# free before it starts. A site already generated in
 # WORKDIR/site for the same N is used as it is (delete it to generate it
 # again). Only public tools: Go, bash, GNU time, awk, the AWS CLI (to make
 # the bucket).
@@ -23,16 +24,18 @@ cd "$(dirname "$0")/.."
 work=${1:?usage: bench/million.sh WORKDIR [N]}
 n=${2:-1000000}
 PORT=${PORT:-17392}
-VERSITYGW_VERSION=v1.8.0
 say() { printf 'bench: %s\n' "$*" >&2; }
-command -v aws >/dev/null || { say "the AWS CLI is missing (pip install awscli): it makes the bucket"; exit 1; }
-vgw=${QDN_VERSITYGW:-$PWD/.ci/tmp/versitygw-$VERSITYGW_VERSION/versitygw}
-if [ ! -x "$vgw" ]; then
-  say "installing versitygw $VERSITYGW_VERSION"
-  GOBIN="$(dirname "$vgw")" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
-fi
+. bench/versitygw.sh
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
+# About 25 KB a job: its file, its page and its directory in public/, and
+# its object in the bucket. A disk that fills halfway leaves a run that says
+# nothing of the end of a sync.
+free=$(df -Pk "$work" | awk 'NR == 2 { print $4 }')
+if [ "$free" -lt $((n * 25)) ]; then
+  say "$work has $((free / 1024)) MB free; $n jobs need about $((n * 25 / 1024)) MB"
+  exit 1
+fi
 go build -o "$work/qdn" ./cmd/qdn
 go build -o "$work/gensite" bench/gensite.go
 site="$work/site"
@@ -42,18 +45,8 @@ if [ "$(cat "$work/site.jobs" 2>/dev/null)" != "$n" ]; then
   echo "$n" >"$work/site.jobs"
 fi
 rm -rf "$site/public" "$work/cache" "$work/s3root"
-mkdir -p "$work/s3root"
 export QDN_CACHE_DIR="$work/cache"
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
-unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 || true
-endpoint="http://127.0.0.1:$PORT"
-"$vgw" --access "$AWS_ACCESS_KEY_ID" --secret "$AWS_SECRET_ACCESS_KEY" --port "127.0.0.1:$PORT" --quiet posix "$work/s3root" >"$work/versitygw.log" 2>&1 &
-vgw_pid=$!
-trap 'kill $vgw_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  aws --endpoint-url "$endpoint" s3 ls >/dev/null 2>&1 && break
-  sleep 0.1
-done
+start_versitygw "$work"
 aws --endpoint-url "$endpoint" s3 mb s3://qdn-million >/dev/null
 if ! grep -q '^  million:' "$site/qdn.yaml"; then
   cat >>"$site/qdn.yaml" <<YAML

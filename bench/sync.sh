@@ -19,18 +19,12 @@ cd "$(dirname "$0")/.."
 N=${N:-10000}
 PORT=${PORT:-17391}
 TOOLS=${TOOLS:-qdn aws s3deploy}
-VERSITYGW_VERSION=v1.8.0
 out=${OUT:-bench/out} # OUT: elsewhere, e.g. on /dev/shm for a large site
 say() { printf 'bench: %s\n' "$*" >&2; }
 
 has() { [[ " $TOOLS " == *" $1 "* ]]; }
-command -v aws >/dev/null || { say "the AWS CLI is missing (pip install awscli): it makes the buckets"; exit 1; }
 command -v python3 >/dev/null || { say "python3 is missing"; exit 1; }
-vgw=${QDN_VERSITYGW:-$PWD/.ci/tmp/versitygw-$VERSITYGW_VERSION/versitygw}
-if [ ! -x "$vgw" ]; then
-  say "installing versitygw $VERSITYGW_VERSION"
-  GOBIN="$(dirname "$vgw")" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
-fi
+. bench/versitygw.sh
 
 rm -rf "$out"
 mkdir -p "$out/s3root" "$out/_site"
@@ -40,18 +34,9 @@ go build -o "$out/list" bench/list.go
 (cd bench/s3deploy && go build -o "$out/s3deploy" github.com/bep/s3deploy/v2)
 qdn="$out/qdn"
 
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
-unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 || true
 # A build cache of this run only: the first build fills it.
 export QDN_CACHE_DIR="$out/cache"
-endpoint="http://127.0.0.1:$PORT"
-"$vgw" --access "$AWS_ACCESS_KEY_ID" --secret "$AWS_SECRET_ACCESS_KEY" --port "127.0.0.1:$PORT" --quiet posix "$out/s3root" >"$out/versitygw.log" 2>&1 &
-vgw_pid=$!
-trap 'kill $vgw_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  aws --endpoint-url "$endpoint" s3 ls >/dev/null 2>&1 && break
-  sleep 0.1
-done
+start_versitygw "$out"
 awss3() { aws --endpoint-url "$endpoint" s3 "$@"; }
 awss3 mb s3://qdn-bench >/dev/null
 awss3 mb s3://aws-bench >/dev/null
