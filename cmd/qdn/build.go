@@ -79,14 +79,14 @@ func (c *BuildCommand) Run(ctx context.Context, args []string) error {
 // (see generator.Build), and what a build holds at once (about 90 MB at
 // 100,000 jobs) then stays near that.
 //
-// What a build must hold grows with its jobs (about 900 bytes a job: the
+// What a build must hold grows with its jobs (650 to 800 bytes a job: the
 // job, the privacy check's index, the path and hash of its page), and past
-// some 350,000 jobs it nears 360 MiB: a fixed limit would then have the
+// some 450,000 jobs it nears 360 MiB: a fixed limit would then have the
 // collector run nearly all the time. So the limit follows the heap live
 // after each collection: an eighth more than it, and 64 MiB for a batch of
 // pages, when that passes 360 MiB. An eighth, not a quarter: every byte
 // above the live heap is a byte of the build's peak (a million jobs hold
-// about 900 MB), and a collection then comes about every three batches
+// about 750 MB), and a collection then comes about every three batches
 // instead of six. GOGC and GOMEMLIMIT, when set, decide; qdn serve, which
 // lives on, keeps the defaults. The returned function stops the following.
 func collectLess() (stop func()) {
