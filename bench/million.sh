@@ -13,11 +13,12 @@
 #   rebuild  qdn sync after that clean build: every page written anew, no
 #            content changed, nothing uploaded
 #
-# WORKDIR should be on disk: the site, public/ and the bucket of a million
-# jobs take about 25 GB and 5 million inodes, which the script checks are
-# free before it starts. A site already generated in
-# WORKDIR/site for the same N is used as it is (delete it to generate it
-# again). Only public tools: Go, bash, GNU time, awk, the AWS CLI (to make
+# WORKDIR should be on disk. On ext4 a million jobs take about 4 GB for the
+# site, 9 GB for public/ and 16 GB for the bucket (a directory, a file and
+# its attributes an object), and the script checks they are free before it
+# starts. BUCKET_DIR puts the bucket elsewhere (a tmpfs, where it takes about
+# 9 GB of memory). A site already generated in WORKDIR/site for the same N
+# is used as it is (delete it to generate it again). Only public tools: Go, bash, GNU time, awk, the AWS CLI (to make
 # the bucket).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,25 +29,38 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 . bench/versitygw.sh
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
-# About 25 KB a job: its file, its page and its directory in public/, and
-# its object in the bucket. A disk that fills halfway leaves a run that says
-# nothing of the end of a sync.
-free=$(df -Pk "$work" | awk 'NR == 2 { print $4 }')
-if [ "$free" -lt $((n * 25)) ]; then
-  say "$work has $((free / 1024)) MB free; $n jobs need about $((n * 25 / 1024)) MB"
-  exit 1
+bucket=${BUCKET_DIR:-$work/s3root}
+site="$work/site"
+rm -rf "$site/public" "$work/cache" "$bucket/qdn-million"
+mkdir -p "$bucket"
+# Room, in KB a job: 4 for the site (when not generated yet), 9 for
+# public/, 16 for the bucket. A disk that fills halfway leaves a run that
+# says nothing of the end of a sync.
+need_site=4
+[ "$(cat "$work/site.jobs" 2>/dev/null)" = "$n" ] && need_site=0
+room() { df -Pk "$1" | awk 'NR == 2 { print $4 }'; }
+device() { df -P "$1" | awk 'NR == 2 { print $1 }'; }
+check_room() { # DIR KB_A_JOB
+  if [ "$(room "$1")" -lt $(($2 * n)) ]; then
+    say "$1 has $(($(room "$1") / 1024)) MB free; $n jobs need about $(($2 * n / 1024)) MB there"
+    exit 1
+  fi
+}
+if [ "$(device "$work")" = "$(device "$bucket")" ]; then
+  check_room "$work" $((need_site + 9 + 16))
+else
+  check_room "$work" $((need_site + 9))
+  check_room "$bucket" 16
 fi
 go build -o "$work/qdn" ./cmd/qdn
 go build -o "$work/gensite" bench/gensite.go
-site="$work/site"
 if [ "$(cat "$work/site.jobs" 2>/dev/null)" != "$n" ]; then
   rm -rf "$site" "$work/site.jobs"
   "$work/gensite" -jobs "$n" -out "$site" >/dev/null
   echo "$n" >"$work/site.jobs"
 fi
-rm -rf "$site/public" "$work/cache" "$work/s3root"
 export QDN_CACHE_DIR="$work/cache"
-start_versitygw "$work"
+start_versitygw "$work" "$bucket"
 aws --endpoint-url "$endpoint" s3 mb s3://qdn-million >/dev/null
 if ! grep -q '^  million:' "$site/qdn.yaml"; then
   cat >>"$site/qdn.yaml" <<YAML

@@ -3,7 +3,8 @@
 # the benchmark's credentials.
 #
 #   . bench/versitygw.sh
-#   start_versitygw DIR    # serves DIR/s3root; sets endpoint, stops it on exit
+#   start_versitygw DIR [ROOT]  # serves ROOT (default DIR/s3root), logs to
+#                               # DIR; sets endpoint, stops it on exit
 
 VERSITYGW_VERSION=v1.8.0
 command -v aws >/dev/null || { printf 'bench: the AWS CLI is missing (pip install awscli): it makes the buckets\n' >&2; exit 1; }
@@ -15,10 +16,11 @@ fi
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 || true
 
-start_versitygw() { # DIR
-  mkdir -p "$1/s3root"
+start_versitygw() { # DIR [ROOT]
+  local root=${2:-$1/s3root}
+  mkdir -p "$root"
   endpoint="http://127.0.0.1:$PORT"
-  "$vgw" --access "$AWS_ACCESS_KEY_ID" --secret "$AWS_SECRET_ACCESS_KEY" --port "127.0.0.1:$PORT" --quiet posix "$1/s3root" >"$1/versitygw.log" 2>&1 &
+  "$vgw" --access "$AWS_ACCESS_KEY_ID" --secret "$AWS_SECRET_ACCESS_KEY" --port "127.0.0.1:$PORT" --quiet posix "$root" >"$1/versitygw.log" 2>&1 &
   vgw_pid=$!
   trap 'kill $vgw_pid 2>/dev/null || true' EXIT
   for _ in $(seq 100); do
