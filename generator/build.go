@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -296,8 +297,9 @@ func (s *Site) config() *Config {
 // reuse reads back the pages of the jobs taken from the cache. A page that
 // is missing or differs from what the cache recorded makes its job parsed
 // and rendered again. It returns the pages by output path, the stamps of
-// those it read (one it trusted has the stamp its job's entry recorded),
-// and the page directories known to hold nothing else. kept is set, by
+// those it read (one it trusted has the stamp its job's entry recorded) and
+// of the page directories it listed, and the page directories known to
+// hold nothing else. kept is set, by
 // index in s.Jobs, for each job taken from the cache whose page and page
 // directory it trusted without reading (see cacheFor). When public/track
 // too is known to hold nothing else, those pages are not in have, nor
@@ -332,6 +334,10 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 		trusted bool
 		read    bool
 		ok      bool
+		// listed is set when the page directory was trusted on its
+		// listing, not its stamp; dirStat is its stamp then.
+		listed  bool
+		dirStat stamp
 	}
 	res := makeMapped[found](len(live))
 	// A public/track that is not a directory (a link to one, say) is
@@ -343,21 +349,44 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 	defer track.close()
 	err = parallelCtx(ctx, len(live), 0, func(i int) {
 		e := live[i].cached
-		if e == nil || e.Page == ([32]byte{}) {
+		if e == nil || e.Page == ([32]byte{}) || !trackDir {
 			return
 		}
-		if st, err := track.statIn(e.Token, "index.html", false); err == nil && trackDir && cache.fresh(e.PageStat, st) {
+		// The page directory, trusted when as the last build left it.
+		dirStat, err := track.stat(e.Token, false)
+		if err != nil {
+			return
+		}
+		dirTrusted := cache.fresh(e.DirStat, dirStat)
+		dir := filepath.Join(pub, "track", e.Token)
+		var dirInfo fs.FileInfo
+		if !dirTrusted {
+			// One that is not a directory (a link to one, say) is none
+			// of qdn's making, and the write removes it with the page
+			// in it: the page is made again.
+			if dirInfo, err = os.Lstat(dir); err != nil || !dirInfo.IsDir() {
+				return
+			}
+		}
+		if st, err := track.statIn(e.Token, "index.html", false); err == nil && cache.fresh(e.PageStat, st) {
 			// As the last build left it: trust it without reading.
 			res[i] = found{stat: e.PageStat, ok: true}
 		} else {
-			b, st, err := readOutput(filepath.Join(pub, filepath.FromSlash(TrackPath(e.Token))))
+			b, st, err := readOutput(filepath.Join(dir, "index.html"))
 			if err != nil || sha256.Sum256(b) != e.Page {
 				return
 			}
 			res[i] = found{page: b, stat: st, read: true, ok: true}
 		}
-		if st, err := track.stat(e.Token, false); err == nil && trackDir && cache.fresh(e.DirStat, st) {
+		if dirTrusted {
 			res[i].trusted = true
+		} else if onlyPage(dir) {
+			// The directories the last build wrote in its last few
+			// milliseconds have no stamp (see vet): each is listed,
+			// once its stamp is taken, and is then known as well.
+			// Without it, the first build after a clean build would
+			// read all of public/track for a few hundred pages.
+			res[i].trusted, res[i].listed, res[i].dirStat = true, true, stampOf(dirInfo)
 		}
 	})
 	if err != nil {
@@ -381,7 +410,7 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 	}
 	var again []*Job
 	for i, j := range live {
-		if res[i].ok && res[i].trusted && !res[i].read {
+		if res[i].ok && res[i].trusted && !res[i].read && !res[i].listed {
 			kept[liveAt[i]] = true
 			if keep != nil {
 				keep.tokens = append(keep.tokens, j.Token)
@@ -397,6 +426,9 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 			}
 			if res[i].trusted {
 				trusted[path.Dir(p)] = true
+			}
+			if res[i].listed {
+				stamps[path.Dir(p)] = res[i].dirStat
 			}
 		} else if j.cached != nil {
 			again = append(again, j)
@@ -553,7 +585,10 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 					e.Page, e.PageStat = h, vet(stampOf(info), started)
 				}
 			}
-			if (keptPage || trusted[path.Dir(p)]) && j.cached != nil {
+			if st, listed := stamps[path.Dir(p)]; listed && trusted[path.Dir(p)] {
+				// Listed by reuse, after the build began.
+				e.DirStat = vet(st, started)
+			} else if (keptPage || trusted[path.Dir(p)]) && j.cached != nil {
 				e.DirStat = j.cached.DirStat
 			} else if onlyPage(filepath.Dir(full)) {
 				// Listed after writing ended.

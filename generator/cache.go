@@ -47,7 +47,8 @@ import (
 // as of the moment it began reading; the pages it writes, and their
 // directories, as of the moment it finished writing. So a build records the
 // stamps of all but the pages it wrote in its last few milliseconds, and
-// the next build trusts them: only the public/ tree changing while a build
+// the next build trusts them (it reads those few pages again, and lists
+// their directories): only the public/ tree changing while a build
 // writes it, by another hand and within one tick of qdn's own write of the
 // same file, goes unseen.
 //

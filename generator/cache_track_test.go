@@ -42,6 +42,18 @@ func TestCacheTrustsTrackOnlyUnchanged(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, nil},
+		{"file added beside a page", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "public/track", token, "stray.html"), "x")
+		}, []string{"track/" + token + "/stray.html"}},
+		{"page directory replaced by a link to its copy", func(t *testing.T, dir string) {
+			page := filepath.Join(dir, "public/track", token)
+			if err := os.Rename(page, filepath.Join(dir, "page-copy")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(dir, "page-copy"), page); err != nil {
+				t.Fatal(err)
+			}
+		}, nil},
 		{"job removed", func(t *testing.T, dir string) {
 			// Its page directory stays in public/track, unchanged.
 			os.Remove(filepath.Join(dir, "jobs/JOB-20261121-001.yaml"))
@@ -82,6 +94,44 @@ func TestCacheTrustsTrackOnlyUnchanged(t *testing.T) {
 				t.Errorf("build after: changes %v", res.Changes.All())
 			}
 		})
+	}
+}
+
+// TestCacheListsPageDirectoryWithoutStamp changes the stamp of one page
+// directory, as the pages a build writes in its last few milliseconds have
+// none recorded: the rebuild lists that directory alone, finds its page
+// alone in it, and still trusts public/track and keeps the other pages
+// unread; the build after it trusts the directory's new stamp.
+func TestCacheListsPageDirectoryWithoutStamp(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	opt := settledCache(t, dir, generator.TrackTrusted, "read public/track")
+	res, err := generator.Build(t.Context(), dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := generator.Kept(res.Output)
+	// Setting its time moves its change time, which its stamp holds.
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(filepath.Join(dir, "public/track/amjmobezssjp5pia4iukcejbpm"), old, old)
+	time.Sleep(100 * time.Millisecond) // past the racy window
+	for _, step := range []struct {
+		name string
+		kept int
+	}{{"rebuild", all - 1}, {"build after", all}} {
+		before := generator.TrackTrusted()
+		res, err := generator.Build(t.Context(), dir, opt)
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if res.Changes.Len() != 0 {
+			t.Errorf("%s: changes %v", step.name, res.Changes.All())
+		}
+		if generator.TrackTrusted() == before {
+			t.Errorf("%s read all of public/track", step.name)
+		}
+		if got := generator.Kept(res.Output); got != step.kept {
+			t.Errorf("%s kept %d pages unread; want %d", step.name, got, step.kept)
+		}
 	}
 }
 
