@@ -677,7 +677,9 @@ func trackRecord(old *buildCache, track string, wrote int64) (stamp, int) {
 	if old != nil && old.fresh(old.Track, now) {
 		return old.Track, old.TrackEntries
 	}
-	if now = dirStamp(now, wrote); now == (stamp{}) {
+	if s := dirStamp(now, wrote); s != (stamp{}) {
+		now = s
+	} else if now = settle(track, now); now == (stamp{}) {
 		return stamp{}, 0
 	}
 	// Listed after the stat: an entry made or removed in between shows
@@ -692,6 +694,37 @@ func trackRecord(old *buildCache, track string, wrote int64) (stamp, int) {
 		return stamp{}, 0
 	}
 	return now, len(names)
+}
+
+// settle returns the stamp s of the directory dir, which changed in the
+// last tick of writing, as known at a moment past its racy window (see vet),
+// once that moment has come, or none when it changed meanwhile. A listing
+// of dir read after settle returned is known as of that moment. A clean
+// build makes the last page directory in public/track in its last few
+// milliseconds: without waiting them out, the next build would read the
+// whole of public/track again. A window wider than 50 ms (a coarse file
+// system) is not waited for.
+func settle(dir string, s stamp) stamp {
+	w := racyWindow(s.Mtime)
+	if w > int64(50*time.Millisecond) {
+		return stamp{}
+	}
+	// The clock moves a tick at a time, and can lag a busy machine's by
+	// more than one: a few tries, each past the next tick, none longer
+	// than twice the window (a time ahead of the clock is not waited
+	// for).
+	for range 3 {
+		known := clock().UnixNano()
+		if s.Mtime < known-w {
+			info, err := os.Lstat(dir)
+			if err != nil || !info.IsDir() || stampOf(info) != s {
+				return stamp{}
+			}
+			return dirStamp(s, known)
+		}
+		time.Sleep(time.Duration(min(s.Mtime+w-known+1+clockTick(), 2*w)))
+	}
+	return stamp{}
 }
 
 // onlyPage reports whether the page directory dir holds index.html and

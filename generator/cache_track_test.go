@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,6 +114,83 @@ func TestCacheListsPageDirectoryWithoutStamp(t *testing.T) {
 	// Setting its time moves its change time, which its stamp holds.
 	old := time.Now().Add(-time.Minute)
 	os.Chtimes(filepath.Join(dir, "public/track/amjmobezssjp5pia4iukcejbpm"), old, old)
+	time.Sleep(100 * time.Millisecond) // past the racy window
+	for _, step := range []struct {
+		name string
+		kept int
+	}{{"rebuild", all - 1}, {"build after", all}} {
+		before := generator.TrackTrusted()
+		res, err := generator.Build(t.Context(), dir, opt)
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if res.Changes.Len() != 0 {
+			t.Errorf("%s: changes %v", step.name, res.Changes.All())
+		}
+		if generator.TrackTrusted() == before {
+			t.Errorf("%s read all of public/track", step.name)
+		}
+		if got := generator.Kept(res.Output); got != step.kept {
+			t.Errorf("%s kept %d pages unread; want %d", step.name, got, step.kept)
+		}
+	}
+}
+
+// TestCacheFirstRebuildTrustsTrack rebuilds right after a clean build,
+// which made public/track's last page directory, and wrote its last pages,
+// in its last few milliseconds: the clean build waits out public/track's
+// racy window before recording its stamp, and the rebuild lists only the
+// page directories that have none, so it reads neither public/track nor
+// any page it need not.
+func TestCacheFirstRebuildTrustsTrack(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	os.RemoveAll(filepath.Join(dir, "public"))
+	opt := generator.Options{Now: testNow, CacheDir: t.TempDir()}
+	if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+		t.Fatal(err)
+	}
+	before := generator.TrackTrusted()
+	res, err := generator.Build(t.Context(), dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changes.Len() != 0 {
+		t.Errorf("changes %v", res.Changes.All())
+	}
+	if generator.TrackTrusted() == before {
+		t.Error("the first rebuild after a clean build read all of public/track")
+	}
+}
+
+// TestCacheListsPageRewrittenInLastTick rewrites one page, in a page
+// directory that stays, in the tick in which its build ended writing: the
+// page and its directory get no stamp, public/track keeps its own, and the
+// next build lists that directory alone and keeps every other page unread.
+func TestCacheListsPageRewrittenInLastTick(t *testing.T) {
+	dir := copySite(t, exampleSite)
+	opt := settledCache(t, dir, generator.TrackTrusted, "read public/track")
+	res, err := generator.Build(t.Context(), dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := generator.Kept(res.Output)
+	job := filepath.Join(dir, "jobs/JOB-20261121-001.yaml")
+	b, err := os.ReadFile(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, job, strings.Replace(string(b), "crew: Sergio", "crew: Ana", 1))
+	// Reading begins, and writing ends, in the tick the page gets.
+	m := time.Now()
+	reset := generator.SetClock(func() time.Time { return m })
+	res, err = generator.Build(t.Context(), dir, opt)
+	reset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"track/amjmobezssjp5pia4iukcejbpm/index.html"}; !cmp.Equal(res.Changes.All(), want) {
+		t.Fatalf("changes %v; want %v", res.Changes.All(), want)
+	}
 	time.Sleep(100 * time.Millisecond) // past the racy window
 	for _, step := range []struct {
 		name string
