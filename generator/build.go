@@ -568,7 +568,7 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 				e.PageStat = vet(st, wrote)
 			}
 			if st, err := track.stat(j.Token, false); err == nil && !nested[path.Dir(p)] {
-				e.DirStat = vet(st, wrote)
+				e.DirStat = dirStamp(st, wrote)
 			}
 		default:
 			full := filepath.Join(pub, filepath.FromSlash(p))
@@ -587,13 +587,13 @@ func (s *Site) cacheFor(old *buildCache, key [32]byte, pub string, out *Output, 
 			}
 			if st, listed := stamps[path.Dir(p)]; listed && trusted[path.Dir(p)] {
 				// Listed by reuse, after the build began.
-				e.DirStat = vet(st, started)
+				e.DirStat = dirStamp(st, started)
 			} else if (keptPage || trusted[path.Dir(p)]) && j.cached != nil {
 				e.DirStat = j.cached.DirStat
 			} else if onlyPage(filepath.Dir(full)) {
 				// Listed after writing ended.
 				if info, err := os.Lstat(filepath.Dir(full)); err == nil {
-					e.DirStat = vet(stampOf(info), wrote)
+					e.DirStat = dirStamp(stampOf(info), wrote)
 				}
 			}
 		}
