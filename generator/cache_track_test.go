@@ -98,44 +98,6 @@ func TestCacheTrustsTrackOnlyUnchanged(t *testing.T) {
 	}
 }
 
-// TestCacheListsPageDirectoryWithoutStamp changes the stamp of one page
-// directory, as the pages a build writes in its last few milliseconds have
-// none recorded: the rebuild lists that directory alone, finds its page
-// alone in it, and still trusts public/track and keeps the other pages
-// unread; the build after it trusts the directory's new stamp.
-func TestCacheListsPageDirectoryWithoutStamp(t *testing.T) {
-	dir := copySite(t, exampleSite)
-	opt := settledCache(t, dir, generator.TrackTrusted, "read public/track")
-	res, err := generator.Build(t.Context(), dir, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := generator.Kept(res.Output)
-	// Setting its time moves its change time, which its stamp holds.
-	old := time.Now().Add(-time.Minute)
-	os.Chtimes(filepath.Join(dir, "public/track/amjmobezssjp5pia4iukcejbpm"), old, old)
-	time.Sleep(100 * time.Millisecond) // past the racy window
-	for _, step := range []struct {
-		name string
-		kept int
-	}{{"rebuild", all - 1}, {"build after", all}} {
-		before := generator.TrackTrusted()
-		res, err := generator.Build(t.Context(), dir, opt)
-		if err != nil {
-			t.Fatalf("%s: %v", step.name, err)
-		}
-		if res.Changes.Len() != 0 {
-			t.Errorf("%s: changes %v", step.name, res.Changes.All())
-		}
-		if generator.TrackTrusted() == before {
-			t.Errorf("%s read all of public/track", step.name)
-		}
-		if got := generator.Kept(res.Output); got != step.kept {
-			t.Errorf("%s kept %d pages unread; want %d", step.name, got, step.kept)
-		}
-	}
-}
-
 // TestCacheFirstRebuildTrustsTrack rebuilds right after a clean build,
 // which made public/track's last page directory, and wrote its last pages,
 // in its last few milliseconds: the clean build waits out public/track's
@@ -162,54 +124,106 @@ func TestCacheFirstRebuildTrustsTrack(t *testing.T) {
 	}
 }
 
-// TestCacheListsPageRewrittenInLastTick rewrites one page, in a page
-// directory that stays, in the tick in which its build ended writing: the
-// page and its directory get no stamp, public/track keeps its own, and the
-// next build lists that directory alone and keeps every other page unread.
-func TestCacheListsPageRewrittenInLastTick(t *testing.T) {
+// TestCacheListsPageDirectoryWithoutStamp leaves one page directory
+// without the stamp the cache recorded: the rebuild lists that directory
+// alone, finds its page alone in it, and still trusts public/track and
+// keeps the other pages unread; the build after it trusts the directory's
+// new stamp.
+func TestCacheListsPageDirectoryWithoutStamp(t *testing.T) {
+	const page = "public/track/amjmobezssjp5pia4iukcejbpm"
+	for _, tc := range []struct {
+		name    string
+		unstamp func(t *testing.T, dir string, opt generator.Options)
+	}{
+		{"its time set", func(t *testing.T, dir string, opt generator.Options) {
+			// Setting its time moves its change time, which its stamp
+			// holds.
+			old := time.Now().Add(-time.Minute)
+			os.Chtimes(filepath.Join(dir, page), old, old)
+		}},
+		{"its page rewritten in the tick writing ended", func(t *testing.T, dir string, opt generator.Options) {
+			// The directory stays, and public/track keeps its stamp.
+			job := filepath.Join(dir, "jobs/JOB-20261121-001.yaml")
+			b, err := os.ReadFile(job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, job, strings.Replace(string(b), "crew: Sergio", "crew: Ana", 1))
+			// Reading begins, and writing ends, in the tick the page
+			// gets.
+			m := time.Now()
+			reset := generator.SetClock(func() time.Time { return m })
+			res, err := generator.Build(t.Context(), dir, opt)
+			reset()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"track/amjmobezssjp5pia4iukcejbpm/index.html"}; !cmp.Equal(res.Changes.All(), want) {
+				t.Fatalf("changes %v; want %v", res.Changes.All(), want)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copySite(t, exampleSite)
+			opt := settledCache(t, dir, generator.TrackTrusted, "read public/track")
+			res, err := generator.Build(t.Context(), dir, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := generator.Kept(res.Output)
+			tc.unstamp(t, dir, opt)
+			time.Sleep(100 * time.Millisecond) // past the racy window
+			for _, step := range []struct {
+				name string
+				kept int
+			}{{"rebuild", all - 1}, {"build after", all}} {
+				before := generator.TrackTrusted()
+				res, err := generator.Build(t.Context(), dir, opt)
+				if err != nil {
+					t.Fatalf("%s: %v", step.name, err)
+				}
+				if res.Changes.Len() != 0 {
+					t.Errorf("%s: changes %v", step.name, res.Changes.All())
+				}
+				if generator.TrackTrusted() == before {
+					t.Errorf("%s read all of public/track", step.name)
+				}
+				if got := generator.Kept(res.Output); got != step.kept {
+					t.Errorf("%s kept %d pages unread; want %d", step.name, got, step.kept)
+				}
+			}
+		})
+	}
+}
+
+// TestCacheListedDirectoryChangedDuringBuild lists a page directory whose
+// stamp the cache does not hold, then adds a file to it while the build
+// still runs, after it listed the directory and well before writing ends:
+// the stamp the build records for the directory must be the one it listed,
+// not the one it finds at the end, so that the build after it lists the
+// directory again and removes the file.
+func TestCacheListedDirectoryChangedDuringBuild(t *testing.T) {
 	dir := copySite(t, exampleSite)
 	opt := settledCache(t, dir, generator.TrackTrusted, "read public/track")
-	res, err := generator.Build(t.Context(), dir, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := generator.Kept(res.Output)
-	job := filepath.Join(dir, "jobs/JOB-20261121-001.yaml")
-	b, err := os.ReadFile(job)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, job, strings.Replace(string(b), "crew: Sergio", "crew: Ana", 1))
-	// Reading begins, and writing ends, in the tick the page gets.
-	m := time.Now()
-	reset := generator.SetClock(func() time.Time { return m })
-	res, err = generator.Build(t.Context(), dir, opt)
+	page := filepath.Join(dir, "public/track/amjmobezssjp5pia4iukcejbpm")
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(page, old, old) // its stamp is no longer the one recorded
+	time.Sleep(100 * time.Millisecond)
+	stray := filepath.Join(page, "stray.html")
+	reset := generator.SetBeforeWrite(func() {
+		write(t, stray, "x")
+		time.Sleep(50 * time.Millisecond)
+	})
+	_, err := generator.Build(t.Context(), dir, opt)
 	reset()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"track/amjmobezssjp5pia4iukcejbpm/index.html"}; !cmp.Equal(res.Changes.All(), want) {
-		t.Fatalf("changes %v; want %v", res.Changes.All(), want)
+	if _, err := generator.Build(t.Context(), dir, opt); err != nil {
+		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // past the racy window
-	for _, step := range []struct {
-		name string
-		kept int
-	}{{"rebuild", all - 1}, {"build after", all}} {
-		before := generator.TrackTrusted()
-		res, err := generator.Build(t.Context(), dir, opt)
-		if err != nil {
-			t.Fatalf("%s: %v", step.name, err)
-		}
-		if res.Changes.Len() != 0 {
-			t.Errorf("%s: changes %v", step.name, res.Changes.All())
-		}
-		if generator.TrackTrusted() == before {
-			t.Errorf("%s read all of public/track", step.name)
-		}
-		if got := generator.Kept(res.Output); got != step.kept {
-			t.Errorf("%s kept %d pages unread; want %d", step.name, got, step.kept)
-		}
+	if _, err := os.Lstat(stray); err == nil {
+		t.Error("a file added to a listed page directory during the build is still in public/ after the build after it")
 	}
 }
 

@@ -69,6 +69,13 @@ func FileClock() time.Time { return fileClock() }
 // this process have made.
 func FullIndexes() int64 { return fullIndexes.Load() }
 
+// SetBeforeWrite has every build call f once it has rendered and checked
+// its pages, before it writes them, until the returned function is called.
+func SetBeforeWrite(f func()) (reset func()) {
+	beforeWrite = func(*Output) { f() }
+	return func() { beforeWrite = nil }
+}
+
 // SetBatch has Build render, check and stage tracking pages batch at a time
 // once it has more than hold of them to render, until the returned function
 // is called.
