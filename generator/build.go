@@ -299,12 +299,11 @@ func (s *Site) config() *Config {
 // and rendered again. It returns the pages by output path, the stamps of
 // those it read (one it trusted has the stamp its job's entry recorded) and
 // of the page directories it listed, and the page directories known to
-// hold nothing else. kept is set, by
-// index in s.Jobs, for each job taken from the cache whose page and page
-// directory it trusted without reading (see cacheFor). When public/track
-// too is known to hold nothing else, those pages are not in have, nor
-// their directories in trusted: keep lists them (see keptPages), and is
-// nil otherwise.
+// hold nothing else. kept is set, by index in s.Jobs, for each job taken
+// from the cache whose page and page directory it trusted without reading
+// (see cacheFor). When public/track too is known to hold nothing else,
+// those pages are not in have, nor their directories in trusted: keep
+// lists them (see keptPages), and is nil otherwise.
 func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have map[string][]byte, stamps map[string]stamp, trusted map[string]bool,
 	kept []bool, keep *keptPages, err error) {
 	if cache == nil {

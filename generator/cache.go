@@ -50,7 +50,9 @@ import (
 // the next build trusts them (it reads those few pages again, and lists
 // their directories): only the public/ tree changing while a build
 // writes it, by another hand and within one tick of qdn's own write of the
-// same file, goes unseen.
+// same file, goes unseen. public/track, whose listing a build knows as of
+// the moment it reads it, is read once its racy window is past (see
+// settle), so that its stamp is recorded after a build that wrote in it.
 //
 // The cache holds tokens, so it lives outside the site, in the user's cache
 // directory, readable by its owner only.
