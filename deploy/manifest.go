@@ -280,10 +280,13 @@ func (r *manifestStream) Read(p []byte) (int, error) {
 // Seek implements io.Seeker.
 func (r *manifestStream) Seek(offset int64, whence int) (int64, error) {
 	switch whence {
+	case io.SeekStart:
 	case io.SeekCurrent:
 		offset += r.off
 	case io.SeekEnd:
 		offset += r.size
+	default:
+		return 0, fmt.Errorf("seek in the manifest: whence %d", whence)
 	}
 	if offset < 0 {
 		return 0, fmt.Errorf("seek to %d in the manifest: before its start", offset)

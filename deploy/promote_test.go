@@ -334,6 +334,10 @@ func testPromoteSourceChanged(t *testing.T, staging, production *env) {
 		t.Fatalf("plan copies %q; want 2", copiedPaths(pr))
 	}
 	second := pr.Copies[1]
+	// A check of production's listing, from a sync that listed in part:
+	// the failed promotion must remove it, or the next sync would trust
+	// production's manifest for the pages this one copied.
+	production.put(deploy.CheckKey, []byte(`{"after":""}`))
 	p.To.Concurrency = 1
 	p.To.Progress = func(done int, _ int64) {
 		if done == 1 {
@@ -348,6 +352,9 @@ func testPromoteSourceChanged(t *testing.T, staging, production *env) {
 	keys := production.listing()
 	if _, ok := keys[".qdn/pending.json"]; !ok {
 		t.Error("no pending invalidation on production after a failed promotion")
+	}
+	if _, ok := keys[deploy.CheckKey]; ok {
+		t.Errorf("%s left on production after a failed promotion", deploy.CheckKey)
 	}
 	if paths, _ := production.invalidations(); len(paths) != 0 {
 		t.Errorf("production invalidations after a failed promotion = %q; want none yet", paths)

@@ -258,6 +258,9 @@ func (s *Syncer) readCheck(ctx context.Context) (*Check, error) {
 	if json.Unmarshal(b, &c) != nil {
 		return &Check{}, nil
 	}
+	// A round below 0 would split the keys ahead in more parts than a
+	// pass has syncs.
+	c.Round = max(c.Round, 0)
 	return &c, nil
 }
 
@@ -660,11 +663,12 @@ type applied struct {
 // manifest is written only when something changed or there is none yet.
 func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 	var done applied
-	if c.check != nil && (len(c.writes) > 0 || len(c.deletes) > 0) {
+	if len(c.writes) > 0 || len(c.deletes) > 0 {
 		// Outside the part it lists, a partial listing trusts the
-		// manifest. A sync that changes the bucket removes the check
-		// first, so that if it stops before its manifest is written, the
-		// next sync finds no check and lists everything.
+		// manifest. A change of the bucket (a sync, or a promotion to
+		// it) removes the check first, so that if it stops before its
+		// manifest is written, the next sync finds no check and lists
+		// everything.
 		if err := s.Bucket.Delete(ctx, []string{s.Prefix + CheckKey}); err != nil {
 			return done, &StepError{Step: "remove check", Err: err}
 		}
@@ -844,16 +848,20 @@ func (s *Syncer) writeAll(ctx context.Context, c change, from, to int, etags []s
 		})
 	}
 	_ = g.Wait()
-	if err := ctx.Err(); err != nil {
-		errs = append(errs, fmt.Errorf("interrupted after %d %ss: %w", done.written, c.verb, context.Cause(ctx)))
-	}
+	var err error
 	switch {
 	case failed > len(errs):
-		return fmt.Errorf("%d of %d %ss failed, the first %d of them:\n%w", failed, len(group), c.verb, len(errs), errors.Join(errs...))
+		err = fmt.Errorf("%d of %d %ss failed, the first %d of them:\n%w", failed, len(group), c.verb, len(errs), errors.Join(errs...))
 	case len(errs) > 1:
-		return fmt.Errorf("%d of %d %ss failed:\n%w", len(errs), len(group), c.verb, errors.Join(errs...))
+		err = fmt.Errorf("%d of %d %ss failed:\n%w", len(errs), len(group), c.verb, errors.Join(errs...))
+	default:
+		err = errors.Join(errs...)
 	}
-	return errors.Join(errs...)
+	if ctx.Err() != nil {
+		// Counted apart from the writes that failed.
+		err = errors.Join(err, fmt.Errorf("interrupted after %d %ss: %w", done.written, c.verb, context.Cause(ctx)))
+	}
+	return err
 }
 
 // shownErrors is how many of the writes that failed a sync reports, and
