@@ -1070,6 +1070,29 @@ func testSyncPassEndsInTime(t *testing.T, e *env) {
 	}
 }
 
+// TestSyncCheckRoundBelowZero reads a check whose round is below 0, as a
+// damaged or hand-made check.json can have: the sync still lists its share
+// of the keys, not one key, which would stretch a pass over thousands of
+// syncs and leave objects changed by hand unseen that long.
+func TestSyncCheckRoundBelowZero(t *testing.T) { onEachS3(t, testSyncCheckRoundBelowZero) }
+
+func testSyncCheckRoundBelowZero(t *testing.T, e *env) {
+	t.Cleanup(deploy.SetPartialFrom(1000))
+	const every = 4
+	var files []deploy.File
+	for i := range 1200 {
+		p := fmt.Sprintf("media/%04d.txt", i)
+		files = append(files, deploy.NewFile(p, []byte(p), generator.Headers{ContentType: "text/plain; charset=utf-8", CacheControl: generator.CacheAsset}))
+	}
+	e.syncChecking(files, every)
+	e.put("site/"+deploy.CheckKey, []byte(`{"after":"site/media/0100.txt","round":-1000000}`))
+	_, r, _ := e.syncChecking(files, every)
+	// The 1,099 keys after 0100 in the 4 parts of a pass.
+	if want := (1200 - 101 + every - 1) / every; r.Full || len(r.Objects) < want {
+		t.Errorf("sync after a check of round -1000000: full listing %v, %d keys listed; want a part of at least %d", r.Full, len(r.Objects), want)
+	}
+}
+
 // TestSyncListsNextPartEarly checks that the check a sync leaves names
 // the next part to list, and that the next sync lists it while it reads
 // the manifest; that a listing that fails fails the sync with its error;
