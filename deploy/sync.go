@@ -870,10 +870,11 @@ func (s *Syncer) writeAll(ctx context.Context, c change, from, to int, etags []s
 const shownErrors = 10
 
 // nextManifest returns the manifest of the bucket once p is applied, given
-// the ETag of each of p.Uploads, all of them written. It is the manifest p was planned against,
-// updated in place when the build made the same paths (a sync of a
-// million objects that changed a few then holds one manifest, not two),
-// else a new one that keeps the entries of the files not written.
+// the ETag of each of p.Uploads, all of them written. It is the manifest p
+// was planned against, updated in place when the build made the same paths
+// (a sync of a million objects that changed a few then holds one manifest,
+// not two), else a new one that keeps the entries of the files not
+// written.
 func (s *Syncer) nextManifest(p *Plan, etags []string, d Deploy) *Manifest {
 	m := &Manifest{Version: manifestVersion, Commit: d.Commit, Dirty: d.Dirty, Synced: s.now().UTC()}
 	m.Invalidated = s.countInvalidated(p.manifest.Invalidated, len(p.Invalidation.Paths))
