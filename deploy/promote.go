@@ -432,6 +432,8 @@ func (p *Promoter) Apply(ctx context.Context, pr *Promotion) (*PromoteResult, er
 	c := change{
 		verb: "copy", writes: writes, assets: assets, deletes: pr.Deletes,
 		pending: pr.pending, inv: pr.Invalidation, firstSync: pr.to.Version == 0,
+		// The destination's check, which a promotion does not read.
+		dropCheck: true,
 		write: func(ctx context.Context, a Action) (string, error) {
 			c := from[a.Key]
 			etag, err := copier.Copy(ctx, CopySource{Bucket: p.FromBucket, Key: c.From, ETag: c.ETag}, c.Key)

@@ -614,7 +614,7 @@ func (s *Syncer) Apply(ctx context.Context, p *Plan, d Deploy) (*Result, error) 
 			return etag, nil
 		},
 		manifest: func(etags []string) *Manifest { return s.nextManifest(p, etags, d) },
-		check:    p.check, known: p.manifest,
+		check:    p.check, dropCheck: p.check != nil, known: p.manifest,
 	}
 	done, err := s.apply(ctx, c)
 	res.Uploaded, res.UploadedBytes, res.Deleted = done.written, done.bytes, done.deleted
@@ -645,6 +645,9 @@ type change struct {
 	// check, when not nil, is written once the manifest is: where the
 	// next partial listing starts.
 	check *Check
+	// dropCheck is set when the bucket may hold a check: a change that
+	// writes or deletes removes it first (see apply).
+	dropCheck bool
 	// known is the manifest in the bucket before the change, for the
 	// check's next part when no manifest is written.
 	known *Manifest
@@ -663,7 +666,7 @@ type applied struct {
 // manifest is written only when something changed or there is none yet.
 func (s *Syncer) apply(ctx context.Context, c change) (applied, error) {
 	var done applied
-	if len(c.writes) > 0 || len(c.deletes) > 0 {
+	if c.dropCheck && (len(c.writes) > 0 || len(c.deletes) > 0) {
 		// Outside the part it lists, a partial listing trusts the
 		// manifest. A change of the bucket (a sync, or a promotion to
 		// it) removes the check first, so that if it stops before its
