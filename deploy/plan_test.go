@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -362,6 +363,111 @@ func TestListRangesInOrder(t *testing.T) {
 	if want := []string{"a", "b", "c", "d", "e", "f"}; !slices.Equal(keys, want) {
 		t.Errorf("listRanges = %q; want %q", keys, want)
 	}
+}
+
+// pacedBucket lists the keys a to f, and counts the List calls in flight
+// at once: the first call runs first while it is in flight, the others
+// wait until hold is closed.
+type pacedBucket struct {
+	Bucket
+	first func(b *pacedBucket)
+	hold  chan struct{}
+
+	mu            sync.Mutex
+	calls, flying int
+	most          int
+	arrived       chan struct{}
+}
+
+func (b *pacedBucket) List(ctx context.Context, prefix, after, through string) ([]Object, error) {
+	b.mu.Lock()
+	b.calls++
+	b.flying++
+	b.most = max(b.most, b.flying)
+	first := b.calls == 1
+	b.mu.Unlock()
+	if first {
+		b.first(b)
+	} else {
+		b.arrived <- struct{}{}
+		<-b.hold
+	}
+	b.mu.Lock()
+	b.flying--
+	b.mu.Unlock()
+	var objs []Object
+	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+		if k > after && (through == "" || k <= through) {
+			objs = append(objs, Object{Key: k})
+		}
+	}
+	return objs, nil
+}
+
+// TestListRangesWhileBuilding lists one range at a time while
+// Syncer.Building is open, and the rest at once when it is closed.
+func TestListRangesWhileBuilding(t *testing.T) {
+	ends := []string{"a", "b", "c", "d", "e", ""}
+	newBucket := func(first func(b *pacedBucket)) *pacedBucket {
+		hold := make(chan struct{})
+		close(hold)
+		return &pacedBucket{first: first, hold: hold, arrived: make(chan struct{}, len(ends))}
+	}
+	keys := func(objs []Object) string {
+		var k []string
+		for _, o := range objs {
+			k = append(k, o.Key)
+		}
+		return strings.Join(k, "")
+	}
+
+	t.Run("building", func(t *testing.T) {
+		// Unpaced, the other ranges are asked for while the first waits.
+		b := newBucket(func(*pacedBucket) { time.Sleep(100 * time.Millisecond) })
+		got, err := (&Syncer{Bucket: b, Building: make(chan struct{})}).listRanges(context.Background(), "", ends)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keys(got) != "abcdef" || b.most != 1 {
+			t.Errorf("listed %q with at most %d ranges at once; want abcdef, one at a time", keys(got), b.most)
+		}
+	})
+
+	t.Run("built", func(t *testing.T) {
+		// The build ends while the first range is listed: two more are
+		// then asked for before it is answered.
+		building := make(chan struct{})
+		b := newBucket(func(b *pacedBucket) {
+			defer close(b.hold)
+			close(building)
+			for range 2 {
+				select {
+				case <-b.arrived:
+				case <-time.After(10 * time.Second):
+					t.Error("no other range was asked for once the build was done")
+					return
+				}
+			}
+		})
+		b.hold = make(chan struct{})
+		got, err := (&Syncer{Bucket: b, Building: building}).listRanges(context.Background(), "", ends)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keys(got) != "abcdef" || b.most < 3 {
+			t.Errorf("listed %q with at most %d ranges at once; want abcdef, at least 3", keys(got), b.most)
+		}
+	})
+
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		b := newBucket(func(*pacedBucket) { cancel() })
+		_, err := (&Syncer{Bucket: b, Building: make(chan struct{})}).listRanges(ctx, "", ends)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("listRanges cancelled between ranges = %v; want %v", err, context.Canceled)
+		}
+	})
 }
 
 // TestPlanWriteJSON checks that a plan written one action at a time is

@@ -52,6 +52,14 @@ type Syncer struct {
 	// everything. 0 or 1 lists everything every time; so do Promoter's
 	// syncers.
 	CheckEvery int
+	// Building, when set, is open while the site builds beside Fetch (qdn
+	// sync closes it when its build is done): until then Fetch lists one
+	// range at a time, then listRanges at once. Against S3 the listing of
+	// a part still ends before the build does, one request after the
+	// other; a server on the same machine (a local S3-compatible one)
+	// then takes the CPU of one range from the build, not of eight. The
+	// next range starts when one is answered or the build is done.
+	Building <-chan struct{}
 }
 
 func (s *Syncer) now() time.Time {
@@ -124,8 +132,8 @@ type Part struct {
 }
 
 // DefaultCheckEvery is the CheckEvery of qdn sync. A twentieth of 100,000
-// keys is 5 list requests side by side; a tenth took as much CPU of a
-// server on the same machine (versitygw) as the cached build beside it.
+// keys is 5 list requests; a tenth took as much CPU of a server on the
+// same machine (versitygw) as the cached build beside it.
 const DefaultCheckEvery = 20
 
 // Fetch lists the prefix and reads the manifest and the pending
@@ -133,7 +141,7 @@ const DefaultCheckEvery = 20
 //
 // The manifest's keys, which are what the bucket held after the last
 // sync, split the listing into ranges of about 1,000 keys that are listed
-// in parallel. That takes about as many list requests as one listing from
+// in parallel (one at a time while Building is open). That takes about as many list requests as one listing from
 // start to end (ceil(N/1000), plus at most one per range when the bucket
 // changed since), in a fraction of the time.
 //
@@ -474,10 +482,10 @@ func (s *Syncer) list(ctx context.Context, paths keyPaths) ([]Object, error) {
 
 // listRanges lists the keys under the prefix after after ("" from the
 // first) in ranges that end at each key of ends in turn ("" for the last
-// key), listRanges of them at once. Each range is appended to the listing
-// as soon as those before it are, into room for about listRange keys a
-// range, so that the ranges and the whole listing are not all held at
-// once.
+// key), listRanges of them at once, or one at a time while s.Building is
+// open. Each range is appended to the listing as soon as those before it
+// are, into room for about listRange keys a range, so that the ranges and
+// the whole listing are not all held at once.
 func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([]Object, error) {
 	var (
 		mu     sync.Mutex
@@ -488,12 +496,25 @@ func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listRanges)
+	building := s.Building
+	answered := make(chan struct{}, len(ends))
+ranges:
 	for i := range ranges {
 		from := after
 		if i > 0 {
 			from = ends[i-1]
 		}
+		if i > 0 && building != nil {
+			select {
+			case <-answered:
+			case <-building:
+				building = nil
+			case <-gctx.Done():
+				break ranges
+			}
+		}
 		g.Go(func() error {
+			defer func() { answered <- struct{}{} }()
 			objs, err := s.Bucket.List(gctx, s.Prefix, from, ends[i])
 			if err != nil {
 				return err
@@ -509,6 +530,10 @@ func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([
 		})
 	}
 	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		// Cancelled between two ranges.
 		return nil, err
 	}
 	return listed, nil
