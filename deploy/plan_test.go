@@ -366,11 +366,12 @@ func TestListRangesInOrder(t *testing.T) {
 }
 
 // pacedBucket lists the keys a to f, and counts the List calls in flight
-// at once: the first call runs first while it is in flight, the others
-// wait until hold is closed.
+// at once. The first call runs first, then answers with err when set; the
+// others wait until hold is closed.
 type pacedBucket struct {
 	Bucket
 	first func(b *pacedBucket)
+	err   error
 	hold  chan struct{}
 
 	mu            sync.Mutex
@@ -395,6 +396,9 @@ func (b *pacedBucket) List(ctx context.Context, prefix, after, through string) (
 	b.mu.Lock()
 	b.flying--
 	b.mu.Unlock()
+	if first && b.err != nil {
+		return nil, b.err
+	}
 	var objs []Object
 	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
 		if k > after && (through == "" || k <= through) {
@@ -460,12 +464,25 @@ func TestListRangesWhileBuilding(t *testing.T) {
 	})
 
 	t.Run("cancelled", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		b := newBucket(func(*pacedBucket) { cancel() })
+		// Cancelled with a cause while the first range is listed: no
+		// other is asked for, and the cause is the error.
+		lost := errors.New("the lock was lost")
+		ctx, cancel := context.WithCancelCause(context.Background())
+		defer cancel(nil)
+		b := newBucket(func(*pacedBucket) { cancel(lost) })
 		_, err := (&Syncer{Bucket: b, Building: make(chan struct{})}).listRanges(ctx, "", ends)
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("listRanges cancelled between ranges = %v; want %v", err, context.Canceled)
+		if err != lost || b.calls != 1 {
+			t.Errorf("listRanges cancelled while listing = %v after %d ranges; want %v after 1", err, b.calls, lost)
+		}
+	})
+
+	t.Run("failed", func(t *testing.T) {
+		// The first range fails: no other is asked for.
+		b := newBucket(func(*pacedBucket) {})
+		b.err = errors.New("access denied")
+		_, err := (&Syncer{Bucket: b, Building: make(chan struct{})}).listRanges(context.Background(), "", ends)
+		if err != b.err || b.calls != 1 {
+			t.Errorf("listRanges with a failed range = %v after %d ranges; want %v after 1", err, b.calls, b.err)
 		}
 	})
 }

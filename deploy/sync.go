@@ -141,9 +141,10 @@ const DefaultCheckEvery = 20
 //
 // The manifest's keys, which are what the bucket held after the last
 // sync, split the listing into ranges of about 1,000 keys that are listed
-// in parallel (one at a time while Building is open). That takes about as many list requests as one listing from
-// start to end (ceil(N/1000), plus at most one per range when the bucket
-// changed since), in a fraction of the time.
+// in parallel, listRanges at a time (one at a time while Building is
+// open). That takes about as many list requests as one listing from start
+// to end (ceil(N/1000), plus at most one per range when the bucket changed
+// since), in a fraction of the time once the build is done.
 //
 // With CheckEvery above 1 and a manifest of more than 8,000 keys, only
 // the next 1/CheckEvery of the keys is listed (see CheckEvery), while the
@@ -497,8 +498,7 @@ func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listRanges)
 	building := s.Building
-	answered := make(chan struct{}, len(ends))
-ranges:
+	answered := make(chan struct{}, len(ends)) // a range listed
 	for i := range ranges {
 		from := after
 		if i > 0 {
@@ -510,15 +510,18 @@ ranges:
 			case <-building:
 				building = nil
 			case <-gctx.Done():
-				break ranges
 			}
 		}
+		if gctx.Err() != nil {
+			// A range failed, or ctx is done: ask for no more.
+			break
+		}
 		g.Go(func() error {
-			defer func() { answered <- struct{}{} }()
 			objs, err := s.Bucket.List(gctx, s.Prefix, from, ends[i])
 			if err != nil {
 				return err
 			}
+			defer func() { answered <- struct{}{} }()
 			mu.Lock()
 			defer mu.Unlock()
 			ranges[i], done[i] = objs, true
@@ -532,9 +535,9 @@ ranges:
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		// Cancelled between two ranges.
-		return nil, err
+	if ctx.Err() != nil {
+		// Cancelled between two ranges: say why (the lock lost, say).
+		return nil, context.Cause(ctx)
 	}
 	return listed, nil
 }

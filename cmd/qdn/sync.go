@@ -209,8 +209,8 @@ listed, and if that part differs from the manifest at all, the whole
 bucket is listed in the same sync. --verify lists every key now.
 
 The lock is taken, and the manifest and the listing read, while the site
-builds: one list request at a time until the build is done, then the rest
-at once. With --json, "took" gives the seconds of each step.
+builds: one list request at a time until the build is done, then 8 at a
+time. With --json, "took" gives the seconds of each step.
 
 --dry-run prints the plan, each key with its reason and the exact
 invalidation paths, and changes nothing in the bucket or on CloudFront (it
@@ -307,6 +307,10 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 	defer limitHeap()()
 	t0 := time.Now()
 	res, err := generator.Build(ctx, c.Site, bopt)
+	if err != nil {
+		// Before the listing may go faster: it is stopped.
+		cancelFetch()
+	}
 	close(building)
 	took.Build = since(t0)
 	t0 = time.Now()
