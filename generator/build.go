@@ -309,23 +309,27 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 	if cache == nil {
 		return map[string][]byte{}, map[string]stamp{}, map[string]bool{}, nil, nil, nil
 	}
-	var live []*Job
-	var liveAt []int // the index in s.Jobs of each of live
-	n := 0           // of them, those taken from the cache
+	// The live jobs, counted first: a slice grown one job at a time
+	// allocates twice what it ends with, some 16 MB for a million jobs.
+	isLive := func(j *Job) bool { return j.Live(s.Now, s.Config.Track.ExpireAfter) }
+	nLive := 0
+	for _, j := range s.Jobs {
+		if isLive(j) {
+			nLive++
+		}
+	}
+	live := make([]*Job, 0, nLive)
+	liveAt := make([]int, 0, nLive) // the index in s.Jobs of each of live
+	n := 0                          // of them, those taken from the cache
 	for i, j := range s.Jobs {
-		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
+		if isLive(j) {
 			live, liveAt = append(live, j), append(liveAt, i)
 			if j.cached != nil {
 				n++
 			}
 		}
 	}
-	// Sized for the jobs taken from the cache, which alone can have a page
-	// to reuse: a clean build takes none, and maps sized for every job
-	// would hold 150 bytes a job for nothing.
-	have = make(map[string][]byte, n)
 	stamps = map[string]stamp{}
-	trusted = make(map[string]bool, n)
 	kept = make([]bool, len(s.Jobs))
 	type found struct {
 		page    []byte
@@ -404,12 +408,25 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 	// known to be in public/ as they are, and are kept out of the maps by
 	// path (see keptPages).
 	trackKnown := trackDir && cache.fresh(cache.Track, stampOf(trackInfo)) && dirs == cache.TrackEntries
+	keepable := func(i int) bool { return res[i].ok && res[i].trusted && !res[i].read && !res[i].listed }
+	nKept := 0
 	if trackKnown {
-		keep = &keptPages{tokens: make([]string, 0, n), sums: make([]pageSum, 0, n), job: kept}
+		for i := range live {
+			if keepable(i) {
+				nKept++
+			}
+		}
+		keep = &keptPages{tokens: make([]string, 0, nKept), sums: make([]pageSum, 0, nKept), job: kept}
 	}
+	// Sized for the jobs taken from the cache and not kept, which alone
+	// can have a page in them: a clean build takes none, and a no-op keeps
+	// them all; maps sized for every job would hold 80 bytes a job for
+	// nothing.
+	have = make(map[string][]byte, n-nKept)
+	trusted = make(map[string]bool, n-nKept)
 	var again []*Job
 	for i, j := range live {
-		if res[i].ok && res[i].trusted && !res[i].read && !res[i].listed {
+		if keepable(i) {
 			kept[liveAt[i]] = true
 			if keep != nil {
 				keep.tokens = append(keep.tokens, j.Token)
