@@ -219,17 +219,16 @@ type skimRule struct {
 	expire time.Duration
 }
 
-// A job taken from the cache is made in slot, with its one event in event
-// (see cachedJob), when they are not nil: a rebuild takes thousands, and allocates them all
-// at once.
+// A job taken from the cache is made in slot when it is not nil: a rebuild
+// takes thousands, and allocates them all at once.
 // e is the cache's entry for the file, or nil.
 func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Location, cache *buildCache, e *cacheEntry, sk *skimRule, list *ErrorList,
-	slot *Job, event []Event) (*Job, jobSource, error) {
+	slot *Job) (*Job, jobSource, error) {
 	if e != nil {
 		// Following links: a job file may be a link, and its target is
 		// read. A file that cannot be stat'ed is read, which reports why.
 		if st, err := dir.stat(name, true); err == nil && cache.fresh(e.SrcStat, st) {
-			return cachedJob(e, slot, event), jobSource{hash: e.Src, stat: e.SrcStat}, nil
+			return cachedJob(e, slot), jobSource{hash: e.Src, stat: e.SrcStat}, nil
 		}
 	}
 	file := JobsDir + "/" + name
@@ -243,7 +242,7 @@ func loadJobFile(r, jobsRoot *os.Root, dir *statDir, name string, loc *time.Loca
 	}
 	js := jobSource{hash: sha256.Sum256(src), stat: st}
 	if e != nil && e.Src == js.hash {
-		return cachedJob(e, slot, event), js, nil
+		return cachedJob(e, slot), js, nil
 	}
 	if sk != nil {
 		if j, ok := skimJob(file, src, loc, sk.now, sk.expire); ok {
@@ -284,20 +283,14 @@ func openJobsDir(r *os.Root, dir string) (jobsRoot *os.Root, jobsDir *statDir, c
 	}
 }
 
-// cachedJob makes the job of the cache entry e, in slot and event (one
-// event long, and as long as it can grow) when they are not nil.
-func cachedJob(e *cacheEntry, slot *Job, event []Event) *Job {
+// cachedJob makes the job of the cache entry e, in slot when it is not
+// nil. Its end is kept as a slim job's is (see Job.end), not as a history
+// of one event: 80 bytes a job less.
+func cachedJob(e *cacheEntry, slot *Job) *Job {
 	if slot == nil {
 		slot = new(Job)
 	}
-	*slot = Job{File: e.File, ID: e.ID, Token: e.Token, Service: e.Service, Status: e.Status, cached: e}
-	if e.Ended != 0 {
-		if event == nil {
-			event = make([]Event, 1)
-		}
-		event[0] = Event{Status: e.Status, At: time.Unix(0, e.Ended)}
-		slot.History = event
-	}
+	*slot = Job{File: e.File, ID: e.ID, Token: e.Token, Service: e.Service, Status: e.Status, cached: e, end: e.Ended}
 	return slot
 }
 
@@ -362,25 +355,23 @@ func (s *Site) loadJobFiles(ctx context.Context, r *os.Root, dir string, names [
 	jobsRoot, jobsDir, closeJobs := openJobsDir(r, dir)
 	defer closeJobs()
 	var slots []Job
-	var events []Event
 	entries := cache.entriesFor(names)
 	if entries != nil {
-		slots, events = makeMapped[Job](len(names)), makeMapped[Event](len(names))
+		slots = makeMapped[Job](len(names))
 	}
 	// A site small enough to render all at once keeps its jobs whole,
 	// which spares reading them twice.
 	s.slim = slim && len(names) > holdPages
 	if err := parallelCtx(ctx, len(names), 0, func(i int) {
 		var slot *Job
-		var event []Event
 		if slots != nil {
-			slot, event = &slots[i], events[i:i+1:i+1]
+			slot = &slots[i]
 		}
 		var e *cacheEntry
 		if entries != nil {
 			e = entries[i]
 		}
-		j, src, err := loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, e, sk, &lists[i], slot, event)
+		j, src, err := loadJobFile(r, jobsRoot, jobsDir, names[i], loc, cache, e, sk, &lists[i], slot)
 		jobs[i], sources[i], readErrs[i] = j, src, err
 		if s.slim && err == nil && len(lists[i]) == 0 && j.where != nil && j.cached == nil {
 			// checkJobs checks a job's history against its service's

@@ -52,9 +52,14 @@ func TestBuildNoWrite(t *testing.T) {
 		if len(got.Ended) != len(res.Ended) || len(got.Ended) == 0 {
 			t.Fatalf("%s: Ended = %d jobs; a build lists %d, want more than 0", name, len(got.Ended), len(res.Ended))
 		}
-		for _, j := range got.Ended {
+		for i, j := range got.Ended {
 			if j.Token == "" || j.ID == "" || j.At.IsZero() {
 				t.Errorf("%s: Ended holds %+v; want an id, a token and a time", name, j)
+			}
+			// The jobs a cached build took from the cache end when the
+			// jobs the build that wrote it parsed did.
+			if w := res.Ended[i]; j.ID != w.ID || j.Token != w.Token || !j.At.Equal(w.At) {
+				t.Errorf("%s: Ended[%d] = %+v; a build lists %+v", name, i, j, w)
 			}
 		}
 	}
