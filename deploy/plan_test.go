@@ -336,13 +336,19 @@ func (b *reverseBucket) List(ctx context.Context, prefix, after, through string)
 		<-b.answered[i+1]
 	}
 	defer close(b.answered[i])
+	return keysAtoF(after, through), nil
+}
+
+// keysAtoF lists the keys a to f after after and through through ("" for
+// no bound).
+func keysAtoF(after, through string) []Object {
 	var objs []Object
 	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
 		if k > after && (through == "" || k <= through) {
 			objs = append(objs, Object{Key: k})
 		}
 	}
-	return objs, nil
+	return objs
 }
 
 // TestListRangesInOrder gathers ranges answered last first into one
@@ -399,17 +405,11 @@ func (b *pacedBucket) List(ctx context.Context, prefix, after, through string) (
 	if first && b.err != nil {
 		return nil, b.err
 	}
-	var objs []Object
-	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
-		if k > after && (through == "" || k <= through) {
-			objs = append(objs, Object{Key: k})
-		}
-	}
-	return objs, nil
+	return keysAtoF(after, through), nil
 }
 
 // TestListRangesWhileBuilding lists one range at a time while
-// Syncer.Building is open, and the rest at once when it is closed.
+// Syncer.Building is open, and several at once when it is closed.
 func TestListRangesWhileBuilding(t *testing.T) {
 	ends := []string{"a", "b", "c", "d", "e", ""}
 	newBucket := func(first func(b *pacedBucket)) *pacedBucket {
