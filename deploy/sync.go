@@ -54,7 +54,7 @@ type Syncer struct {
 	CheckEvery int
 	// Building, when set, is open while the site builds beside Fetch (qdn
 	// sync closes it when its build is done): until then Fetch lists one
-	// range at a time, then listRanges at once. Against S3 the listing of
+	// range at a time, then listRanges at a time. Against S3 the listing of
 	// a part still ends before the build does, one request after the
 	// other; a server on the same machine (a local S3-compatible one)
 	// then takes the CPU of one range from the build, not of eight. The

@@ -45,8 +45,9 @@ type Job struct {
 	reread int32
 	// end is when such a job, or one taken from the cache, ended, in Unix
 	// nanoseconds, in place of its history, which it does not keep: zero
-	// when it has not ended or its history does not say. Held in the padding the struct had, it costs
-	// nothing, where a history of one event cost 80 bytes a job.
+	// when it has not ended or its history does not say. Held in the
+	// padding the struct had, it costs nothing, where a history of one
+	// event cost 80 bytes a job.
 	end int64
 }
 

@@ -285,7 +285,7 @@ func openJobsDir(r *os.Root, dir string) (jobsRoot *os.Root, jobsDir *statDir, c
 
 // cachedJob makes the job of the cache entry e, in slot when it is not
 // nil. Its end is kept as a slim job's is (see Job.end), not as a history
-// of one event: 80 bytes a job less.
+// of one event: 80 bytes less for each ended job.
 func cachedJob(e *cacheEntry, slot *Job) *Job {
 	if slot == nil {
 		slot = new(Job)
