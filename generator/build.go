@@ -114,7 +114,7 @@ func Build(ctx context.Context, dir string, opt Options) (*Result, error) {
 	// changed nothing none does.
 	var index chan *leakIndex
 	var ready atomic.Pointer[leakIndex]
-	if !skipPrivacyCheck && (cache == nil || found < len(s.LiveJobs())) {
+	if !skipPrivacyCheck && (cache == nil || s.toRender(found) > 0) {
 		index = make(chan *leakIndex, 1)
 		go func() {
 			x := newLeakIndex(s, nil)

@@ -610,6 +610,12 @@ func render(ctx context.Context, s *Site, have map[string][]byte, keep *keptPage
 			}
 			continue
 		}
+		if j.cached != nil {
+			// reuse parses again each job taken from the cache whose
+			// page it did not find: one rendered from its entry alone
+			// would show no history.
+			return nil, fmt.Errorf("%s: a job taken from the build cache was not parsed before its page was made; run the build with --no-cache and report it", j.File)
+		}
 		jobs = append(jobs, j)
 		if emit == nil {
 			paths = append(paths, p)
