@@ -358,7 +358,7 @@ func TestListRangesInOrder(t *testing.T) {
 	for range b.ends {
 		b.answered = append(b.answered, make(chan struct{}))
 	}
-	got, err := (&Syncer{Bucket: b}).listRanges(context.Background(), "", b.ends)
+	got, err := (&Syncer{Bucket: b}).listRanges(context.Background(), "", b.ends, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,8 +408,8 @@ func (b *pacedBucket) List(ctx context.Context, prefix, after, through string) (
 	return keysAtoF(after, through), nil
 }
 
-// TestListRangesWhileBuilding lists one range at a time while
-// Syncer.Building is open, and several at once when it is closed.
+// TestListRangesWhileBuilding lists one range at a time while building
+// is open, and several at once when it is closed.
 func TestListRangesWhileBuilding(t *testing.T) {
 	ends := []string{"a", "b", "c", "d", "e", ""}
 	newBucket := func(first func(b *pacedBucket)) *pacedBucket {
@@ -428,7 +428,7 @@ func TestListRangesWhileBuilding(t *testing.T) {
 	t.Run("building", func(t *testing.T) {
 		// Unpaced, the other ranges are asked for while the first waits.
 		b := newBucket(func(*pacedBucket) { time.Sleep(100 * time.Millisecond) })
-		got, err := (&Syncer{Bucket: b, Building: make(chan struct{})}).listRanges(context.Background(), "", ends)
+		got, err := (&Syncer{Bucket: b}).listRanges(context.Background(), "", ends, make(chan struct{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -437,29 +437,52 @@ func TestListRangesWhileBuilding(t *testing.T) {
 		}
 	})
 
-	t.Run("built", func(t *testing.T) {
-		// The build ends while the first range is listed: two more are
-		// then asked for before it is answered.
-		building := make(chan struct{})
-		b := newBucket(func(b *pacedBucket) {
+	// twoMore, as a first range, waits until two more are asked for
+	// while it is listed.
+	twoMore := func(then func()) func(b *pacedBucket) {
+		return func(b *pacedBucket) {
 			defer close(b.hold)
-			close(building)
+			then()
 			for range 2 {
 				select {
 				case <-b.arrived:
 				case <-time.After(10 * time.Second):
-					t.Error("no other range was asked for once the build was done")
+					t.Error("no other range was asked for while the first was listed")
 					return
 				}
 			}
-		})
+		}
+	}
+
+	t.Run("built", func(t *testing.T) {
+		// The build ends while the first range is listed: two more are
+		// then asked for before it is answered.
+		building := make(chan struct{})
+		b := newBucket(twoMore(func() { close(building) }))
 		b.hold = make(chan struct{})
-		got, err := (&Syncer{Bucket: b, Building: building}).listRanges(context.Background(), "", ends)
+		got, err := (&Syncer{Bucket: b}).listRanges(context.Background(), "", ends, building)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if keys(got) != "abcdef" || b.most < 3 {
 			t.Errorf("listed %q with at most %d ranges at once; want abcdef, at least 3", keys(got), b.most)
+		}
+	})
+
+	t.Run("full listing", func(t *testing.T) {
+		// A listing of every key goes at full speed while the site
+		// builds: only a part is paced.
+		m := &Manifest{}
+		for i := range 3 * listRange {
+			m.Entries = append(m.Entries, Entry{Path: fmt.Sprintf("p%05d", i)})
+		}
+		b := newBucket(twoMore(func() {}))
+		b.hold = make(chan struct{})
+		if _, err := (&Syncer{Bucket: b, Building: make(chan struct{})}).list(context.Background(), listedPaths(m)); err != nil {
+			t.Fatal(err)
+		}
+		if b.most < 3 {
+			t.Errorf("a full listing while building listed at most %d ranges at once; want at least 3", b.most)
 		}
 	})
 
@@ -470,7 +493,7 @@ func TestListRangesWhileBuilding(t *testing.T) {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		defer cancel(nil)
 		b := newBucket(func(*pacedBucket) { cancel(lost) })
-		_, err := (&Syncer{Bucket: b, Building: make(chan struct{})}).listRanges(ctx, "", ends)
+		_, err := (&Syncer{Bucket: b}).listRanges(ctx, "", ends, make(chan struct{}))
 		if err != lost || b.calls != 1 {
 			t.Errorf("listRanges cancelled while listing = %v after %d ranges; want %v after 1", err, b.calls, lost)
 		}
@@ -480,7 +503,7 @@ func TestListRangesWhileBuilding(t *testing.T) {
 		// The first range fails: no other is asked for.
 		b := newBucket(func(*pacedBucket) {})
 		b.err = errors.New("access denied")
-		_, err := (&Syncer{Bucket: b, Building: make(chan struct{})}).listRanges(context.Background(), "", ends)
+		_, err := (&Syncer{Bucket: b}).listRanges(context.Background(), "", ends, make(chan struct{}))
 		if err != b.err || b.calls != 1 {
 			t.Errorf("listRanges with a failed range = %v after %d ranges; want %v after 1", err, b.calls, b.err)
 		}

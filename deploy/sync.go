@@ -53,12 +53,13 @@ type Syncer struct {
 	// syncers.
 	CheckEvery int
 	// Building, when set, is open while the site builds beside Fetch (qdn
-	// sync closes it when its build is done): until then Fetch lists one
-	// range at a time, then listRanges at a time. Against S3 the listing of
-	// a part still ends before the build does, one request after the
-	// other; a server on the same machine (a local S3-compatible one)
-	// then takes the CPU of one range from the build, not of eight. The
-	// next range starts when one is answered or the build is done.
+	// sync closes it when its build is done): until then a partial
+	// listing (see CheckEvery) lists one range at a time, then listRanges
+	// at a time. Against S3 a part still ends before the build does, one
+	// request after the other; a server on the same machine (a local
+	// S3-compatible one) then takes the CPU of one range from the build,
+	// not of eight. A full listing, twenty times longer, is not paced: one
+	// range at a time would leave it running long after the build.
 	Building <-chan struct{}
 }
 
@@ -141,10 +142,10 @@ const DefaultCheckEvery = 20
 //
 // The manifest's keys, which are what the bucket held after the last
 // sync, split the listing into ranges of about 1,000 keys that are listed
-// in parallel, listRanges at a time (one at a time while Building is
-// open). That takes about as many list requests as one listing from start
-// to end (ceil(N/1000), plus at most one per range when the bucket changed
-// since), in a fraction of the time once the build is done.
+// in parallel, listRanges at a time (a part one at a time while Building
+// is open). That takes about as many list requests as one listing from
+// start to end (ceil(N/1000), plus at most one per range when the bucket
+// changed since), in a fraction of the time.
 //
 // With CheckEvery above 1 and a manifest of more than 8,000 keys, only
 // the next 1/CheckEvery of the keys is listed (see CheckEvery), while the
@@ -320,7 +321,7 @@ func (s *Syncer) listPart(ctx context.Context, after, through string, bounds []s
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		listed, err = s.listRanges(gctx, after, append(slices.Clip(bounds), through))
+		listed, err = s.listRanges(gctx, after, append(slices.Clip(bounds), through), s.Building)
 		return err
 	})
 	g.Go(func() (err error) {
@@ -478,16 +479,16 @@ func (s *Syncer) list(ctx context.Context, paths keyPaths) ([]Object, error) {
 	for i := listRange - 1; i < paths.len()-1; i += listRange {
 		ends = append(ends, s.Prefix+paths.at(i))
 	}
-	return s.listRanges(ctx, "", append(ends, ""))
+	return s.listRanges(ctx, "", append(ends, ""), nil)
 }
 
 // listRanges lists the keys under the prefix after after ("" from the
 // first) in ranges that end at each key of ends in turn ("" for the last
-// key), listRanges of them at once, or one at a time while s.Building is
-// open. Each range is appended to the listing as soon as those before it
+// key), listRanges of them at once, or one at a time while building is
+// open (see Syncer.Building; nil for no wait). Each range is appended to the listing as soon as those before it
 // are, into room for about listRange keys a range, so that the ranges and
 // the whole listing are not all held at once.
-func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([]Object, error) {
+func (s *Syncer) listRanges(ctx context.Context, after string, ends []string, building <-chan struct{}) ([]Object, error) {
 	var (
 		mu     sync.Mutex
 		ranges = make([][]Object, len(ends))
@@ -497,7 +498,6 @@ func (s *Syncer) listRanges(ctx context.Context, after string, ends []string) ([
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listRanges)
-	building := s.Building
 	answered := make(chan struct{}, len(ends)) // a range listed
 	for i := range ranges {
 		from := after

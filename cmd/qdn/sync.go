@@ -209,8 +209,9 @@ listed, and if that part differs from the manifest at all, the whole
 bucket is listed in the same sync. --verify lists every key now.
 
 The lock is taken, and the manifest and the listing read, while the site
-builds: one list request at a time until the build is done, then 8 at a
-time. With --json, "took" gives the seconds of each step.
+builds; a partial listing makes one list request at a time until the build
+is done, then 8 at a time. With --json, "took" gives the seconds of each
+step.
 
 --dry-run prints the plan, each key with its reason and the exact
 invalidation paths, and changes nothing in the bucket or on CloudFront (it
@@ -285,8 +286,8 @@ func (c *SyncCommand) Run(ctx context.Context, args []string) error {
 		}
 		locked.ctx, locked.release = lctx, release
 	}
-	// The listing goes one range at a time while the site builds (see
-	// deploy.Syncer.Building).
+	// A partial listing goes one range at a time while the site builds
+	// (see deploy.Syncer.Building).
 	building := make(chan struct{})
 	s.Building = building
 	fetch := make(chan fetched, 1)
