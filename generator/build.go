@@ -276,15 +276,7 @@ var skimExpired = true
 // toRender is how many tracking pages a build that found pages of found
 // live jobs must render. reuse finds pages of live jobs only, one a job:
 // their tokens are unique, or the load failed.
-func (s *Site) toRender(found int) int {
-	n := 0
-	for _, j := range s.Jobs {
-		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
-			n++
-		}
-	}
-	return n - found
-}
+func (s *Site) toRender(found int) int { return s.liveCount() - found }
 
 // config returns the site's configuration, or nil when there is no site.
 func (s *Site) config() *Config {
@@ -311,18 +303,12 @@ func (s *Site) reuse(ctx context.Context, pub string, cache *buildCache) (have m
 	}
 	// The live jobs, counted first: a slice grown one job at a time
 	// allocates twice what it ends with, some 16 MB for a million jobs.
-	isLive := func(j *Job) bool { return j.Live(s.Now, s.Config.Track.ExpireAfter) }
-	nLive := 0
-	for _, j := range s.Jobs {
-		if isLive(j) {
-			nLive++
-		}
-	}
+	nLive := s.liveCount()
 	live := make([]*Job, 0, nLive)
 	liveAt := make([]int, 0, nLive) // the index in s.Jobs of each of live
 	n := 0                          // of them, those taken from the cache
 	for i, j := range s.Jobs {
-		if isLive(j) {
+		if s.live(j) {
 			live, liveAt = append(live, j), append(liveAt, i)
 			if j.cached != nil {
 				n++

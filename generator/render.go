@@ -526,7 +526,7 @@ func render(ctx context.Context, s *Site, have map[string][]byte, keep *keptPage
 	// lists apart (see keptPages).
 	live := make([]*Job, 0, len(s.Jobs)-keep.len())
 	for i, j := range s.Jobs {
-		if (keep == nil || !keep.job[i]) && j.Live(s.Now, s.Config.Track.ExpireAfter) {
+		if (keep == nil || !keep.job[i]) && s.live(j) {
 			live = append(live, j)
 		}
 	}

@@ -451,13 +451,27 @@ func (s *Site) Service(slug string) *Service {
 
 // LiveJobs returns the jobs that get a tracking page now.
 func (s *Site) LiveJobs() []*Job {
-	out := make([]*Job, 0, len(s.Jobs))
+	out := make([]*Job, 0, s.liveCount())
 	for _, j := range s.Jobs {
-		if j.Live(s.Now, s.Config.Track.ExpireAfter) {
+		if s.live(j) {
 			out = append(out, j)
 		}
 	}
 	return out
+}
+
+// live says whether j gets a tracking page now.
+func (s *Site) live(j *Job) bool { return j.Live(s.Now, s.Config.Track.ExpireAfter) }
+
+// liveCount is how many jobs get a tracking page now.
+func (s *Site) liveCount() int {
+	n := 0
+	for _, j := range s.Jobs {
+		if s.live(j) {
+			n++
+		}
+	}
+	return n
 }
 
 // TrackPath returns the output path of the tracking page for token.
