@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,5 +42,25 @@ func TestSlimJobKeepsEndWithoutHistory(t *testing.T) {
 				t.Errorf("Live() = %v; want %v", got, tc.wantLive)
 			}
 		})
+	}
+}
+
+// TestRenderRefusesCachedJob checks that a job taken from the cache, which
+// knows no history, is never rendered: reuse parses such a job again when
+// its page is to be made, and render fails the build if one reaches it.
+func TestRenderRefusesCachedJob(t *testing.T) {
+	s, err := Load(t.Context(), "..", Options{Now: func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := s.LiveJobs()
+	if len(live) == 0 {
+		t.Fatal("the example site has no live job")
+	}
+	j := live[0]
+	j.cached = &cacheEntry{File: j.File, ID: j.ID, Token: j.Token, Service: j.Service, Status: j.Status}
+	_, err = render(t.Context(), s, map[string][]byte{}, nil, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), j.File) || !strings.Contains(err.Error(), "cache") {
+		t.Errorf("render with a job taken from the cache = %v; want an error naming %s and the cache", err, j.File)
 	}
 }
